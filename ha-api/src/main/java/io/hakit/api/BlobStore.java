@@ -1,0 +1,35 @@
+package io.hakit.api;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Where state-store values above the backend's inline limit live; the store keeps only a pointer (the ref) and the
+ * value's SHA-256. The default is a directory ({@code high-availability.storageDir}), which must be shared storage
+ * (NFS, HDFS fuse, ...) when processes run on different hosts, as with Flink's storageDir.
+ *
+ * <p>Implementations must be thread-safe, make a blob visible only once it is complete, and never overwrite one.
+ */
+public interface BlobStore {
+
+    /**
+     * Stores {@code data} under a new ref whose first part is {@code namespace} and returns the ref.
+     *
+     * @throws IOException if it could not be stored completely (nothing visible under the ref)
+     */
+    String put(String namespace, byte[] data) throws IOException;
+
+    /**
+     * Reads a blob.
+     *
+     * @throws java.io.FileNotFoundException or {@link java.nio.file.NoSuchFileException} if there is no such blob
+     */
+    byte[] get(String ref) throws IOException;
+
+    /** Deletes a blob; deleting a missing one is not an error. */
+    void delete(String ref) throws IOException;
+
+    /** The refs of the blobs of {@code namespace} older than {@code minAge}. */
+    List<String> list(String namespace, Duration minAge) throws IOException;
+}

@@ -1,0 +1,29 @@
+package io.hakit.api;
+
+/**
+ * A shared, strictly increasing counter built on the state store (like Flink's {@code CheckpointIDCounter}).
+ * Every value handed out by {@link #getAndIncrement()} is unique across all processes. Thread-safe.
+ */
+public interface Counter {
+
+    /** The counter's name (its key in the counters namespace). */
+    String name();
+
+    /**
+     * Returns the current value and increments it atomically (compare-and-set, retried on conflict).
+     *
+     * @throws UnknownOutcomeException if the backend failed after the increment may have been applied; the next
+     *     call still returns a larger value than any returned before
+     */
+    long getAndIncrement();
+
+    /** The current value (the next one {@link #getAndIncrement()} would return). Starts at the initial value. */
+    long get();
+
+    /**
+     * Sets the counter to {@code value} (for example when restoring); it must not be lower than the current value.
+     *
+     * @throws IllegalArgumentException if {@code value} is lower than the current value
+     */
+    void set(long value);
+}

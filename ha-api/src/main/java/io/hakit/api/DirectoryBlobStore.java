@@ -1,0 +1,142 @@
+package io.hakit.api;
+
+import io.hakit.api.internal.Names;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.regex.Pattern;
+
+/**
+ * The default {@link BlobStore}: one file per blob under {@code root/<namespace>/}. A blob is written to a
+ * temporary file in the same directory, fsynced, then atomically renamed, so a reader never sees a partial blob.
+ * Refs are {@code <namespace>/<random>} and are validated before any path is built from them.
+ *
+ * <p>Thread-safe. Several processes may share the directory (shared storage); refs never collide.
+ */
+public final class DirectoryBlobStore implements BlobStore {
+
+    private static final Pattern REF = Pattern.compile("[A-Za-z0-9._-]{1,128}/b-[0-9a-f]{32}");
+    private static final String TMP_PREFIX = ".tmp-";
+
+    private final Path root;
+    private final Clock clock;
+
+    /** A store rooted at {@code root} (created on first write). */
+    public DirectoryBlobStore(Path root) {
+        this(root, Clock.systemUTC());
+    }
+
+    /** A store rooted at {@code root} measuring blob ages with {@code clock}. */
+    public DirectoryBlobStore(Path root, Clock clock) {
+        this.root = Objects.requireNonNull(root, "root").toAbsolutePath().normalize();
+        this.clock = Objects.requireNonNull(clock, "clock");
+    }
+
+    /** The root directory. */
+    public Path root() {
+        return root;
+    }
+
+    @Override
+    public String put(String namespace, byte[] data) throws IOException {
+        Names.id("namespace", namespace);
+        Objects.requireNonNull(data, "data");
+        Path dir = root.resolve(namespace);
+        Files.createDirectories(dir);
+        String name = "b-" + UUID.randomUUID().toString().replace("-", "");
+        Path tmp = dir.resolve(TMP_PREFIX + name);
+        try {
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                ByteBuffer buf = ByteBuffer.wrap(data);
+                while (buf.hasRemaining()) {
+                    ch.write(buf);
+                }
+                ch.force(true);
+            }
+            try {
+                Files.move(tmp, dir.resolve(name), StandardCopyOption.ATOMIC_MOVE);
+            } catch (AtomicMoveNotSupportedException e) {
+                throw new IOException("blob directory " + dir + " does not support atomic rename", e);
+            }
+            fsyncDirectory(dir);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+        return namespace + "/" + name;
+    }
+
+    @Override
+    public byte[] get(String ref) throws IOException {
+        return Files.readAllBytes(resolve(ref));
+    }
+
+    @Override
+    public void delete(String ref) throws IOException {
+        Files.deleteIfExists(resolve(ref));
+    }
+
+    @Override
+    public List<String> list(String namespace, Duration minAge) throws IOException {
+        Names.id("namespace", namespace);
+        Path dir = root.resolve(namespace);
+        List<String> refs = new ArrayList<>();
+        if (!Files.isDirectory(dir)) {
+            return refs;
+        }
+        Instant cutoff = clock.instant().minus(minAge);
+        try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir)) {
+            for (Path p : stream) {
+                String name = p.getFileName().toString();
+                String ref = namespace + "/" + name;
+                if (!REF.matcher(ref).matches()) {
+                    continue;
+                }
+                try {
+                    FileTime modified = Files.getLastModifiedTime(p);
+                    if (!modified.toInstant().isAfter(cutoff)) {
+                        refs.add(ref);
+                    }
+                } catch (NoSuchFileException e) {
+                    // deleted concurrently
+                }
+            }
+        }
+        return refs;
+    }
+
+    private Path resolve(String ref) {
+        if (ref == null || !REF.matcher(ref).matches()) {
+            throw new IllegalArgumentException("not a blob ref of this store: '" + ref + "'");
+        }
+        return root.resolve(ref);
+    }
+
+    private static void fsyncDirectory(Path dir) {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        } catch (IOException e) {
+            // some platforms cannot open a directory; the rename is still atomic
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "DirectoryBlobStore{" + root + "}";
+    }
+}

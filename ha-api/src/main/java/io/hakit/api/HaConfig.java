@@ -1,0 +1,546 @@
+package io.hakit.api;
+
+import io.hakit.api.internal.ConfigParsing;
+
+import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.Executor;
+import java.util.regex.Pattern;
+
+/**
+ * The validated, immutable configuration of one process's {@link HaServices}.
+ *
+ * <p>Build it with {@link #builder()} or from Flink-style keys with {@link #fromMap(Map)}. Every option's Javadoc
+ * on the {@link Builder} gives its key, its default and its hazard. Keys under {@code high-availability.} that are
+ * not core keys (for example {@code high-availability.zookeeper.quorum}) are kept in {@link #backendOptions()} for
+ * the backend, which validates them.
+ */
+public final class HaConfig {
+
+    /** Backend type: {@code embedded} (default), {@code zookeeper}, {@code kubernetes}. */
+    public static final String TYPE = "high-availability.type";
+    /** Cluster id, the root of everything this cluster stores (Flink's key). */
+    public static final String CLUSTER_ID = "high-availability.cluster-id";
+    /** This process's id among the participants. */
+    public static final String NODE_ID = "high-availability.node-id";
+    /** Directory of the default blob store (Flink's key). */
+    public static final String STORAGE_DIR = "high-availability.storageDir";
+    /** How long a lease lasts without renewal. */
+    public static final String LEASE_DURATION = "high-availability.lease-duration";
+    /** How long a leader keeps trying to renew before it gives up. */
+    public static final String RENEW_DEADLINE = "high-availability.renew-deadline";
+    /** Interval between attempts to acquire or renew. */
+    public static final String RETRY_PERIOD = "high-availability.retry-period";
+    /** Upper bound of every blocking backend call. */
+    public static final String OPERATION_TIMEOUT = "high-availability.operation-timeout";
+    /** {@code revoke-on-suspend} (default) or {@code revoke-on-loss}. */
+    public static final String CONNECTION_STATE_POLICY = "high-availability.connection-state-policy";
+    /** Largest state-store value accepted. */
+    public static final String MAX_VALUE_SIZE = "high-availability.store.max-value-size";
+    /** Leadership changes within the flapping window that raise LEADERSHIP_FLAPPING. */
+    public static final String FLAPPING_MAX_CHANGES = "high-availability.alarm.flapping.max-changes";
+    /** The sliding window of the flapping alarm. */
+    public static final String FLAPPING_WINDOW = "high-availability.alarm.flapping.window";
+
+    private static final Set<String> CORE_KEYS = Set.of(TYPE, CLUSTER_ID, NODE_ID, STORAGE_DIR, LEASE_DURATION,
+            RENEW_DEADLINE, RETRY_PERIOD, OPERATION_TIMEOUT, CONNECTION_STATE_POLICY, MAX_VALUE_SIZE,
+            FLAPPING_MAX_CHANGES, FLAPPING_WINDOW);
+    private static final Pattern ID = Pattern.compile("[A-Za-z0-9._-]{1,128}");
+    private static final long MAX_VALUE_SIZE_LIMIT = 1L << 30;
+
+    private final String type;
+    private final String clusterId;
+    private final String nodeId;
+    private final Path storageDir;
+    private final Duration leaseDuration;
+    private final Duration renewDeadline;
+    private final Duration retryPeriod;
+    private final Duration operationTimeout;
+    private final ConnectionStatePolicy connectionStatePolicy;
+    private final int maxValueSize;
+    private final int flappingMaxChanges;
+    private final Duration flappingWindow;
+    private final Executor eventExecutor;
+    private final Ticker ticker;
+    private final Clock clock;
+    private final BlobStore blobStore;
+    private final Map<String, String> backendOptions;
+
+    private HaConfig(Builder b) {
+        this.type = b.type;
+        this.clusterId = b.clusterId;
+        this.nodeId = b.nodeId != null ? b.nodeId : defaultNodeId();
+        this.storageDir = b.storageDir != null ? b.storageDir
+                : Paths.get(System.getProperty("java.io.tmpdir"), "hakit", b.clusterId, "blobs");
+        this.leaseDuration = b.leaseDuration;
+        this.renewDeadline = b.renewDeadline;
+        this.retryPeriod = b.retryPeriod;
+        this.operationTimeout = b.operationTimeout;
+        this.connectionStatePolicy = b.connectionStatePolicy;
+        this.maxValueSize = (int) b.maxValueSize;
+        this.flappingMaxChanges = b.flappingMaxChanges;
+        this.flappingWindow = b.flappingWindow;
+        this.eventExecutor = b.eventExecutor;
+        this.ticker = b.ticker;
+        this.clock = b.clock;
+        this.blobStore = b.blobStore;
+        this.backendOptions = Collections.unmodifiableMap(new TreeMap<>(b.backendOptions));
+    }
+
+    /** A builder with every default. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The default configuration: embedded backend, cluster "default". */
+    public static HaConfig defaults() {
+        return builder().build();
+    }
+
+    /**
+     * Builds a configuration from Flink-style keys. Keys outside {@code high-availability.} are ignored (so a whole
+     * Flink configuration can be passed); unknown keys under it go to {@link #backendOptions()}.
+     *
+     * @throws InvalidConfigException naming the key of the first invalid value
+     */
+    public static HaConfig fromMap(Map<String, String> map) {
+        return builder().options(map).build();
+    }
+
+    public String type() {
+        return type;
+    }
+
+    public String clusterId() {
+        return clusterId;
+    }
+
+    public String nodeId() {
+        return nodeId;
+    }
+
+    public Path storageDir() {
+        return storageDir;
+    }
+
+    public Duration leaseDuration() {
+        return leaseDuration;
+    }
+
+    public Duration renewDeadline() {
+        return renewDeadline;
+    }
+
+    public Duration retryPeriod() {
+        return retryPeriod;
+    }
+
+    public Duration operationTimeout() {
+        return operationTimeout;
+    }
+
+    public ConnectionStatePolicy connectionStatePolicy() {
+        return connectionStatePolicy;
+    }
+
+    public int maxValueSize() {
+        return maxValueSize;
+    }
+
+    public int flappingMaxChanges() {
+        return flappingMaxChanges;
+    }
+
+    public Duration flappingWindow() {
+        return flappingWindow;
+    }
+
+    /** The injected serial event executor, or empty for the services' own single thread. */
+    public Optional<Executor> eventExecutor() {
+        return Optional.ofNullable(eventExecutor);
+    }
+
+    public Ticker ticker() {
+        return ticker;
+    }
+
+    public Clock clock() {
+        return clock;
+    }
+
+    /** The injected blob store, or empty for a directory store at {@link #storageDir()}. */
+    public Optional<BlobStore> blobStore() {
+        return Optional.ofNullable(blobStore);
+    }
+
+    /** Keys under {@code high-availability.} that are not core keys, for the backend (sorted, unmodifiable). */
+    public Map<String, String> backendOptions() {
+        return backendOptions;
+    }
+
+    /** A backend option, or empty. */
+    public Optional<String> backendOption(String key) {
+        return Optional.ofNullable(backendOptions.get(key));
+    }
+
+    /** A builder initialised with this configuration. */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.type = type;
+        b.clusterId = clusterId;
+        b.nodeId = nodeId;
+        b.storageDir = storageDir;
+        b.leaseDuration = leaseDuration;
+        b.renewDeadline = renewDeadline;
+        b.retryPeriod = retryPeriod;
+        b.operationTimeout = operationTimeout;
+        b.connectionStatePolicy = connectionStatePolicy;
+        b.maxValueSize = maxValueSize;
+        b.flappingMaxChanges = flappingMaxChanges;
+        b.flappingWindow = flappingWindow;
+        b.eventExecutor = eventExecutor;
+        b.ticker = ticker;
+        b.clock = clock;
+        b.blobStore = blobStore;
+        b.backendOptions.putAll(backendOptions);
+        return b;
+    }
+
+    @Override
+    public String toString() {
+        return "HaConfig{" + TYPE + "=" + type + ", " + CLUSTER_ID + "=" + clusterId + ", " + NODE_ID + "=" + nodeId
+                + ", " + LEASE_DURATION + "=" + ConfigParsing.format(leaseDuration) + ", " + RENEW_DEADLINE + "="
+                + ConfigParsing.format(renewDeadline) + ", " + RETRY_PERIOD + "=" + ConfigParsing.format(retryPeriod)
+                + ", " + OPERATION_TIMEOUT + "=" + ConfigParsing.format(operationTimeout) + ", backendOptions="
+                + backendOptions.keySet() + "}";
+    }
+
+    private static String defaultNodeId() {
+        String host;
+        try {
+            host = java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.io.IOException e) {
+            host = "host";
+        }
+        String pid = String.valueOf(ManagementFactory.getRuntimeMXBean().getPid());
+        String raw = host + "-" + pid + "-" + UUID.randomUUID().toString().substring(0, 8);
+        String clean = raw.replaceAll("[^A-Za-z0-9._-]", "_");
+        return clean.length() > 128 ? clean.substring(clean.length() - 128) : clean;
+    }
+
+    /**
+     * Builds a {@link HaConfig}. Setters check their own argument at once; {@link #build()} checks the cross-field
+     * rules and names both fields. Not thread-safe; {@code build()} copies, so the builder can be reused.
+     */
+    public static final class Builder {
+        private String type = "embedded";
+        private String clusterId = "default";
+        private String nodeId;
+        private Path storageDir;
+        private Duration leaseDuration = Duration.ofSeconds(15);
+        private Duration renewDeadline = Duration.ofSeconds(10);
+        private Duration retryPeriod = Duration.ofSeconds(2);
+        private Duration operationTimeout = Duration.ofSeconds(10);
+        private ConnectionStatePolicy connectionStatePolicy = ConnectionStatePolicy.REVOKE_ON_SUSPEND;
+        private long maxValueSize = 64L << 20;
+        private int flappingMaxChanges = 5;
+        private Duration flappingWindow = Duration.ofMinutes(5);
+        private Executor eventExecutor;
+        private Ticker ticker = Ticker.system();
+        private Clock clock = Clock.systemUTC();
+        private BlobStore blobStore;
+        private final Map<String, String> backendOptions = new TreeMap<>();
+
+        private Builder() {
+        }
+
+        /**
+         * {@value HaConfig#TYPE}: the backend, found with {@link java.util.ServiceLoader} at
+         * {@link HaServices#create(HaConfig)}. Default {@code embedded} (in-process: every participant must live in
+         * this JVM; it gives no HA across machines).
+         */
+        public Builder type(String type) {
+            String t = Objects.requireNonNull(type, TYPE).trim().toLowerCase(Locale.ROOT);
+            if (t.isEmpty()) {
+                throw new InvalidConfigException(TYPE + " must not be empty", TYPE);
+            }
+            this.type = t;
+            return this;
+        }
+
+        /**
+         * {@value HaConfig#CLUSTER_ID}: everything the cluster stores lives under it; processes of one cluster must
+         * share it, and two clusters must never. Default {@code default}. 1-128 of {@code [A-Za-z0-9._-]}.
+         */
+        public Builder clusterId(String clusterId) {
+            this.clusterId = checkId(CLUSTER_ID, clusterId);
+            return this;
+        }
+
+        /**
+         * {@value HaConfig#NODE_ID}: this process's id, shown in leader records and alarms. Default: host name, pid
+         * and a random suffix. Hazard: two live processes with the same id look like one to some backends.
+         */
+        public Builder nodeId(String nodeId) {
+            this.nodeId = checkId(NODE_ID, nodeId);
+            return this;
+        }
+
+        /**
+         * {@value HaConfig#STORAGE_DIR}: directory of the default blob store for large values. Default
+         * {@code java.io.tmpdir/hakit/<cluster-id>/blobs}. Hazard: the default is local and may be wiped at reboot;
+         * processes on different hosts need a shared directory.
+         */
+        public Builder storageDir(Path storageDir) {
+            this.storageDir = Objects.requireNonNull(storageDir, STORAGE_DIR);
+            return this;
+        }
+
+        /**
+         * {@value HaConfig#LEASE_DURATION}: how long leadership survives without successful renewal; with
+         * {@link ConnectionStatePolicy#REVOKE_ON_LOSS}, how long a suspended leader keeps leading. Default 15 s.
+         * Must be greater than {@value HaConfig#RENEW_DEADLINE}. Hazard: a crashed leader blocks failover this long
+         * on lease-based backends.
+         */
+        public Builder leaseDuration(Duration d) {
+            this.leaseDuration = positive(LEASE_DURATION, d);
+            return this;
+        }
+
+        /**
+         * {@value HaConfig#RENEW_DEADLINE}: how long a leader retries renewing before it steps down. Default 10 s.
+         * Must be less than the lease duration, so the leader steps down before another can acquire.
+         */
+        public Builder renewDeadline(Duration d) {
+            this.renewDeadline = positive(RENEW_DEADLINE, d);
+            return this;
+        }
+
+        /** {@value HaConfig#RETRY_PERIOD}: interval between acquire/renew attempts. Default 2 s. Less than the renew deadline. */
+        public Builder retryPeriod(Duration d) {
+            this.retryPeriod = positive(RETRY_PERIOD, d);
+            return this;
+        }
+
+        /**
+         * {@value HaConfig#OPERATION_TIMEOUT}: the longest any blocking call waits for the backend; a write still
+         * unanswered then throws {@link UnknownOutcomeException}. Default 10 s.
+         */
+        public Builder operationTimeout(Duration d) {
+            this.operationTimeout = positive(OPERATION_TIMEOUT, d);
+            return this;
+        }
+
+        /**
+         * {@value HaConfig#CONNECTION_STATE_POLICY}: which connection states revoke leadership. Default
+         * {@link ConnectionStatePolicy#REVOKE_ON_SUSPEND}; see {@link ConnectionStatePolicy#REVOKE_ON_LOSS} for its
+         * hazard.
+         */
+        public Builder connectionStatePolicy(ConnectionStatePolicy policy) {
+            this.connectionStatePolicy = Objects.requireNonNull(policy, CONNECTION_STATE_POLICY);
+            return this;
+        }
+
+        /** {@value HaConfig#MAX_VALUE_SIZE}: largest state-store value, 1 byte to 1 GiB. Default 64 MiB. */
+        public Builder maxValueSize(long bytes) {
+            if (bytes < 1 || bytes > MAX_VALUE_SIZE_LIMIT) {
+                throw new InvalidConfigException(MAX_VALUE_SIZE + " must be between 1 byte and 1 GiB, was " + bytes,
+                        MAX_VALUE_SIZE);
+            }
+            this.maxValueSize = bytes;
+            return this;
+        }
+
+        /**
+         * {@value HaConfig#FLAPPING_MAX_CHANGES} and {@value HaConfig#FLAPPING_WINDOW}: LEADERSHIP_FLAPPING is
+         * raised when this process is granted leadership more than {@code maxChanges} times within {@code window}.
+         * Defaults 5 in 5 min.
+         */
+        public Builder flappingAlarm(int maxChanges, Duration window) {
+            if (maxChanges < 1) {
+                throw new InvalidConfigException(FLAPPING_MAX_CHANGES + " must be at least 1, was " + maxChanges,
+                        FLAPPING_MAX_CHANGES);
+            }
+            this.flappingMaxChanges = maxChanges;
+            this.flappingWindow = positive(FLAPPING_WINDOW, window);
+            return this;
+        }
+
+        /**
+         * The executor every callback of the services runs on. It must run tasks one at a time in submission order
+         * (a single thread, or a serializing wrapper); the services do not shut it down. Default: a daemon thread
+         * of their own. Hazard: a concurrent executor breaks the ordering guarantees of every listener.
+         */
+        public Builder eventExecutor(Executor executor) {
+            this.eventExecutor = Objects.requireNonNull(executor, "eventExecutor");
+            return this;
+        }
+
+        /** The monotonic time source of every timeout and window. Default {@link Ticker#system()}. For tests. */
+        public Builder ticker(Ticker ticker) {
+            this.ticker = Objects.requireNonNull(ticker, "ticker");
+            return this;
+        }
+
+        /** The wall clock, used only for timestamps shown to people (alarms). Default UTC system clock. */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /** The blob store for large values. Default: a directory store at {@value HaConfig#STORAGE_DIR}. */
+        public Builder blobStore(BlobStore blobStore) {
+            this.blobStore = Objects.requireNonNull(blobStore, "blobStore");
+            return this;
+        }
+
+        /** Sets a backend option (a key under {@code high-availability.} that is not a core key). */
+        public Builder backendOption(String key, String value) {
+            Objects.requireNonNull(key, "key");
+            Objects.requireNonNull(value, "value of " + key);
+            if (!key.startsWith("high-availability.")) {
+                throw new InvalidConfigException("backend option " + key + " must start with high-availability.", key);
+            }
+            if (CORE_KEYS.contains(key)) {
+                options(Map.of(key, value));
+            } else {
+                backendOptions.put(key, value);
+            }
+            return this;
+        }
+
+        /**
+         * Applies Flink-style keys (see {@link HaConfig#fromMap(Map)}): core keys set their option, other keys under
+         * {@code high-availability.} become backend options, the rest is ignored.
+         *
+         * @throws InvalidConfigException naming the key of the first invalid value
+         */
+        public Builder options(Map<String, String> map) {
+            for (Map.Entry<String, String> e : new TreeMap<>(map).entrySet()) {
+                String key = e.getKey();
+                String value = e.getValue();
+                if (key == null || !key.startsWith("high-availability.")) {
+                    continue;
+                }
+                if (value == null) {
+                    throw new InvalidConfigException(key + " has no value", key);
+                }
+                switch (key) {
+                    case TYPE:
+                        type(value);
+                        break;
+                    case CLUSTER_ID:
+                        clusterId(stripSlashes(value));
+                        break;
+                    case NODE_ID:
+                        nodeId(value.trim());
+                        break;
+                    case STORAGE_DIR:
+                        storageDir(Paths.get(value.trim().replaceFirst("^file://", "")));
+                        break;
+                    case LEASE_DURATION:
+                        leaseDuration(ConfigParsing.duration(key, value));
+                        break;
+                    case RENEW_DEADLINE:
+                        renewDeadline(ConfigParsing.duration(key, value));
+                        break;
+                    case RETRY_PERIOD:
+                        retryPeriod(ConfigParsing.duration(key, value));
+                        break;
+                    case OPERATION_TIMEOUT:
+                        operationTimeout(ConfigParsing.duration(key, value));
+                        break;
+                    case CONNECTION_STATE_POLICY:
+                        connectionStatePolicy(policy(value));
+                        break;
+                    case MAX_VALUE_SIZE:
+                        maxValueSize(ConfigParsing.bytes(key, value));
+                        break;
+                    case FLAPPING_MAX_CHANGES:
+                        flappingAlarm(ConfigParsing.integer(key, value), flappingWindow);
+                        break;
+                    case FLAPPING_WINDOW:
+                        flappingAlarm(flappingMaxChanges, ConfigParsing.duration(key, value));
+                        break;
+                    default:
+                        backendOptions.put(key, value);
+                }
+            }
+            return this;
+        }
+
+        /**
+         * Checks the cross-field rules and returns an immutable copy.
+         *
+         * @throws InvalidConfigException if {@value HaConfig#LEASE_DURATION} is not greater than
+         *     {@value HaConfig#RENEW_DEADLINE}, or {@value HaConfig#RENEW_DEADLINE} not greater than
+         *     {@value HaConfig#RETRY_PERIOD} (the message names both fields)
+         */
+        public HaConfig build() {
+            if (leaseDuration.compareTo(renewDeadline) <= 0) {
+                throw new InvalidConfigException(LEASE_DURATION + " (" + ConfigParsing.format(leaseDuration)
+                        + ") must be greater than " + RENEW_DEADLINE + " (" + ConfigParsing.format(renewDeadline)
+                        + "), or a new leader could be granted while the old one still renews",
+                        LEASE_DURATION, RENEW_DEADLINE);
+            }
+            if (renewDeadline.compareTo(retryPeriod) <= 0) {
+                throw new InvalidConfigException(RENEW_DEADLINE + " (" + ConfigParsing.format(renewDeadline)
+                        + ") must be greater than " + RETRY_PERIOD + " (" + ConfigParsing.format(retryPeriod)
+                        + "), or the leader would give up before its first retry", RENEW_DEADLINE, RETRY_PERIOD);
+            }
+            return new HaConfig(this);
+        }
+
+        private static ConnectionStatePolicy policy(String value) {
+            switch (value.trim().toLowerCase(Locale.ROOT)) {
+                case "revoke-on-suspend":
+                    return ConnectionStatePolicy.REVOKE_ON_SUSPEND;
+                case "revoke-on-loss":
+                    return ConnectionStatePolicy.REVOKE_ON_LOSS;
+                default:
+                    throw new InvalidConfigException(CONNECTION_STATE_POLICY + ": '" + value
+                            + "' is not a policy (use revoke-on-suspend or revoke-on-loss)", CONNECTION_STATE_POLICY);
+            }
+        }
+
+        private static String stripSlashes(String value) {
+            String v = value.trim();
+            while (v.startsWith("/")) {
+                v = v.substring(1);
+            }
+            while (v.endsWith("/")) {
+                v = v.substring(0, v.length() - 1);
+            }
+            return v;
+        }
+
+        private static String checkId(String key, String value) {
+            if (value == null || !ID.matcher(value).matches()) {
+                throw new InvalidConfigException(key + " must be 1-128 characters of [A-Za-z0-9._-], was '" + value
+                        + "'", key);
+            }
+            return value;
+        }
+
+        private static Duration positive(String key, Duration d) {
+            if (d == null) {
+                throw new InvalidConfigException(key + " must be set", key);
+            }
+            if (d.isNegative() || d.isZero()) {
+                throw new InvalidConfigException(key + " must be positive, was " + ConfigParsing.format(d), key);
+            }
+            return d;
+        }
+    }
+}

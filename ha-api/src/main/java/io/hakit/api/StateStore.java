@@ -1,0 +1,98 @@
+package io.hakit.api;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Replicated key/value state under one namespace: opaque byte values with versions, compare-and-set writes,
+ * leader-fenced writes, list by prefix and watch.
+ *
+ * <p><b>Keys</b> are 1 to {@value #MAX_KEY_LENGTH} characters of {@code [A-Za-z0-9._-/]}, not starting or ending
+ * with {@code /}, without {@code //} and without {@code .} or {@code ..} segments; anything else is refused with
+ * {@link IllegalArgumentException} naming the key.
+ *
+ * <p><b>Large values.</b> A value above the backend's inline limit (ZooKeeper about 1 MiB, a ConfigMap 1 MiB in
+ * total) is written to the {@link BlobStore} first and the store keeps a pointer with its SHA-256; a read verifies
+ * the checksum. Values are bounded by {@code high-availability.store.max-value-size} (default 64 MiB).
+ *
+ * <p><b>Fencing.</b> The {@code LeaderSession} variants are leader-only writes: refused with
+ * {@link LeadershipLostException} unless the session is the process's current leadership, and refused by the
+ * backend, atomically with the write, when a higher epoch has been granted or seen. A stale leader's write never
+ * lands.
+ *
+ * <p><b>Ambiguous outcomes.</b> When the backend fails after a write may have been applied, the call throws
+ * {@link UnknownOutcomeException} and nothing is discarded (a blob written for the value stays). Read again to
+ * find out.
+ *
+ * <p>Thread-safe; every method may block on the backend for at most {@code high-availability.operation-timeout}.
+ */
+public interface StateStore {
+
+    /** Expected version meaning "the key must not exist" (create). */
+    long NEW = -1;
+    /** Expected version meaning "whatever the current version is" (unconditional write or delete). */
+    long ANY = -2;
+    /** The longest key accepted. */
+    int MAX_KEY_LENGTH = 512;
+
+    /** The namespace this store is under. */
+    String namespace();
+
+    /** The key's value and version, or empty when it does not exist. */
+    Optional<Versioned> get(String key);
+
+    /** Every entry whose key starts with {@code prefix} ("" for all), sorted by key. */
+    List<Versioned> list(String prefix);
+
+    /**
+     * Writes {@code value} if the key's version is {@code expectedVersion} ({@link #NEW}: must not exist;
+     * {@link #ANY}: unconditional).
+     *
+     * @return the new version
+     * @throws VersionConflictException if the version did not match (nothing written)
+     * @throws IllegalArgumentException for a bad key, a negative version other than NEW/ANY or a value over the
+     *     size limit (nothing written)
+     * @throws UnknownOutcomeException if the write may or may not have been applied
+     * @throws BackendUnavailableException if the backend is unreachable (nothing written)
+     */
+    long put(String key, byte[] value, long expectedVersion);
+
+    /**
+     * Leader-fenced {@link #put(String, byte[], long)}.
+     *
+     * @throws LeadershipLostException if {@code session} is not current or the backend has seen a higher epoch
+     *     (nothing written)
+     */
+    long put(LeaderSession session, String key, byte[] value, long expectedVersion);
+
+    /**
+     * Deletes the key if its version is {@code expectedVersion} ({@link #ANY}: whatever it is).
+     *
+     * @return whether a value was deleted ({@code false} if the key did not exist)
+     * @throws VersionConflictException if the key exists with another version
+     */
+    boolean delete(String key, long expectedVersion);
+
+    /**
+     * Leader-fenced {@link #delete(String, long)}.
+     *
+     * @throws LeadershipLostException if {@code session} is not current or the backend has seen a higher epoch
+     */
+    boolean delete(LeaderSession session, String key, long expectedVersion);
+
+    /**
+     * Watches every key starting with {@code prefix}; see {@link StoreListener} for ordering and threading. Changes
+     * made before this call are not replayed: {@link #list(String)} first if you need the current state.
+     */
+    Subscription watch(String prefix, StoreListener listener);
+
+    /**
+     * Deletes blobs of this namespace that no key points to any more (left by overwritten values or by writes whose
+     * outcome was unknown) and that are older than {@code minAge}. The age guard keeps a blob whose pointer write
+     * is still under way; keep {@code minAge} well above {@code high-availability.operation-timeout}.
+     *
+     * @return the number of blobs deleted
+     */
+    int collectGarbage(Duration minAge);
+}

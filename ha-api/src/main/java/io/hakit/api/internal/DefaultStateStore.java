@@ -1,0 +1,265 @@
+package io.hakit.api.internal;
+
+import io.hakit.api.BackendUnavailableException;
+import io.hakit.api.BlobStore;
+import io.hakit.api.CorruptValueException;
+import io.hakit.api.LeaderSession;
+import io.hakit.api.LeadershipLostException;
+import io.hakit.api.StateStore;
+import io.hakit.api.StoreEvent;
+import io.hakit.api.StoreListener;
+import io.hakit.api.Subscription;
+import io.hakit.api.UnknownOutcomeException;
+import io.hakit.api.VersionConflictException;
+import io.hakit.api.Versioned;
+import io.hakit.api.spi.StoreDriver;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.nio.file.NoSuchFileException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/** The core state store: key checks, record format, blobs, fencing's local half, and watch dispatch. */
+final class DefaultStateStore implements StateStore {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DefaultStateStore.class);
+    private static final int MAX_DELETE_ATTEMPTS = 16;
+
+    private final String namespace;
+    private final StoreDriver driver;
+    private final BlobStore blobs;
+    private final int inlineLimit;
+    private final int maxValueSize;
+    private final EventExecutor events;
+    private final Consumer<LeaderSession> fenceCheck;
+
+    DefaultStateStore(String namespace, StoreDriver driver, BlobStore blobs, int inlineLimit, int maxValueSize,
+            EventExecutor events, Consumer<LeaderSession> fenceCheck) {
+        this.namespace = namespace;
+        this.driver = driver;
+        this.blobs = blobs;
+        this.inlineLimit = inlineLimit;
+        this.maxValueSize = maxValueSize;
+        this.events = events;
+        this.fenceCheck = fenceCheck;
+    }
+
+    @Override
+    public String namespace() {
+        return namespace;
+    }
+
+    @Override
+    public Optional<Versioned> get(String key) {
+        Names.key(key);
+        return driver.get(key).map(this::decode);
+    }
+
+    @Override
+    public List<Versioned> list(String prefix) {
+        Names.prefix(prefix);
+        List<Versioned> out = new ArrayList<>();
+        for (Versioned raw : driver.list(prefix)) {
+            out.add(decode(raw));
+        }
+        return out;
+    }
+
+    @Override
+    public long put(String key, byte[] value, long expectedVersion) {
+        return doPut(key, value, expectedVersion, 0);
+    }
+
+    @Override
+    public long put(LeaderSession session, String key, byte[] value, long expectedVersion) {
+        fenceCheck.accept(session);
+        return doPut(key, value, expectedVersion, session.epoch());
+    }
+
+    private long doPut(String key, byte[] value, long expectedVersion, long fence) {
+        Names.key(key);
+        Objects.requireNonNull(value, "value");
+        Names.expectedVersion(expectedVersion);
+        if (value.length > maxValueSize) {
+            throw new IllegalArgumentException("value of key '" + key + "' is " + value.length
+                    + " bytes, above high-availability.store.max-value-size (" + maxValueSize + " bytes)");
+        }
+        if (value.length + 1 <= inlineLimit) {
+            return driver.put(key, Records.inline(value), expectedVersion, fence);
+        }
+        String ref;
+        try {
+            ref = blobs.put(namespace, value);
+        } catch (IOException e) {
+            throw new BackendUnavailableException("could not write the blob of key '" + key + "' (" + value.length
+                    + " bytes) to the blob store: " + e.getMessage(), e);
+        }
+        byte[] pointer = Records.pointer(new Records.Pointer(Records.sha256(value), value.length, ref));
+        try {
+            return driver.put(key, pointer, expectedVersion, fence);
+        } catch (VersionConflictException | LeadershipLostException | BackendUnavailableException e) {
+            deleteBlobQuietly(ref);
+            throw e;
+        } catch (UnknownOutcomeException e) {
+            throw new UnknownOutcomeException("write of key '" + key + "' has an unknown outcome; its blob " + ref
+                    + " is kept: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public boolean delete(String key, long expectedVersion) {
+        return doDelete(key, expectedVersion, 0);
+    }
+
+    @Override
+    public boolean delete(LeaderSession session, String key, long expectedVersion) {
+        fenceCheck.accept(session);
+        return doDelete(key, expectedVersion, session.epoch());
+    }
+
+    private boolean doDelete(String key, long expectedVersion, long fence) {
+        Names.key(key);
+        Names.expectedVersion(expectedVersion);
+        if (expectedVersion == NEW) {
+            throw new IllegalArgumentException("delete of key '" + key + "' cannot expect StateStore.NEW");
+        }
+        for (int attempt = 0; attempt < MAX_DELETE_ATTEMPTS; attempt++) {
+            Optional<Versioned> raw = driver.get(key);
+            if (raw.isEmpty()) {
+                if (expectedVersion == ANY) {
+                    return false;
+                }
+                // let the backend answer (it may say conflict or not-found consistently)
+                return driver.delete(key, expectedVersion, fence);
+            }
+            long version = expectedVersion == ANY ? raw.get().version() : expectedVersion;
+            boolean deleted;
+            try {
+                deleted = driver.delete(key, version, fence);
+            } catch (VersionConflictException e) {
+                if (expectedVersion == ANY) {
+                    continue;
+                }
+                throw e;
+            }
+            if (deleted && raw.get().version() == version) {
+                byte[] record = raw.get().value();
+                if (Records.isPointer(record)) {
+                    deleteBlobQuietly(Records.parsePointer(key, record).ref);
+                }
+            }
+            return deleted;
+        }
+        throw new VersionConflictException(key, expectedVersion, "delete of key '" + key + "' lost the race "
+                + MAX_DELETE_ATTEMPTS + " times to concurrent writers");
+    }
+
+    @Override
+    public Subscription watch(String prefix, StoreListener listener) {
+        Names.prefix(prefix);
+        Objects.requireNonNull(listener, "listener");
+        Cancellable handle = new Cancellable();
+        handle.inner = driver.watch(prefix, raw -> {
+            StoreEvent decoded;
+            try {
+                decoded = raw.type() == StoreEvent.Type.DELETE ? raw : StoreEvent.put(decode(raw.value().get()));
+            } catch (RuntimeException e) {
+                LOG.warn("store {}: could not decode the change of key '{}'", namespace, raw.key(), e);
+                return;
+            }
+            events.execute(() -> {
+                if (handle.cancelled) {
+                    return;
+                }
+                try {
+                    listener.onEvent(decoded);
+                } catch (RuntimeException e) {
+                    LOG.error("store {}: watch listener threw", namespace, e);
+                }
+            });
+        });
+        return handle;
+    }
+
+    @Override
+    public int collectGarbage(Duration minAge) {
+        Objects.requireNonNull(minAge, "minAge");
+        List<String> candidates;
+        try {
+            candidates = blobs.list(namespace, minAge);
+        } catch (IOException e) {
+            throw new BackendUnavailableException("could not list the blobs of namespace " + namespace, e);
+        }
+        if (candidates.isEmpty()) {
+            return 0;
+        }
+        Set<String> referenced = new HashSet<>();
+        for (Versioned raw : driver.list("")) {
+            byte[] record = raw.value();
+            if (Records.isPointer(record)) {
+                referenced.add(Records.parsePointer(raw.key(), record).ref);
+            }
+        }
+        int deleted = 0;
+        for (String ref : candidates) {
+            if (!referenced.contains(ref)) {
+                deleteBlobQuietly(ref);
+                deleted++;
+            }
+        }
+        return deleted;
+    }
+
+    private Versioned decode(Versioned raw) {
+        byte[] record = raw.value();
+        if (!Records.isPointer(record)) {
+            return new Versioned(raw.key(), Records.inlineValue(raw.key(), record), raw.version());
+        }
+        Records.Pointer p = Records.parsePointer(raw.key(), record);
+        byte[] data;
+        try {
+            data = blobs.get(p.ref);
+        } catch (FileNotFoundException | NoSuchFileException e) {
+            throw new CorruptValueException("blob " + p.ref + " of key '" + raw.key() + "' is missing", e);
+        } catch (IOException e) {
+            throw new BackendUnavailableException("could not read blob " + p.ref + " of key '" + raw.key() + "'", e);
+        }
+        if (data.length != p.length || !Records.sha256(data).equals(p.sha256)) {
+            throw new CorruptValueException("blob " + p.ref + " of key '" + raw.key() + "' fails verification: "
+                    + data.length + " bytes with a different checksum, expected " + p.length + " bytes, sha256 "
+                    + p.sha256);
+        }
+        return new Versioned(raw.key(), data, raw.version());
+    }
+
+    private void deleteBlobQuietly(String ref) {
+        try {
+            blobs.delete(ref);
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("store {}: could not delete blob {} (collectGarbage will retry)", namespace, ref, e);
+        }
+    }
+
+    private static final class Cancellable implements Subscription {
+        volatile Subscription inner;
+        volatile boolean cancelled;
+
+        @Override
+        public void close() {
+            cancelled = true;
+            Subscription s = inner;
+            if (s != null) {
+                s.close();
+            }
+        }
+    }
+}

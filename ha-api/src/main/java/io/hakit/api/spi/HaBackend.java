@@ -1,0 +1,34 @@
+package io.hakit.api.spi;
+
+/**
+ * One process's connection to an HA backend: a factory of the small drivers the core services run on. Drivers
+ * hold no timing policy; leases, confirmation, fencing checks before a call, connection policy and callbacks are
+ * the core's. A driver's job is to make each call atomic and fenced in the backend.
+ *
+ * <p>Implementations are thread-safe.
+ */
+public interface HaBackend extends AutoCloseable {
+
+    /**
+     * Starts contending for this process's single election; the driver reports grants and revokes to
+     * {@code listener}. Called again (after the previous driver was closed) when the process contends again, for
+     * example after the connection was lost.
+     */
+    ElectionDriver startElection(ElectionDriver.Listener listener);
+
+    /** Starts watching every component's leader information of the cluster (one watch for all components). */
+    RetrievalDriver startRetrieval(RetrievalDriver.Listener listener);
+
+    /** The key/value driver of one namespace (1-128 of {@code [A-Za-z0-9._-]}). */
+    StoreDriver store(String namespace);
+
+    /**
+     * The largest stored record (value plus HAKit's small header) the backend keeps inline; larger values go to
+     * the blob store.
+     */
+    int inlineLimit();
+
+    /** Closes the connection; ephemeral state of this process (leadership, leader information) goes away. */
+    @Override
+    void close();
+}

@@ -1,0 +1,18 @@
+/**
+ * HAKit's public API, backend SPI, core services and embedded backend. See {@link io.hakit.api} for the safety
+ * argument.
+ */
+module io.hakit.api {
+    requires org.slf4j;
+    requires java.management;
+
+    exports io.hakit.api;
+    exports io.hakit.api.spi;
+    exports io.hakit.api.alarm;
+    exports io.hakit.api.detect;
+    exports io.hakit.api.embedded;
+
+    uses io.hakit.api.spi.HaBackendFactory;
+
+    provides io.hakit.api.spi.HaBackendFactory with io.hakit.api.internal.EmbeddedBackendFactory;
+}
