@@ -1,0 +1,27 @@
+package io.hakit.testkit;
+
+import io.hakit.api.HaConfig;
+import io.hakit.api.HaServices;
+import io.hakit.api.embedded.EmbeddedHaBackend;
+
+/** A {@link TestCluster} on a fresh {@link EmbeddedHaBackend}; {@link #backend()} is its control surface. */
+public final class EmbeddedTestCluster implements TestCluster {
+
+    private final EmbeddedHaBackend backend = EmbeddedHaBackend.create();
+
+    /** The backend's control surface (grant, revoke, suspend, expire, failure modes). */
+    public EmbeddedHaBackend backend() {
+        return backend;
+    }
+
+    @Override
+    public boolean expireSession(HaServices process) {
+        backend.expireSession(process.config().nodeId());
+        return true;
+    }
+
+    @Override
+    public HaServices newProcess(HaConfig.Builder config) {
+        return backend.newServices(config.type("embedded").build());
+    }
+}

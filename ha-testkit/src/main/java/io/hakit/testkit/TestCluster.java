@@ -1,0 +1,32 @@
+package io.hakit.testkit;
+
+import io.hakit.api.HaConfig;
+import io.hakit.api.HaServices;
+
+/**
+ * What a backend gives the contract suites: a cluster to which any number of processes can connect. Each
+ * {@link #newProcess(HaConfig.Builder)} call is one process (its own {@link HaServices}, its own backend session).
+ */
+public interface TestCluster extends AutoCloseable {
+
+    /**
+     * Connects a new process. The suite passes a builder with the node id, storage directory and timeouts already
+     * set; the cluster adds its backend type and options (for example the ZooKeeper quorum) and creates the
+     * services.
+     */
+    HaServices newProcess(HaConfig.Builder config);
+
+    /**
+     * Ends {@code process}'s backend session as the backend would after a partition outlasting the session timeout
+     * (for example ZooKeeper's session expiry), so that its leadership passes to another process. Returns
+     * {@code false} if this backend cannot do that; suites then skip the tests that need it.
+     */
+    default boolean expireSession(HaServices process) {
+        return false;
+    }
+
+    /** Shuts the cluster down (servers, temp data). Processes are closed by the suites first. */
+    @Override
+    default void close() throws Exception {
+    }
+}

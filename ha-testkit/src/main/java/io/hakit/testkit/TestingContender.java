@@ -1,0 +1,192 @@
+package io.hakit.testkit;
+
+import io.hakit.api.LeaderContender;
+import io.hakit.api.LeaderElection;
+import io.hakit.api.LeaderSession;
+import io.hakit.testkit.history.LeadershipHistory;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.awaitility.Awaitility.await;
+
+/**
+ * A {@link LeaderContender} for tests (after Flink's {@code TestingContender}): records every call, optionally
+ * confirms an address when granted and records into a {@link LeadershipHistory}, and notices concurrent callbacks
+ * (a contract violation) instead of hiding them.
+ */
+public final class TestingContender implements LeaderContender {
+
+    /** One recorded callback. */
+    public static final class Event {
+        public final boolean grant;
+        public final LeaderSession session;
+        public final String thread;
+
+        Event(boolean grant, LeaderSession session) {
+            this.grant = grant;
+            this.session = session;
+            this.thread = Thread.currentThread().getName();
+        }
+
+        @Override
+        public String toString() {
+            return grant ? "grant(" + session.epoch() + ")" : "revoke";
+        }
+    }
+
+    private final String name;
+    private final String address;
+    private final LeadershipHistory history;
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final AtomicInteger maxInFlight = new AtomicInteger();
+    private final AtomicReference<LeaderSession> current = new AtomicReference<>();
+    private final List<Event> events = new ArrayList<>();
+    private final List<Throwable> errors = new ArrayList<>();
+    private volatile LeaderElection election;
+    private volatile Duration callbackWork = Duration.ZERO;
+
+    /**
+     * @param name the contender's name in the history and in messages
+     * @param address the address it confirms when granted, or null not to confirm
+     * @param history where grants and revokes are recorded, or null
+     */
+    public TestingContender(String name, String address, LeadershipHistory history) {
+        this.name = name;
+        this.address = address;
+        this.history = history;
+    }
+
+    /** A contender that confirms nothing and records into no history. */
+    public TestingContender(String name) {
+        this(name, null, null);
+    }
+
+    /** Starts {@code election} with this contender; confirmation (if an address was given) uses it. */
+    public TestingContender startOn(LeaderElection election) {
+        this.election = election;
+        election.startLeaderElection(this);
+        return this;
+    }
+
+    /** Makes every callback busy-spin this long, to widen windows for concurrency checks. */
+    public TestingContender callbackWork(Duration d) {
+        this.callbackWork = d;
+        return this;
+    }
+
+    @Override
+    public void grantLeadership(LeaderSession session) {
+        enter();
+        try {
+            current.set(session);
+            if (history != null) {
+                history.granted(name, session);
+            }
+            synchronized (this) {
+                events.add(new Event(true, session));
+            }
+            LeaderElection e = election;
+            if (address != null && e != null) {
+                e.confirmLeadership(session, address);
+            }
+        } finally {
+            exit();
+        }
+    }
+
+    @Override
+    public void revokeLeadership() {
+        enter();
+        try {
+            LeaderSession old = current.getAndSet(null);
+            if (history != null && old != null) {
+                history.revoked(name, old);
+            }
+            synchronized (this) {
+                events.add(new Event(false, old));
+            }
+        } finally {
+            exit();
+        }
+    }
+
+    @Override
+    public void handleError(Throwable error) {
+        synchronized (this) {
+            errors.add(error);
+        }
+    }
+
+    private void enter() {
+        int n = inFlight.incrementAndGet();
+        maxInFlight.accumulateAndGet(n, Math::max);
+        long until = System.nanoTime() + callbackWork.toNanos();
+        while (System.nanoTime() < until) {
+            Thread.onSpinWait();
+        }
+    }
+
+    private void exit() {
+        inFlight.decrementAndGet();
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /** The session of the last grant not followed by a revoke. */
+    public Optional<LeaderSession> session() {
+        return Optional.ofNullable(current.get());
+    }
+
+    /** Whether the last callback was a grant. */
+    public boolean isLeader() {
+        return current.get() != null;
+    }
+
+    /** Every callback so far, in order. */
+    public synchronized List<Event> events() {
+        return new ArrayList<>(events);
+    }
+
+    /** The number of grants so far. */
+    public synchronized long grants() {
+        return events.stream().filter(e -> e.grant).count();
+    }
+
+    /** The number of revokes so far. */
+    public synchronized long revokes() {
+        return events.stream().filter(e -> !e.grant).count();
+    }
+
+    /** The most callbacks that ever ran at once for this contender (the contract says 1). */
+    public int maxConcurrentCallbacks() {
+        return maxInFlight.get();
+    }
+
+    public synchronized List<Throwable> errors() {
+        return new ArrayList<>(errors);
+    }
+
+    /** Waits (bounded) until this contender is granted, and returns the session. */
+    public LeaderSession awaitGrant(Duration timeout) {
+        await("grant of " + name).atMost(timeout).pollInterval(Duration.ofMillis(2)).until(this::isLeader);
+        return current.get();
+    }
+
+    /** Waits (bounded) until this contender has been revoked at least {@code n} times. */
+    public void awaitRevokes(long n, Duration timeout) {
+        await(n + " revokes of " + name).atMost(timeout).pollInterval(Duration.ofMillis(2))
+                .until(() -> revokes() >= n);
+    }
+
+    @Override
+    public String toString() {
+        return "TestingContender{" + name + "}";
+    }
+}

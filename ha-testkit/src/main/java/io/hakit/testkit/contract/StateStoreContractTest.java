@@ -1,0 +1,283 @@
+package io.hakit.testkit.contract;
+
+import io.hakit.api.HaServices;
+import io.hakit.api.LeaderElection;
+import io.hakit.api.LeaderSession;
+import io.hakit.api.LeadershipLostException;
+import io.hakit.api.StateStore;
+import io.hakit.api.StoreEvent;
+import io.hakit.api.VersionConflictException;
+import io.hakit.api.Versioned;
+import io.hakit.testkit.PausableSerialExecutor;
+import io.hakit.testkit.TestingContender;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The state-store contract: versions, compare-and-set, fencing, list, ordered watches, large values through the
+ * blob store, key validation.
+ */
+public abstract class StateStoreContractTest extends ContractTestBase {
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void putGetAndVersions() {
+        StateStore store = process("node-a").stateStore("jobs");
+        assertThat(store.get("job-1")).isEmpty();
+        long v0 = store.put("job-1", bytes("one"), StateStore.NEW);
+        long v1 = store.put("job-1", bytes("two"), v0);
+        assertThat(v1).isGreaterThan(v0);
+        Versioned got = store.get("job-1").orElseThrow();
+        assertThat(got.value()).isEqualTo(bytes("two"));
+        assertThat(got.version()).isEqualTo(v1);
+        long v2 = store.put("job-1", bytes("three"), StateStore.ANY);
+        assertThat(v2).isGreaterThan(v1);
+        assertThat(store.put("empty", new byte[0], StateStore.NEW)).isGreaterThanOrEqualTo(0);
+        assertThat(store.get("empty").orElseThrow().value()).isEmpty();
+    }
+
+    @Test
+    void otherProcessesSeeWrites() {
+        StateStore a = process("node-a").stateStore("shared");
+        StateStore b = process("node-b").stateStore("shared");
+        long v = a.put("k", bytes("from-a"), StateStore.NEW);
+        Versioned seen = b.get("k").orElseThrow();
+        assertThat(seen.value()).isEqualTo(bytes("from-a"));
+        assertThat(seen.version()).isEqualTo(v);
+        assertThat(process("node-c").stateStore("other").get("k")).isEmpty();
+    }
+
+    @Test
+    void compareAndSetConflictChangesNothing() {
+        StateStore a = process("node-a").stateStore("cas");
+        StateStore b = process("node-b").stateStore("cas");
+        long v = a.put("k", bytes("a1"), StateStore.NEW);
+        b.put("k", bytes("b1"), v);
+        assertThatThrownBy(() -> a.put("k", bytes("a2"), v)).isInstanceOf(VersionConflictException.class)
+                .hasMessageContaining("k");
+        assertThatThrownBy(() -> a.put("k", bytes("a3"), StateStore.NEW))
+                .isInstanceOf(VersionConflictException.class);
+        assertThatThrownBy(() -> a.put("missing", bytes("x"), 0)).isInstanceOf(VersionConflictException.class);
+        assertThat(a.get("k").orElseThrow().value()).isEqualTo(bytes("b1"));
+        assertThat(a.get("missing")).isEmpty();
+    }
+
+    @Test
+    void deleteWithAndWithoutVersion() {
+        StateStore s = process("node-a").stateStore("del");
+        long v = s.put("k", bytes("x"), StateStore.NEW);
+        assertThatThrownBy(() -> s.delete("k", v + 1)).isInstanceOf(VersionConflictException.class);
+        assertThat(s.get("k")).isPresent();
+        assertThat(s.delete("k", v)).isTrue();
+        assertThat(s.get("k")).isEmpty();
+        assertThat(s.delete("k", StateStore.ANY)).isFalse();
+        s.put("k2", bytes("y"), StateStore.NEW);
+        assertThat(s.delete("k2", StateStore.ANY)).isTrue();
+    }
+
+    @Test
+    void listByPrefixIsSortedAndScoped() {
+        StateStore s = process("node-a").stateStore("list");
+        for (String k : List.of("jobs/b", "jobs/a", "jobs/c/1", "other", "jobsx")) {
+            s.put(k, bytes(k), StateStore.NEW);
+        }
+        assertThat(s.list("jobs/").stream().map(Versioned::key)).containsExactly("jobs/a", "jobs/b", "jobs/c/1");
+        assertThat(s.list("").stream().map(Versioned::key))
+                .containsExactly("jobs/a", "jobs/b", "jobs/c/1", "jobsx", "other");
+        assertThat(s.list("nothing/")).isEmpty();
+        assertThat(s.list("jobs/a").get(0).value()).isEqualTo(bytes("jobs/a"));
+    }
+
+    @Test
+    void fencedWriteOfTheOldLeaderIsRefusedOnceANewLeaderIsGranted() {
+        HaServices a = process("node-a");
+        HaServices b = process("node-b");
+        StateStore sa = a.stateStore("checkpoints");
+        StateStore sb = b.stateStore("checkpoints");
+        LeaderElection ea = a.leaderElection("jobmaster");
+        TestingContender ca = new TestingContender("a").startOn(ea);
+        LeaderSession oldSession = ca.awaitGrant(TIMEOUT);
+        long v = sa.put(oldSession, "latest", bytes("chk-1"), StateStore.NEW);
+        TestingContender cb = new TestingContender("b").startOn(b.leaderElection("jobmaster"));
+
+        ea.close();
+        LeaderSession newSession = cb.awaitGrant(TIMEOUT);
+        assertThat(newSession.epoch()).isGreaterThan(oldSession.epoch());
+
+        assertThatThrownBy(() -> sa.put(oldSession, "latest", bytes("chk-2-stale"), v))
+                .isInstanceOf(LeadershipLostException.class);
+        assertThatThrownBy(() -> sa.put(oldSession, "latest", bytes("chk-2-stale"), StateStore.ANY))
+                .isInstanceOf(LeadershipLostException.class);
+        assertThatThrownBy(() -> sa.delete(oldSession, "latest", StateStore.ANY))
+                .isInstanceOf(LeadershipLostException.class);
+        // even through another process's store object: the session is what is fenced
+        assertThatThrownBy(() -> sb.put(oldSession, "latest", bytes("chk-2-stale"), StateStore.ANY))
+                .isInstanceOf(LeadershipLostException.class);
+        assertThat(sb.get("latest").orElseThrow().value()).isEqualTo(bytes("chk-1"));
+
+        long v2 = sb.put(newSession, "latest", bytes("chk-2"), v);
+        assertThat(sa.get("latest").orElseThrow().version()).isEqualTo(v2);
+        assertThat(sa.get("latest").orElseThrow().value()).isEqualTo(bytes("chk-2"));
+    }
+
+    @Test
+    void theBackendRefusesAnOldLeaderThatHasNotHeardOfItsRevokeYet() throws Exception {
+        try (PausableSerialExecutor aEvents = new PausableSerialExecutor("paused-events-a")) {
+            HaServices a = process("node-a", b -> b.eventExecutor(aEvents));
+            HaServices b = process("node-b");
+            TestingContender ca = new TestingContender("a").startOn(a.leaderElection("jobmaster"));
+            LeaderSession old = ca.awaitGrant(TIMEOUT);
+            StateStore sa = a.stateStore("checkpoints");
+            long v = sa.put(old, "latest", bytes("chk-1"), StateStore.NEW);
+            TestingContender cb = new TestingContender("b").startOn(b.leaderElection("jobmaster"));
+
+            aEvents.pause();
+            assumeTrue(cluster.expireSession(a), "this backend cannot expire a session on demand");
+            LeaderSession current = cb.awaitGrant(TIMEOUT);
+            assertThat(current.epoch()).isGreaterThan(old.epoch());
+            // a's core has not processed the loss: locally the old session still looks current ...
+            assertThat(ca.isLeader()).isTrue();
+            // ... but the backend fences the write atomically
+            assertThatThrownBy(() -> sa.put(old, "latest", bytes("chk-2-stale"), v))
+                    .isInstanceOf(LeadershipLostException.class);
+            assertThatThrownBy(() -> sa.put(old, "other", bytes("stale"), StateStore.NEW))
+                    .isInstanceOf(LeadershipLostException.class);
+            assertThat(b.stateStore("checkpoints").get("latest").orElseThrow().value()).isEqualTo(bytes("chk-1"));
+            assertThat(b.stateStore("checkpoints").get("other")).isEmpty();
+
+            aEvents.resume();
+            await("old leader revoked").atMost(TIMEOUT).until(() -> !ca.isLeader());
+        }
+    }
+
+    @Test
+    void fencedWriteOfANonLeaderIsRefused() {
+        HaServices a = process("node-a");
+        TestingContender ca = new TestingContender("a").startOn(a.leaderElection("jobmaster"));
+        LeaderSession s = ca.awaitGrant(TIMEOUT);
+        HaServices b = process("node-b");
+        assertThatThrownBy(() -> b.stateStore("x").put(s, "k", bytes("v"), StateStore.ANY))
+                .isInstanceOf(LeadershipLostException.class);
+        assertThat(a.stateStore("x").get("k")).isEmpty();
+        a.stateStore("x").put(s, "k", bytes("v"), StateStore.ANY);
+        assertThat(b.stateStore("x").get("k")).isPresent();
+    }
+
+    @Test
+    void watchDeliversPutsAndDeletesInOrder() {
+        HaServices a = process("node-a");
+        HaServices observer = process("observer");
+        List<StoreEvent> events = new ArrayList<>();
+        observer.stateStore("w").watch("jobs/", e -> {
+            synchronized (events) {
+                events.add(e);
+            }
+        });
+        StateStore s = a.stateStore("w");
+        Random random = new Random(42);
+        Map<String, List<String>> expected = new TreeMap<>();
+        Map<String, Long> versions = new TreeMap<>();
+        for (int i = 0; i < 200; i++) {
+            String key = "jobs/" + random.nextInt(5);
+            if (versions.containsKey(key) && random.nextInt(4) == 0) {
+                s.delete(key, versions.remove(key));
+                expected.computeIfAbsent(key, k -> new ArrayList<>()).add("DELETE");
+            } else {
+                String value = "v" + i;
+                versions.put(key, s.put(key, bytes(value), versions.getOrDefault(key, StateStore.NEW)));
+                expected.computeIfAbsent(key, k -> new ArrayList<>()).add(value);
+            }
+        }
+        s.put("unwatched", bytes("x"), StateStore.NEW);
+        s.put("jobs/end", bytes("end"), StateStore.NEW);
+        await("watch events").atMost(TIMEOUT).until(() -> {
+            synchronized (events) {
+                return events.stream().anyMatch(e -> e.key().equals("jobs/end"));
+            }
+        });
+        Map<String, List<String>> actual = new TreeMap<>();
+        synchronized (events) {
+            for (StoreEvent e : events) {
+                if (!e.key().equals("jobs/end")) {
+                    actual.computeIfAbsent(e.key(), k -> new ArrayList<>()).add(e.type() == StoreEvent.Type.DELETE
+                            ? "DELETE" : new String(e.value().orElseThrow().value(), StandardCharsets.UTF_8));
+                }
+            }
+            assertThat(events).noneMatch(e -> e.key().equals("unwatched"));
+        }
+        // per key, what the watch saw is the applied sequence, or (if the backend coalesces) a subsequence of it
+        // that keeps the order and ends with the final state
+        for (Map.Entry<String, List<String>> e : expected.entrySet()) {
+            List<String> seen = actual.getOrDefault(e.getKey(), List.of());
+            assertThat(isOrderedSubsequence(seen, e.getValue())).as("%s saw %s of %s", e.getKey(), seen, e.getValue())
+                    .isTrue();
+            assertThat(seen).as("final event of %s", e.getKey()).isNotEmpty();
+            assertThat(seen.get(seen.size() - 1)).isEqualTo(e.getValue().get(e.getValue().size() - 1));
+        }
+    }
+
+    private static boolean isOrderedSubsequence(List<String> sub, List<String> all) {
+        int j = 0;
+        for (String x : sub) {
+            while (j < all.size() && !all.get(j).equals(x)) {
+                j++;
+            }
+            if (j == all.size()) {
+                return false;
+            }
+            j++;
+        }
+        return true;
+    }
+
+    @Test
+    void largeValuesRoundTripThroughTheBlobStore() {
+        StateStore a = process("node-a").stateStore("large");
+        StateStore b = process("node-b").stateStore("large");
+        byte[] big = new byte[3 * 1024 * 1024 + 17];
+        new Random(7).nextBytes(big);
+        long v = a.put("state", big, StateStore.NEW);
+        assertThat(b.get("state").orElseThrow().value()).isEqualTo(big);
+        assertThat(b.list("").stream().map(Versioned::size).collect(Collectors.toList())).containsExactly(big.length);
+
+        byte[] big2 = new byte[2 * 1024 * 1024];
+        new Random(8).nextBytes(big2);
+        assertThatThrownBy(() -> b.put("state", big2, v + 100)).isInstanceOf(VersionConflictException.class);
+        long v2 = b.put("state", big2, v);
+        assertThat(a.get("state").orElseThrow().value()).isEqualTo(big2);
+        assertThat(a.collectGarbage(Duration.ZERO)).isGreaterThanOrEqualTo(1);
+        assertThat(a.get("state").orElseThrow().value()).isEqualTo(big2);
+        assertThat(a.delete("state", v2)).isTrue();
+        assertThat(b.get("state")).isEmpty();
+        assertThat(a.collectGarbage(Duration.ZERO)).isZero();
+    }
+
+    @Test
+    void badKeysAreRefusedAndChangeNothing() {
+        StateStore s = process("node-a").stateStore("keys");
+        for (String bad : List.of("", "/abs", "trailing/", "a//b", "../x", "a/./b", "sp ace", "nul\u0000",
+                "x".repeat(StateStore.MAX_KEY_LENGTH + 1))) {
+            assertThatThrownBy(() -> s.put(bad, bytes("v"), StateStore.ANY))
+                    .as("key %s", bad).isInstanceOf(IllegalArgumentException.class);
+        }
+        assertThatThrownBy(() -> s.put("k", bytes("v"), -7)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("expectedVersion");
+        assertThat(s.list("")).isEmpty();
+    }
+}
