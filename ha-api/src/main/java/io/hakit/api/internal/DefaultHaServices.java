@@ -61,12 +61,17 @@ public final class DefaultHaServices implements HaServices {
                         + " (more than " + config.flappingMaxChanges() + ")")
                 : Optional.empty());
         this.blobs = config.blobStore().orElseGet(() -> new DirectoryBlobStore(config.storageDir(), config.clock()));
-        this.backend = connect.apply(new BackendEvents() {
-            @Override
-            public void connectionStateChanged(ConnectionState state) {
-                events.execute(() -> onConnectionState(state));
-            }
-        });
+        try {
+            this.backend = connect.apply(new BackendEvents() {
+                @Override
+                public void connectionStateChanged(ConnectionState state) {
+                    events.execute(() -> onConnectionState(state));
+                }
+            });
+        } catch (RuntimeException e) {
+            events.shutdown(0);
+            throw e;
+        }
         this.election = new ElectionService(backend, events, config.ticker(), config.connectionStatePolicy(),
                 config.leaseDuration().toNanos(), config.retryPeriod().toNanos(), config.operationTimeout().toNanos(),
                 config.nodeId(), epoch -> {
