@@ -10,6 +10,8 @@ import io.hakit.api.VersionConflictException;
 import io.hakit.api.Versioned;
 import io.hakit.testkit.PausableSerialExecutor;
 import io.hakit.testkit.TestingContender;
+import io.hakit.testkit.history.CheckOptions;
+import io.hakit.testkit.history.LeadershipHistory;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
@@ -164,6 +166,88 @@ public abstract class StateStoreContractTest extends ContractTestBase {
             aEvents.resume();
             await("old leader revoked").atMost(TIMEOUT).until(() -> !ca.isLeader());
         }
+    }
+
+    @Test
+    void fencedWritesUnderLeadershipChurnNeverAcceptAStaleWrite() throws Exception {
+        LeadershipHistory history = new LeadershipHistory();
+        List<HaServices> procs = new ArrayList<>();
+        List<LeaderElection> elections = new ArrayList<>();
+        List<TestingContender> contenders = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            HaServices p = process("node-" + i);
+            procs.add(p);
+            LeaderElection e = p.leaderElection("jobmaster");
+            elections.add(e);
+            contenders.add(new TestingContender("node-" + i + "#0", null, history).startOn(e));
+        }
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicLong accepted = new java.util.concurrent.atomic.AtomicLong();
+        java.util.concurrent.atomic.AtomicLong refused = new java.util.concurrent.atomic.AtomicLong();
+        List<Thread> writers = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            int idx = i;
+            Thread t = new Thread(() -> {
+                StateStore store = procs.get(idx).stateStore("churn");
+                long deadline = System.nanoTime() + TIMEOUT.toNanos();
+                while (!stop.get() && System.nanoTime() < deadline) {
+                    TestingContender c;
+                    synchronized (contenders) {
+                        c = contenders.get(idx);
+                    }
+                    LeaderSession s = c.session().orElse(null);
+                    if (s == null) {
+                        java.util.concurrent.locks.LockSupport.parkNanos(200_000);
+                        continue;
+                    }
+                    // pace the writers: the history stays small and the churn thread gets the CPU it needs
+                    java.util.concurrent.locks.LockSupport.parkNanos(200_000);
+                    long issuedAfter = history.lastSequence();
+                    try {
+                        store.put(s, "owner", bytes(c.name() + "@" + s.epoch()), StateStore.ANY);
+                        history.writeAccepted(c.name(), s, "owner", issuedAfter);
+                        accepted.incrementAndGet();
+                    } catch (LeadershipLostException e) {
+                        history.writeRefused(c.name(), s, "owner");
+                        refused.incrementAndGet();
+                    }
+                }
+            }, "fenced-writer-" + i);
+            t.start();
+            writers.add(t);
+        }
+        try {
+            for (int cycle = 1; cycle <= 25; cycle++) {
+                TestingContender leader = awaitSingleLeader(contenders);
+                long epoch = epochOf(leader);
+                long acceptedBefore = accepted.get();
+                await("writes by the leader of epoch " + epoch).atMost(TIMEOUT)
+                        .until(() -> accepted.get() > acceptedBefore);
+                int i = contenders.indexOf(leader);
+                elections.get(i).close();
+                LeaderElection e = procs.get(i).leaderElection("jobmaster");
+                elections.set(i, e);
+                TestingContender next = new TestingContender("node-" + i + "#" + cycle, null, history);
+                synchronized (contenders) {
+                    contenders.set(i, next);
+                }
+                next.startOn(e);
+                await().atMost(TIMEOUT).until(() -> leaders(contenders).size() == 1
+                        && epochOf(leaders(contenders).get(0)) > epoch);
+            }
+        } finally {
+            stop.set(true);
+            for (Thread t : writers) {
+                t.join(TIMEOUT.toMillis());
+            }
+        }
+        assertThat(accepted.get()).isGreaterThanOrEqualTo(25);
+        history.assertNoViolations(CheckOptions.defaults().withGlobalGrantOrder(false));
+        // the last write is the current leader's
+        long finalEpoch = epochOf(awaitSingleLeader(contenders));
+        String owner = new String(procs.get(0).stateStore("churn").get("owner").orElseThrow().value(),
+                StandardCharsets.UTF_8);
+        assertThat(Long.parseLong(owner.substring(owner.indexOf('@') + 1))).isLessThanOrEqualTo(finalEpoch);
     }
 
     @Test
