@@ -1,5 +1,6 @@
 package io.hakit.api.alarm;
 
+import io.hakit.api.TestTicker;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -36,7 +37,7 @@ class AlarmRegistryTest {
 
     private static final Instant T0 = Instant.parse("2024-05-01T00:00:00Z");
 
-    private final ManualTicker ticker = new ManualTicker();
+    private final TestTicker ticker = new TestTicker();
     private final ManualClock clock = new ManualClock(T0);
     /** Direct executor: deliveries happen on the calling thread, after the registry's lock is released. */
     private final AlarmRegistry registry = AlarmRegistry.create(Runnable::run, clock, ticker);
@@ -234,7 +235,7 @@ class AlarmRegistryTest {
 
     @Test
     void raiseForSurvivesTickerWrapAroundAndHugeDurations() {
-        ManualTicker nearMax = new ManualTicker(Long.MAX_VALUE - 10_000_000_000L);
+        TestTicker nearMax = new TestTicker(Long.MAX_VALUE - 10_000_000_000L);
         AlarmRegistry wrapping = AlarmRegistry.create(Runnable::run, clock, nearMax);
         wrapping.raiseFor(SYNC_FAILED, "a", "x", Duration.ofSeconds(30)); // deadline wraps to a negative reading
         wrapping.raiseFor(SYNC_FAILED, "b", "x", Duration.ofSeconds(Long.MAX_VALUE));

@@ -1,5 +1,6 @@
 package io.hakit.api.alarm;
 
+import io.hakit.api.TestTicker;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -17,7 +18,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class RestartLoopDetectorTest {
 
-    private final ManualTicker ticker = new ManualTicker();
+    private final TestTicker ticker = new TestTicker();
     private final AlarmRegistry registry =
             AlarmRegistry.create(Runnable::run, new ManualClock(Instant.parse("2024-05-01T00:00:00Z")), ticker);
     private final List<AlarmEvent> events = new CopyOnWriteArrayList<>();
@@ -175,7 +176,7 @@ class RestartLoopDetectorTest {
 
     @Test
     void customLimitsAndTicker() {
-        ManualTicker own = new ManualTicker(0);
+        TestTicker own = new TestTicker(0);
         RestartLoopDetector strict = RestartLoopDetector.builder(registry, "svc")
                 .maxRestarts(1)
                 .window(Duration.ofSeconds(30))

@@ -1,5 +1,6 @@
 package io.hakit.api.alarm;
 
+import io.hakit.api.TestTicker;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -16,7 +17,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class SlidingWindowCounterTest {
 
-    private final ManualTicker ticker = new ManualTicker();
+    private final TestTicker ticker = new TestTicker();
 
     @Test
     void countsEventsInsideTheWindow() {
@@ -66,7 +67,7 @@ class SlidingWindowCounterTest {
 
     @Test
     void worksAcrossTickerWrapAround() {
-        ManualTicker nearMax = new ManualTicker(Long.MAX_VALUE - 30_000_000_000L);
+        TestTicker nearMax = new TestTicker(Long.MAX_VALUE - 30_000_000_000L);
         SlidingWindowCounter c = SlidingWindowCounter.create(Duration.ofMinutes(1), 5, nearMax);
         c.record();
         nearMax.advance(Duration.ofSeconds(40)); // wrapped

@@ -1,5 +1,6 @@
 package io.hakit.api.detect;
 
+import io.hakit.api.TestTicker;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -18,7 +19,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class FixedTimeoutFailureDetectorTest {
 
-    private final ManualTicker ticker = new ManualTicker();
+    private final TestTicker ticker = new TestTicker();
     private final FixedTimeoutFailureDetector fd = FixedTimeoutFailureDetector.create(Duration.ofSeconds(30), ticker);
 
     @Test
@@ -68,7 +69,7 @@ class FixedTimeoutFailureDetectorTest {
 
     @Test
     void worksAcrossTickerWrapAround() {
-        ManualTicker nearMax = new ManualTicker(Long.MAX_VALUE - 5_000_000_000L);
+        TestTicker nearMax = new TestTicker(Long.MAX_VALUE - 5_000_000_000L);
         FixedTimeoutFailureDetector detector = FixedTimeoutFailureDetector.create(Duration.ofSeconds(10), nearMax);
         detector.heartbeat();
 

@@ -1,5 +1,6 @@
 package io.hakit.api.detect;
 
+import io.hakit.api.TestTicker;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -18,7 +19,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class HeartbeatMonitorTest {
 
-    private final ManualTicker ticker = new ManualTicker();
+    private final TestTicker ticker = new TestTicker();
     private final List<String> created = new CopyOnWriteArrayList<>();
     private final HeartbeatMonitor monitor = HeartbeatMonitor.create(3, id -> {
         created.add(id);

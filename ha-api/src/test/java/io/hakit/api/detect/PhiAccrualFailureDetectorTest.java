@@ -1,5 +1,6 @@
 package io.hakit.api.detect;
 
+import io.hakit.api.TestTicker;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -24,7 +25,7 @@ import static org.assertj.core.api.Assertions.within;
  */
 class PhiAccrualFailureDetectorTest {
 
-    private final ManualTicker ticker = new ManualTicker();
+    private final TestTicker ticker = new TestTicker();
 
     /** Pekko's spec defaults: threshold 8, 1000 samples, 100 ms min deviation, no acceptable pause, 1 s estimate. */
     private PhiAccrualFailureDetector.Builder pekkoSpecDefaults() {
@@ -209,7 +210,7 @@ class PhiAccrualFailureDetectorTest {
         assertThat(fd.isAvailable()).isFalse();
 
         // Find where the threshold is crossed, in 10 ms steps.
-        ManualTicker probe = new ManualTicker(last);
+        TestTicker probe = new TestTicker(last);
         PhiAccrualFailureDetector copy = PhiAccrualFailureDetector.builder().ticker(probe).build();
         copy.heartbeat();
         for (int i = 0; i < 100; i++) {
