@@ -28,7 +28,7 @@ import java.util.concurrent.TimeUnit;
  * intervals are tiny, so the phi detector records every one and evicts the oldest.
  * Each benchmark returns a value derived from the detector so the JIT cannot eliminate the call.
  *
- * <p>Run: {@code java -jar benchmarks/target/hakit-benchmarks.jar FailureDetectorBenchmark}.
+ * <p>Run: {@code benchmarks/run jmh-detectors [--quick]}.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)

@@ -197,6 +197,7 @@ public abstract class LeaderElectionContractTest extends ContractTestBase {
 
             aEvents.resume();
             await("old leader revoked").atMost(TIMEOUT).until(() -> !ca.isLeader());
+            a.close(); // while its executor still runs, so the close delivers everything
             assertThat(observer.all()).noneMatch(i -> i.address().map("addr-a-stale"::equals).orElse(false));
         }
     }

@@ -165,6 +165,7 @@ public abstract class StateStoreContractTest extends ContractTestBase {
 
             aEvents.resume();
             await("old leader revoked").atMost(TIMEOUT).until(() -> !ca.isLeader());
+            a.close(); // while its executor still runs, so the close delivers everything
         }
     }
 

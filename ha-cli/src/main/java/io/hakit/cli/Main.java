@@ -1,0 +1,93 @@
+package io.hakit.cli;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.util.Arrays;
+import java.util.Properties;
+
+/**
+ * The {@code hakit} command: dispatches to a subcommand.
+ *
+ * <p>Exit codes: 0 success, 1 the command ran and failed, 2 bad usage (unknown command or option).
+ *
+ * <p>Creates no logger: subcommands configure slf4j-simple first (it reads its settings when the first logger is
+ * created).
+ */
+public final class Main {
+
+    static final String USAGE = String.join("\n",
+            "usage: hakit <command> [options]",
+            "",
+            "commands:",
+            "  demo [--verbose] [--nodes N]  leader election, retrieval, fencing and failover on the embedded",
+            "                                in-process backend, step by step",
+            "  help [command]                this text, or a command's options",
+            "  --version                     the version of hakit",
+            "");
+
+    private static final String POM_PROPERTIES = "/META-INF/maven/io.hakit/ha-cli/pom.properties";
+
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        int code = run(args, System.out, System.err);
+        System.out.flush();
+        System.err.flush();
+        System.exit(code);
+    }
+
+    /** Runs one command line; returns the exit code. */
+    static int run(String[] args, PrintStream out, PrintStream err) {
+        if (args.length == 0) {
+            err.print(USAGE);
+            return 2;
+        }
+        String command = args[0];
+        switch (command) {
+            case "demo":
+                return new DemoCommand(out, err).run(Arrays.asList(args).subList(1, args.length));
+            case "help":
+            case "--help":
+            case "-h":
+                return help(Arrays.copyOfRange(args, 1, args.length), out, err);
+            case "--version":
+            case "version":
+                out.println("hakit " + version());
+                return 0;
+            default:
+                err.println("hakit: unknown command '" + command + "'");
+                err.print(USAGE);
+                return 2;
+        }
+    }
+
+    private static int help(String[] topics, PrintStream out, PrintStream err) {
+        if (topics.length == 0) {
+            out.print(USAGE);
+            return 0;
+        }
+        if (topics.length == 1 && topics[0].equals("demo")) {
+            out.print(DemoCommand.USAGE);
+            return 0;
+        }
+        err.println("hakit help: no help for '" + String.join(" ", topics) + "'");
+        err.print(USAGE);
+        return 2;
+    }
+
+    /** The version from the Maven descriptor packaged into the jar. */
+    static String version() {
+        try (InputStream in = Main.class.getResourceAsStream(POM_PROPERTIES)) {
+            if (in == null) {
+                return "(version unknown: not running from the packaged jar)";
+            }
+            Properties p = new Properties();
+            p.load(in);
+            return p.getProperty("version", "(version unknown: no version in " + POM_PROPERTIES + ")");
+        } catch (IOException e) {
+            return "(version unknown: " + POM_PROPERTIES + " unreadable: " + e.getMessage() + ")";
+        }
+    }
+}
