@@ -53,6 +53,14 @@ public final class HaConfig {
     /** The sliding window of the flapping alarm. */
     public static final String FLAPPING_WINDOW = "high-availability.alarm.flapping.window";
 
+    /**
+     * Flink's {@code high-availability.zookeeper.client.tolerate-suspended-connections}: {@code true} selects
+     * {@link ConnectionStatePolicy#REVOKE_ON_LOSS}, {@code false} {@link ConnectionStatePolicy#REVOKE_ON_SUSPEND}; it
+     * overrides {@value #CONNECTION_STATE_POLICY} because map keys are applied in sorted order.
+     */
+    public static final String ZOOKEEPER_TOLERATE_SUSPENDED =
+            "high-availability.zookeeper.client.tolerate-suspended-connections";
+
     private static final Set<String> CORE_KEYS = Set.of(TYPE, CLUSTER_ID, NODE_ID, STORAGE_DIR, LEASE_DURATION,
             RENEW_DEADLINE, RETRY_PERIOD, OPERATION_TIMEOUT, CONNECTION_STATE_POLICY, MAX_VALUE_SIZE,
             FLAPPING_MAX_CHANGES, FLAPPING_WINDOW);
@@ -412,7 +420,7 @@ public final class HaConfig {
             if (!key.startsWith("high-availability.")) {
                 throw new InvalidConfigException("backend option " + key + " must start with high-availability.", key);
             }
-            if (CORE_KEYS.contains(key)) {
+            if (CORE_KEYS.contains(key) || key.equals(ZOOKEEPER_TOLERATE_SUSPENDED)) {
                 options(Map.of(key, value));
             } else {
                 backendOptions.put(key, value);
@@ -472,6 +480,16 @@ public final class HaConfig {
                         break;
                     case FLAPPING_WINDOW:
                         flappingAlarm(flappingMaxChanges, ConfigParsing.duration(key, value));
+                        break;
+                    case ZOOKEEPER_TOLERATE_SUSPENDED:
+                        // Flink's switch; the ZooKeeper backend reads it too
+                        backendOptions.put(key, value);
+                        String v = value.trim().toLowerCase(Locale.ROOT);
+                        if (!v.equals("true") && !v.equals("false")) {
+                            throw new InvalidConfigException(key + ": '" + value + "' is not true or false", key);
+                        }
+                        connectionStatePolicy(v.equals("true") ? ConnectionStatePolicy.REVOKE_ON_LOSS
+                                : ConnectionStatePolicy.REVOKE_ON_SUSPEND);
                         break;
                     default:
                         backendOptions.put(key, value);

@@ -281,7 +281,9 @@ final class ElectionService {
                 return;
             }
             if (!revoke && state == ConnectionState.SUSPENDED && session != null) {
-                suspendedLeaseDeadline = ticker.read() + leaseNanos;
+                long lease = backend.sessionLeaseAfterSuspend().map(d -> Math.min(d.toNanos(), leaseNanos))
+                        .orElse(leaseNanos);
+                suspendedLeaseDeadline = ticker.read() + lease;
                 scheduleLeaseCheck = true;
             }
         }
@@ -289,8 +291,7 @@ final class ElectionService {
             stopContending("connection " + state);
         }
         if (scheduleLeaseCheck) {
-            LOG.info("{}: connection suspended; keeping leadership while the local lease ({} ms) holds", nodeId,
-                    leaseNanos / 1_000_000);
+            LOG.info("{}: connection suspended; keeping leadership while the local lease holds", nodeId);
             events.schedule(this::checkSuspendedLease, Math.min(leaseNanos, retryNanos));
         }
         if (state.isConnected()) {
@@ -308,7 +309,7 @@ final class ElectionService {
             remaining = suspendedLeaseDeadline - ticker.read();
         }
         if (remaining <= 0) {
-            stopContending("lease of " + leaseNanos / 1_000_000 + " ms ran out while suspended");
+            stopContending("the local lease ran out while suspended");
         } else {
             events.schedule(this::checkSuspendedLease, Math.min(remaining, retryNanos));
         }

@@ -1,5 +1,8 @@
 package io.hakit.api.spi;
 
+import java.time.Duration;
+import java.util.Optional;
+
 /**
  * One process's connection to an HA backend: a factory of the small drivers the core services run on. Drivers
  * hold no timing policy; leases, confirmation, fencing checks before a call, connection policy and callbacks are
@@ -12,7 +15,7 @@ public interface HaBackend extends AutoCloseable {
     /**
      * Starts contending for this process's single election; the driver reports grants and revokes to
      * {@code listener}. Called again (after the previous driver was closed) when the process contends again, for
-     * example after the connection was lost.
+     * example after the connection was lost. Must not block on the network: contend in the background and report.
      */
     ElectionDriver startElection(ElectionDriver.Listener listener);
 
@@ -27,6 +30,17 @@ public interface HaBackend extends AutoCloseable {
      * the blob store.
      */
     int inlineLimit();
+
+    /**
+     * How long, at most, the backend may still consider this process's session alive after it reported
+     * {@link io.hakit.api.ConnectionState#SUSPENDED}, measured from that report (for ZooKeeper a third of the session
+     * timeout: the client reports the disconnection two thirds of the timeout after its last contact). With the
+     * {@code revoke-on-loss} policy the core keeps leadership through a suspension no longer than the smaller of this
+     * and {@code high-availability.lease-duration}. Empty: no bound known beyond the configured lease.
+     */
+    default Optional<Duration> sessionLeaseAfterSuspend() {
+        return Optional.empty();
+    }
 
     /** Closes the connection; ephemeral state of this process (leadership, leader information) goes away. */
     @Override

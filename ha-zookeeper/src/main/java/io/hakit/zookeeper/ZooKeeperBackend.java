@@ -1,0 +1,491 @@
+package io.hakit.zookeeper;
+
+import io.hakit.api.BackendUnavailableException;
+import io.hakit.api.ConnectionState;
+import io.hakit.api.HaConfig;
+import io.hakit.api.LeaderInformation;
+import io.hakit.api.LeadershipLostException;
+import io.hakit.api.StoreEvent;
+import io.hakit.api.Subscription;
+import io.hakit.api.UnknownOutcomeException;
+import io.hakit.api.Versioned;
+import io.hakit.api.internal.ConfigParsing;
+import io.hakit.api.internal.EventExecutor;
+import io.hakit.api.spi.BackendEvents;
+import io.hakit.api.spi.ElectionDriver;
+import io.hakit.api.spi.HaBackend;
+import io.hakit.api.spi.RetrievalDriver;
+import io.hakit.api.spi.StoreDriver;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.framework.api.ACLProvider;
+import org.apache.curator.framework.recipes.cache.ChildData;
+import org.apache.curator.framework.recipes.cache.CuratorCache;
+import org.apache.curator.framework.recipes.cache.CuratorCacheListener;
+import org.apache.curator.retry.ExponentialBackoffRetry;
+import org.apache.zookeeper.CreateMode;
+import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.Op;
+import org.apache.zookeeper.OpResult;
+import org.apache.zookeeper.ZooDefs;
+import org.apache.zookeeper.ZooKeeper;
+import org.apache.zookeeper.data.ACL;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/** One process's connection to ZooKeeper: the Curator client, the shared cache, the drivers. */
+final class ZooKeeperBackend implements HaBackend {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ZooKeeperBackend.class);
+
+    final HaConfig config;
+    final ZooKeeperOptions options;
+    final CuratorFramework client;
+    final List<ACL> acl;
+    final String root;
+    final String electionPath;
+    final String epochPath;
+    final String leadersPath;
+    final String storesPath;
+    private final BackendEvents events;
+    private final ScheduledThreadPoolExecutor driverThread;
+
+    private final Object lock = new Object();
+    // @GuardedBy("lock")
+    private ZkElection election;
+    // @GuardedBy("lock")
+    private CuratorCache cache;
+    // @GuardedBy("lock") what the cache has seen under leaders/, and the epoch
+    private final Map<String, LeaderInformation> leaderRecords = new HashMap<>();
+    private long cachedEpoch;
+    private final List<ZkRetrieval> retrievals = new CopyOnWriteArrayList<>();
+    private final List<StoreWatch> storeWatches = new CopyOnWriteArrayList<>();
+    private volatile boolean closed;
+
+    private ZooKeeperBackend(HaConfig config, ZooKeeperOptions options, BackendEvents events) {
+        this.config = config;
+        this.options = options;
+        this.events = events;
+        this.root = options.clusterPath();
+        this.electionPath = root + "/election";
+        this.epochPath = electionPath + "/epoch";
+        this.leadersPath = root + "/leaders";
+        this.storesPath = root + "/stores";
+        this.acl = options.creatorAcl() ? ZooDefs.Ids.CREATOR_ALL_ACL : ZooDefs.Ids.OPEN_ACL_UNSAFE;
+        CuratorFrameworkFactory.Builder b = CuratorFrameworkFactory.builder()
+                .connectString(options.quorum())
+                .sessionTimeoutMs((int) options.sessionTimeout().toMillis())
+                .connectionTimeoutMs((int) options.connectionTimeout().toMillis())
+                .retryPolicy(new ExponentialBackoffRetry((int) options.retryWait().toMillis(),
+                        options.maxRetryAttempts()))
+                .aclProvider(new ACLProvider() {
+                    @Override
+                    public List<ACL> getDefaultAcl() {
+                        return acl;
+                    }
+
+                    @Override
+                    public List<ACL> getAclForPath(String path) {
+                        return acl;
+                    }
+                });
+        options.digest().ifPresent(d -> b.authorization("digest", d));
+        this.client = b.build();
+        this.driverThread = new ScheduledThreadPoolExecutor(1, EventExecutor.daemon("hakit-zk-" + config.nodeId()));
+        this.driverThread.setRemoveOnCancelPolicy(true);
+    }
+
+    static ZooKeeperBackend connect(HaConfig config, ZooKeeperOptions options, BackendEvents events) {
+        ZooKeeperBackend b = new ZooKeeperBackend(config, options, events);
+        b.client.getConnectionStateListenable().addListener((c, state) -> b.onConnectionState(state));
+        b.client.start();
+        boolean connected;
+        try {
+            connected = b.client.blockUntilConnected((int) options.connectionTimeout().toMillis(),
+                    TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            connected = false;
+        }
+        if (!connected) {
+            b.close();
+            throw new BackendUnavailableException("could not connect to ZooKeeper " + options.quorum() + " within "
+                    + ZooKeeperOptions.CONNECTION_TIMEOUT + " (" + ConfigParsing.format(options.connectionTimeout())
+                    + ")");
+        }
+        return b;
+    }
+
+    private void onConnectionState(org.apache.curator.framework.state.ConnectionState state) {
+        ConnectionState mapped;
+        switch (state) {
+            case CONNECTED:
+                mapped = ConnectionState.CONNECTED;
+                break;
+            case RECONNECTED:
+                mapped = ConnectionState.RECONNECTED;
+                break;
+            case LOST:
+                mapped = ConnectionState.LOST;
+                break;
+            case SUSPENDED:
+            case READ_ONLY:
+            default:
+                mapped = ConnectionState.SUSPENDED;
+        }
+        events.connectionStateChanged(mapped);
+    }
+
+    // ------------------------------------------------------------------ HaBackend
+
+    @Override
+    public ElectionDriver startElection(ElectionDriver.Listener listener) {
+        ZkElection e = new ZkElection(this, listener);
+        synchronized (lock) {
+            checkOpen();
+            election = e;
+        }
+        e.start();
+        return e;
+    }
+
+    @Override
+    public RetrievalDriver startRetrieval(RetrievalDriver.Listener listener) {
+        ZkRetrieval r = new ZkRetrieval(listener);
+        synchronized (lock) {
+            checkOpen();
+            ensureCacheLocked();
+            retrievals.add(r);
+            leaderRecords.forEach((component, info) -> r.listener.onLeaderInformationChange(component,
+                    visible(info)));
+        }
+        return r;
+    }
+
+    @Override
+    public StoreDriver store(String namespace) {
+        return new ZkStore(this, namespace);
+    }
+
+    @Override
+    public int inlineLimit() {
+        return options.inlineLimit();
+    }
+
+    @Override
+    public Optional<Duration> sessionLeaseAfterSuspend() {
+        long negotiated = options.sessionTimeout().toMillis();
+        try {
+            negotiated = client.getZookeeperClient().getZooKeeper().getSessionTimeout();
+        } catch (Exception e) {
+            // keep the configured timeout
+        }
+        return Optional.of(Duration.ofMillis(Math.max(1, negotiated / 3)));
+    }
+
+    @Override
+    public void close() {
+        CuratorCache c;
+        ZkElection e;
+        synchronized (lock) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            c = cache;
+            cache = null;
+            e = election;
+        }
+        if (e != null) {
+            e.close();
+        }
+        // let the election's clean-up (leader records, latch node) run before the session ends
+        driverThread.shutdown();
+        try {
+            driverThread.awaitTermination(options.connectionTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+        }
+        driverThread.shutdownNow();
+        if (c != null) {
+            c.close();
+        }
+        client.close();
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("ZooKeeper backend of " + config.nodeId() + " is closed");
+        }
+    }
+
+    // ------------------------------------------------------------------ helpers for drivers
+
+    /** Runs {@code task} on the backend's single driver thread. */
+    void runAsync(Runnable task) {
+        if (!driverThread.isShutdown()) {
+            driverThread.execute(() -> {
+                try {
+                    task.run();
+                } catch (RuntimeException e) {
+                    LOG.error("{}: ZooKeeper driver task failed", config.nodeId(), e);
+                }
+            });
+        }
+    }
+
+    /** Runs {@code task} on the driver thread after {@code delay}. */
+    void schedule(Runnable task, Duration delay) {
+        if (!driverThread.isShutdown()) {
+            driverThread.schedule(() -> runAsync(task), delay.toMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** The raw ZooKeeper handle, for writes that must not be retried blindly. */
+    ZooKeeper zk() {
+        if (!client.getZookeeperClient().isConnected()) {
+            throw new BackendUnavailableException("not connected to ZooKeeper " + options.quorum());
+        }
+        try {
+            return client.getZookeeperClient().getZooKeeper();
+        } catch (Exception e) {
+            throw new BackendUnavailableException("no ZooKeeper handle: " + e.getMessage(), e);
+        }
+    }
+
+    /** The session id of the current ZooKeeper session, or 0. */
+    long sessionId() {
+        try {
+            return client.getZookeeperClient().getZooKeeper().getSessionId();
+        } catch (Exception e) {
+            return 0;
+        }
+    }
+
+    /** The two checks that fence a write at {@code epoch}: this process's latch node and the epoch's version. */
+    List<Op> fenceOps(long epoch, String what) {
+        ZkElection e;
+        synchronized (lock) {
+            e = election;
+        }
+        if (e == null) {
+            throw new LeadershipLostException(what + ": " + config.nodeId() + " is not contending");
+        }
+        return e.fenceOps(epoch, what);
+    }
+
+    /**
+     * Sends {@code ops} once as a multi-op. {@code fenceCount} leading ops are fence checks: their failure is
+     * {@link LeadershipLostException}. Returns the results, or throws {@link KeeperException} of a later op for the
+     * caller to map.
+     */
+    List<OpResult> multi(List<Op> ops, int fenceCount, String what) throws KeeperException {
+        ZooKeeper zk = zk();
+        try {
+            return zk.multi(ops);
+        } catch (KeeperException e) {
+            int failed = failedOp(e);
+            if (failed >= 0 && failed < fenceCount) {
+                throw new LeadershipLostException(what + ": refused by ZooKeeper, the writer's leadership is gone ("
+                        + KeeperException.Code.get(((OpResult.ErrorResult) e.getResults().get(failed)).getErr())
+                        + " on " + ops.get(failed).getPath() + ")");
+            }
+            if (isAmbiguous(e)) {
+                throw new UnknownOutcomeException(what + ": " + e.getMessage() + "; the write may have been applied",
+                        e);
+            }
+            throw e;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new UnknownOutcomeException(what + ": interrupted after sending", e);
+        }
+    }
+
+    /** The index of the op that failed in a multi, or -1. */
+    static int failedOp(KeeperException e) {
+        List<OpResult> results = e.getResults();
+        if (results == null) {
+            return -1;
+        }
+        for (int i = 0; i < results.size(); i++) {
+            OpResult r = results.get(i);
+            if (r instanceof OpResult.ErrorResult) {
+                int err = ((OpResult.ErrorResult) r).getErr();
+                if (err != KeeperException.Code.OK.intValue()
+                        && err != KeeperException.Code.RUNTIMEINCONSISTENCY.intValue()) {
+                    return i;
+                }
+            }
+        }
+        return -1;
+    }
+
+    /** The error code of the op that failed in a multi, or the exception's own code. */
+    static KeeperException.Code failedCode(KeeperException e) {
+        int i = failedOp(e);
+        if (i < 0) {
+            return e.code();
+        }
+        return KeeperException.Code.get(((OpResult.ErrorResult) e.getResults().get(i)).getErr());
+    }
+
+    static boolean isAmbiguous(KeeperException e) {
+        KeeperException.Code c = e.code();
+        return c == KeeperException.Code.CONNECTIONLOSS || c == KeeperException.Code.OPERATIONTIMEOUT
+                || c == KeeperException.Code.SESSIONEXPIRED || c == KeeperException.Code.SESSIONMOVED
+                || c == KeeperException.Code.REQUESTTIMEOUT;
+    }
+
+    /** Creates a persistent znode and its parents if missing. */
+    void ensurePath(String path) {
+        try {
+            if (client.checkExists().forPath(path) == null) {
+                client.create().creatingParentsIfNeeded().withMode(CreateMode.PERSISTENT).forPath(path);
+            }
+        } catch (KeeperException.NodeExistsException e) {
+            // created concurrently
+        } catch (Exception e) {
+            throw readFailure("create " + path, e);
+        }
+    }
+
+    /** Maps a failure of a (retried, idempotent) read. */
+    BackendUnavailableException readFailure(String what, Exception e) {
+        if (e instanceof InterruptedException) {
+            Thread.currentThread().interrupt();
+        }
+        return new BackendUnavailableException(what + " failed on ZooKeeper " + options.quorum() + ": " + e, e);
+    }
+
+    // ------------------------------------------------------------------ the shared cache
+
+    private void ensureCacheLocked() {
+        if (cache != null) {
+            return;
+        }
+        ensurePath(leadersPath);
+        CuratorCache c = CuratorCache.build(client, root);
+        c.listenable().addListener(CuratorCacheListener.builder()
+                .forCreatesAndChanges((oldNode, node) -> onNode(node, false))
+                .forDeletes(node -> onNode(node, true))
+                .build());
+        cache = c;
+        c.start();
+    }
+
+    private void onNode(ChildData node, boolean deleted) {
+        String path = node.getPath();
+        if (path.equals(epochPath)) {
+            onEpoch(deleted ? 0 : safeEpoch(node.getData()));
+        } else if (path.startsWith(leadersPath + "/")) {
+            String component = path.substring(leadersPath.length() + 1);
+            if (!component.contains("/")) {
+                onLeaderRecord(component, deleted ? Optional.empty() : Records.leader(node.getData()));
+            }
+        } else if (path.startsWith(storesPath + "/")) {
+            String rest = path.substring(storesPath.length() + 1);
+            int slash = rest.indexOf('/');
+            if (slash > 0 && rest.indexOf('/', slash + 1) < 0) {
+                String namespace = rest.substring(0, slash);
+                String key = Records.decodeKey(rest.substring(slash + 1));
+                StoreEvent event = deleted ? StoreEvent.delete(key)
+                        : StoreEvent.put(new Versioned(key, node.getData() == null ? new byte[0] : node.getData(),
+                                node.getStat() == null ? 0 : node.getStat().getVersion()));
+                for (StoreWatch w : storeWatches) {
+                    if (w.namespace.equals(namespace) && key.startsWith(w.prefix) && !w.closed) {
+                        w.listener.accept(event);
+                    }
+                }
+            }
+        }
+    }
+
+    private static long safeEpoch(byte[] data) {
+        try {
+            return Records.epoch(data);
+        } catch (IllegalStateException e) {
+            LOG.warn("ignoring a malformed election epoch znode: {}", e.getMessage());
+            return 0;
+        }
+    }
+
+    private void onEpoch(long epoch) {
+        synchronized (lock) {
+            cachedEpoch = epoch;
+            // leader records of an older epoch are stale: their leader was superseded
+            leaderRecords.forEach((component, info) -> {
+                for (ZkRetrieval r : retrievals) {
+                    r.listener.onLeaderInformationChange(component, visible(info));
+                }
+            });
+        }
+    }
+
+    private void onLeaderRecord(String component, Optional<LeaderInformation> info) {
+        synchronized (lock) {
+            if (info.isPresent()) {
+                leaderRecords.put(component, info.get());
+            } else {
+                leaderRecords.remove(component);
+            }
+            LeaderInformation shown = info.map(this::visible).orElse(LeaderInformation.empty());
+            for (ZkRetrieval r : retrievals) {
+                r.listener.onLeaderInformationChange(component, shown);
+            }
+        }
+    }
+
+    // @GuardedBy("lock")
+    private LeaderInformation visible(LeaderInformation info) {
+        return info.epoch() >= cachedEpoch ? info : LeaderInformation.empty();
+    }
+
+    Subscription watchStore(String namespace, String prefix, Consumer<StoreEvent> listener) {
+        StoreWatch w = new StoreWatch(namespace, prefix, listener);
+        synchronized (lock) {
+            checkOpen();
+            ensureCacheLocked();
+            storeWatches.add(w);
+        }
+        return () -> {
+            w.closed = true;
+            storeWatches.remove(w);
+        };
+    }
+
+    private final class ZkRetrieval implements RetrievalDriver {
+        final RetrievalDriver.Listener listener;
+
+        ZkRetrieval(RetrievalDriver.Listener listener) {
+            this.listener = listener;
+        }
+
+        @Override
+        public void close() {
+            retrievals.remove(this);
+        }
+    }
+
+    private static final class StoreWatch {
+        final String namespace;
+        final String prefix;
+        final Consumer<StoreEvent> listener;
+        volatile boolean closed;
+
+        StoreWatch(String namespace, String prefix, Consumer<StoreEvent> listener) {
+            this.namespace = namespace;
+            this.prefix = prefix;
+            this.listener = listener;
+        }
+    }
+}

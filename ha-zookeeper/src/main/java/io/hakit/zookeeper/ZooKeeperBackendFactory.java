@@ -1,0 +1,40 @@
+package io.hakit.zookeeper;
+
+import io.hakit.api.HaConfig;
+import io.hakit.api.spi.BackendEvents;
+import io.hakit.api.spi.HaBackend;
+import io.hakit.api.spi.HaBackendFactory;
+
+/**
+ * {@code high-availability.type=zookeeper}: HAKit on Apache ZooKeeper through Curator. See {@link ZooKeeperOptions}
+ * for the keys.
+ *
+ * <h2>Layout</h2> Under {@code <path.root>/<cluster-id>}:
+ * <ul>
+ *   <li>{@code election/latch-NNNNNNNNNN}: one ephemeral sequential znode per contending process; the lowest leads.
+ *   <li>{@code election/epoch}: the election's epoch (8 bytes), compare-and-set incremented by each new leader, in one
+ *   multi-op with a check that its latch node still exists. Its version is the fencing token.
+ *   <li>{@code leaders/<component>}: ephemeral leader information (epoch, session id, address).
+ *   <li>{@code stores/<namespace>/<key>}: persistent state, {@code /} in keys written as {@code %}.
+ * </ul>
+ *
+ * <h2>Safety</h2> Every leader-only write (publishing leader information, fenced store writes) is one ZooKeeper
+ * multi-op that first checks that the writer's latch node exists and that {@code election/epoch} is still at the
+ * version its grant set: a leader whose session is gone, or who has been superseded, can never write. Writes are
+ * sent once, never retried blindly: a connection loss after sending raises
+ * {@link io.hakit.api.UnknownOutcomeException} (a blind retry could turn an applied write into a false conflict).
+ * Reads are retried with Curator's exponential backoff. Retrieval and store watches share one {@code CuratorCache}
+ * on the cluster root per process.
+ */
+public final class ZooKeeperBackendFactory implements HaBackendFactory {
+
+    @Override
+    public String type() {
+        return "zookeeper";
+    }
+
+    @Override
+    public HaBackend create(HaConfig config, BackendEvents events) {
+        return ZooKeeperBackend.connect(config, ZooKeeperOptions.of(config), events);
+    }
+}

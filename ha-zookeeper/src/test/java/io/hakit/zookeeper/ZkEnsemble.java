@@ -1,0 +1,68 @@
+package io.hakit.zookeeper;
+
+import org.apache.curator.test.InstanceSpec;
+import org.apache.curator.test.TestingCluster;
+import org.apache.zookeeper.ZooKeeper;
+
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/** One real 3-member ZooKeeper ensemble per test JVM (curator-test), started on first use. */
+final class ZkEnsemble {
+
+    private static TestingCluster cluster;
+
+    private ZkEnsemble() {
+    }
+
+    static synchronized TestingCluster get() throws Exception {
+        if (cluster == null) {
+            TestingCluster c = new TestingCluster(3);
+            c.start();
+            cluster = c;
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                try {
+                    c.close();
+                } catch (Exception e) {
+                    // the JVM is going away
+                }
+            }));
+        }
+        return cluster;
+    }
+
+    /** A fresh ensemble a test may break (kill members); the caller closes it. */
+    static TestingCluster fresh(int members) throws Exception {
+        TestingCluster c = new TestingCluster(members);
+        c.start();
+        return c;
+    }
+
+    /**
+     * Expires a session on the servers, as a partition longer than the session timeout would: a second handle
+     * joins the session with its id and password and closes it.
+     */
+    static void expire(String connectString, long sessionId, byte[] password) throws Exception {
+        CountDownLatch connected = new CountDownLatch(1);
+        ZooKeeper zk = new ZooKeeper(connectString, 10_000, e -> {
+            if (e.getState() == org.apache.zookeeper.Watcher.Event.KeeperState.SyncConnected) {
+                connected.countDown();
+            }
+        }, sessionId, password);
+        try {
+            if (!connected.await(10, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("could not join session 0x" + Long.toHexString(sessionId));
+            }
+        } finally {
+            zk.close();
+        }
+    }
+
+    static String describe(TestingCluster c) {
+        StringBuilder sb = new StringBuilder();
+        for (InstanceSpec s : c.getInstances()) {
+            sb.append(s.getConnectString()).append(' ');
+        }
+        return sb.toString().trim();
+    }
+}
