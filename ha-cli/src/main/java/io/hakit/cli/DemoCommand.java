@@ -1,6 +1,5 @@
 package io.hakit.cli;
 
-import io.hakit.api.HaConfig;
 import io.hakit.api.HaServices;
 import io.hakit.api.LeaderContender;
 import io.hakit.api.LeaderElection;
@@ -9,7 +8,6 @@ import io.hakit.api.LeaderSession;
 import io.hakit.api.LeadershipLostException;
 import io.hakit.api.StateStore;
 import io.hakit.api.Versioned;
-import io.hakit.api.embedded.EmbeddedHaBackend;
 
 import java.io.PrintStream;
 import java.math.BigDecimal;
@@ -30,7 +28,7 @@ import java.util.function.Supplier;
  * {@code hakit demo}: leader election, retrieval, fencing and failover on the embedded in-process backend, shown
  * step by step in small tables.
  *
- * <p>N processes ({@link HaServices} on one {@link EmbeddedHaBackend}) each contend for three components; an observer
+ * <p>N processes ({@link HaServices} on the embedded backend, or on ZooKeeper) each contend for three components; an observer
  * process watches who leads each one. The demo shows who leads, a leader-fenced state-store write, two failovers
  * (a live leader deposed by the backend, then a leader that crashes: its services close as a crashed process's
  * session ends), the deposed leader's write with its old session refused, and the new leader's write accepted at a
@@ -42,7 +40,7 @@ import java.util.function.Supplier;
 public final class DemoCommand {
 
     static final String USAGE = String.join("\n",
-            "usage: hakit demo [--verbose] [--nodes N]",
+            "usage: hakit demo [--verbose] [--nodes N] [--backend embedded|zookeeper]",
             "",
             "Starts N processes on HAKit's embedded in-process backend, each contending for the components",
             "dispatcher, resourcemanager and jobmaster-7f3a, plus an observer process that watches who leads.",
@@ -52,6 +50,8 @@ public final class DemoCommand {
             "options:",
             "  --nodes N    contending processes, " + DemoCommand.MIN_NODES + " to " + DemoCommand.MAX_NODES
                     + " (default 3)",
+            "  --backend B  embedded (default: in-process) or zookeeper (a real 3-member ensemble started in",
+            "               this JVM; each process reaches it through its own proxies, so the demo can cut one off)",
             "  --verbose    also print HAKit's log (level info) to stdout",
             "  -h, --help   this text",
             "");
@@ -104,7 +104,7 @@ public final class DemoCommand {
             return new Outcome(0, null);
         }
         configureLogging(options.verbose);
-        try (Demo demo = new Demo(options.nodes)) {
+        try (Demo demo = new Demo(options.nodes, DemoBackend.create(options.backend))) {
             return new Outcome(0, demo.run());
         } catch (DemoFailure e) {
             err.println("hakit demo: FAILED: " + e.getMessage());
@@ -125,7 +125,13 @@ public final class DemoCommand {
      */
     static void configureLogging(boolean verbose) {
         if (System.getProperty(LOG_LEVEL) == null) {
-            System.setProperty(LOG_LEVEL, verbose ? "info" : "warn");
+            System.setProperty(LOG_LEVEL, verbose ? "info" : "error");
+        }
+        if (!verbose) {
+            // the in-process ZooKeeper servers log every cut connection; the demo reports what matters itself
+            for (String noisy : List.of("org.apache.zookeeper", "org.apache.curator")) {
+                System.setProperty("org.slf4j.simpleLogger.log." + noisy, "off");
+            }
         }
         if (verbose && System.getProperty(LOG_FILE) == null) {
             System.setProperty(LOG_FILE, "System.out");
@@ -156,6 +162,7 @@ public final class DemoCommand {
 
     private static final class Options {
         int nodes = 3;
+        String backend = "embedded";
         boolean verbose;
         boolean help;
 
@@ -172,6 +179,13 @@ public final class DemoCommand {
                         throw new IllegalArgumentException("--nodes needs a value");
                     }
                     o.nodes = nodes(args.get(++i));
+                } else if (a.equals("--backend")) {
+                    if (i + 1 >= args.size()) {
+                        throw new IllegalArgumentException("--backend needs a value");
+                    }
+                    o.backend = backend(args.get(++i));
+                } else if (a.startsWith("--backend=")) {
+                    o.backend = backend(a.substring("--backend=".length()));
                 } else if (a.startsWith("--nodes=")) {
                     o.nodes = nodes(a.substring("--nodes=".length()));
                 } else {
@@ -179,6 +193,14 @@ public final class DemoCommand {
                 }
             }
             return o;
+        }
+
+        private static String backend(String value) {
+            String b = value.trim();
+            if (!b.equals("embedded") && !b.equals("zookeeper")) {
+                throw new IllegalArgumentException("--backend must be embedded or zookeeper, was '" + value + "'");
+            }
+            return b;
         }
 
         private static int nodes(String value) {
@@ -222,7 +244,7 @@ public final class DemoCommand {
     /** One run: the cluster, the observer and what their callbacks reported. */
     private final class Demo implements AutoCloseable {
         private final int nodeCount;
-        private final EmbeddedHaBackend backend = EmbeddedHaBackend.create();
+        private final DemoBackend backend;
         private final List<Node> nodes = new ArrayList<>();
         private final List<Failover> failovers = new ArrayList<>();
         private HaServices observer;
@@ -237,22 +259,23 @@ public final class DemoCommand {
         /** System.nanoTime() of the last change. */
         private long lastChangeNanos;
 
-        Demo(int nodeCount) {
+        Demo(int nodeCount, DemoBackend backend) {
             this.nodeCount = nodeCount;
+            this.backend = backend;
         }
 
         Result run() {
             start();
 
             out.println("HAKit demo: " + nodeCount + " processes (node-1 to node-" + nodeCount
-                    + ") and an observer on the embedded in-process backend");
+                    + ") and an observer on " + backend.description());
             out.println();
 
             // Step 1: who leads.
             Leadership first = awaitLeader("a first leader of every component", 0, null);
             out.println("Step 1  who leads");
             printLeaders(first);
-            out.println("contenders, leader first: " + String.join(", ", backend.contenders()));
+            backend.contenders().ifPresent(c -> out.println("contenders, leader first: " + String.join(", ", c)));
             out.println();
 
             // Step 2: a fenced write by the leader.
@@ -266,8 +289,9 @@ public final class DemoCommand {
 
             // Step 3: kill the leader, twice.
             out.println("Step 3  kill the leader");
-            Leadership second = failover("deposed (live, the backend revokes it)", first, backend::revokeLeadership);
-            Leadership third = failover("crashed (its process's session ends)", second, () -> crash(second.node()));
+            Leadership second = failover(backend.deposeHow(), first, () -> backend.depose(first.node().id));
+            backend.afterDeposed(first.node().id);
+            Leadership third = failover(backend.crashHow(), second, () -> crash(second.node()));
             Failover deposed = failovers.get(0);
             Failover crashed = failovers.get(1);
             new Table("how", "old leader", "new leader", "new epoch", "failover ms")
@@ -335,7 +359,7 @@ public final class DemoCommand {
         }
 
         private void start() {
-            observer = backend.newServices(config("observer"));
+            observer = backend.newProcess("observer");
             for (String component : COMPONENTS.keySet()) {
                 observer.watchLeader(component, info -> {
                     synchronized (monitor) {
@@ -349,7 +373,7 @@ public final class DemoCommand {
                 synchronized (monitor) {
                     grants.put(id, new HashMap<>());
                 }
-                Node node = new Node(id, backend.newServices(config(id)));
+                Node node = new Node(id, backend.newProcess(id));
                 nodes.add(node);
                 for (String component : COMPONENTS.keySet()) {
                     LeaderElection election = node.services.leaderElection(component);
@@ -357,10 +381,6 @@ public final class DemoCommand {
                     election.startLeaderElection(new Contender(node, component, election));
                 }
             }
-        }
-
-        private HaConfig config(String nodeId) {
-            return HaConfig.builder().clusterId("hakit-demo").nodeId(nodeId).build();
         }
 
         /**
@@ -380,7 +400,7 @@ public final class DemoCommand {
 
         private void crash(Node node) {
             node.crashed = true;
-            node.services.close();
+            backend.crash(node.id, node.services);
         }
 
         /**
@@ -488,12 +508,14 @@ public final class DemoCommand {
 
         @Override
         public void close() {
+            backend.prepareClose();
             for (Node n : nodes) {
                 n.services.close();
             }
             if (observer != null) {
                 observer.close();
             }
+            backend.close();
         }
 
         /** Confirms its address when granted; reports grants and revokes to the demo. */

@@ -55,6 +55,27 @@ class DemoCommandTest {
     }
 
     @Test
+    void onZooKeeperTheCutOffLeadersAreReplacedAfterTheirSessionsExpire() {
+        DemoCommand.Outcome outcome = new DemoCommand(out, err).execute(List.of("--backend", "zookeeper"));
+
+        assertThat(outcome.exitCode()).as("exit code; stderr: %s", err()).isZero();
+        assertThat(out()).contains("ZooKeeper ensemble", "partitioned", "killed", "refused", "OK ");
+        DemoCommand.Result r = outcome.result();
+        assertThat(r.deposed().newEpoch()).isGreaterThan(r.initialEpoch());
+        assertThat(r.crashed().newEpoch()).isGreaterThan(r.deposed().newEpoch());
+        // a cut-off leader is replaced once the servers expire its session, not before
+        assertThat(r.deposed().millis()).isGreaterThanOrEqualTo(DemoBackend.ZooKeeper.SESSION_TIMEOUT.toMillis() * 0.5);
+        assertThat(r.staleWriteRefusal()).contains("epoch " + r.initialEpoch());
+    }
+
+    @Test
+    void anUnknownBackendIsAUsageError() {
+        DemoCommand.Outcome outcome = new DemoCommand(out, err).execute(List.of("--backend", "consul"));
+        assertThat(outcome.exitCode()).isEqualTo(2);
+        assertThat(err()).contains("--backend must be embedded or zookeeper");
+    }
+
+    @Test
     void twoNodesAreEnoughTheDeposedLeaderTakesOverAfterTheCrash() {
         DemoCommand.Outcome outcome = new DemoCommand(out, err).execute(List.of("--nodes", "2"));
 
