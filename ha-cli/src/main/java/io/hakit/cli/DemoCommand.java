@@ -42,7 +42,7 @@ public final class DemoCommand {
     static final String USAGE = String.join("\n",
             "usage: hakit demo [--verbose] [--nodes N] [--backend embedded|zookeeper]",
             "",
-            "Starts N processes on HAKit's embedded in-process backend, each contending for the components",
+            "Starts N processes on a HAKit backend (default: embedded), each contending for the components",
             "dispatcher, resourcemanager and jobmaster-7f3a, plus an observer process that watches who leads.",
             "Shows who leads, a leader-fenced write, a failover of a deposed and of a crashed leader (timed),",
             "the deposed leader's write with its old session refused, and the new leader's write accepted.",
