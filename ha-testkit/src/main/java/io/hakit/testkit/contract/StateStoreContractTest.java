@@ -1,5 +1,6 @@
 package io.hakit.testkit.contract;
 
+import io.hakit.api.BackendUnavailableException;
 import io.hakit.api.HaServices;
 import io.hakit.api.LeaderElection;
 import io.hakit.api.LeaderSession;
@@ -155,10 +156,11 @@ public abstract class StateStoreContractTest extends ContractTestBase {
             assertThat(current.epoch()).isGreaterThan(old.epoch());
             // a's core has not processed the loss: locally the old session still looks current ...
             assertThat(ca.isLeader()).isTrue();
-            // ... but the backend fences the write atomically
-            assertThatThrownBy(() -> sa.put(old, "latest", bytes("chk-2-stale"), v))
+            // ... but the backend fences the write atomically. While the old leader's client is still reconnecting
+            // a write may fail as unavailable (nothing applied either); once it reaches the backend, it is fenced.
+            assertThat(refusedOnceReachable(() -> sa.put(old, "latest", bytes("chk-2-stale"), v)))
                     .isInstanceOf(LeadershipLostException.class);
-            assertThatThrownBy(() -> sa.put(old, "other", bytes("stale"), StateStore.NEW))
+            assertThat(refusedOnceReachable(() -> sa.put(old, "other", bytes("stale"), StateStore.NEW)))
                     .isInstanceOf(LeadershipLostException.class);
             assertThat(b.stateStore("checkpoints").get("latest").orElseThrow().value()).isEqualTo(bytes("chk-1"));
             assertThat(b.stateStore("checkpoints").get("other")).isEmpty();
@@ -249,6 +251,27 @@ public abstract class StateStoreContractTest extends ContractTestBase {
         String owner = new String(procs.get(0).stateStore("churn").get("owner").orElseThrow().value(),
                 StandardCharsets.UTF_8);
         assertThat(Long.parseLong(owner.substring(owner.indexOf('@') + 1))).isLessThanOrEqualTo(finalEpoch);
+    }
+
+    /**
+     * Runs a write that must be refused, retrying (bounded) while it fails only because the backend is unreachable,
+     * and returns the refusal.
+     */
+    protected static RuntimeException refusedOnceReachable(Runnable write) {
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        while (true) {
+            try {
+                write.run();
+                throw new AssertionError("the write was accepted; it must be refused");
+            } catch (BackendUnavailableException e) {
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError("the backend stayed unreachable for " + TIMEOUT, e);
+                }
+                java.util.concurrent.locks.LockSupport.parkNanos(20_000_000);
+            } catch (RuntimeException e) {
+                return e;
+            }
+        }
     }
 
     @Test
