@@ -1,0 +1,15 @@
+package io.hakit.keepalive;
+
+/**
+ * Told about every role change of a node.
+ *
+ * <p><b>Threading contract.</b> Called on the node's own serial thread, one change at a time, in order, never while
+ * the node holds a lock. A listener that blocks delays the node's reaction to its peer: finish quickly or hand the
+ * work to another thread. An ACTIVE listener runs before the node announces itself active to its peer only in the
+ * sense that both happen on that thread; do not rely on more. The role may have changed again by the time a slow
+ * listener looks.
+ */
+@FunctionalInterface
+public interface RoleListener {
+    void roleChanged(RoleChange change);
+}

@@ -1,0 +1,398 @@
+package io.hakit.keepalive.internal;
+
+import io.hakit.api.Ticker;
+import io.hakit.api.alarm.AlarmType;
+import io.hakit.keepalive.Role;
+import io.hakit.keepalive.RoleChange;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.Objects;
+
+/**
+ * The role logic of one keepalive node, apart from any I/O: events in (peer frames, health, arbiter answers, ticks),
+ * decisions out through {@link Effects}. Every method must be called on one thread (the node's serial thread); the
+ * machine holds no lock. Time comes only from the injected {@link Ticker}, so tests drive it without sleeping.
+ *
+ * <h2>Rules</h2>
+ * <ul>
+ *   <li>A node starts STANDBY. FAULT while local health checks fail; STOPPED after {@link #stop}.</li>
+ *   <li>A STANDBY promotes itself only after winning the arbiter, when the peer is silent for the dead interval
+ *   (never heard since start, or its last heartbeat is older), when the peer says it is not active (FAULT,
+ *   STOPPED, a goodbye), or when both are STANDBY and this node outranks the peer (higher priority, then lower
+ *   node id). A promotion takes an epoch above every epoch seen (its own and the peer's) and persists it before
+ *   acting, so a restart never goes backwards.</li>
+ *   <li>Preempt: a healthy STANDBY that outranks an ACTIVE peer by priority asks it to hand over (if preempt is on);
+ *   the ACTIVE steps down to STANDBY and the asker promotes through the arbiter.</li>
+ *   <li>Split brain: when two ACTIVE nodes hear each other, the lower epoch steps down at once (then the lower
+ *   priority, then the greater node id). SPLIT_BRAIN is raised while it lasts and cleared when one is left.</li>
+ *   <li>An ACTIVE whose arbiter lease is lost steps down to STANDBY.</li>
+ *   <li>HEARTBEAT_INTERRUPTED is raised after {@code heartbeatAlarmAfter} without a heartbeat from the peer and
+ *   cleared when they return.</li>
+ * </ul>
+ */
+public final class RoleMachine {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RoleMachine.class);
+
+    /** What the machine asks the node to do. Called on the machine's thread. */
+    public interface Effects {
+        /** Tells the peer (if connected) about a role change; {@code wantActive} asks it to hand over. */
+        void sendRoleChange(Role role, long epoch, String reason, boolean wantActive);
+
+        /** Tells the peer this node is leaving its role on purpose. */
+        void sendGoodbye(Role role, long epoch, String reason);
+
+        /** Persists the epoch durably before returning; throws if it cannot. */
+        void persistEpoch(long epoch);
+
+        /** The role changed: hooks, floating IP, listeners. */
+        void roleChanged(RoleChange change);
+
+        /** Asks the arbiter, asynchronously, whether this node may become active; answer with {@link #arbiterResult}. */
+        void requestArbiter();
+
+        /** Gives up what the arbiter granted (a lease), if anything. */
+        void releaseArbiter();
+
+        /** Raises or clears an alarm of this node. */
+        void alarm(AlarmType type, boolean raise, String detail);
+    }
+
+    /** What the node knows about its peer. */
+    static final class PeerView {
+        boolean everHeard;
+        long lastHeardNanos;
+        Role role = Role.STOPPED;
+        long epoch;
+        int priority;
+        boolean healthy = true;
+        String nodeId = "";
+        boolean connected;
+    }
+
+    private final String nodeId;
+    private final int priority;
+    private final boolean preempt;
+    private final Ticker ticker;
+    private final long deadNanos;
+    private final long heartbeatAlarmNanos;
+    private final Effects effects;
+
+    private final PeerView peer = new PeerView();
+    private Role role = Role.STOPPED;
+    private long epoch;
+    private boolean healthy = true;
+    private boolean arbiterPending;
+    private boolean preemptAsked;
+    private boolean splitBrain;
+    private boolean heartbeatAlarm;
+    private long startedNanos;
+
+    /**
+     * @param deadNanos how long the peer may be silent before it is considered dead
+     * @param heartbeatAlarmNanos how long without heartbeats before HEARTBEAT_INTERRUPTED is raised
+     * @param initialEpoch the persisted epoch (0 on first start)
+     */
+    public RoleMachine(String nodeId, int priority, boolean preempt, Ticker ticker, long deadNanos,
+            long heartbeatAlarmNanos, long initialEpoch, Effects effects) {
+        this.nodeId = Objects.requireNonNull(nodeId, "nodeId");
+        this.priority = priority;
+        this.preempt = preempt;
+        this.ticker = Objects.requireNonNull(ticker, "ticker");
+        this.deadNanos = deadNanos;
+        this.heartbeatAlarmNanos = heartbeatAlarmNanos;
+        this.epoch = initialEpoch;
+        this.effects = Objects.requireNonNull(effects, "effects");
+    }
+
+    // ------------------------------------------------------------------ queries
+
+    public Role role() {
+        return role;
+    }
+
+    public long epoch() {
+        return epoch;
+    }
+
+    public boolean healthy() {
+        return healthy;
+    }
+
+    /** The peer's last known role, epoch and liveness, for status output. */
+    public String describePeer() {
+        if (!peer.everHeard) {
+            return "never heard";
+        }
+        return peer.nodeId + " " + peer.role + " epoch " + peer.epoch + " priority " + peer.priority
+                + (peerAlive() ? "" : " (silent)") + (peer.connected ? "" : " (disconnected)");
+    }
+
+    /** Nanoseconds since the peer's last heartbeat, or -1 if never heard. */
+    public long sinceLastHeartbeatNanos() {
+        return peer.everHeard ? ticker.read() - peer.lastHeardNanos : -1;
+    }
+
+    public boolean splitBrain() {
+        return splitBrain;
+    }
+
+    // ------------------------------------------------------------------ events
+
+    /** Starts the node as STANDBY. */
+    public void start() {
+        startedNanos = ticker.read();
+        setRole(Role.STANDBY, "started");
+        evaluate();
+    }
+
+    /** A Hello or a Heartbeat from the peer: it is alive, with this role, epoch, priority and health. */
+    public void peerHeard(String peerNodeId, Role peerRole, long peerEpoch, int peerPriority, boolean peerHealthy) {
+        peer.everHeard = true;
+        peer.connected = true;
+        peer.lastHeardNanos = ticker.read();
+        peer.nodeId = peerNodeId;
+        peer.priority = peerPriority;
+        peer.healthy = peerHealthy;
+        updatePeerRole(peerRole, peerEpoch);
+        evaluate();
+    }
+
+    /** The peer announced a role change; {@code wantActive} asks this node to hand over. */
+    public void peerRoleChange(Role peerRole, long peerEpoch, boolean wantActive, String reason) {
+        peer.lastHeardNanos = ticker.read();
+        peer.everHeard = true;
+        updatePeerRole(peerRole, peerEpoch);
+        if (wantActive && role == Role.ACTIVE) {
+            if (peer.healthy && peer.priority > priority) {
+                demote(Role.STANDBY, "handing over to higher-priority " + peer.nodeId + " (" + reason + ")");
+            } else {
+                LOG.info("{}: ignoring a takeover request from {} (priority {} vs ours {})", nodeId, peer.nodeId,
+                        peer.priority, priority);
+            }
+        }
+        evaluate();
+    }
+
+    /** The peer left its role on purpose: the standby may take over at once (through the arbiter). */
+    public void peerGoodbye(Role peerRole, long peerEpoch, String reason) {
+        updatePeerRole(peerRole == Role.ACTIVE ? Role.STOPPED : peerRole, peerEpoch);
+        LOG.info("{}: peer {} said goodbye ({})", nodeId, peer.nodeId, reason);
+        evaluate();
+    }
+
+    /** The connection to the peer closed; silence is judged by time, not by the connection. */
+    public void peerDisconnected() {
+        peer.connected = false;
+        evaluate();
+    }
+
+    /** The local health verdict changed (after fall/rise counting). */
+    public void healthChanged(boolean nowHealthy, String detail) {
+        if (nowHealthy == healthy) {
+            return;
+        }
+        healthy = nowHealthy;
+        if (!healthy && (role == Role.ACTIVE || role == Role.STANDBY)) {
+            demote(Role.FAULT, "health check failed: " + detail);
+        } else if (healthy && role == Role.FAULT) {
+            setRole(Role.STANDBY, "health checks pass again");
+            effects.sendRoleChange(Role.STANDBY, epoch, "healthy again", false);
+        }
+        evaluate();
+    }
+
+    /** The arbiter's answer to {@link Effects#requestArbiter()}. */
+    public void arbiterResult(boolean won, String detail) {
+        arbiterPending = false;
+        if (role != Role.STANDBY) {
+            if (won) {
+                effects.releaseArbiter();
+            }
+            return;
+        }
+        String reason = promotionReason();
+        if (!won) {
+            LOG.info("{}: not promoting: the arbiter refused ({})", nodeId, detail);
+            return;
+        }
+        if (reason == null) {
+            effects.releaseArbiter(); // the peer came back meanwhile
+            return;
+        }
+        promote(reason + "; arbiter: " + detail);
+    }
+
+    /** The arbiter's grant was lost (a lease expired): an ACTIVE node must step down. */
+    public void arbiterLost(String detail) {
+        if (role == Role.ACTIVE) {
+            demote(Role.STANDBY, "arbiter lost: " + detail);
+        }
+    }
+
+    /** Periodic: judges the peer's silence and the heartbeat alarm. */
+    public void tick() {
+        evaluate();
+    }
+
+    /** Stops the node: STOPPED, a goodbye to the peer, the arbiter released. */
+    public void stop(String reason) {
+        if (role == Role.STOPPED) {
+            return;
+        }
+        Role was = role;
+        setRole(Role.STOPPED, reason);
+        effects.sendGoodbye(Role.STOPPED, epoch, reason);
+        if (was == Role.ACTIVE) {
+            effects.releaseArbiter();
+        }
+    }
+
+    // ------------------------------------------------------------------ logic
+
+    private void updatePeerRole(Role peerRole, long peerEpoch) {
+        peer.role = peerRole;
+        peer.epoch = Math.max(peer.epoch, peerEpoch);
+        if (peerRole != Role.ACTIVE) {
+            preemptAsked = false;
+        }
+    }
+
+    private boolean peerAlive() {
+        long now = ticker.read();
+        if (!peer.everHeard) {
+            return now - startedNanos < deadNanos; // grace at start: give the peer one dead interval to show up
+        }
+        return now - peer.lastHeardNanos < deadNanos;
+    }
+
+    /** Why a STANDBY should promote now, or null. */
+    private String promotionReason() {
+        if (role != Role.STANDBY || !healthy) {
+            return null;
+        }
+        if (!peerAlive()) {
+            return peer.everHeard ? "peer " + peer.nodeId + " silent for " + (ticker.read() - peer.lastHeardNanos)
+                    / 1_000_000 + " ms" : "no peer heard since start";
+        }
+        if (!peer.everHeard) {
+            return null; // still within the start-up grace: wait for the peer to show itself
+        }
+        switch (peer.role) {
+            case ACTIVE:
+                return null;
+            case STANDBY:
+                return outranks() ? "both standby and this node outranks " + peer.nodeId : null;
+            case FAULT:
+            case STOPPED:
+            default:
+                return "peer " + peer.nodeId + " is " + peer.role;
+        }
+    }
+
+    private boolean outranks() {
+        return priority > peer.priority || (priority == peer.priority && nodeId.compareTo(peer.nodeId) < 0);
+    }
+
+    /** In a split brain, whether this node is the one that steps down. */
+    private boolean losesSplitBrain() {
+        if (epoch != peer.epoch) {
+            return epoch < peer.epoch;
+        }
+        if (priority != peer.priority) {
+            return priority < peer.priority;
+        }
+        return nodeId.compareTo(peer.nodeId) > 0;
+    }
+
+    private void evaluate() {
+        checkHeartbeatAlarm();
+        boolean alive = peerAlive();
+        if (role == Role.ACTIVE && alive && peer.role == Role.ACTIVE) {
+            setSplitBrain(true, "this node and " + peer.nodeId + " are both active (epochs " + epoch + " and "
+                    + peer.epoch + ")");
+            if (losesSplitBrain()) {
+                demote(Role.STANDBY, "split brain resolved: " + peer.nodeId + " keeps the active role (epoch "
+                        + peer.epoch + " vs " + epoch + ")");
+                setSplitBrain(false, null); // one active is left
+            }
+            return;
+        }
+        if (splitBrain && !(role == Role.ACTIVE && alive && peer.role == Role.ACTIVE)) {
+            setSplitBrain(false, null);
+        }
+        if (role == Role.STANDBY) {
+            String reason = promotionReason();
+            if (reason != null) {
+                if (!arbiterPending) {
+                    arbiterPending = true;
+                    LOG.info("{}: asking the arbiter to promote: {}", nodeId, reason);
+                    effects.requestArbiter();
+                }
+            } else if (preempt && healthy && alive && peer.role == Role.ACTIVE && priority > peer.priority
+                    && !preemptAsked) {
+                preemptAsked = true;
+                effects.sendRoleChange(Role.STANDBY, epoch, "preempt: priority " + priority + " > " + peer.priority,
+                        true);
+            }
+        }
+    }
+
+    private void promote(String reason) {
+        long next = Math.max(epoch, peer.epoch) + 1;
+        try {
+            effects.persistEpoch(next);
+        } catch (RuntimeException e) {
+            LOG.error("{}: cannot persist epoch {}; refusing to become active", nodeId, next, e);
+            effects.releaseArbiter();
+            healthy = false;
+            setRole(Role.FAULT, "cannot persist epoch " + next + ": " + e.getMessage());
+            return;
+        }
+        epoch = next;
+        setRole(Role.ACTIVE, reason);
+        effects.sendRoleChange(Role.ACTIVE, epoch, reason, false);
+    }
+
+    private void demote(Role to, String reason) {
+        Role was = role;
+        setRole(to, reason);
+        effects.sendRoleChange(to, epoch, reason, false);
+        if (was == Role.ACTIVE) {
+            effects.releaseArbiter();
+        }
+    }
+
+    private void setRole(Role to, String reason) {
+        if (to == role) {
+            return;
+        }
+        RoleChange change = new RoleChange(role, to, epoch, reason);
+        role = to;
+        LOG.info("{}: {}", nodeId, change);
+        effects.roleChanged(change);
+    }
+
+    private void setSplitBrain(boolean now, String detail) {
+        if (now == splitBrain) {
+            return;
+        }
+        splitBrain = now;
+        effects.alarm(AlarmType.SPLIT_BRAIN, now, detail);
+    }
+
+    private void checkHeartbeatAlarm() {
+        if (role == Role.STOPPED) {
+            return;
+        }
+        long since = ticker.read() - (peer.everHeard ? peer.lastHeardNanos : startedNanos);
+        boolean interrupted = since >= heartbeatAlarmNanos;
+        if (interrupted != heartbeatAlarm) {
+            heartbeatAlarm = interrupted;
+            effects.alarm(AlarmType.HEARTBEAT_INTERRUPTED, interrupted, interrupted
+                    ? "no heartbeat from " + (peer.everHeard ? peer.nodeId : "the peer") + " for " + since / 1_000_000
+                    + " ms" : null);
+        }
+    }
+}

@@ -1,0 +1,339 @@
+package io.hakit.keepalive.internal;
+
+import io.hakit.api.alarm.AlarmType;
+import io.hakit.keepalive.Role;
+import io.hakit.keepalive.RoleChange;
+import io.hakit.testkit.ManualTicker;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class RoleMachineTest {
+
+    private static final Duration DEAD = Duration.ofSeconds(3);
+    private static final Duration ALARM = Duration.ofSeconds(30);
+
+    private final ManualTicker ticker = new ManualTicker();
+
+    /** Records what the machine asks for; the arbiter answers as configured. */
+    static final class Recorder implements RoleMachine.Effects {
+        final List<RoleChange> changes = new ArrayList<>();
+        final List<String> sent = new ArrayList<>();
+        final List<String> alarms = new ArrayList<>();
+        long persisted = -1;
+        int arbiterRequests;
+        int releases;
+        boolean failPersist;
+
+        @Override
+        public void sendRoleChange(Role role, long epoch, String reason, boolean wantActive) {
+            sent.add("role " + role + " " + epoch + (wantActive ? " want-active" : ""));
+        }
+
+        @Override
+        public void sendGoodbye(Role role, long epoch, String reason) {
+            sent.add("goodbye " + role + " " + epoch);
+        }
+
+        @Override
+        public void persistEpoch(long epoch) {
+            if (failPersist) {
+                throw new IllegalStateException("disk full");
+            }
+            persisted = epoch;
+        }
+
+        @Override
+        public void roleChanged(RoleChange change) {
+            changes.add(change);
+        }
+
+        @Override
+        public void requestArbiter() {
+            arbiterRequests++;
+        }
+
+        @Override
+        public void releaseArbiter() {
+            releases++;
+        }
+
+        @Override
+        public void alarm(AlarmType type, boolean raise, String detail) {
+            alarms.add((raise ? "+" : "-") + type);
+        }
+    }
+
+    private RoleMachine machine(String id, int priority, boolean preempt, long epoch, Recorder r) {
+        return new RoleMachine(id, priority, preempt, ticker, DEAD.toNanos(), ALARM.toNanos(), epoch, r);
+    }
+
+    @Test
+    void aLoneNodePromotesAfterTheDeadIntervalThroughTheArbiter() {
+        Recorder r = new Recorder();
+        RoleMachine m = machine("a", 100, true, 0, r);
+        m.start();
+        assertThat(m.role()).isEqualTo(Role.STANDBY);
+        ticker.advance(DEAD.minusMillis(1));
+        m.tick();
+        assertThat(r.arbiterRequests).isZero();
+        ticker.advance(Duration.ofMillis(1));
+        m.tick();
+        m.tick();
+        assertThat(r.arbiterRequests).as("one request at a time").isEqualTo(1);
+        m.arbiterResult(true, "none");
+        assertThat(m.role()).isEqualTo(Role.ACTIVE);
+        assertThat(m.epoch()).isEqualTo(1);
+        assertThat(r.persisted).isEqualTo(1);
+        assertThat(r.sent).contains("role ACTIVE 1");
+    }
+
+    @Test
+    void aStandbyNeverPromotesWhileTheActivePeerIsHeard() {
+        Recorder r = new Recorder();
+        RoleMachine m = machine("b", 100, true, 0, r);
+        m.start();
+        for (int i = 0; i < 100; i++) {
+            m.peerHeard("a", Role.ACTIVE, 5, 150, true);
+            ticker.advance(Duration.ofSeconds(1));
+            m.tick();
+        }
+        assertThat(m.role()).isEqualTo(Role.STANDBY);
+        assertThat(r.arbiterRequests).isZero();
+        assertThat(r.sent).as("a lower priority does not preempt").noneMatch(s -> s.contains("want-active"));
+    }
+
+    @Test
+    void silenceOfTheActivePeerPromotesWithAHigherEpochThanItHeld() {
+        Recorder r = new Recorder();
+        RoleMachine m = machine("b", 100, true, 2, r);
+        m.start();
+        m.peerHeard("a", Role.ACTIVE, 7, 150, true);
+        ticker.advance(DEAD);
+        m.tick();
+        assertThat(r.arbiterRequests).isEqualTo(1);
+        m.arbiterResult(true, "lease");
+        assertThat(m.role()).isEqualTo(Role.ACTIVE);
+        assertThat(m.epoch()).isEqualTo(8);
+        assertThat(r.changes.get(r.changes.size() - 1).reason()).contains("silent");
+    }
+
+    @Test
+    void aRefusingArbiterKeepsTheStandbyStandby() {
+        Recorder r = new Recorder();
+        RoleMachine m = machine("b", 100, true, 0, r);
+        m.start();
+        m.peerHeard("a", Role.ACTIVE, 1, 150, true);
+        ticker.advance(DEAD);
+        m.tick();
+        m.arbiterResult(false, "lease held by a");
+        assertThat(m.role()).isEqualTo(Role.STANDBY);
+        m.tick();
+        assertThat(r.arbiterRequests).as("asks again on the next tick").isEqualTo(2);
+    }
+
+    @Test
+    void thePeerComingBackWhileTheArbiterIsAskedCancelsThePromotion() {
+        Recorder r = new Recorder();
+        RoleMachine m = machine("b", 100, true, 0, r);
+        m.start();
+        m.peerHeard("a", Role.ACTIVE, 1, 150, true);
+        ticker.advance(DEAD);
+        m.tick();
+        m.peerHeard("a", Role.ACTIVE, 1, 150, true);
+        m.arbiterResult(true, "none");
+        assertThat(m.role()).isEqualTo(Role.STANDBY);
+        assertThat(r.releases).isEqualTo(1);
+    }
+
+    @Test
+    void aGoodbyeLetsTheStandbyTakeOverAtOnce() {
+        Recorder r = new Recorder();
+        RoleMachine m = machine("b", 100, true, 0, r);
+        m.start();
+        m.peerHeard("a", Role.ACTIVE, 3, 150, true);
+        m.peerGoodbye(Role.STOPPED, 3, "shutdown");
+        assertThat(r.arbiterRequests).isEqualTo(1);
+        m.arbiterResult(true, "none");
+        assertThat(m.role()).isEqualTo(Role.ACTIVE);
+        assertThat(m.epoch()).isEqualTo(4);
+    }
+
+    @Test
+    void twoStandbysAgreeTheHigherPriorityPromotes() {
+        Recorder ra = new Recorder();
+        Recorder rb = new Recorder();
+        RoleMachine a = machine("a", 150, true, 0, ra);
+        RoleMachine b = machine("b", 100, true, 0, rb);
+        a.start();
+        b.start();
+        a.peerHeard("b", Role.STANDBY, 0, 100, true);
+        b.peerHeard("a", Role.STANDBY, 0, 150, true);
+        assertThat(ra.arbiterRequests).isEqualTo(1);
+        assertThat(rb.arbiterRequests).isZero();
+        // equal priority: the lower node id
+        Recorder rc = new Recorder();
+        RoleMachine c = machine("c", 100, true, 0, rc);
+        c.start();
+        c.peerHeard("d", Role.STANDBY, 0, 100, true);
+        assertThat(rc.arbiterRequests).isEqualTo(1);
+    }
+
+    @Test
+    void preemptAsksTheLowerPriorityActiveToHandOver() {
+        Recorder ra = new Recorder();
+        Recorder rb = new Recorder();
+        RoleMachine high = machine("a", 150, true, 0, ra);
+        RoleMachine low = machine("b", 100, true, 0, rb);
+        low.start();
+        ticker.advance(DEAD);
+        low.tick();
+        low.arbiterResult(true, "none");
+        assertThat(low.role()).isEqualTo(Role.ACTIVE);
+
+        high.start();
+        low.peerHeard("a", Role.STANDBY, 0, 150, true);
+        high.peerHeard("b", Role.ACTIVE, low.epoch(), 100, true);
+        assertThat(ra.sent).containsExactly("role STANDBY 0 want-active");
+        low.peerRoleChange(Role.STANDBY, 0, true, "preempt");
+        assertThat(low.role()).isEqualTo(Role.STANDBY);
+        high.peerRoleChange(Role.STANDBY, low.epoch(), false, "handing over");
+        assertThat(ra.arbiterRequests).isEqualTo(1);
+        high.arbiterResult(true, "none");
+        assertThat(high.role()).isEqualTo(Role.ACTIVE);
+        assertThat(high.epoch()).isGreaterThan(low.epoch());
+    }
+
+    @Test
+    void nopreemptLeavesTheActiveAlone() {
+        Recorder r = new Recorder();
+        RoleMachine high = machine("a", 150, false, 0, r);
+        high.start();
+        high.peerHeard("b", Role.ACTIVE, 4, 100, true);
+        ticker.advance(Duration.ofSeconds(1));
+        high.peerHeard("b", Role.ACTIVE, 4, 100, true);
+        assertThat(r.sent).isEmpty();
+        assertThat(high.role()).isEqualTo(Role.STANDBY);
+    }
+
+    @Test
+    void splitBrainTheLowerEpochStepsDownThenPriorityThenNodeId() {
+        Recorder r = new Recorder();
+        RoleMachine m = machine("a", 150, true, 0, r);
+        m.start();
+        ticker.advance(DEAD);
+        m.tick();
+        m.arbiterResult(true, "none");
+        assertThat(m.epoch()).isEqualTo(1);
+        // the peer, cut off too, promoted at a higher epoch: we step down though our priority is higher
+        m.peerHeard("b", Role.ACTIVE, 2, 100, true);
+        assertThat(m.role()).isEqualTo(Role.STANDBY);
+        assertThat(r.alarms).containsExactly("+SPLIT_BRAIN", "-SPLIT_BRAIN");
+        assertThat(r.releases).isEqualTo(1);
+
+        Recorder r2 = new Recorder();
+        RoleMachine winner = machine("a", 150, true, 0, r2);
+        winner.start();
+        ticker.advance(DEAD);
+        winner.tick();
+        winner.arbiterResult(true, "none");
+        winner.peerHeard("b", Role.ACTIVE, 1, 100, true); // same epoch, lower priority: the peer steps down
+        assertThat(winner.role()).isEqualTo(Role.ACTIVE);
+        assertThat(winner.splitBrain()).isTrue();
+        winner.peerRoleChange(Role.STANDBY, 1, false, "split brain resolved");
+        assertThat(winner.splitBrain()).isFalse();
+        assertThat(r2.alarms).containsExactly("+SPLIT_BRAIN", "-SPLIT_BRAIN");
+    }
+
+    @Test
+    void healthFailuresSendTheNodeToFaultAndBack() {
+        Recorder r = new Recorder();
+        RoleMachine m = machine("a", 150, true, 0, r);
+        m.start();
+        ticker.advance(DEAD);
+        m.tick();
+        m.arbiterResult(true, "none");
+        m.healthChanged(false, "disk check failed");
+        assertThat(m.role()).isEqualTo(Role.FAULT);
+        assertThat(r.releases).isEqualTo(1);
+        ticker.advance(DEAD);
+        m.tick();
+        assertThat(r.arbiterRequests).as("a faulty node never asks to promote").isEqualTo(1);
+        m.healthChanged(true, "ok");
+        assertThat(m.role()).isEqualTo(Role.STANDBY);
+        assertThat(r.arbiterRequests).isEqualTo(2);
+    }
+
+    @Test
+    void aFaultyPeerLetsTheStandbyTakeOver() {
+        Recorder r = new Recorder();
+        RoleMachine m = machine("b", 100, true, 0, r);
+        m.start();
+        m.peerHeard("a", Role.ACTIVE, 1, 150, true);
+        m.peerRoleChange(Role.FAULT, 1, false, "health check failed");
+        assertThat(r.arbiterRequests).isEqualTo(1);
+    }
+
+    @Test
+    void anEpochThatCannotBePersistedIsNeverUsed() {
+        Recorder r = new Recorder();
+        r.failPersist = true;
+        RoleMachine m = machine("a", 100, true, 3, r);
+        m.start();
+        ticker.advance(DEAD);
+        m.tick();
+        m.arbiterResult(true, "none");
+        assertThat(m.role()).isEqualTo(Role.FAULT);
+        assertThat(m.epoch()).isEqualTo(3);
+        assertThat(r.releases).isEqualTo(1);
+    }
+
+    @Test
+    void losingTheArbiterLeaseStepsDown() {
+        Recorder r = new Recorder();
+        RoleMachine m = machine("a", 100, true, 0, r);
+        m.start();
+        ticker.advance(DEAD);
+        m.tick();
+        m.arbiterResult(true, "lease");
+        m.arbiterLost("session expired");
+        assertThat(m.role()).isEqualTo(Role.STANDBY);
+    }
+
+    @Test
+    void heartbeatAlarmAfterThirtySecondsOfSilenceClearedWhenTheyReturn() {
+        Recorder r = new Recorder();
+        RoleMachine m = machine("b", 100, true, 0, r);
+        m.start();
+        m.peerHeard("a", Role.ACTIVE, 1, 150, true);
+        ticker.advance(ALARM.minusMillis(1));
+        m.tick();
+        assertThat(r.alarms).doesNotContain("+HEARTBEAT_INTERRUPTED");
+        ticker.advance(Duration.ofMillis(1));
+        m.tick();
+        m.tick();
+        assertThat(r.alarms).containsOnlyOnce("+HEARTBEAT_INTERRUPTED");
+        m.peerHeard("a", Role.ACTIVE, 1, 150, true);
+        assertThat(r.alarms).endsWith("-HEARTBEAT_INTERRUPTED");
+    }
+
+    @Test
+    void stopSaysGoodbyeAndReleases() {
+        Recorder r = new Recorder();
+        RoleMachine m = machine("a", 100, true, 0, r);
+        m.start();
+        ticker.advance(DEAD);
+        m.tick();
+        m.arbiterResult(true, "none");
+        m.stop("shutdown");
+        assertThat(m.role()).isEqualTo(Role.STOPPED);
+        assertThat(r.sent).endsWith("goodbye STOPPED 1");
+        assertThat(r.releases).isEqualTo(1);
+        m.stop("again");
+        assertThat(r.changes).hasSize(3);
+    }
+}
