@@ -1,0 +1,205 @@
+package io.hakit.keepalive.tls;
+
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x509.BasicConstraints;
+import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.GeneralName;
+import org.bouncycastle.asn1.x509.GeneralNames;
+import org.bouncycastle.asn1.x509.KeyPurposeId;
+import org.bouncycastle.asn1.x509.KeyUsage;
+import org.bouncycastle.cert.X509CertificateHolder;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
+import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
+import org.bouncycastle.operator.ContentSigner;
+import org.bouncycastle.operator.OperatorCreationException;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import org.bouncycastle.util.io.pem.PemObject;
+
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.SecureRandom;
+import java.security.cert.X509Certificate;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Creates a certificate authority and node certificates for the keepalive pair's mutual TLS (the job of
+ * FlinkServer's {@code proceed_ha_ssl_cert.sh}), as PEM files in the layout {@link PemLayout} reads:
+ * {@code ca.crt}, and per node a directory with {@code server.crt}, {@code server.key}, {@code ca.crt}. Keys are
+ * EC P-256; a node certificate names the node in its CN and in a DNS subject alternative name (and any extra names
+ * or IP addresses given), and is valid for both TLS server and client authentication.
+ *
+ * <p>Needs BouncyCastle ({@code org.bouncycastle:bcpkix-jdk18on}) on the class path; nothing else in this module
+ * does.
+ */
+public final class CertificateGenerator {
+
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    /** A key pair with its certificate. */
+    public static final class Issued {
+        private final KeyPair keys;
+        private final X509Certificate certificate;
+
+        Issued(KeyPair keys, X509Certificate certificate) {
+            this.keys = keys;
+            this.certificate = certificate;
+        }
+
+        public KeyPair keys() {
+            return keys;
+        }
+
+        public X509Certificate certificate() {
+            return certificate;
+        }
+    }
+
+    private CertificateGenerator() {
+    }
+
+    /** A self-signed CA valid from {@code notBefore} to {@code notAfter}. */
+    public static Issued certificateAuthority(String name, Instant notBefore, Instant notAfter) {
+        KeyPair keys = newKeyPair();
+        try {
+            X500Name subject = new X500Name("CN=" + escape(name));
+            JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(subject, serial(), Date.from(notBefore),
+                    Date.from(notAfter), subject, keys.getPublic());
+            JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
+            b.addExtension(Extension.basicConstraints, true, new BasicConstraints(0));
+            b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
+            b.addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(keys.getPublic()));
+            return new Issued(keys, sign(b.build(signer(keys))));
+        } catch (IOException | GeneralSecurityException | OperatorCreationException e) {
+            throw new IllegalStateException("could not create the CA certificate: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * A node certificate for {@code nodeName} signed by {@code ca}; {@code altNames} are extra DNS names or IP
+     * addresses (dotted or with ':').
+     */
+    public static Issued node(Issued ca, String nodeName, List<String> altNames, Instant notBefore, Instant notAfter) {
+        Objects.requireNonNull(ca, "ca");
+        KeyPair keys = newKeyPair();
+        try {
+            X500Name issuer = new X500Name(ca.certificate().getSubjectX500Principal().getName());
+            X500Name subject = new X500Name("CN=" + escape(nodeName));
+            JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(issuer, serial(), Date.from(notBefore),
+                    Date.from(notAfter), subject, keys.getPublic());
+            JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
+            b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
+            b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature
+                    | KeyUsage.keyEncipherment | KeyUsage.keyAgreement));
+            b.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(new KeyPurposeId[] {
+                KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth}));
+            List<GeneralName> names = new ArrayList<>();
+            names.add(new GeneralName(GeneralName.dNSName, nodeName));
+            for (String alt : altNames) {
+                boolean ip = alt.matches("[0-9.]+") || alt.contains(":");
+                names.add(new GeneralName(ip ? GeneralName.iPAddress : GeneralName.dNSName, alt));
+            }
+            b.addExtension(Extension.subjectAlternativeName, false,
+                    new GeneralNames(names.toArray(new GeneralName[0])));
+            b.addExtension(Extension.authorityKeyIdentifier, false,
+                    ext.createAuthorityKeyIdentifier(ca.certificate()));
+            return new Issued(keys, sign(b.build(signer(ca.keys()))));
+        } catch (IOException | GeneralSecurityException | OperatorCreationException e) {
+            throw new IllegalStateException("could not create the certificate of " + nodeName + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Writes {@code node} and the CA's certificate into {@code dir} as {@code server.crt}, {@code server.key}
+     * (PKCS#8, mode 600 where the file system allows) and {@code ca.crt}.
+     */
+    public static void writeNode(Path dir, Issued node, Issued ca) {
+        try {
+            Files.createDirectories(dir);
+            write(dir.resolve(PemLayout.CERTIFICATE), pem(node.certificate()), false);
+            write(dir.resolve(PemLayout.PRIVATE_KEY), pem(new PemObject("PRIVATE KEY",
+                    node.keys().getPrivate().getEncoded())), true);
+            write(dir.resolve(PemLayout.CA), pem(ca.certificate()), false);
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not write certificates to " + dir, e);
+        }
+    }
+
+    /** Writes the CA's certificate and key into {@code dir} as {@code ca.crt} and {@code ca.key}. */
+    public static void writeCa(Path dir, Issued ca) {
+        try {
+            Files.createDirectories(dir);
+            write(dir.resolve(PemLayout.CA), pem(ca.certificate()), false);
+            write(dir.resolve("ca.key"), pem(new PemObject("PRIVATE KEY", ca.keys().getPrivate().getEncoded())),
+                    true);
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not write the CA to " + dir, e);
+        }
+    }
+
+    private static void write(Path file, String content, boolean secret) throws IOException {
+        Files.writeString(file, content, StandardCharsets.US_ASCII, StandardOpenOption.CREATE,
+                StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE);
+        if (secret) {
+            try {
+                Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+            } catch (UnsupportedOperationException e) {
+                // not a POSIX file system
+            }
+        }
+    }
+
+    private static String pem(Object o) throws IOException {
+        StringWriter w = new StringWriter();
+        try (JcaPEMWriter pw = new JcaPEMWriter(w)) {
+            pw.writeObject(o);
+        }
+        return w.toString();
+    }
+
+    private static KeyPair newKeyPair() {
+        try {
+            KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
+            g.initialize(new java.security.spec.ECGenParameterSpec("secp256r1"), RANDOM);
+            return g.generateKeyPair();
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("EC P-256 is not available", e);
+        }
+    }
+
+    private static ContentSigner signer(KeyPair keys) throws OperatorCreationException {
+        return new JcaContentSignerBuilder("SHA256withECDSA").build(keys.getPrivate());
+    }
+
+    private static X509Certificate sign(X509CertificateHolder holder) throws GeneralSecurityException {
+        return new JcaX509CertificateConverter().getCertificate(holder);
+    }
+
+    private static BigInteger serial() {
+        return new BigInteger(127, RANDOM).add(BigInteger.ONE);
+    }
+
+    private static String escape(String name) {
+        if (!name.matches("[A-Za-z0-9 ._-]{1,64}")) {
+            throw new IllegalArgumentException("certificate name must be 1-64 of [A-Za-z0-9 ._-], was '" + name + "'");
+        }
+        return name;
+    }
+}
