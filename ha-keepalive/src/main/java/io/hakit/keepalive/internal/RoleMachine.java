@@ -85,6 +85,7 @@ public final class RoleMachine {
     private boolean healthy = true;
     private boolean arbiterPending;
     private boolean preemptAsked;
+    private long preemptAskedNanos;
     private boolean splitBrain;
     private boolean heartbeatAlarm;
     private long startedNanos;
@@ -163,6 +164,7 @@ public final class RoleMachine {
     public void peerRoleChange(Role peerRole, long peerEpoch, boolean wantActive, String reason) {
         peer.lastHeardNanos = ticker.read();
         peer.everHeard = true;
+        peer.healthy = peerRole != Role.FAULT; // a node announces STANDBY or ACTIVE only when its checks pass
         updatePeerRole(peerRole, peerEpoch);
         if (wantActive && role == Role.ACTIVE) {
             if (peer.healthy && peer.priority > priority) {
@@ -331,8 +333,10 @@ public final class RoleMachine {
                     effects.requestArbiter();
                 }
             } else if (preempt && healthy && alive && peer.role == Role.ACTIVE && priority > peer.priority
-                    && !preemptAsked) {
+                    && (!preemptAsked || ticker.read() - preemptAskedNanos >= deadNanos)) {
+                // ask again after a dead interval: the peer may have refused while it still thought us unhealthy
                 preemptAsked = true;
+                preemptAskedNanos = ticker.read();
                 effects.sendRoleChange(Role.STANDBY, epoch, "preempt: priority " + priority + " > " + peer.priority,
                         true);
             }

@@ -209,6 +209,36 @@ class RoleMachineTest {
     }
 
     @Test
+    void aRefusedPreemptRequestIsAskedAgainAfterADeadInterval() {
+        Recorder r = new Recorder();
+        RoleMachine high = machine("a", 150, true, 0, r);
+        high.start();
+        high.peerHeard("b", Role.ACTIVE, 4, 100, true);
+        assertThat(r.sent).containsExactly("role STANDBY 0 want-active");
+        // the active refused (it still thought us faulty) and keeps beating
+        ticker.advance(Duration.ofSeconds(1));
+        high.peerHeard("b", Role.ACTIVE, 4, 100, true);
+        assertThat(r.sent).hasSize(1);
+        ticker.advance(DEAD);
+        high.peerHeard("b", Role.ACTIVE, 4, 100, true);
+        assertThat(r.sent).containsExactly("role STANDBY 0 want-active", "role STANDBY 0 want-active");
+    }
+
+    @Test
+    void aPeerAnnouncingStandbyIsHealthyForAPreemptRequest() {
+        Recorder r = new Recorder();
+        RoleMachine low = machine("b", 100, true, 0, r);
+        low.start();
+        ticker.advance(DEAD);
+        low.tick();
+        low.arbiterResult(true, "none");
+        low.peerHeard("a", Role.FAULT, 0, 150, false);
+        low.peerRoleChange(Role.STANDBY, 0, false, "healthy again");
+        low.peerRoleChange(Role.STANDBY, 0, true, "preempt");
+        assertThat(low.role()).isEqualTo(Role.STANDBY);
+    }
+
+    @Test
     void nopreemptLeavesTheActiveAlone() {
         Recorder r = new Recorder();
         RoleMachine high = machine("a", 150, false, 0, r);

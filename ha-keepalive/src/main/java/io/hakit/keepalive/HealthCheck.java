@@ -1,0 +1,54 @@
+package io.hakit.keepalive;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A local health check of a keepalive node (keepalived's {@code track_script}). A node whose checks fail
+ * {@code fall} times in a row goes to FAULT, and back to STANDBY after {@code rise} passes in a row.
+ *
+ * <p>Called on the node's health thread, never concurrently with itself, at most once per check interval; it may
+ * block up to the node's check timeout, after which it counts as failed.
+ */
+@FunctionalInterface
+public interface HealthCheck {
+
+    /** Empty when healthy; otherwise why not (shown in the role change and in status). */
+    Optional<String> check() throws Exception;
+
+    /** A check that runs {@code command} (no shell) and passes on exit code 0 within {@code timeout}. */
+    static HealthCheck script(List<String> command, Duration timeout) {
+        List<String> cmd = List.copyOf(command);
+        if (cmd.isEmpty()) {
+            throw new IllegalArgumentException("health check command must not be empty");
+        }
+        Objects.requireNonNull(timeout, "timeout");
+        return new HealthCheck() {
+            @Override
+            public Optional<String> check() throws IOException, InterruptedException {
+                Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+                p.getOutputStream().close();
+                if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                    p.destroyForcibly();
+                    return Optional.of(String.join(" ", cmd) + " did not finish within " + timeout.toMillis() + " ms");
+                }
+                if (p.exitValue() == 0) {
+                    return Optional.empty();
+                }
+                byte[] out = p.getInputStream().readNBytes(512);
+                return Optional.of(String.join(" ", cmd) + " exited with " + p.exitValue() + ": "
+                        + new String(out, StandardCharsets.UTF_8).trim());
+            }
+
+            @Override
+            public String toString() {
+                return "script " + cmd;
+            }
+        };
+    }
+}

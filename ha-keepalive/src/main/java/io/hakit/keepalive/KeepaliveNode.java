@@ -1,0 +1,620 @@
+package io.hakit.keepalive;
+
+import io.hakit.api.alarm.AlarmRegistry;
+import io.hakit.api.alarm.AlarmType;
+import io.hakit.api.internal.EventExecutor;
+import io.hakit.keepalive.internal.EpochStore;
+import io.hakit.keepalive.internal.FrameCodec;
+import io.hakit.keepalive.internal.RoleMachine;
+import io.hakit.keepalive.internal.proto.Ack;
+import io.hakit.keepalive.internal.proto.Envelope;
+import io.hakit.keepalive.internal.proto.Goodbye;
+import io.hakit.keepalive.internal.proto.Heartbeat;
+import io.hakit.keepalive.internal.proto.Hello;
+import io.hakit.keepalive.internal.proto.WireRole;
+import io.hakit.keepalive.tls.CertificateChecker;
+import io.hakit.keepalive.tls.PemLayout;
+import io.hakit.keepalive.tls.TlsContexts;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.timeout.IdleState;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.ZonedDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One node of an active/standby pair: heartbeats over TCP (Netty, mutual TLS by default), roles decided by a
+ * {@link RoleMachine} (arbiter-guarded promotion, preempt, split-brain resolution by epoch), health checks with
+ * fall/rise counts, a persisted epoch, certificate checks, and the alarms HEARTBEAT_INTERRUPTED (45640),
+ * SPLIT_BRAIN, CERT_INVALID/EXPIRING/EXPIRED (45653-45655).
+ *
+ * <p>Both nodes accept and dial; each live, authenticated connection carries heartbeats, so a pair has up to two.
+ * Reconnects back off from 20 ms to one heartbeat interval (at most 1 s).
+ *
+ * <p><b>Threading.</b> Role decisions and {@link RoleListener} calls run on the node's own thread; I/O on one Netty
+ * event loop; arbiter calls and health checks on threads of their own so that neither blocks heartbeats. Thread-safe.
+ */
+public final class KeepaliveNode implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(KeepaliveNode.class);
+    static final int PROTOCOL_VERSION = 1;
+    private static final long RECONNECT_MIN_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+
+    private final KeepaliveConfig config;
+    private final ScheduledThreadPoolExecutor thread;
+    private final ExecutorService arbiterThread;
+    private final ExecutorService healthThread;
+    private final ExecutorService checkRunner;
+    private final EventLoopGroup group;
+    private final AlarmRegistry alarms;
+    private final EpochStore epochs;
+    private final RoleMachine machine;
+    private final Set<Channel> peers = ConcurrentHashMap.newKeySet();
+    private final List<RoleListener> listeners = new CopyOnWriteArrayList<>();
+    private final AtomicLong sequence = new AtomicLong();
+    private volatile TlsContexts tls;
+    private volatile Channel server;
+    private volatile Channel outbound;
+    private volatile Role role = Role.STOPPED;
+    private volatile long epoch;
+    private volatile double rttMillis = -1;
+    private volatile boolean closed;
+    private long reconnectDelayNanos = RECONNECT_MIN_NANOS;
+    private int failures;
+    private int passes;
+    private boolean reportedHealthy = true;
+
+    private KeepaliveNode(KeepaliveConfig config, AlarmRegistry alarms) {
+        this.config = config;
+        this.thread = new ScheduledThreadPoolExecutor(1, EventExecutor.daemon("hakit-ka-" + config.nodeId));
+        this.thread.setRemoveOnCancelPolicy(true);
+        this.arbiterThread = Executors.newSingleThreadExecutor(EventExecutor.daemon("hakit-ka-arbiter-"
+                + config.nodeId));
+        this.healthThread = Executors.newSingleThreadExecutor(EventExecutor.daemon("hakit-ka-health-"
+                + config.nodeId));
+        this.checkRunner = Executors.newSingleThreadExecutor(EventExecutor.daemon("hakit-ka-check-"
+                + config.nodeId));
+        this.group = new NioEventLoopGroup(1, EventExecutor.daemon("hakit-ka-io-" + config.nodeId));
+        this.alarms = alarms != null ? alarms : AlarmRegistry.create(thread::execute, config.clock, config.ticker);
+        this.epochs = new EpochStore(config.stateDir.resolve("epoch"));
+        this.machine = new RoleMachine(config.nodeId, config.priority, config.preempt, config.ticker,
+                config.deadInterval.toNanos(), config.heartbeatAlarmAfter.toNanos(), epochs.load(), new Effects());
+        this.epoch = machine.epoch();
+    }
+
+    /**
+     * Starts a node: loads the epoch and certificates, checks them, binds, dials the peer.
+     *
+     * @param listeners called for every role change from the first (STOPPED to STANDBY) on
+     * @throws IllegalStateException if the certificates cannot be used (the message names the file; CERT_INVALID
+     *     is raised) or the bind address is taken
+     */
+    public static KeepaliveNode start(KeepaliveConfig config, RoleListener... listeners) {
+        return start(config, null, listeners);
+    }
+
+    /** {@link #start(KeepaliveConfig, RoleListener...)} raising alarms on {@code alarms}. */
+    public static KeepaliveNode start(KeepaliveConfig config, AlarmRegistry alarms, RoleListener... listeners) {
+        KeepaliveNode node = new KeepaliveNode(config, alarms);
+        node.listeners.addAll(List.of(listeners));
+        try {
+            node.startUp();
+        } catch (RuntimeException e) {
+            node.close();
+            throw e;
+        }
+        return node;
+    }
+
+    private void startUp() {
+        if (config.insecure) {
+            LOG.warn("{}: TLS is DISABLED ({}=true): anyone who can reach {} can impersonate the peer", config.nodeId,
+                    KeepaliveConfig.INSECURE, config.bind);
+        } else {
+            checkCertificates();
+            PemLayout layout = new PemLayout(config.certDir);
+            try {
+                tls = TlsContexts.load(layout, config.peerNodeId);
+            } catch (PemLayout.CertificateProblem e) {
+                throw new IllegalStateException(config.nodeId + ": cannot start mutual TLS: " + e.getMessage(), e);
+            }
+            scheduleDailyCertificateCheck();
+        }
+        ServerBootstrap sb = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childHandler(new PeerInitializer(false));
+        InetSocketAddress bind = resolve(config.bind);
+        try {
+            server = sb.bind(bind).syncUninterruptibly().channel();
+        } catch (RuntimeException e) {
+            throw new IllegalStateException(config.nodeId + ": cannot listen on " + bind + ": " + e.getMessage(), e);
+        }
+        thread.execute(machine::start);
+        long interval = config.heartbeatInterval.toNanos();
+        thread.scheduleAtFixedRate(this::heartbeat, interval, interval, TimeUnit.NANOSECONDS);
+        if (!config.healthChecks.isEmpty()) {
+            thread.scheduleWithFixedDelay(() -> healthThread.execute(this::runHealthChecks), 0, interval,
+                    TimeUnit.NANOSECONDS);
+        }
+        thread.execute(this::connect);
+        LOG.info("{}: started {}", config.nodeId, config);
+    }
+
+    private static InetSocketAddress resolve(InetSocketAddress a) {
+        return a.isUnresolved() ? new InetSocketAddress(a.getHostString(), a.getPort()) : a;
+    }
+
+    // ------------------------------------------------------------------ public API
+
+    /** The current role (may change right after the call). */
+    public Role role() {
+        return role;
+    }
+
+    /** The epoch of the current or last active period. */
+    public long epoch() {
+        return epoch;
+    }
+
+    /** The port the node listens on (useful when bound to port 0). */
+    public int port() {
+        Channel s = server;
+        return s == null ? -1 : ((InetSocketAddress) s.localAddress()).getPort();
+    }
+
+    /** This node's alarms. */
+    public AlarmRegistry alarms() {
+        return alarms;
+    }
+
+    /** Adds a role listener; see {@link RoleListener} for the threading contract. */
+    public void addRoleListener(RoleListener listener) {
+        listeners.add(listener);
+    }
+
+    /** A consistent snapshot, taken on the node's thread (bounded wait of 1 s). */
+    public NodeStatus status() {
+        Future<NodeStatus> f = thread.submit(() -> {
+            long since = machine.sinceLastHeartbeatNanos();
+            return new NodeStatus(config.nodeId, machine.role(), machine.epoch(), machine.healthy(),
+                    machine.describePeer(), since < 0 ? -1 : since / 1_000_000, rttMillis, peers.size(),
+                    config.arbiter.describe(), alarms.active());
+        });
+        try {
+            return f.get(1, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        } catch (Exception e) {
+            throw new IllegalStateException(config.nodeId + ": status unavailable: " + e, e);
+        }
+    }
+
+    /** Re-reads the certificate directory for new connections; live connections keep theirs. */
+    public void reloadCertificates() {
+        if (config.insecure) {
+            return;
+        }
+        checkCertificates();
+        try {
+            tls = TlsContexts.load(new PemLayout(config.certDir), config.peerNodeId);
+            LOG.info("{}: certificates reloaded from {}", config.nodeId, config.certDir);
+        } catch (PemLayout.CertificateProblem e) {
+            LOG.error("{}: keeping the old certificates: {}", config.nodeId, e.getMessage());
+        }
+    }
+
+    /**
+     * Stops the node: STOPPED, a goodbye to the peer (so that it takes over at once), the arbiter released, every
+     * thread and socket closed. Idempotent; bounded by a few seconds.
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        Future<?> stop = thread.submit(() -> machine.stop("node closed"));
+        try {
+            stop.get(2, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            LOG.warn("{}: stopping the role machine: {}", config.nodeId, e.toString());
+        }
+        List<ChannelFuture> flushes = new ArrayList<>();
+        for (Channel c : peers) {
+            flushes.add(c.close());
+        }
+        for (ChannelFuture f : flushes) {
+            f.awaitUninterruptibly(1, TimeUnit.SECONDS);
+        }
+        Channel s = server;
+        if (s != null) {
+            s.close().awaitUninterruptibly(1, TimeUnit.SECONDS);
+        }
+        Channel o = outbound;
+        if (o != null) {
+            o.close();
+        }
+        thread.shutdown();
+        healthThread.shutdownNow();
+        checkRunner.shutdownNow();
+        arbiterThread.execute(config.arbiter::release);
+        arbiterThread.shutdown();
+        try {
+            arbiterThread.awaitTermination(2, TimeUnit.SECONDS);
+            thread.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        arbiterThread.shutdownNow();
+        thread.shutdownNow();
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(2, TimeUnit.SECONDS);
+    }
+
+    // ------------------------------------------------------------------ periodic work (node thread)
+
+    private void heartbeat() {
+        if (closed) {
+            return;
+        }
+        Envelope hb = Envelope.newBuilder().setHeartbeat(Heartbeat.newBuilder()
+                .setSequence(sequence.incrementAndGet()).setSendTimeNanos(System.nanoTime())
+                .setRole(wire(machine.role())).setEpoch(machine.epoch()).setPriority(config.priority)
+                .setHealthy(machine.healthy())).build();
+        for (Channel c : peers) {
+            c.writeAndFlush(hb);
+        }
+        machine.tick();
+    }
+
+    private void connect() {
+        if (closed) {
+            return;
+        }
+        Bootstrap b = new Bootstrap().group(group).channel(NioSocketChannel.class)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.max(50,
+                        Math.min(5000, config.deadInterval.toMillis())))
+                .handler(new PeerInitializer(true));
+        b.connect(resolve(config.peerAddress)).addListener((ChannelFuture f) -> {
+            if (f.isSuccess()) {
+                outbound = f.channel();
+                f.channel().closeFuture().addListener(x -> thread.execute(this::scheduleReconnect));
+                thread.execute(() -> reconnectDelayNanos = RECONNECT_MIN_NANOS);
+            } else {
+                thread.execute(this::scheduleReconnect);
+            }
+        });
+    }
+
+    private void scheduleReconnect() {
+        if (closed) {
+            return;
+        }
+        long delay = reconnectDelayNanos;
+        long max = Math.min(TimeUnit.SECONDS.toNanos(1), config.heartbeatInterval.toNanos());
+        reconnectDelayNanos = Math.min(Math.max(max, RECONNECT_MIN_NANOS), reconnectDelayNanos * 2);
+        thread.schedule(this::connect, delay, TimeUnit.NANOSECONDS);
+    }
+
+    private void runHealthChecks() {
+        Optional<String> failure = Optional.empty();
+        for (HealthCheck check : config.healthChecks) {
+            // a check that hangs keeps the runner busy: the next ones time out too, and the node stays unhealthy
+            Future<Optional<String>> f = checkRunner.submit(check::check);
+            try {
+                failure = f.get(config.healthTimeout.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (TimeoutException e) {
+                f.cancel(true);
+                failure = Optional.of(check + " did not answer within " + config.healthTimeout.toMillis() + " ms");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (Exception e) {
+                failure = Optional.of(check + " threw " + e.getCause());
+            }
+            if (failure.isPresent()) {
+                break;
+            }
+        }
+        Optional<String> verdict = failure;
+        thread.execute(() -> countHealth(verdict));
+    }
+
+    private void countHealth(Optional<String> failure) {
+        if (failure.isPresent()) {
+            passes = 0;
+            failures++;
+            if (reportedHealthy && failures >= config.healthFall) {
+                reportedHealthy = false;
+                machine.healthChanged(false, failure.get() + " (" + failures + " times in a row)");
+            }
+        } else {
+            failures = 0;
+            passes++;
+            if (!reportedHealthy && passes >= config.healthRise) {
+                reportedHealthy = true;
+                machine.healthChanged(true, passes + " passes in a row");
+            }
+        }
+    }
+
+    private void checkCertificates() {
+        CertificateChecker.Verdict v = new CertificateChecker(config.certExpiringWithin, config.clock)
+                .check(new PemLayout(config.certDir));
+        CertificateChecker.applyAlarms(v, alarms, config.certDir.toString());
+        if (v.status() != CertificateChecker.Status.VALID) {
+            LOG.warn("{}: HA certificate check: {}", config.nodeId, v);
+        }
+    }
+
+    private void scheduleDailyCertificateCheck() {
+        ZonedDateTime now = ZonedDateTime.now(config.clock);
+        ZonedDateTime next = nextCheck(now, config.certCheckTime);
+        long delay = Math.max(1, Duration.between(now, next).toMillis());
+        thread.schedule(() -> {
+            if (!closed) {
+                reloadCertificates();
+                scheduleDailyCertificateCheck();
+            }
+        }, delay, TimeUnit.MILLISECONDS);
+    }
+
+    /** The next time of day {@code at} strictly after {@code now}. */
+    static ZonedDateTime nextCheck(ZonedDateTime now, java.time.LocalTime at) {
+        ZonedDateTime today = ZonedDateTime.of(LocalDateTime.of(LocalDate.from(now), at), now.getZone());
+        return today.isAfter(now) ? today : today.plusDays(1);
+    }
+
+    // ------------------------------------------------------------------ wire
+
+    static WireRole wire(Role r) {
+        switch (r) {
+            case ACTIVE: return WireRole.WIRE_ROLE_ACTIVE;
+            case STANDBY: return WireRole.WIRE_ROLE_STANDBY;
+            case FAULT: return WireRole.WIRE_ROLE_FAULT;
+            default: return WireRole.WIRE_ROLE_STOPPED;
+        }
+    }
+
+    static Role role(WireRole r) {
+        switch (r) {
+            case WIRE_ROLE_ACTIVE: return Role.ACTIVE;
+            case WIRE_ROLE_STANDBY: return Role.STANDBY;
+            case WIRE_ROLE_FAULT: return Role.FAULT;
+            default: return Role.STOPPED;
+        }
+    }
+
+    /** Built from the volatile mirrors: callable from the I/O thread. */
+    private Envelope hello() {
+        return Envelope.newBuilder().setHello(Hello.newBuilder().setProtocolVersion(PROTOCOL_VERSION)
+                .setClusterId(config.clusterId).setNodeId(config.nodeId).setPriority(config.priority)
+                .setEpoch(epoch).setRole(wire(role))).build();
+    }
+
+    private void sendToPeers(Envelope e) {
+        for (Channel c : peers) {
+            c.writeAndFlush(e);
+        }
+    }
+
+    /** The pipeline, in protocol order. One per channel; {@code dialing} for the connection this node opened. */
+    private final class PeerInitializer extends ChannelInitializer<SocketChannel> {
+        private final boolean dialing;
+
+        PeerInitializer(boolean dialing) {
+            this.dialing = dialing;
+        }
+
+        @Override
+        protected void initChannel(SocketChannel ch) {
+            ChannelPipeline p = ch.pipeline();
+            TlsContexts t = tls;
+            if (t != null) {
+                p.addLast("tls", dialing ? t.client().newHandler(ch.alloc()) : t.server().newHandler(ch.alloc()));
+            }
+            p.addLast("frames", new FrameCodec.Decoder(config.maxFrame));
+            p.addLast("encoder", new FrameCodec.Encoder(config.maxFrame));
+            p.addLast("idle", new IdleStateHandler(config.deadInterval.toNanos(), 0, 0, TimeUnit.NANOSECONDS));
+            p.addLast("peer", new PeerHandler());
+        }
+    }
+
+    /** Speaks the protocol on one channel: Hello first, then heartbeats, acks, role changes, goodbye. */
+    private final class PeerHandler extends SimpleChannelInboundHandler<Envelope> {
+        private boolean greeted;
+
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            ctx.writeAndFlush(hello());
+        }
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, Envelope msg) {
+            if (!greeted) {
+                if (msg.getBodyCase() != Envelope.BodyCase.HELLO) {
+                    LOG.warn("{}: {} sent {} before Hello; closing", config.nodeId, ctx.channel().remoteAddress(),
+                            msg.getBodyCase());
+                    ctx.close();
+                    return;
+                }
+                Hello h = msg.getHello();
+                String problem = h.getProtocolVersion() != PROTOCOL_VERSION
+                        ? "protocol version " + h.getProtocolVersion() + " (this node speaks " + PROTOCOL_VERSION + ")"
+                        : !h.getClusterId().equals(config.clusterId) ? "cluster id '" + h.getClusterId()
+                        + "' (this node's is '" + config.clusterId + "')"
+                        : !h.getNodeId().equals(config.peerNodeId) ? "node id '" + h.getNodeId() + "' (the peer is '"
+                        + config.peerNodeId + "')" : null;
+                if (problem != null) {
+                    LOG.warn("{}: refusing {}: Hello with {}", config.nodeId, ctx.channel().remoteAddress(), problem);
+                    ctx.close();
+                    return;
+                }
+                greeted = true;
+                peers.add(ctx.channel());
+                Role r = role(h.getRole());
+                thread.execute(() -> machine.peerHeard(h.getNodeId(), r, h.getEpoch(), h.getPriority(), true));
+                return;
+            }
+            switch (msg.getBodyCase()) {
+                case HEARTBEAT: {
+                    Heartbeat hb = msg.getHeartbeat();
+                    ctx.writeAndFlush(Envelope.newBuilder().setAck(Ack.newBuilder().setSequence(hb.getSequence())
+                            .setEchoedSendTimeNanos(hb.getSendTimeNanos())).build());
+                    Role r = role(hb.getRole());
+                    thread.execute(() -> machine.peerHeard(config.peerNodeId, r, hb.getEpoch(), hb.getPriority(),
+                            hb.getHealthy()));
+                    break;
+                }
+                case ACK:
+                    rttMillis = (System.nanoTime() - msg.getAck().getEchoedSendTimeNanos()) / 1e6;
+                    break;
+                case ROLE_CHANGE: {
+                    io.hakit.keepalive.internal.proto.RoleChange rc = msg.getRoleChange();
+                    Role r = role(rc.getRole());
+                    thread.execute(() -> machine.peerRoleChange(r, rc.getEpoch(), rc.getWantActive(),
+                            rc.getReason()));
+                    break;
+                }
+                case GOODBYE: {
+                    Goodbye g = msg.getGoodbye();
+                    Role r = role(g.getRole());
+                    thread.execute(() -> machine.peerGoodbye(r, g.getEpoch(), g.getReason()));
+                    break;
+                }
+                default:
+                    LOG.warn("{}: unexpected {} from {}", config.nodeId, msg.getBodyCase(),
+                            ctx.channel().remoteAddress());
+            }
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+            if (evt instanceof IdleStateEvent && ((IdleStateEvent) evt).state() == IdleState.READER_IDLE) {
+                LOG.info("{}: nothing from {} for {} ms; closing the connection", config.nodeId,
+                        ctx.channel().remoteAddress(), config.deadInterval.toMillis());
+                ctx.close();
+            } else {
+                super.userEventTriggered(ctx, evt);
+            }
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            if (peers.remove(ctx.channel()) && peers.isEmpty()) {
+                thread.execute(machine::peerDisconnected);
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            if (!closed) {
+                LOG.warn("{}: closing the connection with {}: {}", config.nodeId, ctx.channel().remoteAddress(),
+                        cause.toString());
+            }
+            ctx.close();
+        }
+    }
+
+    /** What the role machine asks for; runs on the node thread. */
+    private final class Effects implements RoleMachine.Effects {
+
+        @Override
+        public void sendRoleChange(Role r, long e, String reason, boolean wantActive) {
+            sendToPeers(Envelope.newBuilder().setRoleChange(io.hakit.keepalive.internal.proto.RoleChange.newBuilder()
+                    .setRole(wire(r)).setEpoch(e).setReason(reason).setWantActive(wantActive)).build());
+        }
+
+        @Override
+        public void sendGoodbye(Role r, long e, String reason) {
+            sendToPeers(Envelope.newBuilder().setGoodbye(Goodbye.newBuilder().setRole(wire(r)).setEpoch(e)
+                    .setReason(reason)).build());
+        }
+
+        @Override
+        public void persistEpoch(long e) {
+            epochs.store(e);
+        }
+
+        @Override
+        public void roleChanged(RoleChange change) {
+            role = change.to();
+            epoch = change.epoch();
+            for (RoleListener l : listeners) {
+                try {
+                    l.roleChanged(change);
+                } catch (RuntimeException ex) {
+                    LOG.error("{}: role listener threw on {}", config.nodeId, change, ex);
+                }
+            }
+        }
+
+        @Override
+        public void requestArbiter() {
+            arbiterThread.execute(() -> {
+                String grant;
+                try {
+                    grant = config.arbiter.acquire(config.arbiterTimeout,
+                            lost -> thread.execute(() -> machine.arbiterLost(lost)));
+                } catch (InterruptedException ex) {
+                    Thread.currentThread().interrupt();
+                    grant = null;
+                } catch (RuntimeException ex) {
+                    LOG.warn("{}: arbiter failed: {}", config.nodeId, ex.toString());
+                    grant = null;
+                }
+                String g = grant;
+                if (!closed) {
+                    thread.execute(() -> machine.arbiterResult(g != null, g != null ? g : "refused"));
+                }
+            });
+        }
+
+        @Override
+        public void releaseArbiter() {
+            arbiterThread.execute(config.arbiter::release);
+        }
+
+        @Override
+        public void alarm(AlarmType type, boolean raise, String detail) {
+            if (raise) {
+                alarms.raise(type, config.nodeId, detail);
+            } else {
+                alarms.clear(type, config.nodeId);
+            }
+        }
+    }
+}

@@ -1,0 +1,134 @@
+package io.hakit.keepalive;
+
+import io.hakit.api.alarm.AlarmType;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** Two real nodes over loopback TCP (insecure here; TLS in {@code KeepaliveTlsTest}). */
+class KeepalivePairTest {
+
+    private static final Duration BOUND = Duration.ofSeconds(10);
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void theHigherPriorityNodeBecomesActiveAndTheOtherStaysStandby() {
+        try (PairFixture pair = new PairFixture(dir, false)) {
+            KeepaliveNode a = pair.start("node-a", 150, b -> b);
+            KeepaliveNode b = pair.start("node-b", 100, x -> x);
+            await().atMost(BOUND).until(() -> a.role() == Role.ACTIVE && b.role() == Role.STANDBY);
+            await().during(Duration.ofMillis(300)).atMost(BOUND)
+                    .until(() -> a.role() == Role.ACTIVE && b.role() == Role.STANDBY);
+            NodeStatus s = b.status();
+            assertThat(s.peer()).contains("node-a").contains("ACTIVE");
+            assertThat(s.connections()).isBetween(1, 2);
+            assertThat(s.lastHeartbeatAgeMillis()).isBetween(0L, 1000L);
+            await().atMost(BOUND).until(() -> b.status().rttMillis() >= 0);
+        }
+    }
+
+    @Test
+    void aCleanShutdownHandsOverAtOnceWithAHigherEpoch() {
+        try (PairFixture pair = new PairFixture(dir, false)) {
+            KeepaliveNode a = pair.start("node-a", 150, x -> x);
+            List<RoleChange> bChanges = new CopyOnWriteArrayList<>();
+            KeepaliveNode b = pair.start("node-b", 100, x -> x, bChanges::add);
+            await().atMost(BOUND).until(() -> a.role() == Role.ACTIVE && b.role() == Role.STANDBY);
+            long epochA = a.epoch();
+
+            a.close();
+
+            await().atMost(BOUND).until(() -> b.role() == Role.ACTIVE);
+            assertThat(b.epoch()).isGreaterThan(epochA);
+            RoleChange promotion = bChanges.get(bChanges.size() - 1);
+            assertThat(promotion.to()).isEqualTo(Role.ACTIVE);
+            assertThat(promotion.reason()).contains("node-a is STOPPED");
+        }
+    }
+
+    @Test
+    void aReturningHigherPriorityNodePreemptsUnlessNopreempt() {
+        try (PairFixture pair = new PairFixture(dir, false)) {
+            KeepaliveNode b = pair.start("node-b", 100, x -> x);
+            await().atMost(BOUND).until(() -> b.role() == Role.ACTIVE);
+            KeepaliveNode a = pair.start("node-a", 150, x -> x);
+            await().atMost(BOUND).until(() -> a.role() == Role.ACTIVE && b.role() == Role.STANDBY);
+            assertThat(a.epoch()).isGreaterThan(1);
+        }
+        try (PairFixture pair = new PairFixture(dir.resolve("nopreempt"), false)) {
+            KeepaliveNode b = pair.start("node-b", 100, x -> x);
+            await().atMost(BOUND).until(() -> b.role() == Role.ACTIVE);
+            KeepaliveNode a = pair.start("node-a", 150, x -> x.preempt(false));
+            await().atMost(BOUND).until(() -> a.status().peer().contains("ACTIVE"));
+            await().during(Duration.ofMillis(500)).atMost(BOUND)
+                    .until(() -> b.role() == Role.ACTIVE && a.role() == Role.STANDBY);
+        }
+    }
+
+    @Test
+    void withoutAnArbiterACutLinkMakesBothActiveAndTheLowerEpochStepsDownWhenItHeals() {
+        try (PairFixture pair = new PairFixture(dir, true)) {
+            List<RoleChange> aChanges = new CopyOnWriteArrayList<>();
+            KeepaliveNode a = pair.start("node-a", 150, x -> x, aChanges::add);
+            KeepaliveNode b = pair.start("node-b", 100, x -> x);
+            await().atMost(BOUND).until(() -> a.role() == Role.ACTIVE && b.role() == Role.STANDBY);
+
+            pair.cut();
+            await().atMost(BOUND).until(() -> b.role() == Role.ACTIVE);
+            assertThat(a.role()).isEqualTo(Role.ACTIVE);
+            assertThat(b.epoch()).isGreaterThan(a.epoch());
+            await().atMost(BOUND).until(() -> b.alarms().isActive(AlarmType.HEARTBEAT_INTERRUPTED, "node-b"));
+
+            pair.heal();
+            // a (older epoch) steps down although its priority is higher
+            await().atMost(BOUND).until(() -> aChanges.stream().anyMatch(c -> c.from() == Role.ACTIVE
+                    && c.to() == Role.STANDBY && c.reason().contains("split brain resolved")));
+            await().atMost(BOUND).until(() -> !b.alarms().isActive(AlarmType.HEARTBEAT_INTERRUPTED, "node-b"));
+            assertThat(a.alarms().history()).anyMatch(e -> e.type() == AlarmType.SPLIT_BRAIN);
+            await().atMost(BOUND).until(() -> !a.alarms().isActive(AlarmType.SPLIT_BRAIN, "node-a")
+                    && !b.alarms().isActive(AlarmType.SPLIT_BRAIN, "node-b"));
+            // preempt then brings the higher priority back, through a clean handover
+            await().atMost(BOUND).until(() -> a.role() == Role.ACTIVE && b.role() == Role.STANDBY);
+        }
+    }
+
+    @Test
+    void aFailingHealthCheckSendsTheActiveToFaultAndThePeerTakesOver() {
+        AtomicBoolean sick = new AtomicBoolean();
+        try (PairFixture pair = new PairFixture(dir, false)) {
+            KeepaliveNode a = pair.start("node-a", 150, x -> x.healthCheck(
+                    () -> sick.get() ? Optional.of("disk /data is read-only") : Optional.empty()).healthCounts(2, 2));
+            KeepaliveNode b = pair.start("node-b", 100, x -> x);
+            await().atMost(BOUND).until(() -> a.role() == Role.ACTIVE && b.role() == Role.STANDBY);
+            sick.set(true);
+            await().atMost(BOUND).until(() -> a.role() == Role.FAULT && b.role() == Role.ACTIVE);
+            sick.set(false);
+            // healthy again: standby first, then preempt brings it back
+            await().atMost(BOUND).until(() -> a.role() == Role.ACTIVE && b.role() == Role.STANDBY);
+        }
+    }
+
+    @Test
+    void theEpochSurvivesARestart() {
+        try (PairFixture pair = new PairFixture(dir, false)) {
+            KeepaliveNode a = pair.start("node-a", 150, x -> x);
+            await().atMost(BOUND).until(() -> a.role() == Role.ACTIVE);
+            long first = a.epoch();
+            a.close();
+            KeepaliveNode again = pair.start("node-a", 150, x -> x);
+            await().atMost(BOUND).until(() -> again.role() == Role.ACTIVE);
+            assertThat(again.epoch()).isGreaterThan(first);
+        }
+    }
+}
