@@ -92,6 +92,7 @@ public final class KeepaliveNode implements AutoCloseable {
     private volatile double rttMillis = -1;
     private volatile boolean closed;
     private long reconnectDelayNanos = RECONNECT_MIN_NANOS;
+    private final RepeatFilter lastProblem = new RepeatFilter(TimeUnit.MINUTES.toNanos(1));
     private int failures;
     private int passes;
     private boolean reportedHealthy = true;
@@ -100,6 +101,8 @@ public final class KeepaliveNode implements AutoCloseable {
         this.config = config;
         this.thread = new ScheduledThreadPoolExecutor(1, EventExecutor.daemon("hakit-ka-" + config.nodeId));
         this.thread.setRemoveOnCancelPolicy(true);
+        // on close, pending one-shot tasks (reconnects, the daily certificate check) are dropped, not awaited
+        this.thread.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
         this.arbiterThread = Executors.newSingleThreadExecutor(EventExecutor.daemon("hakit-ka-arbiter-"
                 + config.nodeId));
         this.healthThread = Executors.newSingleThreadExecutor(EventExecutor.daemon("hakit-ka-health-"
@@ -542,10 +545,37 @@ public final class KeepaliveNode implements AutoCloseable {
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
             if (!closed) {
-                LOG.warn("{}: closing the connection with {}: {}", config.nodeId, ctx.channel().remoteAddress(),
-                        cause.toString());
+                String what = cause.toString();
+                if (lastProblem.shouldLog(what)) {
+                    LOG.warn("{}: closing the connection with {}: {}", config.nodeId, ctx.channel().remoteAddress(),
+                            what);
+                } else {
+                    LOG.debug("{}: closing the connection with {}: {}", config.nodeId, ctx.channel().remoteAddress(),
+                            what);
+                }
             }
             ctx.close();
+        }
+    }
+
+    /** Lets a repeated problem (a peer retrying a refused handshake every few ms) through once a minute. */
+    static final class RepeatFilter {
+        private final long quietNanos;
+        private String last;
+        private long lastNanos;
+
+        RepeatFilter(long quietNanos) {
+            this.quietNanos = quietNanos;
+        }
+
+        synchronized boolean shouldLog(String problem) {
+            long now = System.nanoTime();
+            if (problem.equals(last) && now - lastNanos < quietNanos) {
+                return false;
+            }
+            last = problem;
+            lastNanos = now;
+            return true;
         }
     }
 
