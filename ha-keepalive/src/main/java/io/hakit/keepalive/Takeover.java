@@ -1,0 +1,167 @@
+package io.hakit.keepalive;
+
+import io.hakit.api.internal.EventExecutor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Takeover actions as a {@link RoleListener}: notify scripts per role (keepalived's {@code notify_master},
+ * {@code notify_backup}, {@code notify_fault}, {@code notify_stop}) and the built-in floating IP. They run on a
+ * thread of their own, in the order of the role changes, so a slow script never delays heartbeats; every command
+ * has a timeout and its output is logged.
+ *
+ * <p>Scripts get the environment {@code HAKIT_ROLE}, {@code HAKIT_PREVIOUS_ROLE}, {@code HAKIT_EPOCH},
+ * {@code HAKIT_NODE_ID} and {@code HAKIT_REASON}.
+ */
+public final class Takeover implements RoleListener, AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Takeover.class);
+    private static final int MAX_OUTPUT = 4096;
+
+    private final String nodeId;
+    private final Map<Role, List<String>> scripts;
+    private final FloatingIp floatingIp;
+    private final Duration timeout;
+    private final ExecutorService runner;
+
+    private Takeover(Builder b) {
+        this.nodeId = b.nodeId;
+        this.scripts = new EnumMap<>(b.scripts);
+        this.floatingIp = b.floatingIp;
+        this.timeout = b.timeout;
+        this.runner = Executors.newSingleThreadExecutor(EventExecutor.daemon("hakit-ka-takeover-" + nodeId));
+    }
+
+    public static Builder builder(String nodeId) {
+        return new Builder(nodeId);
+    }
+
+    @Override
+    public void roleChanged(RoleChange change) {
+        runner.execute(() -> apply(change));
+    }
+
+    private void apply(RoleChange change) {
+        if (floatingIp != null) {
+            try {
+                if (change.to() == Role.ACTIVE) {
+                    floatingIp.acquire();
+                } else if (change.from() == Role.ACTIVE) {
+                    floatingIp.release();
+                }
+            } catch (RuntimeException e) {
+                LOG.error("{}: floating IP action on {} failed: {}", nodeId, change, e.getMessage());
+            }
+        }
+        List<String> script = scripts.get(change.to());
+        if (script != null) {
+            run(script, change);
+        }
+    }
+
+    private void run(List<String> command, RoleChange change) {
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+        Map<String, String> env = pb.environment();
+        env.put("HAKIT_ROLE", change.to().name());
+        env.put("HAKIT_PREVIOUS_ROLE", change.from().name());
+        env.put("HAKIT_EPOCH", Long.toString(change.epoch()));
+        env.put("HAKIT_NODE_ID", nodeId);
+        env.put("HAKIT_REASON", change.reason());
+        try {
+            Process p = pb.start();
+            p.getOutputStream().close();
+            boolean done = p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            if (!done) {
+                p.destroyForcibly();
+            }
+            byte[] out = p.getInputStream().readNBytes(MAX_OUTPUT);
+            String text = new String(out, StandardCharsets.UTF_8).trim();
+            if (!done) {
+                LOG.error("{}: notify script {} for {} did not finish within {} ms and was killed; output: {}",
+                        nodeId, command, change.to(), timeout.toMillis(), text);
+            } else if (p.exitValue() != 0) {
+                LOG.error("{}: notify script {} for {} exited with {}; output: {}", nodeId, command, change.to(),
+                        p.exitValue(), text);
+            } else {
+                LOG.info("{}: notify script {} for {} done; output: {}", nodeId, command, change.to(), text);
+            }
+        } catch (IOException e) {
+            LOG.error("{}: notify script {} for {} could not run: {}", nodeId, command, change.to(), e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Waits (bounded) for the queued actions, then stops the thread. */
+    @Override
+    public void close() {
+        runner.shutdown();
+        try {
+            if (!runner.awaitTermination(timeout.toMillis() * 2 + 1000, TimeUnit.MILLISECONDS)) {
+                runner.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            runner.shutdownNow();
+        }
+    }
+
+    /** Builds a {@link Takeover}. */
+    public static final class Builder {
+        private final String nodeId;
+        private final Map<Role, List<String>> scripts = new EnumMap<>(Role.class);
+        private FloatingIp floatingIp;
+        private Duration timeout = Duration.ofSeconds(10);
+
+        private Builder(String nodeId) {
+            this.nodeId = Objects.requireNonNull(nodeId, "nodeId");
+        }
+
+        /** The command (no shell) to run when the node enters {@code role}. It must exist and be executable. */
+        public Builder script(Role role, List<String> command) {
+            List<String> cmd = new ArrayList<>(command);
+            if (cmd.isEmpty()) {
+                throw new IllegalArgumentException("notify script for " + role + " must not be empty");
+            }
+            Path exe = Path.of(cmd.get(0));
+            if (exe.isAbsolute() && !Files.isExecutable(exe)) {
+                throw new IllegalArgumentException("notify script for " + role + ": " + exe + " is not executable");
+            }
+            scripts.put(role, List.copyOf(cmd));
+            return this;
+        }
+
+        /** Adds and removes the floating IP with the active role. */
+        public Builder floatingIp(FloatingIp ip) {
+            this.floatingIp = Objects.requireNonNull(ip, "ip");
+            return this;
+        }
+
+        /** The timeout of each command. Default 10 s. */
+        public Builder timeout(Duration d) {
+            if (d == null || d.isZero() || d.isNegative()) {
+                throw new IllegalArgumentException("takeover timeout must be positive");
+            }
+            this.timeout = d;
+            return this;
+        }
+
+        public Takeover build() {
+            return new Takeover(this);
+        }
+    }
+}
