@@ -20,8 +20,10 @@ public final class Main {
             "usage: hakit <command> [options]",
             "",
             "commands:",
-            "  demo [--verbose] [--nodes N]  leader election, retrieval, fencing and failover on the embedded",
-            "                                in-process backend, step by step",
+            "  demo [--backend B] [--nodes N] [--verbose]",
+            "                                leader election, retrieval, fencing and failover on the embedded",
+            "                                backend or a real in-process ZooKeeper ensemble, step by step",
+            "  cert generate|check           create the keepalive pair's CA and certificates; check a directory",
             "  help [command]                this text, or a command's options",
             "  --version                     the version of hakit",
             "");
@@ -48,6 +50,9 @@ public final class Main {
         switch (command) {
             case "demo":
                 return new DemoCommand(out, err).run(Arrays.asList(args).subList(1, args.length));
+            case "cert":
+                return new CertCommand(out, err, java.time.Clock.systemUTC())
+                        .run(Arrays.asList(args).subList(1, args.length));
             case "help":
             case "--help":
             case "-h":
@@ -70,6 +75,10 @@ public final class Main {
         }
         if (topics.length == 1 && topics[0].equals("demo")) {
             out.print(DemoCommand.USAGE);
+            return 0;
+        }
+        if (topics.length == 1 && topics[0].equals("cert")) {
+            out.print(CertCommand.USAGE);
             return 0;
         }
         err.println("hakit help: no help for '" + String.join(" ", topics) + "'");

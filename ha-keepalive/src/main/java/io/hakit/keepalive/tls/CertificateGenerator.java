@@ -155,15 +155,17 @@ public final class CertificateGenerator {
     }
 
     private static void write(Path file, String content, boolean secret) throws IOException {
-        Files.writeString(file, content, StandardCharsets.US_ASCII, StandardOpenOption.CREATE,
-                StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE);
         if (secret) {
+            // a key is never readable by others, not even for a moment: create it 600, then write
+            Files.deleteIfExists(file);
             try {
-                Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+                Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             } catch (UnsupportedOperationException e) {
-                // not a POSIX file system
+                Files.createFile(file); // not a POSIX file system
             }
         }
+        Files.writeString(file, content, StandardCharsets.US_ASCII, StandardOpenOption.CREATE,
+                StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE);
     }
 
     private static String pem(Object o) throws IOException {
