@@ -24,6 +24,8 @@ public final class Main {
             "                                leader election, retrieval, fencing and failover on the embedded",
             "                                backend or a real in-process ZooKeeper ensemble, step by step",
             "  cert generate|check           create the keepalive pair's CA and certificates; check a directory",
+            "  agent --config FILE           run a keepalive node (active/standby, floating IP) until stopped",
+            "  status --config FILE          role, epoch, peer, last heartbeat and alarms of a running agent",
             "  help [command]                this text, or a command's options",
             "  --version                     the version of hakit",
             "");
@@ -53,6 +55,10 @@ public final class Main {
             case "cert":
                 return new CertCommand(out, err, java.time.Clock.systemUTC())
                         .run(Arrays.asList(args).subList(1, args.length));
+            case "agent":
+                return new AgentCommand(out, err).agent(Arrays.asList(args).subList(1, args.length));
+            case "status":
+                return new AgentCommand(out, err).status(Arrays.asList(args).subList(1, args.length));
             case "help":
             case "--help":
             case "-h":
@@ -75,6 +81,10 @@ public final class Main {
         }
         if (topics.length == 1 && topics[0].equals("demo")) {
             out.print(DemoCommand.USAGE);
+            return 0;
+        }
+        if (topics.length == 1 && (topics[0].equals("agent") || topics[0].equals("status"))) {
+            out.print(AgentCommand.USAGE);
             return 0;
         }
         if (topics.length == 1 && topics[0].equals("cert")) {

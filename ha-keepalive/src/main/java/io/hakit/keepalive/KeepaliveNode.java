@@ -197,6 +197,11 @@ public final class KeepaliveNode implements AutoCloseable {
         return s == null ? -1 : ((InetSocketAddress) s.localAddress()).getPort();
     }
 
+    /** The configuration this node runs with. */
+    public KeepaliveConfig config() {
+        return config;
+    }
+
     /** This node's alarms. */
     public AlarmRegistry alarms() {
         return alarms;

@@ -1,0 +1,202 @@
+package io.hakit.cli;
+
+import io.hakit.api.InvalidConfigException;
+import io.hakit.keepalive.KeepaliveAgent;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * {@code hakit agent --config FILE}: runs a keepalive node until SIGTERM/SIGINT; {@code hakit status --config FILE}
+ * shows what the agent last wrote to its status file. FILE is YAML (nested keys are joined with dots, so
+ * {@code keepalive: {node-id: a}} is {@code keepalive.node-id=a}) or Java properties.
+ */
+final class AgentCommand {
+
+    static final String USAGE = String.join("\n",
+            "usage: hakit agent --config FILE",
+            "       hakit status --config FILE | --status-file FILE [--max-age SECONDS]",
+            "",
+            "agent   runs a keepalive node from FILE (YAML or .properties) until SIGTERM/SIGINT, then stops it",
+            "        cleanly (the peer takes over at once). Keys: keepalive.* (node-id, priority, bind,",
+            "        peer.address, peer.node-id, tls.cert-dir, state-dir, arbiter, vip, notify.*, ...), and",
+            "        high-availability.* for a lease arbiter. See the Javadoc of KeepaliveConfig and KeepaliveAgent.",
+            "status  prints role, epoch, peer, last heartbeat and alarms; exit 1 if the status is older than",
+            "        --max-age (default 5) seconds (the agent is not running) or the file is missing.",
+            "");
+
+    private final PrintStream out;
+    private final PrintStream err;
+
+    AgentCommand(PrintStream out, PrintStream err) {
+        this.out = out;
+        this.err = err;
+    }
+
+    /** Reads a YAML or properties file into flat keys. */
+    static Map<String, String> load(Path file) throws IOException {
+        Map<String, String> flat = new TreeMap<>();
+        String name = file.getFileName().toString();
+        try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            if (name.endsWith(".properties")) {
+                Properties p = new Properties();
+                p.load(r);
+                p.stringPropertyNames().forEach(k -> flat.put(k, p.getProperty(k)));
+            } else {
+                LoaderOptions options = new LoaderOptions();
+                options.setMaxAliasesForCollections(10);
+                options.setCodePointLimit(1 << 20);
+                Object doc = new Yaml(new SafeConstructor(options)).load(r);
+                if (doc != null && !(doc instanceof Map)) {
+                    throw new IOException(file + ": the top level must be a mapping of keys");
+                }
+                flatten("", doc == null ? Map.of() : (Map<?, ?>) doc, flat, file);
+            }
+        }
+        return flat;
+    }
+
+    private static void flatten(String prefix, Map<?, ?> map, Map<String, String> out, Path file) throws IOException {
+        for (Map.Entry<?, ?> e : map.entrySet()) {
+            String key = prefix + e.getKey();
+            Object v = e.getValue();
+            if (v instanceof Map) {
+                flatten(key + ".", (Map<?, ?>) v, out, file);
+            } else if (v instanceof List) {
+                StringBuilder sb = new StringBuilder();
+                for (Object o : (List<?>) v) {
+                    sb.append(sb.length() == 0 ? "" : ",").append(o);
+                }
+                out.put(key, sb.toString());
+            } else if (v == null) {
+                throw new IOException(file + ": key " + key + " has no value");
+            } else {
+                out.put(key, String.valueOf(v));
+            }
+        }
+    }
+
+    int agent(List<String> args) {
+        Path config = configArg(args);
+        if (config == null) {
+            return 2;
+        }
+        KeepaliveAgent agent;
+        try {
+            agent = KeepaliveAgent.start(load(config));
+        } catch (IOException e) {
+            err.println("hakit agent: cannot read " + config + ": " + e.getMessage());
+            return 1;
+        } catch (InvalidConfigException e) {
+            err.println("hakit agent: " + config + ": " + e.getMessage());
+            return 1;
+        } catch (RuntimeException e) {
+            err.println("hakit agent: cannot start: " + e.getMessage());
+            return 1;
+        }
+        out.println("hakit agent: " + agent.node().config() + "; status in " + agent.statusFile());
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            agent.close();
+            stopped.countDown();
+        }, "hakit-agent-shutdown"));
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return 0;
+    }
+
+    int status(List<String> args) {
+        Path statusFile = null;
+        long maxAge = 5;
+        try {
+            for (int i = 0; i < args.size(); i++) {
+                switch (args.get(i)) {
+                    case "--config": {
+                        Map<String, String> settings = load(Paths.get(args.get(++i)));
+                        String state = settings.get("keepalive.state-dir");
+                        statusFile = Paths.get(settings.getOrDefault(KeepaliveAgent.STATUS_FILE,
+                                (state == null ? "." : state) + "/status.properties"));
+                        break;
+                    }
+                    case "--status-file":
+                        statusFile = Paths.get(args.get(++i));
+                        break;
+                    case "--max-age":
+                        maxAge = Long.parseLong(args.get(++i));
+                        break;
+                    default:
+                        throw new IllegalArgumentException("unknown option '" + args.get(i) + "'");
+                }
+            }
+        } catch (IndexOutOfBoundsException | IllegalArgumentException e) {
+            err.println("hakit status: " + (e.getMessage() == null ? "an option needs a value" : e.getMessage()));
+            err.print(USAGE);
+            return 2;
+        } catch (IOException e) {
+            err.println("hakit status: cannot read the configuration: " + e.getMessage());
+            return 1;
+        }
+        if (statusFile == null) {
+            err.print(USAGE);
+            return 2;
+        }
+        Properties p = new Properties();
+        try (Reader r = Files.newBufferedReader(statusFile, StandardCharsets.UTF_8)) {
+            p.load(r);
+        } catch (IOException e) {
+            err.println("hakit status: no status at " + statusFile + " (is the agent running?)");
+            return 1;
+        }
+        Instant updated = Instant.parse(p.getProperty("updated", "1970-01-01T00:00:00Z"));
+        long age = Duration.between(updated, Instant.now()).toSeconds();
+        new Table("node", "role", "epoch", "healthy", "peer", "last heartbeat", "rtt", "connections")
+                .row(p.getProperty("node"), p.getProperty("role"), p.getProperty("epoch"), p.getProperty("healthy"),
+                        p.getProperty("peer"), p.getProperty("last-heartbeat-ms") + " ms ago",
+                        p.getProperty("rtt-ms") + " ms", p.getProperty("connections"))
+                .print(out);
+        out.println("arbiter: " + p.getProperty("arbiter"));
+        int alarms = Integer.parseInt(p.getProperty("alarms", "0"));
+        if (alarms == 0) {
+            out.println("alarms: none");
+        } else {
+            Table t = new Table("alarm", "severity", "source", "since", "detail");
+            for (int i = 0; i < alarms; i++) {
+                t.row(p.getProperty("alarm." + i + ".id") + " " + p.getProperty("alarm." + i + ".type"),
+                        p.getProperty("alarm." + i + ".severity"), p.getProperty("alarm." + i + ".source"),
+                        p.getProperty("alarm." + i + ".since"), p.getProperty("alarm." + i + ".detail"));
+            }
+            t.print(out);
+        }
+        if (age > maxAge) {
+            out.println("STALE: last updated " + age + " s ago (" + updated + "); is the agent running?");
+            return 1;
+        }
+        return 0;
+    }
+
+    private Path configArg(List<String> args) {
+        if (args.size() == 2 && args.get(0).equals("--config")) {
+            return Paths.get(args.get(1));
+        }
+        err.print(USAGE);
+        return null;
+    }
+}

@@ -1,0 +1,76 @@
+package io.hakit.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class AgentCommandTest {
+
+    @TempDir
+    Path dir;
+
+    private final ByteArrayOutputStream outBytes = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream errBytes = new ByteArrayOutputStream();
+    private final AgentCommand cmd = new AgentCommand(new PrintStream(outBytes, true, StandardCharsets.UTF_8),
+            new PrintStream(errBytes, true, StandardCharsets.UTF_8));
+
+    @Test
+    void yamlAndPropertiesFlattenToTheSameKeys() throws Exception {
+        Path yaml = dir.resolve("node.yaml");
+        Files.writeString(yaml, String.join("\n",
+                "keepalive:",
+                "  node-id: node-a",
+                "  priority: 150",
+                "  peer:",
+                "    address: 10.0.0.2:7655",
+                "    node-id: node-b",
+                "  arbiter:",
+                "    addresses: [10.0.0.254:22, 10.0.0.253:53]",
+                "high-availability:",
+                "  type: zookeeper",
+                ""));
+        Path props = dir.resolve("node.properties");
+        Files.writeString(props, String.join("\n",
+                "keepalive.node-id=node-a",
+                "keepalive.priority=150",
+                "keepalive.peer.address=10.0.0.2:7655",
+                "keepalive.peer.node-id=node-b",
+                "keepalive.arbiter.addresses=10.0.0.254:22,10.0.0.253:53",
+                "high-availability.type=zookeeper",
+                ""));
+        Map<String, String> a = AgentCommand.load(yaml);
+        assertThat(a).isEqualTo(AgentCommand.load(props));
+        assertThat(a).containsEntry("keepalive.peer.address", "10.0.0.2:7655");
+    }
+
+    @Test
+    void statusShowsTheAgentsViewAndAStaleFileFails() throws Exception {
+        Path status = dir.resolve("status.properties");
+        Files.writeString(status, String.join("\n",
+                "updated=" + Instant.now(),
+                "node=node-a", "role=ACTIVE", "epoch=4", "healthy=true", "peer=node-b STANDBY epoch 3 priority 100",
+                "last-heartbeat-ms=12", "rtt-ms=0.250", "connections=2", "arbiter=none", "alarms=1",
+                "alarm.0.id=45654", "alarm.0.type=CERT_EXPIRING", "alarm.0.severity=MINOR",
+                "alarm.0.source=/etc/hakit/cert", "alarm.0.detail=expires in 12 days", "alarm.0.since=" + Instant.now(),
+                ""));
+        assertThat(cmd.status(List.of("--status-file", status.toString()))).isZero();
+        String out = outBytes.toString(StandardCharsets.UTF_8);
+        assertThat(out).contains("node-a", "ACTIVE", "node-b STANDBY", "45654 CERT_EXPIRING", "expires in 12 days");
+
+        Files.writeString(status, Files.readString(status).replaceFirst("updated=[^\n]*", "updated=2020-01-01T00:00:00Z"));
+        assertThat(cmd.status(List.of("--status-file", status.toString()))).isEqualTo(1);
+        assertThat(outBytes.toString(StandardCharsets.UTF_8)).contains("STALE");
+        assertThat(cmd.status(List.of("--status-file", dir.resolve("missing").toString()))).isEqualTo(1);
+        assertThat(cmd.status(List.of("--bogus"))).isEqualTo(2);
+    }
+}

@@ -1,0 +1,278 @@
+package io.hakit.keepalive;
+
+import io.hakit.api.HaServices;
+import io.hakit.api.InvalidConfigException;
+import io.hakit.api.alarm.Alarm;
+import io.hakit.api.internal.ConfigParsing;
+import io.hakit.api.internal.EventExecutor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.StringWriter;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.StandardCopyOption;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A keepalive node assembled from flat settings (what {@code hakit agent --config FILE} reads): the
+ * {@link KeepaliveConfig} keys plus the arbiter, floating IP, notify scripts, a health script and a status file.
+ *
+ * <table>
+ *   <caption>Agent keys beyond {@link KeepaliveConfig}'s</caption>
+ *   <tr><td>{@code keepalive.arbiter}</td><td>{@code none}, {@code reachability} or {@code lease} (required)</td></tr>
+ *   <tr><td>{@code keepalive.arbiter.addresses}</td><td>reachability: {@code host:port,...}</td></tr>
+ *   <tr><td>{@code keepalive.arbiter.component}</td><td>lease: the election component; default
+ *   {@code keepalive-<cluster-id>}; the backend comes from the {@code high-availability.*} keys</td></tr>
+ *   <tr><td>{@code keepalive.arbiter.timeout}</td><td>one attempt's bound; default the dead interval</td></tr>
+ *   <tr><td>{@code keepalive.vip}, {@code keepalive.vip.device}, {@code keepalive.vip.netns}</td><td>the floating IP
+ *   {@code A.B.C.D/PREFIX}, its interface, optionally a network namespace</td></tr>
+ *   <tr><td>{@code keepalive.notify.active|standby|fault|stopped}, {@code keepalive.notify.timeout}</td><td>notify
+ *   commands (split on spaces, no shell) and their timeout (default 10 s)</td></tr>
+ *   <tr><td>{@code keepalive.health.script}</td><td>a health command (split on spaces); exit 0 is healthy</td></tr>
+ *   <tr><td>{@code keepalive.status-file}</td><td>where the status is written every second; default
+ *   {@code <state-dir>/status.properties}</td></tr>
+ * </table>
+ */
+public final class KeepaliveAgent implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(KeepaliveAgent.class);
+    static final String ARBITER = "keepalive.arbiter";
+    static final String ARBITER_ADDRESSES = "keepalive.arbiter.addresses";
+    static final String ARBITER_COMPONENT = "keepalive.arbiter.component";
+    static final String ARBITER_TIMEOUT = "keepalive.arbiter.timeout";
+    static final String VIP = "keepalive.vip";
+    static final String VIP_DEVICE = "keepalive.vip.device";
+    static final String VIP_NETNS = "keepalive.vip.netns";
+    static final String NOTIFY = "keepalive.notify.";
+    static final String NOTIFY_TIMEOUT = "keepalive.notify.timeout";
+    static final String HEALTH_SCRIPT = "keepalive.health.script";
+    public static final String STATUS_FILE = "keepalive.status-file";
+
+    private final KeepaliveNode node;
+    private final Takeover takeover;
+    private final HaServices ha;
+    private final Path statusFile;
+    private final ScheduledThreadPoolExecutor statusWriter;
+    private final Clock clock;
+
+    private KeepaliveAgent(KeepaliveNode node, Takeover takeover, HaServices ha, Path statusFile, Clock clock) {
+        this.node = node;
+        this.takeover = takeover;
+        this.ha = ha;
+        this.statusFile = statusFile;
+        this.clock = clock;
+        this.statusWriter = new ScheduledThreadPoolExecutor(1, EventExecutor.daemon("hakit-ka-status"));
+        statusWriter.scheduleWithFixedDelay(this::writeStatus, 0, 1, TimeUnit.SECONDS);
+    }
+
+    /**
+     * Validates every setting, then starts the node.
+     *
+     * @throws InvalidConfigException naming the first bad key; nothing is started then
+     */
+    public static KeepaliveAgent start(Map<String, String> settings) {
+        Map<String, String> node = new HashMap<>();
+        Map<String, String> agent = new HashMap<>();
+        settings.forEach((k, v) -> {
+            if (k.equals(ARBITER) || k.startsWith(ARBITER + ".") || k.equals(VIP) || k.startsWith(VIP + ".")
+                    || k.startsWith(NOTIFY) || k.equals(HEALTH_SCRIPT) || k.equals(STATUS_FILE)) {
+                agent.put(k, v.trim());
+            } else {
+                node.put(k, v);
+            }
+        });
+        KeepaliveConfig.Builder b = KeepaliveConfig.fromMap(node);
+        KeepaliveConfig probe = b.arbiter(Arbiter.none()).build(); // validates everything but the arbiter
+        String nodeId = probe.nodeId;
+
+        Takeover.Builder tb = Takeover.builder(nodeId);
+        if (agent.containsKey(NOTIFY_TIMEOUT)) {
+            tb.timeout(ConfigParsing.duration(NOTIFY_TIMEOUT, agent.get(NOTIFY_TIMEOUT)));
+        }
+        for (Role r : Role.values()) {
+            String key = NOTIFY + r.name().toLowerCase(Locale.ROOT);
+            if (agent.containsKey(key)) {
+                try {
+                    tb.script(r, split(agent.get(key)));
+                } catch (IllegalArgumentException e) {
+                    throw new InvalidConfigException(key + ": " + e.getMessage(), key);
+                }
+            }
+        }
+        for (String k : agent.keySet()) {
+            if (k.startsWith(NOTIFY) && !k.equals(NOTIFY_TIMEOUT) && Arrays.stream(Role.values())
+                    .noneMatch(r -> k.equals(NOTIFY + r.name().toLowerCase(Locale.ROOT)))) {
+                throw new InvalidConfigException("unknown notify key " + k + " (use active, standby, fault, stopped)",
+                        k);
+            }
+        }
+        if (agent.containsKey(VIP)) {
+            tb.floatingIp(floatingIp(agent));
+        }
+        if (agent.containsKey(HEALTH_SCRIPT)) {
+            b.healthCheck(HealthCheck.script(split(agent.get(HEALTH_SCRIPT)), probe.healthTimeout));
+        }
+        if (agent.containsKey(ARBITER_TIMEOUT)) {
+            b.arbiterTimeout(ConfigParsing.duration(ARBITER_TIMEOUT, agent.get(ARBITER_TIMEOUT)));
+        }
+        HaServices ha = null;
+        String arbiter = agent.getOrDefault(ARBITER, "");
+        switch (arbiter) {
+            case "none":
+                b.arbiter(Arbiter.none());
+                break;
+            case "reachability": {
+                String list = agent.get(ARBITER_ADDRESSES);
+                if (list == null || list.isBlank()) {
+                    throw new InvalidConfigException(ARBITER + "=reachability needs " + ARBITER_ADDRESSES
+                            + " (host:port,...)", ARBITER_ADDRESSES, ARBITER);
+                }
+                List<InetSocketAddress> targets = new ArrayList<>();
+                for (String hp : list.split(",")) {
+                    int colon = hp.trim().lastIndexOf(':');
+                    if (colon <= 0) {
+                        throw new InvalidConfigException(ARBITER_ADDRESSES + ": '" + hp + "' is not host:port",
+                                ARBITER_ADDRESSES);
+                    }
+                    try {
+                        targets.add(InetSocketAddress.createUnresolved(hp.trim().substring(0, colon),
+                                Integer.parseInt(hp.trim().substring(colon + 1))));
+                    } catch (IllegalArgumentException e) {
+                        throw new InvalidConfigException(ARBITER_ADDRESSES + ": '" + hp + "' has no valid port",
+                                ARBITER_ADDRESSES);
+                    }
+                }
+                List<InetSocketAddress> resolved = new ArrayList<>();
+                targets.forEach(t -> resolved.add(new InetSocketAddress(t.getHostString(), t.getPort())));
+                b.arbiter(Arbiter.reachability(resolved, probe.deadInterval));
+                break;
+            }
+            case "lease":
+                ha = HaServices.create(settings);
+                b.arbiter(Arbiter.lease(ha, agent.getOrDefault(ARBITER_COMPONENT, "keepalive-" + probe.clusterId)));
+                break;
+            default:
+                throw new InvalidConfigException(ARBITER + " must be none, reachability or lease, was '" + arbiter
+                        + "' (choose consciously: none risks split brain when the link breaks)", ARBITER);
+        }
+        KeepaliveConfig config = b.build();
+        Path status = Paths.get(agent.getOrDefault(STATUS_FILE,
+                config.stateDir.resolve("status.properties").toString()));
+        Takeover takeover = tb.build();
+        KeepaliveNode n;
+        try {
+            n = KeepaliveNode.start(config, takeover);
+        } catch (RuntimeException e) {
+            takeover.close();
+            if (ha != null) {
+                ha.close();
+            }
+            throw e;
+        }
+        return new KeepaliveAgent(n, takeover, ha, status, config.clock);
+    }
+
+    private static FloatingIp floatingIp(Map<String, String> agent) {
+        String vip = agent.get(VIP);
+        String device = agent.get(VIP_DEVICE);
+        if (device == null) {
+            throw new InvalidConfigException(VIP + " needs " + VIP_DEVICE, VIP_DEVICE, VIP);
+        }
+        int slash = vip.indexOf('/');
+        try {
+            int prefix = slash < 0 ? 32 : Integer.parseInt(vip.substring(slash + 1));
+            return new FloatingIp(slash < 0 ? vip : vip.substring(0, slash), prefix, device, 3, Duration.ofSeconds(5),
+                    agent.get(VIP_NETNS));
+        } catch (IllegalArgumentException e) {
+            throw new InvalidConfigException(VIP + ": " + e.getMessage(), VIP);
+        }
+    }
+
+    private static List<String> split(String command) {
+        List<String> parts = new ArrayList<>(Arrays.asList(command.trim().split("\\s+")));
+        parts.removeIf(String::isEmpty);
+        return parts;
+    }
+
+    public KeepaliveNode node() {
+        return node;
+    }
+
+    public Path statusFile() {
+        return statusFile;
+    }
+
+    /** Writes the status file now (atomically: temp file and rename). */
+    void writeStatus() {
+        try {
+            NodeStatus s;
+            try {
+                s = node.status();
+            } catch (RuntimeException e) {
+                // the node is stopped: report what it last was
+                s = new NodeStatus(node.config().nodeId, node.role(), node.epoch(), false, "-", -1, -1, 0,
+                        node.config().arbiter.describe(), node.alarms().active());
+            }
+            Properties p = new Properties();
+            p.setProperty("updated", clock.instant().toString());
+            p.setProperty("node", s.nodeId());
+            p.setProperty("role", s.role().name());
+            p.setProperty("epoch", Long.toString(s.epoch()));
+            p.setProperty("healthy", Boolean.toString(s.healthy()));
+            p.setProperty("peer", s.peer());
+            p.setProperty("last-heartbeat-ms", Long.toString(s.lastHeartbeatAgeMillis()));
+            p.setProperty("rtt-ms", String.format(Locale.ROOT, "%.3f", s.rttMillis()));
+            p.setProperty("connections", Integer.toString(s.connections()));
+            p.setProperty("arbiter", s.arbiter());
+            int i = 0;
+            for (Alarm a : s.alarms()) {
+                p.setProperty("alarm." + i + ".id", Integer.toString(a.type().id()));
+                p.setProperty("alarm." + i + ".type", a.type().name());
+                p.setProperty("alarm." + i + ".severity", a.severity().name());
+                p.setProperty("alarm." + i + ".source", a.source());
+                p.setProperty("alarm." + i + ".detail", a.detail());
+                p.setProperty("alarm." + i + ".since", a.raisedAt().toString());
+                i++;
+            }
+            p.setProperty("alarms", Integer.toString(i));
+            StringWriter w = new StringWriter();
+            p.store(w, "hakit agent status");
+            Files.createDirectories(statusFile.toAbsolutePath().getParent());
+            Path tmp = statusFile.resolveSibling("." + statusFile.getFileName() + ".tmp");
+            Files.writeString(tmp, w.toString(), StandardCharsets.UTF_8);
+            Files.move(tmp, statusFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            LOG.warn("could not write the status file {}: {}", statusFile, e.toString());
+        } catch (RuntimeException e) {
+            LOG.debug("status unavailable: {}", e.toString());
+        }
+    }
+
+    /** Stops the node (goodbye to the peer), then the takeover actions and the lease backend. */
+    @Override
+    public void close() {
+        statusWriter.shutdownNow();
+        node.close();
+        writeStatus();
+        takeover.close();
+        if (ha != null) {
+            ha.close();
+        }
+    }
+
+}
