@@ -25,6 +25,10 @@ import java.util.Optional;
  * {@link UnknownOutcomeException} and nothing is discarded (a blob written for the value stays). Read again to
  * find out.
  *
+ * <p><b>Consistency.</b> Writes to one key are linearizable (compare-and-set). A {@link #get} or {@link #list}
+ * sees every write that completed before it started, in any process (a new leader never reads an older value than
+ * the old leader's last acknowledged write). Watches may deliver later than a read would see the change.
+ *
  * <p>Thread-safe; every method may block on the backend for at most {@code high-availability.operation-timeout}.
  */
 public interface StateStore {

@@ -346,6 +346,33 @@ final class ZooKeeperBackend implements HaBackend {
                 || c == KeeperException.Code.REQUESTTIMEOUT;
     }
 
+    /**
+     * Makes the server this client is connected to catch up with the ensemble's leader, so that the reads that
+     * follow see every write committed before this call, by any process (ZooKeeper alone guarantees that only for
+     * this process's own writes). Bounded by {@code high-availability.operation-timeout}.
+     */
+    void sync(String what) {
+        java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+        int[] rc = {Integer.MIN_VALUE};
+        zk().sync("/", (code, path, ctx) -> {
+            rc[0] = code;
+            done.countDown();
+        }, null);
+        try {
+            if (!done.await(config.operationTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
+                throw new BackendUnavailableException(what + ": ZooKeeper sync did not answer within "
+                        + HaConfig.OPERATION_TIMEOUT + " (" + ConfigParsing.format(config.operationTimeout()) + ")");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BackendUnavailableException(what + ": interrupted during sync", e);
+        }
+        if (rc[0] != KeeperException.Code.OK.intValue()) {
+            throw new BackendUnavailableException(what + ": ZooKeeper sync failed: "
+                    + KeeperException.Code.get(rc[0]));
+        }
+    }
+
     /** Creates a persistent znode and its parents if missing. */
     void ensurePath(String path) {
         try {

@@ -23,7 +23,9 @@ import io.hakit.api.spi.HaBackendFactory;
  * version its grant set: a leader whose session is gone, or who has been superseded, can never write. Writes are
  * sent once, never retried blindly: a connection loss after sending raises
  * {@link io.hakit.api.UnknownOutcomeException} (a blind retry could turn an applied write into a false conflict).
- * Reads are retried with Curator's exponential backoff. Retrieval and store watches share one {@code CuratorCache}
+ * Reads are retried with Curator's exponential backoff, and {@code get}/{@code list} first {@code sync} the
+ * connected server with the ensemble's leader, so a read sees every write committed before it by any process
+ * (plain ZooKeeper reads may lag behind other clients' writes; a new leader must not read a stale checkpoint). Retrieval and store watches share one {@code CuratorCache}
  * on the cluster root per process.
  */
 public final class ZooKeeperBackendFactory implements HaBackendFactory {

@@ -106,6 +106,24 @@ public abstract class ContractTestBase {
         return contenders.stream().filter(TestingContender::isLeader).collect(Collectors.toList());
     }
 
+    /**
+     * Runs {@code call}, retrying (bounded by {@link #TIMEOUT}) while it fails only because the backend is
+     * unreachable, as it may while a process's client reconnects after its session was expired.
+     */
+    protected static <T> T onceReachable(java.util.function.Supplier<T> call) {
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        while (true) {
+            try {
+                return call.get();
+            } catch (io.hakit.api.BackendUnavailableException e) {
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError("the backend stayed unreachable for " + TIMEOUT, e);
+                }
+                java.util.concurrent.locks.LockSupport.parkNanos(20_000_000);
+            }
+        }
+    }
+
     /** The epoch a contender holds, or fails. */
     protected static long epochOf(TestingContender c) {
         Optional<io.hakit.api.LeaderSession> s = c.session();

@@ -192,28 +192,13 @@ public abstract class LeaderElectionContractTest extends ContractTestBase {
             observer.awaitAddress("addr-b", TIMEOUT);
             assertThat(ea.hasLeadership(old)).as("not yet told").isTrue();
 
-            assertThat(confirmOnceReachable(ea, old, "addr-a-stale")).isFalse();
+            assertThat(onceReachable(() -> ea.confirmLeadership(old, "addr-a-stale"))).isFalse();
             assertThat(observer.latest().epoch()).isEqualTo(current.epoch());
 
             aEvents.resume();
             await("old leader revoked").atMost(TIMEOUT).until(() -> !ca.isLeader());
             a.close(); // while its executor still runs, so the close delivers everything
             assertThat(observer.all()).noneMatch(i -> i.address().map("addr-a-stale"::equals).orElse(false));
-        }
-    }
-
-    /** Confirms, retrying (bounded) while the backend is unreachable (the client may be reconnecting). */
-    private static boolean confirmOnceReachable(LeaderElection election, LeaderSession session, String address) {
-        long deadline = System.nanoTime() + TIMEOUT.toNanos();
-        while (true) {
-            try {
-                return election.confirmLeadership(session, address);
-            } catch (io.hakit.api.BackendUnavailableException e) {
-                if (System.nanoTime() > deadline) {
-                    throw new AssertionError("the backend stayed unreachable for " + TIMEOUT, e);
-                }
-                java.util.concurrent.locks.LockSupport.parkNanos(20_000_000);
-            }
         }
     }
 

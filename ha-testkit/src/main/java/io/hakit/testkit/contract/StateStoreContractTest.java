@@ -253,25 +253,18 @@ public abstract class StateStoreContractTest extends ContractTestBase {
         assertThat(Long.parseLong(owner.substring(owner.indexOf('@') + 1))).isLessThanOrEqualTo(finalEpoch);
     }
 
-    /**
-     * Runs a write that must be refused, retrying (bounded) while it fails only because the backend is unreachable,
-     * and returns the refusal.
-     */
+    /** Runs a write that must be refused (once the backend is reachable) and returns the refusal. */
     protected static RuntimeException refusedOnceReachable(Runnable write) {
-        long deadline = System.nanoTime() + TIMEOUT.toNanos();
-        while (true) {
+        return onceReachable(() -> {
             try {
                 write.run();
-                throw new AssertionError("the write was accepted; it must be refused");
             } catch (BackendUnavailableException e) {
-                if (System.nanoTime() > deadline) {
-                    throw new AssertionError("the backend stayed unreachable for " + TIMEOUT, e);
-                }
-                java.util.concurrent.locks.LockSupport.parkNanos(20_000_000);
+                throw e;
             } catch (RuntimeException e) {
                 return e;
             }
-        }
+            throw new AssertionError("the write was accepted; it must be refused");
+        });
     }
 
     @Test
