@@ -263,6 +263,23 @@ final class ZooKeeperBackend implements HaBackend {
         }
     }
 
+    /**
+     * {@link #zk()} for a write that a caller waits for: while the client is disconnected it waits for the
+     * connection at most the operation timeout, as every other call does, instead of failing at once. A client whose
+     * session expired meanwhile comes back with a new session, in which the write's fence checks fail: a stale
+     * leader's write is then refused as {@link LeadershipLostException}, not reported as an unreachable backend.
+     */
+    private ZooKeeper connectedZk() {
+        if (!client.getZookeeperClient().isConnected()) {
+            try {
+                client.blockUntilConnected((int) config.operationTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        return zk();
+    }
+
     /** The session id of the current ZooKeeper session, or 0. */
     long sessionId() {
         try {
@@ -290,7 +307,7 @@ final class ZooKeeperBackend implements HaBackend {
      * caller to map.
      */
     List<OpResult> multi(List<Op> ops, int fenceCount, String what) throws KeeperException {
-        ZooKeeper zk = zk();
+        ZooKeeper zk = connectedZk();
         try {
             return zk.multi(ops);
         } catch (KeeperException e) {
