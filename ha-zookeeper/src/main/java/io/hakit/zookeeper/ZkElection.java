@@ -27,6 +27,10 @@ import java.util.Set;
  * {@code election/epoch} by compare-and-set in one multi-op with a check of its own latch node, and that epoch and
  * the epoch znode's new version fence every leader-only write. All ZooKeeper work runs on the backend's driver
  * thread; listener calls come from it, one at a time.
+ *
+ * <p>A handover costs as few round trips as the protocol allows: the leader releases with one multi-op (its leader
+ * records and its latch node together), the next process's own-node watch is set when it enters rather than when
+ * it wins, and a publish is one fenced multi-op with no look at the record first.
  */
 final class ZkElection implements ElectionDriver {
 
@@ -45,6 +49,8 @@ final class ZkElection implements ElectionDriver {
     private int epochVersion;
     private boolean closed;
     private final Set<String> published = new LinkedHashSet<>();
+    // set once the leaders/ znode is known to exist; cleared when a create finds it gone
+    private volatile boolean leadersPathReady;
 
     ZkElection(ZooKeeperBackend backend, Listener listener) {
         this.b = backend;
@@ -82,6 +88,12 @@ final class ZkElection implements ElectionDriver {
                         return;
                     }
                 }
+                // watch our own node from the start, not only once we lead: its deletion ends our place in the
+                // queue or our leadership, and the grant then needs no extra round trip to set this watch
+                if (client.checkExists().usingWatcher((Watcher) this::onWatch).forPath(path) == null) {
+                    lostNode("our latch node vanished as we entered");
+                    return;
+                }
             }
             checkQueue();
         } catch (Exception e) {
@@ -107,6 +119,9 @@ final class ZkElection implements ElectionDriver {
                     return;
                 }
                 path = ourPath;
+            }
+            if (path == null) {
+                return; // lost and not yet re-entered: enter() is queued and checks the queue itself
             }
             List<String> children = new ArrayList<>();
             for (String c : client.getChildren().forPath(b.electionPath)) {
@@ -213,12 +228,7 @@ final class ZkElection implements ElectionDriver {
                 epoch = next;
                 epochVersion = stat.getVersion() + 1;
             }
-            // watch our own node: its deletion ends our leadership
-            Stat own = client.checkExists().usingWatcher((Watcher) this::onWatch).forPath(path);
-            if (own == null) {
-                lostNode("our latch node vanished as we became leader");
-                return;
-            }
+            // the watch on our own node, set in enter(), ends this leadership when the node goes
             LOG.info("{}: leads at epoch {} ({})", nodeId, next, path);
             listener.onGrantLeadership(next);
             return;
@@ -241,33 +251,53 @@ final class ZkElection implements ElectionDriver {
         return leader && !closed;
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>One fenced multi-op, without reading the record first: under the fence any record already there is stale
+     * (an earlier leader's, or this leadership's own earlier confirmation), so it is deleted whatever its version.
+     * Whether there is one to delete is guessed (there is if this leadership published the component before) and
+     * corrected by the answer: NODEEXISTS means replace, NONODE on the delete means create only.
+     */
     @Override
     public void publishLeaderInformation(long atEpoch, String componentId, LeaderInformation info) {
         String what = "publish leader of " + componentId;
         String path = b.leadersPath + "/" + componentId;
         byte[] data = Records.leader(info);
-        b.ensurePath(b.leadersPath);
+        if (!leadersPathReady) {
+            b.ensurePath(b.leadersPath);
+            leadersPathReady = true;
+        }
+        boolean replace;
+        synchronized (this) {
+            replace = published.contains(componentId);
+        }
         for (int attempt = 0; attempt < 8; attempt++) {
             List<Op> ops = new ArrayList<>(fenceOps(atEpoch, what));
-            Stat existing;
-            try {
-                existing = client.checkExists().forPath(path);
-            } catch (Exception e) {
-                throw b.readFailure(what, e);
-            }
-            if (existing != null) {
-                ops.add(Op.delete(path, existing.getVersion()));
+            int fences = ops.size();
+            if (replace) {
+                ops.add(Op.delete(path, -1));
             }
             ops.add(Op.create(path, data, b.acl, CreateMode.EPHEMERAL));
             try {
-                b.multi(ops, 2, what);
+                b.multi(ops, fences, what);
                 synchronized (this) {
                     published.add(componentId);
                 }
                 return;
             } catch (KeeperException e) {
-                // the leader record changed between our look and our write: look again
-                LOG.debug("{}: {} raced ({}), retrying", nodeId, what, e.code());
+                KeeperException.Code code = ZooKeeperBackend.failedCode(e);
+                int failed = ZooKeeperBackend.failedOp(e);
+                if (code == KeeperException.Code.NODEEXISTS) {
+                    replace = true;
+                } else if (code == KeeperException.Code.NONODE && replace && failed == fences) {
+                    replace = false;
+                } else if (code == KeeperException.Code.NONODE) {
+                    b.ensurePath(b.leadersPath); // leaders/ itself was removed under us
+                } else {
+                    throw b.readFailure(what, e);
+                }
+                LOG.debug("{}: {} raced ({} on op {}), retrying", nodeId, what, code, failed);
             }
         }
         throw new BackendUnavailableException(what + ": the leader record kept changing concurrently");
@@ -318,6 +348,11 @@ final class ZkElection implements ElectionDriver {
                 records = new ArrayList<>(published);
                 published.clear();
             }
+            if (path != null && releaseAtOnce(path, records)) {
+                return;
+            }
+            // the latch node is gone already, or ZooKeeper cannot be reached now: records first (only those our
+            // session owns), then the latch node, retried by Curator until it is gone
             for (String component : records) {
                 deleteOwnRecord(component);
             }
@@ -330,6 +365,31 @@ final class ZkElection implements ElectionDriver {
                 }
             }
         });
+    }
+
+    /**
+     * Deletes our leader records and our latch node in one multi-op, so that leadership moves on after one round
+     * trip. The records need no look first: while our latch node exists nobody else can have been granted, so every
+     * record this leadership published is still ours; if the latch node is already gone, the whole multi-op fails
+     * and changes nothing. Returns whether it was applied; on any failure the caller falls back to the careful path.
+     */
+    private boolean releaseAtOnce(String latchPath, List<String> components) {
+        List<Op> ops = new ArrayList<>(components.size() + 1);
+        for (String component : components) {
+            ops.add(Op.delete(b.leadersPath + "/" + component, -1));
+        }
+        ops.add(Op.delete(latchPath, -1));
+        try {
+            b.zk().multi(ops);
+            return true;
+        } catch (KeeperException | BackendUnavailableException e) {
+            LOG.debug("{}: releasing {} in one multi-op failed ({}); deleting one by one", nodeId, latchPath,
+                    e.toString());
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     @Override
