@@ -55,6 +55,7 @@ public final class Runner {
         m.put(EmbeddedHandover.NAME, new EmbeddedHandover());
         m.put(JmhDetectors.NAME, new JmhDetectors());
         m.put(ZkHandover.NAME, new ZkHandover());
+        m.put(ZkFailover.NAME, new ZkFailover());
         return Collections.unmodifiableMap(m);
     }
 

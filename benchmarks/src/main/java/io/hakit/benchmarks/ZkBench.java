@@ -50,7 +50,8 @@ final class ZkBench {
 
     /**
      * Starts a ZooKeeper ensemble of {@code members} servers in this JVM and waits until every member serves
-     * clients. {@code custom} is added to each server's configuration (for example {@code tickTime}); empty keeps
+     * clients. {@code custom} is added to each server's configuration (string values, for example
+     * {@code tickTime=100}); empty keeps
      * curator-test's defaults (tickTime 1000 ms, session timeouts 1-20 s).
      *
      * @throws Runner.BenchmarkFailure if it does not come up within {@link #START_BOUND}
