@@ -56,6 +56,7 @@ public final class Runner {
         m.put(JmhDetectors.NAME, new JmhDetectors());
         m.put(ZkHandover.NAME, new ZkHandover());
         m.put(ZkFailover.NAME, new ZkFailover());
+        m.put(ZkCas.NAME, new ZkCas());
         return Collections.unmodifiableMap(m);
     }
 
