@@ -57,6 +57,7 @@ public final class Runner {
         m.put(ZkHandover.NAME, new ZkHandover());
         m.put(ZkFailover.NAME, new ZkFailover());
         m.put(ZkCas.NAME, new ZkCas());
+        m.put(ZkComponents.NAME, new ZkComponents());
         return Collections.unmodifiableMap(m);
     }
 
