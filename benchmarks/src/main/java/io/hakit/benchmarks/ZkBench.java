@@ -178,7 +178,8 @@ final class ZkBench {
      */
     static CuratorFramework curator(String connectString, Duration sessionTimeout) {
         CuratorFramework c = CuratorFrameworkFactory.builder().connectString(connectString)
-                .sessionTimeoutMs((int) sessionTimeout.toMillis()).connectionTimeoutMs(5000)
+                .sessionTimeoutMs((int) sessionTimeout.toMillis())
+                .connectionTimeoutMs((int) Math.min(5000, sessionTimeout.toMillis()))
                 .retryPolicy(new ExponentialBackoffRetry(100, 3)).build();
         c.start();
         boolean connected;
@@ -207,7 +208,9 @@ final class ZkBench {
                 .backendOption("high-availability.zookeeper.quorum", connectString)
                 .backendOption("high-availability.zookeeper.path.root", PATH_ROOT)
                 .backendOption("high-availability.zookeeper.client.session-timeout", sessionTimeout.toMillis() + " ms")
-                .backendOption("high-availability.zookeeper.client.connection-timeout", "10 s")
+                // Curator caps the connection timeout at the session timeout (and warns when it is larger)
+                .backendOption("high-availability.zookeeper.client.connection-timeout",
+                        Math.min(10_000, sessionTimeout.toMillis()) + " ms")
                 .backendOption("high-availability.zookeeper.client.retry-wait", "100 ms");
     }
 

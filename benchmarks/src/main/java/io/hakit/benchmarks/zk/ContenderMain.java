@@ -152,7 +152,9 @@ public final class ContenderMain {
                 .backendOption("high-availability.zookeeper.quorum", opts.get("quorum"))
                 .backendOption("high-availability.zookeeper.client.session-timeout",
                         opts.get("session-timeout-ms") + " ms")
-                .backendOption("high-availability.zookeeper.client.connection-timeout", "10 s")
+                // Curator caps the connection timeout at the session timeout (and warns when it is larger)
+                .backendOption("high-availability.zookeeper.client.connection-timeout",
+                        Math.min(10_000, Long.parseLong(opts.get("session-timeout-ms"))) + " ms")
                 .backendOption("high-availability.zookeeper.client.retry-wait", "100 ms");
         if (opts.containsKey("path-root")) {
             b.backendOption("high-availability.zookeeper.path.root", opts.get("path-root"));
