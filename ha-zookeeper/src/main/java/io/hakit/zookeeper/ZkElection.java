@@ -23,19 +23,26 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * One process's contention: an ephemeral sequential latch node; the lowest leads. On winning it increments
- * {@code election/epoch} by compare-and-set in one multi-op with a check of its own latch node, and that epoch and
- * the epoch znode's new version fence every leader-only write. All ZooKeeper work runs on the backend's driver
- * thread; listener calls come from it, one at a time.
+ * One process's contention: an ephemeral sequential latch node; the lowest leads.
+ *
+ * <p><b>Epoch.</b> A leader's epoch is its latch node's sequence number plus one. ZooKeeper numbers the children of
+ * {@code election/} from one counter that only grows, so no two latch nodes share a number, and a node that becomes
+ * the lowest was created after every node that led before it: each grant's epoch is higher than every earlier one.
+ * Winning needs no write.
+ *
+ * <p><b>Fence.</b> Every leader-only write is one multi-op that first checks the leader's latch node. While that node
+ * exists no other process can be the lowest, so no other process leads; the node goes when the leader releases or
+ * its session ends, and from then on every write it fences fails.
  *
  * <p>A handover costs as few round trips as the protocol allows: the leader releases with one multi-op (its leader
- * records and its latch node together), the next process's own-node watch is set when it enters rather than when
- * it wins, and a publish is one fenced multi-op with no look at the record first.
+ * records and its latch node together), the next process reads the queue once and leads, its own-node watch having
+ * been set when it entered, and a publish is one fenced multi-op with no look at the record first.
+ *
+ * <p>All ZooKeeper work runs on the backend's driver thread; listener calls come from it, one at a time.
  */
 final class ZkElection implements ElectionDriver {
 
     private static final Logger LOG = LoggerFactory.getLogger(ZkElection.class);
-    private static final int MAX_EPOCH_ATTEMPTS = 32;
 
     private final ZooKeeperBackend b;
     private final Listener listener;
@@ -46,7 +53,6 @@ final class ZkElection implements ElectionDriver {
     private String ourPath;
     private boolean leader;
     private long epoch;
-    private int epochVersion;
     private boolean closed;
     private final Set<String> published = new LinkedHashSet<>();
     // set once the leaders/ znode is known to exist; cleared when a create finds it gone
@@ -190,51 +196,25 @@ final class ZkElection implements ElectionDriver {
         b.runAsync(this::enter);
     }
 
-    /** Increments the epoch atomically with a check of our latch node. Driver thread. */
-    private void becomeLeader(String path) throws Exception {
-        for (int attempt = 0; attempt < MAX_EPOCH_ATTEMPTS; attempt++) {
-            Stat stat = new Stat();
-            byte[] data;
-            try {
-                data = client.getData().storingStatIn(stat).forPath(b.epochPath);
-            } catch (KeeperException.NoNodeException e) {
-                try {
-                    client.create().creatingParentsIfNeeded().forPath(b.epochPath, Records.epoch(0));
-                } catch (KeeperException.NodeExistsException ignored) {
-                    // created concurrently
-                }
-                continue;
+    /** The epoch of the leader whose latch node is {@code name} (a path or a child's name): its sequence + 1. */
+    static long epochOf(String name) {
+        long sequence = Records.sequence(name);
+        return sequence < 0 ? -1 : sequence + 1;
+    }
+
+    /** Our node is the lowest: we lead at its epoch. Driver thread. */
+    private void becomeLeader(String path) {
+        long next = epochOf(path);
+        synchronized (this) {
+            if (closed || leader || !path.equals(ourPath)) {
+                return;
             }
-            long next = Records.epoch(data) + 1;
-            try {
-                b.zk().multi(List.of(Op.check(path, -1),
-                        Op.setData(b.epochPath, Records.epoch(next), stat.getVersion())));
-            } catch (KeeperException e) {
-                int failed = ZooKeeperBackend.failedOp(e);
-                if (failed == 0) {
-                    lostNode("our latch node vanished before we could lead");
-                    return;
-                }
-                if (failed == 1) {
-                    continue; // the epoch moved (our own earlier attempt whose answer was lost): read it again
-                }
-                throw e;
-            }
-            synchronized (this) {
-                if (closed || !path.equals(ourPath)) {
-                    return;
-                }
-                leader = true;
-                epoch = next;
-                epochVersion = stat.getVersion() + 1;
-            }
-            // the watch on our own node, set in enter(), ends this leadership when the node goes
-            LOG.info("{}: leads at epoch {} ({})", nodeId, next, path);
-            listener.onGrantLeadership(next);
-            return;
+            leader = true;
+            epoch = next;
         }
-        throw new IllegalStateException("could not increment " + b.epochPath + " in " + MAX_EPOCH_ATTEMPTS
-                + " attempts");
+        // the watch on our own node, set in enter(), ends this leadership when the node goes
+        LOG.info("{}: leads at epoch {} ({})", nodeId, next, path);
+        listener.onGrantLeadership(next);
     }
 
     /** The fence of a write at {@code atEpoch}. Any thread. */
@@ -243,7 +223,7 @@ final class ZkElection implements ElectionDriver {
             throw new LeadershipLostException(what + ": " + nodeId + " does not lead at epoch " + atEpoch
                     + (leader ? " (it leads at " + epoch + ")" : ""));
         }
-        return List.of(Op.check(ourPath, -1), Op.check(b.epochPath, epochVersion));
+        return List.of(Op.check(ourPath, -1));
     }
 
     @Override

@@ -35,9 +35,11 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -54,7 +56,6 @@ final class ZooKeeperBackend implements HaBackend {
     final List<ACL> acl;
     final String root;
     final String electionPath;
-    final String epochPath;
     final String leadersPath;
     final String storesPath;
     private final BackendEvents events;
@@ -65,9 +66,10 @@ final class ZooKeeperBackend implements HaBackend {
     private ZkElection election;
     // @GuardedBy("lock")
     private CuratorCache cache;
-    // @GuardedBy("lock") what the cache has seen under leaders/, and the epoch
+    // @GuardedBy("lock") what the cache has seen under leaders/
     private final Map<String, LeaderInformation> leaderRecords = new HashMap<>();
-    private long cachedEpoch;
+    // @GuardedBy("lock") the epochs of the latch nodes the cache has seen under election/
+    private final Set<Long> latchEpochs = new HashSet<>();
     private final List<ZkRetrieval> retrievals = new CopyOnWriteArrayList<>();
     private final List<StoreWatch> storeWatches = new CopyOnWriteArrayList<>();
     private volatile boolean closed;
@@ -78,7 +80,6 @@ final class ZooKeeperBackend implements HaBackend {
         this.events = events;
         this.root = options.clusterPath();
         this.electionPath = root + "/election";
-        this.epochPath = electionPath + "/epoch";
         this.leadersPath = root + "/leaders";
         this.storesPath = root + "/stores";
         this.acl = options.creatorAcl() ? ZooDefs.Ids.CREATOR_ALL_ACL : ZooDefs.Ids.OPEN_ACL_UNSAFE;
@@ -289,7 +290,7 @@ final class ZooKeeperBackend implements HaBackend {
         }
     }
 
-    /** The two checks that fence a write at {@code epoch}: this process's latch node and the epoch's version. */
+    /** The check that fences a write at {@code epoch}: this process's latch node exists (see {@link ZkElection}). */
     List<Op> fenceOps(long epoch, String what) {
         ZkElection e;
         synchronized (lock) {
@@ -402,8 +403,12 @@ final class ZooKeeperBackend implements HaBackend {
 
     private void onNode(ChildData node, boolean deleted) {
         String path = node.getPath();
-        if (path.equals(epochPath)) {
-            onEpoch(deleted ? 0 : safeEpoch(node.getData()));
+        if (path.startsWith(electionPath + "/")) {
+            String name = path.substring(electionPath.length() + 1);
+            long epoch = ZkElection.epochOf(name);
+            if (!name.contains("/") && name.contains("latch-") && epoch > 0) {
+                onLatch(epoch, deleted);
+            }
         } else if (path.startsWith(leadersPath + "/")) {
             String component = path.substring(leadersPath.length() + 1);
             if (!component.contains("/")) {
@@ -427,22 +432,22 @@ final class ZooKeeperBackend implements HaBackend {
         }
     }
 
-    private static long safeEpoch(byte[] data) {
-        try {
-            return Records.epoch(data);
-        } catch (IllegalStateException e) {
-            LOG.warn("ignoring a malformed election epoch znode: {}", e.getMessage());
-            return 0;
-        }
-    }
-
-    private void onEpoch(long epoch) {
+    /**
+     * A latch node came or went; the leader records of its epoch become visible or stale with it (a leader's records
+     * are valid exactly while its latch node exists). Deciding by the latch node alone makes the view right whatever
+     * order the cache loads nodes in when it starts.
+     */
+    private void onLatch(long epoch, boolean deleted) {
         synchronized (lock) {
-            cachedEpoch = epoch;
-            // leader records of an older epoch are stale: their leader was superseded
+            boolean changed = deleted ? latchEpochs.remove(epoch) : latchEpochs.add(epoch);
+            if (!changed) {
+                return;
+            }
             leaderRecords.forEach((component, info) -> {
-                for (ZkRetrieval r : retrievals) {
-                    r.listener.onLeaderInformationChange(component, visible(info));
+                if (info.epoch() == epoch) {
+                    for (ZkRetrieval r : retrievals) {
+                        r.listener.onLeaderInformationChange(component, visible(info));
+                    }
                 }
             });
         }
@@ -464,7 +469,7 @@ final class ZooKeeperBackend implements HaBackend {
 
     // @GuardedBy("lock")
     private LeaderInformation visible(LeaderInformation info) {
-        return info.epoch() >= cachedEpoch ? info : LeaderInformation.empty();
+        return latchEpochs.contains(info.epoch()) ? info : LeaderInformation.empty();
     }
 
     Subscription watchStore(String namespace, String prefix, Consumer<StoreEvent> listener) {
