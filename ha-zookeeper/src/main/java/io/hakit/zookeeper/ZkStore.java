@@ -39,6 +39,11 @@ final class ZkStore implements StoreDriver {
 
     @Override
     public Optional<Versioned> get(String key) {
+        b.syncForRead(nsPath, "get " + namespace + "/" + key);
+        return read(key);
+    }
+
+    private Optional<Versioned> read(String key) {
         Stat stat = new Stat();
         try {
             byte[] data = b.client.getData().storingStatIn(stat).forPath(path(key));
@@ -52,6 +57,7 @@ final class ZkStore implements StoreDriver {
 
     @Override
     public List<Versioned> list(String prefix) {
+        b.syncForRead(nsPath, "list " + namespace + "/" + prefix);
         List<String> names;
         try {
             names = b.client.getChildren().forPath(nsPath);
@@ -70,7 +76,7 @@ final class ZkStore implements StoreDriver {
         keys.sort(null);
         List<Versioned> out = new ArrayList<>(keys.size());
         for (String key : keys) {
-            get(key).ifPresent(out::add);
+            read(key).ifPresent(out::add);
         }
         return out;
     }

@@ -16,6 +16,7 @@ import io.hakit.api.spi.ElectionDriver;
 import io.hakit.api.spi.HaBackend;
 import io.hakit.api.spi.RetrievalDriver;
 import io.hakit.api.spi.StoreDriver;
+import org.apache.curator.RetryLoop;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.framework.api.ACLProvider;
@@ -374,6 +375,24 @@ final class ZooKeeperBackend implements HaBackend {
             // created concurrently
         } catch (Exception e) {
             throw readFailure("create " + path, e);
+        }
+    }
+
+    /**
+     * Brings the server this client talks to up to date with the ensemble's leader before a read. A ZooKeeper read is
+     * only as fresh as that server; after this, it sees every write that completed before the read began, whichever
+     * process made it (another process's CAS write, then our get, must see its version). Retried like a read.
+     */
+    void syncForRead(String path, String what) {
+        try {
+            RetryLoop.callWithRetry(client.getZookeeperClient(), () -> {
+                client.getZookeeperClient().getZooKeeper().sync(path);
+                return null;
+            });
+        } catch (KeeperException.NoNodeException e) {
+            // nothing there to be stale about; the read itself answers
+        } catch (Exception e) {
+            throw readFailure(what, e);
         }
     }
 
