@@ -28,7 +28,8 @@ import java.util.concurrent.TimeUnit;
  * and confirm their address when granted; a fourth process observes with a retrieval listener. A cycle closes the
  * leader's election and measures from just before {@code close()} until the observer's listener is told a new
  * address at a higher epoch: the release, the next process's grant (epoch increment), its confirmation (a fenced
- * publish) and the retrieval notification.
+ * publish) and the retrieval notification. The same cycles also give {@code grant_*}: until the next process's
+ * {@link LeaderContender#grantLeadership} is called, the part that compares with a LeaderLatch.
  *
  * <p><b>curator-leaderlatch</b>: three {@link LeaderLatch}es on three Curator clients. A cycle closes the leading
  * latch and measures until another latch's {@link LeaderLatchListener#isLeader()} runs. That is the grant alone: no
@@ -85,6 +86,7 @@ final class ZkHandover implements Runner.Scenario {
             out.println(NAME + ": " + CONTENDERS + " contenders each, " + warmup + " warm-up + " + cycles
                     + " measured handovers of each system, interleaved");
             double[] hakitMs = new double[cycles];
+            double[] hakitGrantMs = new double[cycles];
             double[] curatorMs = new double[cycles];
             for (int c = 0; c < warmup + cycles; c++) {
                 double h;
@@ -98,6 +100,7 @@ final class ZkHandover implements Runner.Scenario {
                 }
                 if (c >= warmup) {
                     hakitMs[c - warmup] = h;
+                    hakitGrantMs[c - warmup] = hakit.lastGrantMs;
                     curatorMs[c - warmup] = l;
                 }
             }
@@ -111,13 +114,19 @@ final class ZkHandover implements Runner.Scenario {
             params.put("session_timeout_ms", SESSION_TIMEOUT.toMillis());
             params.put("quick", quick);
             Map<String, Object> results = new LinkedHashMap<>();
-            results.put("hakit", ZkBench.latencyFigures(hakitMs));
+            Map<String, Object> hakitFigures = ZkBench.latencyFigures(hakitMs);
+            Map<String, Object> grant = ZkBench.latencyFigures(hakitGrantMs);
+            hakitFigures.put("grant_p50_ms", grant.get("p50_ms"));
+            hakitFigures.put("grant_p99_ms", grant.get("p99_ms"));
+            hakitFigures.put("grant_max_ms", grant.get("max_ms"));
+            results.put("hakit", hakitFigures);
             results.put(PEER, ZkBench.latencyFigures(curatorMs));
             double hp50 = new Stats(hakitMs).percentile(50);
             double hp99 = new Stats(hakitMs).percentile(99);
             double cp50 = new Stats(curatorMs).percentile(50);
             Map<String, Object> goal = new LinkedHashMap<>();
             goal.put("p50_ratio", ZkBench.ratio(hp50, cp50));
+            goal.put("grant_p50_ratio", ZkBench.ratio(new Stats(hakitGrantMs).percentile(50), cp50));
             goal.put("p50_ratio_target_max", Json.decimal(GOAL_P50_RATIO, 3));
             goal.put("p99_ms_target_max", Json.decimal(GOAL_P99_MS, 3));
             goal.put("met", hp50 <= GOAL_P50_RATIO * cp50 && hp99 < GOAL_P99_MS);
@@ -140,7 +149,11 @@ final class ZkHandover implements Runner.Scenario {
         private final HaServices[] nodes = new HaServices[CONTENDERS];
         private final LeaderElection[] elections = new LeaderElection[CONTENDERS];
         private final ZkBench.Observer observer;
+        /** Grants as they happen: {contender index, System.nanoTime()}. */
+        private final BlockingQueue<long[]> grants = new LinkedBlockingQueue<>();
         private LeaderInformation current;
+        /** The last cycle's time from close() until the next contender's grantLeadership() was called. */
+        double lastGrantMs;
 
         HakitSide(String connect, int handovers, List<AutoCloseable> toClose) {
             HaServices obs = HaServices.create(ZkBench.hakitConfig(connect, CLUSTER_ID, "observer", SESSION_TIMEOUT,
@@ -166,10 +179,22 @@ final class ZkHandover implements Runner.Scenario {
         /** One handover; returns its latency in ms. */
         double cycle(CuratorFramework admin, int c) {
             int leader = nodeIndex(current);
+            grants.clear();
             long start = System.nanoTime();
             elections[leader].close();
             ZkBench.Seen next = observer.awaitNewLeader(current, CYCLE_BOUND, "HAKit cycle " + c);
             double ms = (next.nanos() - start) / 1e6;
+            int granted = nodeIndex(next.info());
+            // the grant came before the confirmation the observer saw, so it is queued already
+            long[] g;
+            do {
+                g = grants.poll();
+                if (g == null) {
+                    throw new Runner.BenchmarkFailure("HAKit cycle " + c + ": " + nodeId(granted) + " leads but its"
+                            + " grant was not recorded");
+                }
+            } while (g[0] != granted);
+            lastGrantMs = (g[1] - start) / 1e6;
             current = next.info();
             elections[leader] = contend(nodes[leader], leader);
             ZkBench.awaitQueued(admin, ZkBench.electionPath(CLUSTER_ID), CONTENDERS, CYCLE_BOUND,
@@ -177,11 +202,12 @@ final class ZkHandover implements Runner.Scenario {
             return ms;
         }
 
-        private static LeaderElection contend(HaServices services, int index) {
+        private LeaderElection contend(HaServices services, int index) {
             LeaderElection election = services.leaderElection(COMPONENT);
             election.startLeaderElection(new LeaderContender() {
                 @Override
                 public void grantLeadership(LeaderSession session) {
+                    grants.add(new long[] {index, System.nanoTime()});
                     // false when the grant went stale on the way; the next grant confirms again
                     election.confirmLeadership(session, address(index));
                 }
