@@ -54,6 +54,10 @@ public final class Runner {
         Map<String, Scenario> m = new LinkedHashMap<>();
         m.put(EmbeddedHandover.NAME, new EmbeddedHandover());
         m.put(JmhDetectors.NAME, new JmhDetectors());
+        m.put(ZkHandover.NAME, new ZkHandover());
+        m.put(ZkFailover.NAME, new ZkFailover());
+        m.put(ZkCas.NAME, new ZkCas());
+        m.put(ZkComponents.NAME, new ZkComponents());
         return Collections.unmodifiableMap(m);
     }
 

@@ -2,7 +2,6 @@ package io.hakit.zookeeper;
 
 import io.hakit.api.LeaderInformation;
 
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import java.util.UUID;
@@ -13,21 +12,6 @@ final class Records {
     private static final int MAX_LEADER_RECORD = 8192;
 
     private Records() {
-    }
-
-    static byte[] epoch(long epoch) {
-        return ByteBuffer.allocate(Long.BYTES).putLong(epoch).array();
-    }
-
-    /** The epoch stored in {@code data}; empty data (a fresh node) is 0. */
-    static long epoch(byte[] data) {
-        if (data == null || data.length == 0) {
-            return 0;
-        }
-        if (data.length != Long.BYTES) {
-            throw new IllegalStateException("election epoch znode holds " + data.length + " bytes, expected 8");
-        }
-        return ByteBuffer.wrap(data).getLong();
     }
 
     static byte[] leader(LeaderInformation info) {

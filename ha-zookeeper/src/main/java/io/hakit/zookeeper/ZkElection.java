@@ -23,15 +23,26 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * One process's contention: an ephemeral sequential latch node; the lowest leads. On winning it increments
- * {@code election/epoch} by compare-and-set in one multi-op with a check of its own latch node, and that epoch and
- * the epoch znode's new version fence every leader-only write. All ZooKeeper work runs on the backend's driver
- * thread; listener calls come from it, one at a time.
+ * One process's contention: an ephemeral sequential latch node; the lowest leads.
+ *
+ * <p><b>Epoch.</b> A leader's epoch is its latch node's sequence number plus one. ZooKeeper numbers the children of
+ * {@code election/} from one counter that only grows, so no two latch nodes share a number, and a node that becomes
+ * the lowest was created after every node that led before it: each grant's epoch is higher than every earlier one.
+ * Winning needs no write.
+ *
+ * <p><b>Fence.</b> Every leader-only write is one multi-op that first checks the leader's latch node. While that node
+ * exists no other process can be the lowest, so no other process leads; the node goes when the leader releases or
+ * its session ends, and from then on every write it fences fails.
+ *
+ * <p>A handover costs as few round trips as the protocol allows: the leader releases with one multi-op (its leader
+ * records and its latch node together), the next process reads the queue once and leads, its own-node watch having
+ * been set when it entered, and a publish is one fenced multi-op with no look at the record first.
+ *
+ * <p>All ZooKeeper work runs on the backend's driver thread; listener calls come from it, one at a time.
  */
 final class ZkElection implements ElectionDriver {
 
     private static final Logger LOG = LoggerFactory.getLogger(ZkElection.class);
-    private static final int MAX_EPOCH_ATTEMPTS = 32;
 
     private final ZooKeeperBackend b;
     private final Listener listener;
@@ -42,9 +53,10 @@ final class ZkElection implements ElectionDriver {
     private String ourPath;
     private boolean leader;
     private long epoch;
-    private int epochVersion;
     private boolean closed;
     private final Set<String> published = new LinkedHashSet<>();
+    // set once the leaders/ znode is known to exist; cleared when a create finds it gone
+    private volatile boolean leadersPathReady;
 
     ZkElection(ZooKeeperBackend backend, Listener listener) {
         this.b = backend;
@@ -82,6 +94,12 @@ final class ZkElection implements ElectionDriver {
                         return;
                     }
                 }
+                // watch our own node from the start, not only once we lead: its deletion ends our place in the
+                // queue or our leadership, and the grant then needs no extra round trip to set this watch
+                if (client.checkExists().usingWatcher((Watcher) this::onWatch).forPath(path) == null) {
+                    lostNode("our latch node vanished as we entered");
+                    return;
+                }
             }
             checkQueue();
         } catch (Exception e) {
@@ -107,6 +125,9 @@ final class ZkElection implements ElectionDriver {
                     return;
                 }
                 path = ourPath;
+            }
+            if (path == null) {
+                return; // lost and not yet re-entered: enter() is queued and checks the queue itself
             }
             List<String> children = new ArrayList<>();
             for (String c : client.getChildren().forPath(b.electionPath)) {
@@ -175,56 +196,25 @@ final class ZkElection implements ElectionDriver {
         b.runAsync(this::enter);
     }
 
-    /** Increments the epoch atomically with a check of our latch node. Driver thread. */
-    private void becomeLeader(String path) throws Exception {
-        for (int attempt = 0; attempt < MAX_EPOCH_ATTEMPTS; attempt++) {
-            Stat stat = new Stat();
-            byte[] data;
-            try {
-                data = client.getData().storingStatIn(stat).forPath(b.epochPath);
-            } catch (KeeperException.NoNodeException e) {
-                try {
-                    client.create().creatingParentsIfNeeded().forPath(b.epochPath, Records.epoch(0));
-                } catch (KeeperException.NodeExistsException ignored) {
-                    // created concurrently
-                }
-                continue;
-            }
-            long next = Records.epoch(data) + 1;
-            try {
-                b.zk().multi(List.of(Op.check(path, -1),
-                        Op.setData(b.epochPath, Records.epoch(next), stat.getVersion())));
-            } catch (KeeperException e) {
-                int failed = ZooKeeperBackend.failedOp(e);
-                if (failed == 0) {
-                    lostNode("our latch node vanished before we could lead");
-                    return;
-                }
-                if (failed == 1) {
-                    continue; // the epoch moved (our own earlier attempt whose answer was lost): read it again
-                }
-                throw e;
-            }
-            synchronized (this) {
-                if (closed || !path.equals(ourPath)) {
-                    return;
-                }
-                leader = true;
-                epoch = next;
-                epochVersion = stat.getVersion() + 1;
-            }
-            // watch our own node: its deletion ends our leadership
-            Stat own = client.checkExists().usingWatcher((Watcher) this::onWatch).forPath(path);
-            if (own == null) {
-                lostNode("our latch node vanished as we became leader");
+    /** The epoch of the leader whose latch node is {@code name} (a path or a child's name): its sequence + 1. */
+    static long epochOf(String name) {
+        long sequence = Records.sequence(name);
+        return sequence < 0 ? -1 : sequence + 1;
+    }
+
+    /** Our node is the lowest: we lead at its epoch. Driver thread. */
+    private void becomeLeader(String path) {
+        long next = epochOf(path);
+        synchronized (this) {
+            if (closed || leader || !path.equals(ourPath)) {
                 return;
             }
-            LOG.info("{}: leads at epoch {} ({})", nodeId, next, path);
-            listener.onGrantLeadership(next);
-            return;
+            leader = true;
+            epoch = next;
         }
-        throw new IllegalStateException("could not increment " + b.epochPath + " in " + MAX_EPOCH_ATTEMPTS
-                + " attempts");
+        // the watch on our own node, set in enter(), ends this leadership when the node goes
+        LOG.info("{}: leads at epoch {} ({})", nodeId, next, path);
+        listener.onGrantLeadership(next);
     }
 
     /** The fence of a write at {@code atEpoch}. Any thread. */
@@ -233,7 +223,7 @@ final class ZkElection implements ElectionDriver {
             throw new LeadershipLostException(what + ": " + nodeId + " does not lead at epoch " + atEpoch
                     + (leader ? " (it leads at " + epoch + ")" : ""));
         }
-        return List.of(Op.check(ourPath, -1), Op.check(b.epochPath, epochVersion));
+        return List.of(Op.check(ourPath, -1));
     }
 
     @Override
@@ -241,33 +231,53 @@ final class ZkElection implements ElectionDriver {
         return leader && !closed;
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>One fenced multi-op, without reading the record first: under the fence any record already there is stale
+     * (an earlier leader's, or this leadership's own earlier confirmation), so it is deleted whatever its version.
+     * Whether there is one to delete is guessed (there is if this leadership published the component before) and
+     * corrected by the answer: NODEEXISTS means replace, NONODE on the delete means create only.
+     */
     @Override
     public void publishLeaderInformation(long atEpoch, String componentId, LeaderInformation info) {
         String what = "publish leader of " + componentId;
         String path = b.leadersPath + "/" + componentId;
         byte[] data = Records.leader(info);
-        b.ensurePath(b.leadersPath);
+        if (!leadersPathReady) {
+            b.ensurePath(b.leadersPath);
+            leadersPathReady = true;
+        }
+        boolean replace;
+        synchronized (this) {
+            replace = published.contains(componentId);
+        }
         for (int attempt = 0; attempt < 8; attempt++) {
             List<Op> ops = new ArrayList<>(fenceOps(atEpoch, what));
-            Stat existing;
-            try {
-                existing = client.checkExists().forPath(path);
-            } catch (Exception e) {
-                throw b.readFailure(what, e);
-            }
-            if (existing != null) {
-                ops.add(Op.delete(path, existing.getVersion()));
+            int fences = ops.size();
+            if (replace) {
+                ops.add(Op.delete(path, -1));
             }
             ops.add(Op.create(path, data, b.acl, CreateMode.EPHEMERAL));
             try {
-                b.multi(ops, 2, what);
+                b.multi(ops, fences, what);
                 synchronized (this) {
                     published.add(componentId);
                 }
                 return;
             } catch (KeeperException e) {
-                // the leader record changed between our look and our write: look again
-                LOG.debug("{}: {} raced ({}), retrying", nodeId, what, e.code());
+                KeeperException.Code code = ZooKeeperBackend.failedCode(e);
+                int failed = ZooKeeperBackend.failedOp(e);
+                if (code == KeeperException.Code.NODEEXISTS) {
+                    replace = true;
+                } else if (code == KeeperException.Code.NONODE && replace && failed == fences) {
+                    replace = false;
+                } else if (code == KeeperException.Code.NONODE) {
+                    b.ensurePath(b.leadersPath); // leaders/ itself was removed under us
+                } else {
+                    throw b.readFailure(what, e);
+                }
+                LOG.debug("{}: {} raced ({} on op {}), retrying", nodeId, what, code, failed);
             }
         }
         throw new BackendUnavailableException(what + ": the leader record kept changing concurrently");
@@ -318,6 +328,11 @@ final class ZkElection implements ElectionDriver {
                 records = new ArrayList<>(published);
                 published.clear();
             }
+            if (path != null && releaseAtOnce(path, records)) {
+                return;
+            }
+            // the latch node is gone already, or ZooKeeper cannot be reached now: records first (only those our
+            // session owns), then the latch node, retried by Curator until it is gone
             for (String component : records) {
                 deleteOwnRecord(component);
             }
@@ -330,6 +345,31 @@ final class ZkElection implements ElectionDriver {
                 }
             }
         });
+    }
+
+    /**
+     * Deletes our leader records and our latch node in one multi-op, so that leadership moves on after one round
+     * trip. The records need no look first: while our latch node exists nobody else can have been granted, so every
+     * record this leadership published is still ours; if the latch node is already gone, the whole multi-op fails
+     * and changes nothing. Returns whether it was applied; on any failure the caller falls back to the careful path.
+     */
+    private boolean releaseAtOnce(String latchPath, List<String> components) {
+        List<Op> ops = new ArrayList<>(components.size() + 1);
+        for (String component : components) {
+            ops.add(Op.delete(b.leadersPath + "/" + component, -1));
+        }
+        ops.add(Op.delete(latchPath, -1));
+        try {
+            b.zk().multi(ops);
+            return true;
+        } catch (KeeperException | BackendUnavailableException e) {
+            LOG.debug("{}: releasing {} in one multi-op failed ({}); deleting one by one", nodeId, latchPath,
+                    e.toString());
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     @Override

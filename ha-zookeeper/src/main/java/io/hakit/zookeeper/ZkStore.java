@@ -39,7 +39,7 @@ final class ZkStore implements StoreDriver {
 
     @Override
     public Optional<Versioned> get(String key) {
-        b.sync("get " + namespace + "/" + key);
+        b.syncForRead(nsPath, "get " + namespace + "/" + key);
         return read(key);
     }
 
@@ -57,7 +57,7 @@ final class ZkStore implements StoreDriver {
 
     @Override
     public List<Versioned> list(String prefix) {
-        b.sync("list " + namespace + "/" + prefix);
+        b.syncForRead(nsPath, "list " + namespace + "/" + prefix);
         List<String> names;
         try {
             names = b.client.getChildren().forPath(nsPath);

@@ -16,6 +16,7 @@ import io.hakit.api.spi.ElectionDriver;
 import io.hakit.api.spi.HaBackend;
 import io.hakit.api.spi.RetrievalDriver;
 import io.hakit.api.spi.StoreDriver;
+import org.apache.curator.RetryLoop;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.framework.api.ACLProvider;
@@ -35,9 +36,11 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -54,7 +57,6 @@ final class ZooKeeperBackend implements HaBackend {
     final List<ACL> acl;
     final String root;
     final String electionPath;
-    final String epochPath;
     final String leadersPath;
     final String storesPath;
     private final BackendEvents events;
@@ -65,9 +67,10 @@ final class ZooKeeperBackend implements HaBackend {
     private ZkElection election;
     // @GuardedBy("lock")
     private CuratorCache cache;
-    // @GuardedBy("lock") what the cache has seen under leaders/, and the epoch
+    // @GuardedBy("lock") what the cache has seen under leaders/
     private final Map<String, LeaderInformation> leaderRecords = new HashMap<>();
-    private long cachedEpoch;
+    // @GuardedBy("lock") the epochs of the latch nodes the cache has seen under election/
+    private final Set<Long> latchEpochs = new HashSet<>();
     private final List<ZkRetrieval> retrievals = new CopyOnWriteArrayList<>();
     private final List<StoreWatch> storeWatches = new CopyOnWriteArrayList<>();
     private volatile boolean closed;
@@ -78,7 +81,6 @@ final class ZooKeeperBackend implements HaBackend {
         this.events = events;
         this.root = options.clusterPath();
         this.electionPath = root + "/election";
-        this.epochPath = electionPath + "/epoch";
         this.leadersPath = root + "/leaders";
         this.storesPath = root + "/stores";
         this.acl = options.creatorAcl() ? ZooDefs.Ids.CREATOR_ALL_ACL : ZooDefs.Ids.OPEN_ACL_UNSAFE;
@@ -263,6 +265,23 @@ final class ZooKeeperBackend implements HaBackend {
         }
     }
 
+    /**
+     * {@link #zk()} for a write that a caller waits for: while the client is disconnected it waits for the
+     * connection at most the operation timeout, as every other call does, instead of failing at once. A client whose
+     * session expired meanwhile comes back with a new session, in which the write's fence checks fail: a stale
+     * leader's write is then refused as {@link LeadershipLostException}, not reported as an unreachable backend.
+     */
+    private ZooKeeper connectedZk() {
+        if (!client.getZookeeperClient().isConnected()) {
+            try {
+                client.blockUntilConnected((int) config.operationTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        return zk();
+    }
+
     /** The session id of the current ZooKeeper session, or 0. */
     long sessionId() {
         try {
@@ -272,7 +291,7 @@ final class ZooKeeperBackend implements HaBackend {
         }
     }
 
-    /** The two checks that fence a write at {@code epoch}: this process's latch node and the epoch's version. */
+    /** The check that fences a write at {@code epoch}: this process's latch node exists (see {@link ZkElection}). */
     List<Op> fenceOps(long epoch, String what) {
         ZkElection e;
         synchronized (lock) {
@@ -290,7 +309,7 @@ final class ZooKeeperBackend implements HaBackend {
      * caller to map.
      */
     List<OpResult> multi(List<Op> ops, int fenceCount, String what) throws KeeperException {
-        ZooKeeper zk = zk();
+        ZooKeeper zk = connectedZk();
         try {
             return zk.multi(ops);
         } catch (KeeperException e) {
@@ -346,33 +365,6 @@ final class ZooKeeperBackend implements HaBackend {
                 || c == KeeperException.Code.REQUESTTIMEOUT;
     }
 
-    /**
-     * Makes the server this client is connected to catch up with the ensemble's leader, so that the reads that
-     * follow see every write committed before this call, by any process (ZooKeeper alone guarantees that only for
-     * this process's own writes). Bounded by {@code high-availability.operation-timeout}.
-     */
-    void sync(String what) {
-        java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
-        int[] rc = {Integer.MIN_VALUE};
-        zk().sync("/", (code, path, ctx) -> {
-            rc[0] = code;
-            done.countDown();
-        }, null);
-        try {
-            if (!done.await(config.operationTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
-                throw new BackendUnavailableException(what + ": ZooKeeper sync did not answer within "
-                        + HaConfig.OPERATION_TIMEOUT + " (" + ConfigParsing.format(config.operationTimeout()) + ")");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new BackendUnavailableException(what + ": interrupted during sync", e);
-        }
-        if (rc[0] != KeeperException.Code.OK.intValue()) {
-            throw new BackendUnavailableException(what + ": ZooKeeper sync failed: "
-                    + KeeperException.Code.get(rc[0]));
-        }
-    }
-
     /** Creates a persistent znode and its parents if missing. */
     void ensurePath(String path) {
         try {
@@ -383,6 +375,24 @@ final class ZooKeeperBackend implements HaBackend {
             // created concurrently
         } catch (Exception e) {
             throw readFailure("create " + path, e);
+        }
+    }
+
+    /**
+     * Brings the server this client talks to up to date with the ensemble's leader before a read. A ZooKeeper read is
+     * only as fresh as that server; after this, it sees every write that completed before the read began, whichever
+     * process made it (another process's CAS write, then our get, must see its version). Retried like a read.
+     */
+    void syncForRead(String path, String what) {
+        try {
+            RetryLoop.callWithRetry(client.getZookeeperClient(), () -> {
+                client.getZookeeperClient().getZooKeeper().sync(path);
+                return null;
+            });
+        } catch (KeeperException.NoNodeException e) {
+            // nothing there to be stale about; the read itself answers
+        } catch (Exception e) {
+            throw readFailure(what, e);
         }
     }
 
@@ -412,8 +422,12 @@ final class ZooKeeperBackend implements HaBackend {
 
     private void onNode(ChildData node, boolean deleted) {
         String path = node.getPath();
-        if (path.equals(epochPath)) {
-            onEpoch(deleted ? 0 : safeEpoch(node.getData()));
+        if (path.startsWith(electionPath + "/")) {
+            String name = path.substring(electionPath.length() + 1);
+            long epoch = ZkElection.epochOf(name);
+            if (!name.contains("/") && name.contains("latch-") && epoch > 0) {
+                onLatch(epoch, deleted);
+            }
         } else if (path.startsWith(leadersPath + "/")) {
             String component = path.substring(leadersPath.length() + 1);
             if (!component.contains("/")) {
@@ -437,22 +451,22 @@ final class ZooKeeperBackend implements HaBackend {
         }
     }
 
-    private static long safeEpoch(byte[] data) {
-        try {
-            return Records.epoch(data);
-        } catch (IllegalStateException e) {
-            LOG.warn("ignoring a malformed election epoch znode: {}", e.getMessage());
-            return 0;
-        }
-    }
-
-    private void onEpoch(long epoch) {
+    /**
+     * A latch node came or went; the leader records of its epoch become visible or stale with it (a leader's records
+     * are valid exactly while its latch node exists). Deciding by the latch node alone makes the view right whatever
+     * order the cache loads nodes in when it starts.
+     */
+    private void onLatch(long epoch, boolean deleted) {
         synchronized (lock) {
-            cachedEpoch = epoch;
-            // leader records of an older epoch are stale: their leader was superseded
+            boolean changed = deleted ? latchEpochs.remove(epoch) : latchEpochs.add(epoch);
+            if (!changed) {
+                return;
+            }
             leaderRecords.forEach((component, info) -> {
-                for (ZkRetrieval r : retrievals) {
-                    r.listener.onLeaderInformationChange(component, visible(info));
+                if (info.epoch() == epoch) {
+                    for (ZkRetrieval r : retrievals) {
+                        r.listener.onLeaderInformationChange(component, visible(info));
+                    }
                 }
             });
         }
@@ -474,7 +488,7 @@ final class ZooKeeperBackend implements HaBackend {
 
     // @GuardedBy("lock")
     private LeaderInformation visible(LeaderInformation info) {
-        return info.epoch() >= cachedEpoch ? info : LeaderInformation.empty();
+        return latchEpochs.contains(info.epoch()) ? info : LeaderInformation.empty();
     }
 
     Subscription watchStore(String namespace, String prefix, Consumer<StoreEvent> listener) {

@@ -11,16 +11,17 @@ import io.hakit.api.spi.HaBackendFactory;
  *
  * <h2>Layout</h2> Under {@code <path.root>/<cluster-id>}:
  * <ul>
- *   <li>{@code election/latch-NNNNNNNNNN}: one ephemeral sequential znode per contending process; the lowest leads.
- *   <li>{@code election/epoch}: the election's epoch (8 bytes), compare-and-set incremented by each new leader, in one
- *   multi-op with a check that its latch node still exists. Its version is the fencing token.
+ *   <li>{@code election/latch-NNNNNNNNNN}: one ephemeral sequential znode per contending process; the lowest leads,
+ *   at epoch NNNNNNNNNN + 1. ZooKeeper's sequence numbers only grow, so epochs strictly increase from grant to grant
+ *   and no two contenders ever share one.
  *   <li>{@code leaders/<component>}: ephemeral leader information (epoch, session id, address).
  *   <li>{@code stores/<namespace>/<key>}: persistent state, {@code /} in keys written as {@code %}.
  * </ul>
  *
  * <h2>Safety</h2> Every leader-only write (publishing leader information, fenced store writes) is one ZooKeeper
- * multi-op that first checks that the writer's latch node exists and that {@code election/epoch} is still at the
- * version its grant set: a leader whose session is gone, or who has been superseded, can never write. Writes are
+ * multi-op that first checks that the writer's latch node exists. While it does, no other process can be the lowest
+ * and lead; a leader that released, was superseded or whose session is gone has lost that node and can never write.
+ * Writes are
  * sent once, never retried blindly: a connection loss after sending raises
  * {@link io.hakit.api.UnknownOutcomeException} (a blind retry could turn an applied write into a false conflict).
  * Reads are retried with Curator's exponential backoff, and {@code get}/{@code list} first {@code sync} the
