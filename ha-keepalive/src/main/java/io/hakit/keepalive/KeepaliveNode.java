@@ -649,6 +649,16 @@ public final class KeepaliveNode implements AutoCloseable {
                 alarms.raise(type, config.nodeId, detail);
             } else {
                 alarms.clear(type, config.nodeId);
+                if (type == AlarmType.SPLIT_BRAIN && machine.role() == Role.ACTIVE) {
+                    long e = machine.epoch();
+                    for (RoleListener l : listeners) {
+                        try {
+                            l.splitBrainResolved(e);
+                        } catch (RuntimeException ex) {
+                            LOG.error("{}: role listener threw on the end of a split brain", config.nodeId, ex);
+                        }
+                    }
+                }
             }
         }
     }

@@ -80,8 +80,10 @@ class KeepalivePairTest {
     void withoutAnArbiterACutLinkMakesBothActiveAndTheLowerEpochStepsDownWhenItHeals() {
         try (PairFixture pair = new PairFixture(dir, true)) {
             List<RoleChange> aChanges = new CopyOnWriteArrayList<>();
-            KeepaliveNode a = pair.start("node-a", 150, x -> x, aChanges::add);
-            KeepaliveNode b = pair.start("node-b", 100, x -> x);
+            List<Long> aResolved = new CopyOnWriteArrayList<>();
+            List<Long> bResolved = new CopyOnWriteArrayList<>();
+            KeepaliveNode a = pair.start("node-a", 150, x -> x, recorder(aChanges, aResolved));
+            KeepaliveNode b = pair.start("node-b", 100, x -> x, recorder(new CopyOnWriteArrayList<>(), bResolved));
             await().atMost(BOUND).until(() -> a.role() == Role.ACTIVE && b.role() == Role.STANDBY);
 
             pair.cut();
@@ -98,9 +100,27 @@ class KeepalivePairTest {
             assertThat(a.alarms().history()).anyMatch(e -> e.type() == AlarmType.SPLIT_BRAIN);
             await().atMost(BOUND).until(() -> !a.alarms().isActive(AlarmType.SPLIT_BRAIN, "node-a")
                     && !b.alarms().isActive(AlarmType.SPLIT_BRAIN, "node-b"));
+            // the one that stayed active is told to announce itself again (its floating IP's gratuitous ARP)
+            long epochB = b.epoch();
+            await().atMost(BOUND).until(() -> bResolved.contains(epochB));
+            assertThat(aResolved).isEmpty();
             // preempt then brings the higher priority back, through a clean handover
             await().atMost(BOUND).until(() -> a.role() == Role.ACTIVE && b.role() == Role.STANDBY);
         }
+    }
+
+    private static RoleListener recorder(List<RoleChange> changes, List<Long> splitBrainsResolved) {
+        return new RoleListener() {
+            @Override
+            public void roleChanged(RoleChange change) {
+                changes.add(change);
+            }
+
+            @Override
+            public void splitBrainResolved(long epoch) {
+                splitBrainsResolved.add(epoch);
+            }
+        };
     }
 
     @Test
