@@ -10,6 +10,9 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.UnaryOperator;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -106,6 +109,27 @@ class KeepalivePairTest {
             assertThat(aResolved).isEmpty();
             // preempt then brings the higher priority back, through a clean handover
             await().atMost(BOUND).until(() -> a.role() == Role.ACTIVE && b.role() == Role.STANDBY);
+        }
+    }
+
+    @Test
+    void aSilentPeerIsNoticedWhenTheDeadIntervalEndsNotAtTheNextHeartbeatTick() {
+        // heartbeats every second, dead after 1.2 s: judged at heartbeat ticks only, the silence would be noticed
+        // anywhere between 1.2 and 2.2 s after the last heartbeat
+        UnaryOperator<KeepaliveConfig.Builder> slow = x -> x.heartbeatInterval(Duration.ofSeconds(1))
+                .deadInterval(Duration.ofMillis(1200));
+        try (PairFixture pair = new PairFixture(dir, true)) {
+            List<RoleChange> bChanges = new CopyOnWriteArrayList<>();
+            KeepaliveNode a = pair.start("node-a", 150, slow);
+            KeepaliveNode b = pair.start("node-b", 100, slow, bChanges::add);
+            await().atMost(BOUND).until(() -> a.role() == Role.ACTIVE && b.role() == Role.STANDBY);
+
+            pair.cut();
+            await().atMost(BOUND).until(() -> b.role() == Role.ACTIVE);
+            RoleChange promotion = bChanges.get(bChanges.size() - 1);
+            Matcher m = Pattern.compile("silent for (\\d+) ms").matcher(promotion.reason());
+            assertThat(m.find()).as(promotion.reason()).isTrue();
+            assertThat(Long.parseLong(m.group(1))).as(promotion.reason()).isBetween(1200L, 1500L);
         }
     }
 
