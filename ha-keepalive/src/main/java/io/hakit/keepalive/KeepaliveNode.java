@@ -92,6 +92,7 @@ public final class KeepaliveNode implements AutoCloseable {
     private volatile Role role = Role.STOPPED;
     private volatile long epoch;
     private volatile double rttMillis = -1;
+    private final RttHistogram.Recorder rtt = new RttHistogram.Recorder();
     private volatile boolean closed;
     private long reconnectDelayNanos = RECONNECT_MIN_NANOS;
     private ScheduledFuture<?> deadlineCheck; // node thread only
@@ -202,6 +203,11 @@ public final class KeepaliveNode implements AutoCloseable {
     public int port() {
         Channel s = server;
         return s == null ? -1 : ((InetSocketAddress) s.localAddress()).getPort();
+    }
+
+    /** Every heartbeat round trip measured since the start (both connections), as a histogram. */
+    public RttHistogram rttHistogram() {
+        return rtt.snapshot();
     }
 
     /** The configuration this node runs with. */
@@ -553,9 +559,12 @@ public final class KeepaliveNode implements AutoCloseable {
                     });
                     break;
                 }
-                case ACK:
-                    rttMillis = (System.nanoTime() - msg.getAck().getEchoedSendTimeNanos()) / 1e6;
+                case ACK: {
+                    long nanos = System.nanoTime() - msg.getAck().getEchoedSendTimeNanos();
+                    rttMillis = nanos / 1e6;
+                    rtt.record(nanos);
                     break;
+                }
                 case ROLE_CHANGE: {
                     io.hakit.keepalive.internal.proto.RoleChange rc = msg.getRoleChange();
                     Role r = role(rc.getRole());

@@ -38,6 +38,8 @@ class KeepalivePairTest {
             assertThat(s.connections()).isBetween(1, 2);
             assertThat(s.lastHeartbeatAgeMillis()).isBetween(0L, 1000L);
             await().atMost(BOUND).until(() -> b.status().rttMillis() >= 0);
+            await().atMost(BOUND).until(() -> a.rttHistogram().count() >= 3);
+            assertThat(a.rttHistogram().percentileMillis(50)).isBetween(0.0, 1000.0);
         }
     }
 
