@@ -18,8 +18,9 @@ import java.util.concurrent.locks.LockSupport;
  * 100 ms.
  *
  * <p>For each repetition a pair is started (node A priority 150, node B 100), A must hold the VIP and B not; after
- * a settle time of two intervals (at least 0.5 s) plus a random phase within one interval (so that the fault does not
- * always fall at the same point of the sender's timer), the fault is injected at T0: <b>crash</b> = SIGSTOP then
+ * a settle time of two intervals (at least 2 s, so that start-up activity such as a JVM's JIT compilation is over)
+ * plus a random phase within one interval (so that the fault does not always fall at the same point of the sender's
+ * timer), the fault is injected at T0: <b>crash</b> = SIGSTOP then
  * SIGKILL of all of A's processes (HAKit: the agent's JVM; keepalived: its VRRP child and parent, as the anchor
  * script does), <b>term</b> = SIGTERM (clean stop). T1 is the timestamp {@code ip -ts monitor address} running in B's
  * namespace prints for the VIP's appearance on B's veth; the sample is T1 - T0. Then both nodes are stopped and the
@@ -31,6 +32,7 @@ final class KaFailover implements Runner.Scenario {
 
     static final String NAME = "ka-failover";
     private static final long SEED = 20261122L;
+    static final Duration SETTLE_MIN = Duration.ofSeconds(2);
 
     /** One cell of the plan: a fault mode at an interval, repeated n times per system. */
     record Cell(String mode, Duration interval, int n) {
@@ -99,8 +101,9 @@ final class KaFailover implements Runner.Scenario {
                         + "without) within " + bound.toSeconds() + " s\n--- A:\n" + pair.a().logTail() + "\n--- B:\n"
                         + pair.b().logTail());
             }
-            // a deliberate pause, not a wait for a condition: the fault's phase within the sender's interval
-            long settle = Math.max(500_000_000L, 2 * interval.toNanos());
+            // a deliberate pause, not a wait for a condition: start-up activity (a JVM's JIT compiler threads,
+            // keepalived's first adverts) is over before the fault, whose phase within the sender's interval is random
+            long settle = Math.max(SETTLE_MIN.toNanos(), 2 * interval.toNanos());
             LockSupport.parkNanos(settle + (long) (random.nextDouble() * interval.toNanos()));
             if (!steady(net, pair)) {
                 throw new Runner.BenchmarkFailure(system + ": the steady state was lost while settling\n--- A:\n"
