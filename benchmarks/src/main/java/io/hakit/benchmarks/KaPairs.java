@@ -51,6 +51,9 @@ final class KaPairs {
         /** Role changes reported so far (HAKit: ROLE lines; keepalived: "Entering ... STATE" log lines). */
         int roleChanges();
 
+        /** How often it became active so far (HAKit: to ACTIVE; keepalived: "Entering MASTER STATE"). */
+        int promotions();
+
         /** Whether its processes are gone. */
         boolean gone();
 
@@ -76,11 +79,11 @@ final class KaPairs {
         Path certs = net.dir.resolve("certs");
         Instant now = Instant.now();
         CertificateGenerator.Issued ca = CertificateGenerator.certificateAuthority("HAKit bench CA",
-                now.minus(Duration.ofDays(1)), now.plus(Duration.ofDays(30)));
+                now.minus(Duration.ofDays(1)), now.plus(Duration.ofDays(400)));
         for (String node : List.of("node-a", "node-b")) {
             String ip = net.address(node.equals("node-a") ? 1 : 2);
             CertificateGenerator.writeNode(certs.resolve(node), CertificateGenerator.node(ca, node, List.of(ip),
-                    now.minus(Duration.ofDays(1)), now.plus(Duration.ofDays(30))), ca);
+                    now.minus(Duration.ofDays(1)), now.plus(Duration.ofDays(400))), ca);
         }
         return certs;
     }
@@ -98,6 +101,7 @@ final class KaPairs {
         private final Path log;
         private volatile boolean active;
         private volatile int changes;
+        private volatile int promotions;
 
         HakitNode(Netns net, Path certs, String node, Duration interval, String vip) {
             this.node = node;
@@ -142,6 +146,9 @@ final class KaPairs {
                     if (f[0].equals("ROLE") && f.length == 5) {
                         active = f[3].equals("ACTIVE");
                         changes++;
+                        if (active) {
+                            promotions++;
+                        }
                     }
                 }
             } catch (IOException e) {
@@ -167,6 +174,11 @@ final class KaPairs {
         @Override
         public int roleChanges() {
             return changes;
+        }
+
+        @Override
+        public int promotions() {
+            return promotions;
         }
 
         @Override
@@ -304,6 +316,11 @@ final class KaPairs {
         @Override
         public int roleChanges() {
             return newLogLines().size();
+        }
+
+        @Override
+        public int promotions() {
+            return (int) newLogLines().stream().filter(l -> l.contains("MASTER")).count();
         }
 
         @Override

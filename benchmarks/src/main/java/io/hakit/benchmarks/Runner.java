@@ -55,6 +55,9 @@ public final class Runner {
         m.put(EmbeddedHandover.NAME, new EmbeddedHandover());
         m.put(JmhDetectors.NAME, new JmhDetectors());
         m.put(KaFailover.NAME, new KaFailover());
+        m.put(KaRtt.NAME, new KaRtt());
+        m.put(KaStress.NAME, new KaStress());
+        m.put(KaFuzz.NAME, new KaFuzz());
         return Collections.unmodifiableMap(m);
     }
 
