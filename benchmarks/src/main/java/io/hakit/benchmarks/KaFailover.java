@@ -20,7 +20,7 @@ import java.util.concurrent.locks.LockSupport;
  * <p>For each repetition a pair is started (node A priority 150, node B 100), A must hold the VIP and B not; after
  * a settle time of two intervals (at least 2 s, so that start-up activity such as a JVM's JIT compilation is over)
  * plus a random phase within one interval (so that the fault does not always fall at the same point of the sender's
- * timer), the fault is injected at T0: <b>crash</b> = SIGSTOP then
+ * timer; the same phase for both systems in a repetition, from a fixed seed), the fault is injected at T0: <b>crash</b> = SIGSTOP then
  * SIGKILL of all of A's processes (HAKit: the agent's JVM; keepalived: its VRRP child and parent, as the anchor
  * script does), <b>term</b> = SIGTERM (clean stop). T1 is the timestamp {@code ip -ts monitor address} running in B's
  * namespace prints for the VIP's appearance on B's veth; the sample is T1 - T0. Then both nodes are stopped and the
@@ -74,8 +74,9 @@ final class KaFailover implements Runner.Scenario {
                 for (int r = 1; r <= cell.n(); r++) {
                     List<String> order = r % 2 == 1 ? List.of(KaPairs.HAKIT, KaPairs.KEEPALIVED)
                             : List.of(KaPairs.KEEPALIVED, KaPairs.HAKIT);
+                    double phase = random.nextDouble(); // the same for both systems in a repetition
                     for (String system : order) {
-                        double ms = once(net, certs, monitor, system, cell, vip, random);
+                        double ms = once(net, certs, monitor, system, cell, vip, phase);
                         samples.get(system).computeIfAbsent(cell.key(), k -> new ArrayList<>()).add(ms);
                         out.printf(Locale.ROOT, "  [%-5s %5d ms #%d] %-10s %8.1f ms%n", cell.mode(),
                                 cell.interval().toMillis(), r, system, ms);
@@ -88,7 +89,7 @@ final class KaFailover implements Runner.Scenario {
 
     /** One repetition of one system; returns T1 - T0 in ms. */
     private static double once(Netns net, Path certs, Netns.Monitor monitor, String system, Cell cell, String vip,
-            Random random) {
+            double phase) {
         net.removeVip(vip);
         Duration interval = cell.interval();
         KaPairs.Pair pair = system.equals(KaPairs.HAKIT) ? KaPairs.startHakit(net, certs, interval, vip)
@@ -104,7 +105,7 @@ final class KaFailover implements Runner.Scenario {
             // a deliberate pause, not a wait for a condition: start-up activity (a JVM's JIT compiler threads,
             // keepalived's first adverts) is over before the fault, whose phase within the sender's interval is random
             long settle = Math.max(SETTLE_MIN.toNanos(), 2 * interval.toNanos());
-            LockSupport.parkNanos(settle + (long) (random.nextDouble() * interval.toNanos()));
+            LockSupport.parkNanos(settle + (long) (phase * interval.toNanos()));
             if (!steady(net, pair)) {
                 throw new Runner.BenchmarkFailure(system + ": the steady state was lost while settling\n--- A:\n"
                         + pair.a().logTail() + "\n--- B:\n" + pair.b().logTail());
