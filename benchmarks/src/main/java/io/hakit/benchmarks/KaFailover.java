@@ -19,10 +19,12 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>For each repetition a pair is started (node A priority 150, node B 100), A must hold the VIP and B not; after
  * a settle time of two intervals (at least 2 s, so that start-up activity such as a JVM's JIT compilation is over)
- * plus a random phase within one interval (so that the fault does not always fall at the same point of the sender's
- * timer; the same phase for both systems in a repetition, from a fixed seed), the fault is injected at T0: <b>crash</b> = SIGSTOP then
- * SIGKILL of all of A's processes (HAKit: the agent's JVM; keepalived: its VRRP child and parent, as the anchor
- * script does), <b>term</b> = SIGTERM (clean stop). T1 is the timestamp {@code ip -ts monitor address} running in B's
+ * plus a phase within one interval, the fault is injected at T0. The phases of a cell's n repetitions are stratified
+ * (one random point in each n-th of the interval, in a shuffled order, from a fixed seed; the same for both systems
+ * in a repetition): the time from the sender's last heartbeat or advert to the fault is then spread evenly over the
+ * interval for each system, even with n = 10 and a start-up that always takes about as long. Faults:
+ * <b>crash</b> = SIGSTOP then SIGKILL of all of A's processes (HAKit: the agent's JVM; keepalived: its VRRP child and
+ * parent, as the anchor script does), <b>term</b> = SIGTERM (clean stop). T1 is the timestamp {@code ip -ts monitor address} running in B's
  * namespace prints for the VIP's appearance on B's veth; the sample is T1 - T0. Then both nodes are stopped and the
  * VIP a crashed node left is removed. The systems alternate repetition by repetition in the same namespaces; HAKit
  * runs with mutual TLS, no arbiter and the default dead interval (3 heartbeats); keepalived with VRRPv2 at whole
@@ -71,10 +73,11 @@ final class KaFailover implements Runner.Scenario {
             String vip = net.address(100);
             Netns.Monitor monitor = net.monitor(net.nsB, vip);
             for (Cell cell : plan) {
+                double[] phases = phases(cell.n(), random);
                 for (int r = 1; r <= cell.n(); r++) {
                     List<String> order = r % 2 == 1 ? List.of(KaPairs.HAKIT, KaPairs.KEEPALIVED)
                             : List.of(KaPairs.KEEPALIVED, KaPairs.HAKIT);
-                    double phase = random.nextDouble(); // the same for both systems in a repetition
+                    double phase = phases[r - 1]; // the same for both systems in a repetition
                     for (String system : order) {
                         double ms = once(net, certs, monitor, system, cell, vip, phase);
                         samples.get(system).computeIfAbsent(cell.key(), k -> new ArrayList<>()).add(ms);
@@ -85,6 +88,21 @@ final class KaFailover implements Runner.Scenario {
             }
         }
         return result(quick, keepalived, plan, samples, out);
+    }
+
+    /** {@code n} phases in [0, 1), one in each n-th, shuffled. */
+    static double[] phases(int n, Random random) {
+        double[] p = new double[n];
+        for (int i = 0; i < n; i++) {
+            p[i] = (i + random.nextDouble()) / n;
+        }
+        for (int i = n - 1; i > 0; i--) {
+            int j = random.nextInt(i + 1);
+            double t = p[i];
+            p[i] = p[j];
+            p[j] = t;
+        }
+        return p;
     }
 
     /** One repetition of one system; returns T1 - T0 in ms. */

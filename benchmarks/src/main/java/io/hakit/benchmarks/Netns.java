@@ -32,9 +32,9 @@ import java.util.stream.Stream;
  * </pre>
  *
  * The veth is created inside the first namespace with its peer placed straight into the second, so nothing of it
- * exists in the root namespace. Processes started through {@link #start} are killed (by their own handle) and the
- * namespaces deleted on {@link #close()}, which a shutdown hook also runs (Ctrl-C, SIGTERM). Nothing else on the
- * machine is touched.
+ * exists in the root namespace. Processes started through {@link #start} and {@link #startHere} are killed with
+ * their descendants (by their own handles) and the namespaces deleted on {@link #close()}, which a shutdown hook also
+ * runs (Ctrl-C, SIGTERM). Nothing else on the machine is touched.
  */
 final class Netns implements AutoCloseable {
 
@@ -251,6 +251,8 @@ final class Netns implements AutoCloseable {
         }
         closed = true;
         for (Process p : processes) {
+            // descendants first (keepalived's VRRP child, stress-ng's workers): they are ours too
+            p.toHandle().descendants().forEach(ProcessHandle::destroyForcibly);
             p.toHandle().destroyForcibly();
         }
         for (Process p : processes) {
