@@ -58,6 +58,10 @@ public final class Runner {
         m.put(ZkFailover.NAME, new ZkFailover());
         m.put(ZkCas.NAME, new ZkCas());
         m.put(ZkComponents.NAME, new ZkComponents());
+        m.put(KaFailover.NAME, new KaFailover());
+        m.put(KaRtt.NAME, new KaRtt());
+        m.put(KaStress.NAME, new KaStress());
+        m.put(KaFuzz.NAME, new KaFuzz());
         return Collections.unmodifiableMap(m);
     }
 

@@ -61,6 +61,18 @@ class RunnerTest {
     }
 
     @Test
+    void kaFuzzCountsEveryInputAndFindsNoEscapeInAShortRun() {
+        Map<String, Object> f = KaFuzz.fuzz(3000, 7L, out);
+        assertThat(f.get("escapes")).isEqualTo(0L);
+        long decoded = (Long) f.get("decoded");
+        long refused = (Long) f.get("refused");
+        long pending = (Long) f.get("pending");
+        assertThat(decoded).isGreaterThanOrEqualTo((Long) f.get("valid_inputs")).isPositive();
+        assertThat(refused).isPositive();
+        assertThat(decoded + refused + pending).isEqualTo(3000);
+    }
+
+    @Test
     void statsUseNearestRankOnSortedSamples() {
         double[] samples = new double[200];
         for (int i = 0; i < samples.length; i++) {

@@ -31,6 +31,11 @@ public final class FloatingIp {
     private final int arpCount;
     private final Duration timeout;
     private final String netns;
+    private final Object announceLock = new Object();
+    /** Set by {@link #release()}, cleared by {@link #add()}: no announcement starts while set. @GuardedBy("announceLock") */
+    private boolean released;
+    /** The running arping, if any. @GuardedBy("announceLock") */
+    private Process announcing;
 
     /**
      * @param address an IPv4 address
@@ -83,20 +88,38 @@ public final class FloatingIp {
         return true;
     }
 
-    /** Adds the address (if missing) and announces it with gratuitous ARP. */
+    /** Adds the address (if missing) and announces it with gratuitous ARP; returns when both are done. */
     public void acquire() {
-        if (!present()) {
-            Result r = exec(ip("addr", "add", address + "/" + prefix, "dev", device));
-            if (r.exit != 0 && !r.output.contains("File exists")) {
-                throw new IllegalStateException("ip addr add " + address + "/" + prefix + " dev " + device
-                        + " failed (" + r.exit + "): " + r.output);
-            }
-            LOG.info("floating IP {}/{} added on {}", address, prefix, device);
-        }
+        add();
         announce();
     }
 
-    /** Sends gratuitous ARP for the address again (after a split brain heals, the winner re-announces). */
+    /**
+     * Adds the address if missing, without announcing it. One {@code ip addr add}; only when it fails is the
+     * interface asked whether it already holds the address (iproute2's wording of "already there" differs between
+     * versions), so taking over costs a single process.
+     *
+     * @throws IllegalStateException if the address could not be added and is not there
+     */
+    public void add() {
+        synchronized (announceLock) {
+            released = false;
+        }
+        Result r = exec(ip("addr", "add", address + "/" + prefix, "dev", device));
+        if (r.exit == 0) {
+            LOG.info("floating IP {}/{} added on {}", address, prefix, device);
+        } else if (!present()) {
+            throw new IllegalStateException("ip addr add " + address + "/" + prefix + " dev " + device
+                    + " failed (" + r.exit + "): " + r.output);
+        }
+    }
+
+    /**
+     * Sends gratuitous ARP for the address ({@code arping -U}, up to a second), e.g. again after a split brain heals.
+     * Does nothing after {@link #release()} until the next {@link #add()}, and {@link #release()} stops an
+     * announcement that is running: a node never announces an address it gave up. May run on another thread than
+     * {@link #add()} and {@link #release()}.
+     */
     public void announce() {
         if (arpCount == 0) {
             return;
@@ -106,23 +129,53 @@ public final class FloatingIp {
             arping.addAll(List.of("ip", "netns", "exec", netns));
         }
         arping.addAll(List.of("arping", "-U", "-c", Integer.toString(arpCount), "-w", "1", "-I", device, address));
-        Result r = exec(arping);
-        if (r.exit != 0 && r.exit != 1) {
+        Process p;
+        synchronized (announceLock) {
+            if (released) {
+                return;
+            }
+            try {
+                p = start(arping);
+            } catch (IOException e) {
+                LOG.warn("gratuitous ARP for {} on {} failed: {}", address, device, e.getMessage());
+                return;
+            }
+            announcing = p;
+        }
+        Result r = await(p, arping);
+        boolean stopped;
+        synchronized (announceLock) {
+            if (announcing == p) {
+                announcing = null;
+            }
+            stopped = released;
+        }
+        if (r.exit != 0 && r.exit != 1 && !stopped) {
             LOG.warn("gratuitous ARP for {} on {} failed ({}): {}", address, device, r.exit, r.output);
         }
     }
 
-    /** Removes the address if present. */
+    /**
+     * Stops a running announcement, then removes the address if present: one {@code ip addr del}, and a look at the
+     * interface only when that fails.
+     *
+     * @throws IllegalStateException if the address could not be removed and is still there
+     */
     public void release() {
-        if (!present()) {
-            return;
+        synchronized (announceLock) {
+            released = true;
+            if (announcing != null) {
+                announcing.destroyForcibly();
+                announcing = null;
+            }
         }
         Result r = exec(ip("addr", "del", address + "/" + prefix, "dev", device));
-        if (r.exit != 0 && !r.output.contains("Cannot assign requested address")) {
+        if (r.exit == 0) {
+            LOG.info("floating IP {}/{} removed from {}", address, prefix, device);
+        } else if (present()) {
             throw new IllegalStateException("ip addr del " + address + "/" + prefix + " dev " + device + " failed ("
                     + r.exit + "): " + r.output);
         }
-        LOG.info("floating IP {}/{} removed from {}", address, prefix, device);
     }
 
     /** Whether the interface holds the address now. */
@@ -162,8 +215,21 @@ public final class FloatingIp {
 
     private Result exec(List<String> command) {
         try {
-            Process p = new ProcessBuilder(new ArrayList<>(command)).redirectErrorStream(true).start();
-            p.getOutputStream().close();
+            return await(start(command), command);
+        } catch (IOException e) {
+            return new Result(-2, e.getMessage());
+        }
+    }
+
+    private static Process start(List<String> command) throws IOException {
+        Process p = new ProcessBuilder(new ArrayList<>(command)).redirectErrorStream(true).start();
+        p.getOutputStream().close();
+        return p;
+    }
+
+    /** Waits for {@code p} within the timeout; the commands print a few lines, far below a pipe's buffer. */
+    private Result await(Process p, List<String> command) {
+        try {
             if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 p.destroyForcibly();
                 return new Result(-1, String.join(" ", command) + " timed out");
@@ -174,6 +240,7 @@ public final class FloatingIp {
             return new Result(-2, e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            p.destroyForcibly();
             return new Result(-3, "interrupted");
         }
     }

@@ -86,6 +86,16 @@ public final class KeepaliveAgent implements AutoCloseable {
      * @throws InvalidConfigException naming the first bad key; nothing is started then
      */
     public static KeepaliveAgent start(Map<String, String> settings) {
+        return start(settings, new RoleListener[0]);
+    }
+
+    /**
+     * {@link #start(Map)} with {@code listeners} told about every role change from the first one (STOPPED to
+     * STANDBY) on, after the takeover actions were queued; see {@link RoleListener} for the threading contract.
+     *
+     * @throws InvalidConfigException naming the first bad key; nothing is started then
+     */
+    public static KeepaliveAgent start(Map<String, String> settings, RoleListener... listeners) {
         Map<String, String> node = new HashMap<>();
         Map<String, String> agent = new HashMap<>();
         settings.forEach((k, v) -> {
@@ -176,7 +186,10 @@ public final class KeepaliveAgent implements AutoCloseable {
         Takeover takeover = tb.build();
         KeepaliveNode n;
         try {
-            n = KeepaliveNode.start(config, takeover);
+            RoleListener[] all = new RoleListener[listeners.length + 1];
+            all[0] = takeover;
+            System.arraycopy(listeners, 0, all, 1, listeners.length);
+            n = KeepaliveNode.start(config, all);
         } catch (RuntimeException e) {
             takeover.close();
             if (ha != null) {

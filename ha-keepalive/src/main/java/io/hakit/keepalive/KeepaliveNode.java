@@ -49,6 +49,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -61,7 +62,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * SPLIT_BRAIN, CERT_INVALID/EXPIRING/EXPIRED (45653-45655).
  *
  * <p>Both nodes accept and dial; each live, authenticated connection carries heartbeats, so a pair has up to two.
- * Reconnects back off from 20 ms to one heartbeat interval (at most 1 s).
+ * Reconnects back off from 20 ms to one heartbeat interval (at most 1 s). A peer's silence is judged at the moment
+ * it reaches the dead interval (a timer armed from its last heartbeat), not at the next heartbeat tick.
  *
  * <p><b>Threading.</b> Role decisions and {@link RoleListener} calls run on the node's own thread; I/O on one Netty
  * event loop; arbiter calls and health checks on threads of their own so that neither blocks heartbeats. Thread-safe.
@@ -90,8 +92,11 @@ public final class KeepaliveNode implements AutoCloseable {
     private volatile Role role = Role.STOPPED;
     private volatile long epoch;
     private volatile double rttMillis = -1;
+    private final RttHistogram.Recorder rtt = new RttHistogram.Recorder();
     private volatile boolean closed;
     private long reconnectDelayNanos = RECONNECT_MIN_NANOS;
+    private ScheduledFuture<?> deadlineCheck; // node thread only
+    private long deadlineCheckAt;
     private final RepeatFilter lastProblem = new RepeatFilter(TimeUnit.MINUTES.toNanos(1));
     private int failures;
     private int passes;
@@ -164,7 +169,10 @@ public final class KeepaliveNode implements AutoCloseable {
         } catch (RuntimeException e) {
             throw new IllegalStateException(config.nodeId + ": cannot listen on " + bind + ": " + e.getMessage(), e);
         }
-        thread.execute(machine::start);
+        thread.execute(() -> {
+            machine.start();
+            armDeadline();
+        });
         long interval = config.heartbeatInterval.toNanos();
         thread.scheduleAtFixedRate(this::heartbeat, interval, interval, TimeUnit.NANOSECONDS);
         if (!config.healthChecks.isEmpty()) {
@@ -195,6 +203,11 @@ public final class KeepaliveNode implements AutoCloseable {
     public int port() {
         Channel s = server;
         return s == null ? -1 : ((InetSocketAddress) s.localAddress()).getPort();
+    }
+
+    /** Every heartbeat round trip measured since the start (both connections), as a histogram. */
+    public RttHistogram rttHistogram() {
+        return rtt.snapshot();
     }
 
     /** The configuration this node runs with. */
@@ -305,6 +318,40 @@ public final class KeepaliveNode implements AutoCloseable {
             c.writeAndFlush(hb);
         }
         machine.tick();
+    }
+
+    /**
+     * Arms a one-shot check for the moment the peer's silence reaches the dead interval, so that a dead peer is
+     * noticed then and not at the next heartbeat tick (which came up to one interval later). At most one check is
+     * pending: when it fires and the peer was heard meanwhile, it arms itself for the new deadline. Node thread.
+     */
+    private void armDeadline() {
+        if (closed) {
+            return;
+        }
+        long at = machine.peerDeadlineNanos();
+        ScheduledFuture<?> pending = deadlineCheck;
+        if (pending != null && !pending.isDone() && deadlineCheckAt <= at) {
+            return; // fires first and re-arms
+        }
+        long delay = at - config.ticker.read();
+        if (delay <= 0) {
+            return; // already due: this very evaluation (or the heartbeat tick) acts on it
+        }
+        if (pending != null) {
+            pending.cancel(false);
+        }
+        deadlineCheckAt = at;
+        deadlineCheck = thread.schedule(this::deadlineReached, delay, TimeUnit.NANOSECONDS);
+    }
+
+    private void deadlineReached() {
+        deadlineCheck = null;
+        if (closed) {
+            return;
+        }
+        machine.tick();
+        armDeadline();
     }
 
     private void connect() {
@@ -494,7 +541,10 @@ public final class KeepaliveNode implements AutoCloseable {
                 greeted = true;
                 peers.add(ctx.channel());
                 Role r = role(h.getRole());
-                thread.execute(() -> machine.peerHeard(h.getNodeId(), r, h.getEpoch(), h.getPriority(), true));
+                thread.execute(() -> {
+                    machine.peerHeard(h.getNodeId(), r, h.getEpoch(), h.getPriority(), true);
+                    armDeadline();
+                });
                 return;
             }
             switch (msg.getBodyCase()) {
@@ -503,18 +553,25 @@ public final class KeepaliveNode implements AutoCloseable {
                     ctx.writeAndFlush(Envelope.newBuilder().setAck(Ack.newBuilder().setSequence(hb.getSequence())
                             .setEchoedSendTimeNanos(hb.getSendTimeNanos())).build());
                     Role r = role(hb.getRole());
-                    thread.execute(() -> machine.peerHeard(config.peerNodeId, r, hb.getEpoch(), hb.getPriority(),
-                            hb.getHealthy()));
+                    thread.execute(() -> {
+                        machine.peerHeard(config.peerNodeId, r, hb.getEpoch(), hb.getPriority(), hb.getHealthy());
+                        armDeadline();
+                    });
                     break;
                 }
-                case ACK:
-                    rttMillis = (System.nanoTime() - msg.getAck().getEchoedSendTimeNanos()) / 1e6;
+                case ACK: {
+                    long nanos = System.nanoTime() - msg.getAck().getEchoedSendTimeNanos();
+                    rttMillis = nanos / 1e6;
+                    rtt.record(nanos);
                     break;
+                }
                 case ROLE_CHANGE: {
                     io.hakit.keepalive.internal.proto.RoleChange rc = msg.getRoleChange();
                     Role r = role(rc.getRole());
-                    thread.execute(() -> machine.peerRoleChange(r, rc.getEpoch(), rc.getWantActive(),
-                            rc.getReason()));
+                    thread.execute(() -> {
+                        machine.peerRoleChange(r, rc.getEpoch(), rc.getWantActive(), rc.getReason());
+                        armDeadline();
+                    });
                     break;
                 }
                 case GOODBYE: {
@@ -649,6 +706,16 @@ public final class KeepaliveNode implements AutoCloseable {
                 alarms.raise(type, config.nodeId, detail);
             } else {
                 alarms.clear(type, config.nodeId);
+                if (type == AlarmType.SPLIT_BRAIN && machine.role() == Role.ACTIVE) {
+                    long e = machine.epoch();
+                    for (RoleListener l : listeners) {
+                        try {
+                            l.splitBrainResolved(e);
+                        } catch (RuntimeException ex) {
+                            LOG.error("{}: role listener threw on the end of a split brain", config.nodeId, ex);
+                        }
+                    }
+                }
             }
         }
     }

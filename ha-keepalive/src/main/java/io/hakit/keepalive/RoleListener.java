@@ -12,4 +12,12 @@ package io.hakit.keepalive;
 @FunctionalInterface
 public interface RoleListener {
     void roleChanged(RoleChange change);
+
+    /**
+     * This node is still ACTIVE at {@code epoch} after a split brain ended (the peer, also active meanwhile, stepped
+     * down): whatever the peer announced while it was active (gratuitous ARP, a DNS record) should be announced
+     * again. Called on the same thread and under the same contract as {@link #roleChanged}. Does nothing by default.
+     */
+    default void splitBrainResolved(long epoch) {
+    }
 }

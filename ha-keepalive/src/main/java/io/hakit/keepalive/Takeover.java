@@ -24,6 +24,12 @@ import java.util.concurrent.TimeUnit;
  * thread of their own, in the order of the role changes, so a slow script never delays heartbeats; every command
  * has a timeout and its output is logged.
  *
+ * <p>The floating IP is added when the node becomes ACTIVE and removed when it leaves ACTIVE. Its gratuitous ARP (up
+ * to a second) runs on a thread of its own after the address is added, so that it never delays a later removal;
+ * a removal stops it. It is also removed, if
+ * present, when the node starts (STOPPED to STANDBY): a process that was killed (SIGKILL, OOM killer) cannot remove
+ * its address, and the copy it left behind must not outlive its restart.
+ *
  * <p>Scripts get the environment {@code HAKIT_ROLE}, {@code HAKIT_PREVIOUS_ROLE}, {@code HAKIT_EPOCH},
  * {@code HAKIT_NODE_ID} and {@code HAKIT_REASON}.
  */
@@ -37,6 +43,7 @@ public final class Takeover implements RoleListener, AutoCloseable {
     private final FloatingIp floatingIp;
     private final Duration timeout;
     private final ExecutorService runner;
+    private final ExecutorService announcer;
 
     private Takeover(Builder b) {
         this.nodeId = b.nodeId;
@@ -44,6 +51,7 @@ public final class Takeover implements RoleListener, AutoCloseable {
         this.floatingIp = b.floatingIp;
         this.timeout = b.timeout;
         this.runner = Executors.newSingleThreadExecutor(EventExecutor.daemon("hakit-ka-takeover-" + nodeId));
+        this.announcer = Executors.newSingleThreadExecutor(EventExecutor.daemon("hakit-ka-arp-" + nodeId));
     }
 
     public static Builder builder(String nodeId) {
@@ -59,8 +67,9 @@ public final class Takeover implements RoleListener, AutoCloseable {
         if (floatingIp != null) {
             try {
                 if (change.to() == Role.ACTIVE) {
-                    floatingIp.acquire();
-                } else if (change.from() == Role.ACTIVE) {
+                    floatingIp.add();
+                    announcer.execute(floatingIp::announce);
+                } else if (change.from() == Role.ACTIVE || change.from() == Role.STOPPED) {
                     floatingIp.release();
                 }
             } catch (RuntimeException e) {
@@ -106,7 +115,22 @@ public final class Takeover implements RoleListener, AutoCloseable {
         }
     }
 
-    /** Waits (bounded) for the queued actions, then stops the thread. */
+    /**
+     * The node stayed ACTIVE after a split brain ended: the other side may have announced the floating IP meanwhile,
+     * so neighbours are told again where it is (keepalived sends no gratuitous ARP after a split heals).
+     */
+    @Override
+    public void splitBrainResolved(long epoch) {
+        if (floatingIp != null) {
+            runner.execute(() -> {
+                LOG.info("{}: split brain over, still active at epoch {}: announcing {} again", nodeId, epoch,
+                        floatingIp);
+                announcer.execute(floatingIp::announce);
+            });
+        }
+    }
+
+    /** Waits (bounded) for the queued actions, then stops the threads. */
     @Override
     public void close() {
         runner.shutdown();
@@ -114,9 +138,14 @@ public final class Takeover implements RoleListener, AutoCloseable {
             if (!runner.awaitTermination(timeout.toMillis() * 2 + 1000, TimeUnit.MILLISECONDS)) {
                 runner.shutdownNow();
             }
+            announcer.shutdown();
+            if (!announcer.awaitTermination(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS)) {
+                announcer.shutdownNow();
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             runner.shutdownNow();
+            announcer.shutdownNow();
         }
     }
 

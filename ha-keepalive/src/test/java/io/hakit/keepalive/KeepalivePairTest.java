@@ -10,6 +10,9 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.UnaryOperator;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -35,6 +38,8 @@ class KeepalivePairTest {
             assertThat(s.connections()).isBetween(1, 2);
             assertThat(s.lastHeartbeatAgeMillis()).isBetween(0L, 1000L);
             await().atMost(BOUND).until(() -> b.status().rttMillis() >= 0);
+            await().atMost(BOUND).until(() -> a.rttHistogram().count() >= 3);
+            assertThat(a.rttHistogram().percentileMillis(50)).isBetween(0.0, 1000.0);
         }
     }
 
@@ -80,8 +85,10 @@ class KeepalivePairTest {
     void withoutAnArbiterACutLinkMakesBothActiveAndTheLowerEpochStepsDownWhenItHeals() {
         try (PairFixture pair = new PairFixture(dir, true)) {
             List<RoleChange> aChanges = new CopyOnWriteArrayList<>();
-            KeepaliveNode a = pair.start("node-a", 150, x -> x, aChanges::add);
-            KeepaliveNode b = pair.start("node-b", 100, x -> x);
+            List<Long> aResolved = new CopyOnWriteArrayList<>();
+            List<Long> bResolved = new CopyOnWriteArrayList<>();
+            KeepaliveNode a = pair.start("node-a", 150, x -> x, recorder(aChanges, aResolved));
+            KeepaliveNode b = pair.start("node-b", 100, x -> x, recorder(new CopyOnWriteArrayList<>(), bResolved));
             await().atMost(BOUND).until(() -> a.role() == Role.ACTIVE && b.role() == Role.STANDBY);
 
             pair.cut();
@@ -98,9 +105,48 @@ class KeepalivePairTest {
             assertThat(a.alarms().history()).anyMatch(e -> e.type() == AlarmType.SPLIT_BRAIN);
             await().atMost(BOUND).until(() -> !a.alarms().isActive(AlarmType.SPLIT_BRAIN, "node-a")
                     && !b.alarms().isActive(AlarmType.SPLIT_BRAIN, "node-b"));
+            // the one that stayed active is told to announce itself again (its floating IP's gratuitous ARP)
+            long epochB = b.epoch();
+            await().atMost(BOUND).until(() -> bResolved.contains(epochB));
+            assertThat(aResolved).isEmpty();
             // preempt then brings the higher priority back, through a clean handover
             await().atMost(BOUND).until(() -> a.role() == Role.ACTIVE && b.role() == Role.STANDBY);
         }
+    }
+
+    @Test
+    void aSilentPeerIsNoticedWhenTheDeadIntervalEndsNotAtTheNextHeartbeatTick() {
+        // heartbeats every second, dead after 1.2 s: judged at heartbeat ticks only, the silence would be noticed
+        // anywhere between 1.2 and 2.2 s after the last heartbeat
+        UnaryOperator<KeepaliveConfig.Builder> slow = x -> x.heartbeatInterval(Duration.ofSeconds(1))
+                .deadInterval(Duration.ofMillis(1200));
+        try (PairFixture pair = new PairFixture(dir, true)) {
+            List<RoleChange> bChanges = new CopyOnWriteArrayList<>();
+            KeepaliveNode a = pair.start("node-a", 150, slow);
+            KeepaliveNode b = pair.start("node-b", 100, slow, bChanges::add);
+            await().atMost(BOUND).until(() -> a.role() == Role.ACTIVE && b.role() == Role.STANDBY);
+
+            pair.cut();
+            await().atMost(BOUND).until(() -> b.role() == Role.ACTIVE);
+            RoleChange promotion = bChanges.get(bChanges.size() - 1);
+            Matcher m = Pattern.compile("silent for (\\d+) ms").matcher(promotion.reason());
+            assertThat(m.find()).as(promotion.reason()).isTrue();
+            assertThat(Long.parseLong(m.group(1))).as(promotion.reason()).isBetween(1200L, 1500L);
+        }
+    }
+
+    private static RoleListener recorder(List<RoleChange> changes, List<Long> splitBrainsResolved) {
+        return new RoleListener() {
+            @Override
+            public void roleChanged(RoleChange change) {
+                changes.add(change);
+            }
+
+            @Override
+            public void splitBrainResolved(long epoch) {
+                splitBrainsResolved.add(epoch);
+            }
+        };
     }
 
     @Test

@@ -135,6 +135,14 @@ public final class RoleMachine {
         return peer.everHeard ? ticker.read() - peer.lastHeardNanos : -1;
     }
 
+    /**
+     * When the peer's silence reaches the dead interval, on the ticker: its last heartbeat (or, never heard, this
+     * node's start) plus the dead interval. The node evaluates again at that moment ({@link #tick()}).
+     */
+    public long peerDeadlineNanos() {
+        return (peer.everHeard ? peer.lastHeardNanos : startedNanos) + deadNanos;
+    }
+
     public boolean splitBrain() {
         return splitBrain;
     }

@@ -73,6 +73,17 @@ class RoleMachineTest {
     }
 
     @Test
+    void thePeersDeadlineIsItsLastHeartbeatOrTheStartPlusTheDeadInterval() {
+        RoleMachine m = machine("a", 100, true, 0, new Recorder());
+        long start = ticker.read();
+        m.start();
+        assertThat(m.peerDeadlineNanos()).isEqualTo(start + DEAD.toNanos());
+        ticker.advance(Duration.ofMillis(700));
+        m.peerHeard("b", Role.ACTIVE, 1, 150, true);
+        assertThat(m.peerDeadlineNanos()).isEqualTo(ticker.read() + DEAD.toNanos());
+    }
+
+    @Test
     void aLoneNodePromotesAfterTheDeadIntervalThroughTheArbiter() {
         Recorder r = new Recorder();
         RoleMachine m = machine("a", 100, true, 0, r);

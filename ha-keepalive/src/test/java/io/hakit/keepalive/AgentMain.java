@@ -1,0 +1,63 @@
+package io.hakit.keepalive;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Paths;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * A keepalive agent as a process of its own, for {@link NamespaceFailoverTest}: {@code AgentMain SETTINGS.properties}
+ * starts {@link KeepaliveAgent#start(Map, RoleListener...)} and closes it on SIGTERM (a shutdown hook). Every role
+ * change is printed to stdout at once as {@code ROLE <System.nanoTime()> <from> <to> <epoch>}; on Linux
+ * {@code System.nanoTime()} reads CLOCK_MONOTONIC, so the test compares these times with its own. {@code STARTED} and
+ * {@code CLOSED} lines mark the agent's start and the end of its clean stop; a bad setting exits with 1.
+ */
+public final class AgentMain {
+
+    private AgentMain() {
+    }
+
+    public static void main(String[] args) throws IOException, InterruptedException {
+        if (args.length != 1) {
+            System.err.println("usage: AgentMain SETTINGS.properties");
+            System.exit(2);
+        }
+        Properties p = new Properties();
+        try (Reader r = Files.newBufferedReader(Paths.get(args[0]), StandardCharsets.UTF_8)) {
+            p.load(r);
+        }
+        Map<String, String> settings = new HashMap<>();
+        p.stringPropertyNames().forEach(k -> settings.put(k, p.getProperty(k)));
+        PrintStream out = System.out;
+        KeepaliveAgent agent;
+        try {
+            agent = KeepaliveAgent.start(settings, change -> print(out, "ROLE " + System.nanoTime() + " "
+                    + change.from() + " " + change.to() + " " + change.epoch()));
+        } catch (RuntimeException e) {
+            e.printStackTrace();
+            System.exit(1);
+            return;
+        }
+        CountDownLatch closed = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            agent.close();
+            print(out, "CLOSED " + System.nanoTime());
+            closed.countDown();
+        }, "agent-main-shutdown"));
+        print(out, "STARTED " + System.nanoTime());
+        closed.await();
+    }
+
+    private static void print(PrintStream out, String line) {
+        synchronized (out) {
+            out.println(line);
+            out.flush();
+        }
+    }
+}
