@@ -36,6 +36,7 @@ public final class KeepaliveConfig {
     public static final String HEARTBEAT_INTERVAL = "keepalive.heartbeat.interval";
     public static final String DEAD_INTERVAL = "keepalive.heartbeat.dead-interval";
     public static final String HEARTBEAT_ALARM_AFTER = "keepalive.heartbeat.alarm-after";
+    public static final String DETECTOR = "keepalive.heartbeat.detector";
     public static final String CERT_DIR = "keepalive.tls.cert-dir";
     public static final String INSECURE = "keepalive.tls.insecure";
     public static final String STATE_DIR = "keepalive.state-dir";
@@ -59,6 +60,7 @@ public final class KeepaliveConfig {
     final Duration heartbeatInterval;
     final Duration deadInterval;
     final Duration heartbeatAlarmAfter;
+    final boolean phiDetector;
     final Path certDir;
     final boolean insecure;
     final Path stateDir;
@@ -85,6 +87,7 @@ public final class KeepaliveConfig {
         heartbeatInterval = b.heartbeatInterval;
         deadInterval = b.deadInterval != null ? b.deadInterval : b.heartbeatInterval.multipliedBy(3);
         heartbeatAlarmAfter = b.heartbeatAlarmAfter;
+        phiDetector = b.phiDetector;
         certDir = b.certDir;
         insecure = b.insecure;
         stateDir = b.stateDir;
@@ -130,6 +133,12 @@ public final class KeepaliveConfig {
                 case HEARTBEAT_INTERVAL: b.heartbeatInterval(ConfigParsing.duration(k, v)); break;
                 case DEAD_INTERVAL: b.deadInterval(ConfigParsing.duration(k, v)); break;
                 case HEARTBEAT_ALARM_AFTER: b.heartbeatAlarmAfter(ConfigParsing.duration(k, v)); break;
+                case DETECTOR:
+                    if (!v.equals("fixed") && !v.equals("phi")) {
+                        throw new InvalidConfigException(k + " must be fixed or phi, was '" + v + "'", k);
+                    }
+                    b.phiAccrualDetector(v.equals("phi"));
+                    break;
                 case CERT_DIR: b.tls(Paths.get(v)); break;
                 case INSECURE: if (bool(k, v)) { b.insecure(); } break;
                 case STATE_DIR: b.stateDir(Paths.get(v)); break;
@@ -229,6 +238,7 @@ public final class KeepaliveConfig {
         private Duration heartbeatInterval = Duration.ofSeconds(1);
         private Duration deadInterval;
         private Duration heartbeatAlarmAfter = Duration.ofSeconds(30);
+        private boolean phiDetector;
         private Path certDir;
         private boolean insecure;
         private Path stateDir;
@@ -323,6 +333,18 @@ public final class KeepaliveConfig {
                 throw new InvalidConfigException(HEARTBEAT_ALARM_AFTER + " must be positive", HEARTBEAT_ALARM_AFTER);
             }
             this.heartbeatAlarmAfter = d;
+            return this;
+        }
+
+        /**
+         * {@value KeepaliveConfig#DETECTOR}: how peer silence is judged, with ha-api's failure detectors. {@code fixed}
+         * (default): dead after the dead interval without a heartbeat, like keepalived's master-down timer.
+         * {@code phi}: phi-accrual (threshold 8) learning the heartbeats' arrival pattern, with the dead interval less
+         * one heartbeat interval as acceptable pause; it adapts to a jittery link, at the cost of a less predictable
+         * failover time.
+         */
+        public Builder phiAccrualDetector(boolean phi) {
+            this.phiDetector = phi;
             return this;
         }
 

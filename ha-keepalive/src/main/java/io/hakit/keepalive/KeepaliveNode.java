@@ -2,6 +2,9 @@ package io.hakit.keepalive;
 
 import io.hakit.api.alarm.AlarmRegistry;
 import io.hakit.api.alarm.AlarmType;
+import io.hakit.api.detect.FailureDetector;
+import io.hakit.api.detect.FixedTimeoutFailureDetector;
+import io.hakit.api.detect.PhiAccrualFailureDetector;
 import io.hakit.api.internal.EventExecutor;
 import io.hakit.keepalive.internal.EpochStore;
 import io.hakit.keepalive.internal.FrameCodec;
@@ -118,7 +121,8 @@ public final class KeepaliveNode implements AutoCloseable {
         this.alarms = alarms != null ? alarms : AlarmRegistry.create(thread::execute, config.clock, config.ticker);
         this.epochs = new EpochStore(config.stateDir.resolve("epoch"));
         this.machine = new RoleMachine(config.nodeId, config.priority, config.preempt, config.ticker,
-                config.deadInterval.toNanos(), config.heartbeatAlarmAfter.toNanos(), epochs.load(), new Effects());
+                config.deadInterval.toNanos(), config.heartbeatAlarmAfter.toNanos(), epochs.load(), new Effects(),
+                detector(config));
         this.epoch = machine.epoch();
     }
 
@@ -181,6 +185,19 @@ public final class KeepaliveNode implements AutoCloseable {
         }
         thread.execute(this::connect);
         LOG.info("{}: started {}", config.nodeId, config);
+    }
+
+    /** The failure detector judging the peer's silence (ha-api's fixed-timeout or phi-accrual). */
+    static FailureDetector detector(KeepaliveConfig config) {
+        if (!config.phiDetector) {
+            return FixedTimeoutFailureDetector.create(config.deadInterval, config.ticker);
+        }
+        Duration interval = config.heartbeatInterval;
+        return PhiAccrualFailureDetector.builder().ticker(config.ticker).name("peer of " + config.nodeId)
+                .firstHeartbeatEstimate(interval.compareTo(Duration.ofMillis(1)) < 0 ? Duration.ofMillis(1) : interval)
+                .acceptableHeartbeatPause(config.deadInterval.minus(interval))
+                .minStdDeviation(interval.dividedBy(10).isZero() ? Duration.ofMillis(1) : interval.dividedBy(10))
+                .build();
     }
 
     private static InetSocketAddress resolve(InetSocketAddress a) {

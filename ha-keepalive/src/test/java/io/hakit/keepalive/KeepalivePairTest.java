@@ -166,6 +166,20 @@ class KeepalivePairTest {
     }
 
     @Test
+    void withThePhiAccrualDetectorASilentActiveIsStillReplaced() {
+        try (PairFixture pair = new PairFixture(dir, true)) {
+            KeepaliveNode a = pair.start("node-a", 150, x -> x.phiAccrualDetector(true));
+            KeepaliveNode b = pair.start("node-b", 100, x -> x.phiAccrualDetector(true));
+            await().atMost(BOUND).until(() -> a.role() == Role.ACTIVE && b.role() == Role.STANDBY);
+            // a steady stream of heartbeats keeps phi low: no false failover
+            await().during(Duration.ofMillis(500)).atMost(BOUND).until(() -> b.role() == Role.STANDBY);
+            pair.cut();
+            await().atMost(BOUND).until(() -> b.role() == Role.ACTIVE);
+            assertThat(b.epoch()).isGreaterThan(a.epoch());
+        }
+    }
+
+    @Test
     void theEpochSurvivesARestart() {
         try (PairFixture pair = new PairFixture(dir, false)) {
             KeepaliveNode a = pair.start("node-a", 150, x -> x);

@@ -2,6 +2,8 @@ package io.hakit.keepalive.internal;
 
 import io.hakit.api.Ticker;
 import io.hakit.api.alarm.AlarmType;
+import io.hakit.api.detect.FailureDetector;
+import io.hakit.api.detect.FixedTimeoutFailureDetector;
 import io.hakit.keepalive.Role;
 import io.hakit.keepalive.RoleChange;
 import org.slf4j.Logger;
@@ -76,6 +78,7 @@ public final class RoleMachine {
     private final boolean preempt;
     private final Ticker ticker;
     private final long deadNanos;
+    private final FailureDetector detector;
     private final long heartbeatAlarmNanos;
     private final Effects effects;
 
@@ -97,6 +100,17 @@ public final class RoleMachine {
      */
     public RoleMachine(String nodeId, int priority, boolean preempt, Ticker ticker, long deadNanos,
             long heartbeatAlarmNanos, long initialEpoch, Effects effects) {
+        this(nodeId, priority, preempt, ticker, deadNanos, heartbeatAlarmNanos, initialEpoch, effects,
+                FixedTimeoutFailureDetector.create(java.time.Duration.ofNanos(deadNanos), ticker));
+    }
+
+    /**
+     * A machine that judges the peer with {@code detector} (ha-api's fixed-timeout or phi-accrual detector, on the
+     * same ticker); {@code deadNanos} is then the start-up grace and the preempt retry period.
+     */
+    public RoleMachine(String nodeId, int priority, boolean preempt, Ticker ticker, long deadNanos,
+            long heartbeatAlarmNanos, long initialEpoch, Effects effects, FailureDetector detector) {
+        this.detector = Objects.requireNonNull(detector, "detector");
         this.nodeId = Objects.requireNonNull(nodeId, "nodeId");
         this.priority = priority;
         this.preempt = preempt;
@@ -161,6 +175,7 @@ public final class RoleMachine {
         peer.everHeard = true;
         peer.connected = true;
         peer.lastHeardNanos = ticker.read();
+        detector.heartbeat();
         peer.nodeId = peerNodeId;
         peer.priority = peerPriority;
         peer.healthy = peerHealthy;
@@ -172,6 +187,7 @@ public final class RoleMachine {
     public void peerRoleChange(Role peerRole, long peerEpoch, boolean wantActive, String reason) {
         peer.lastHeardNanos = ticker.read();
         peer.everHeard = true;
+        detector.heartbeat();
         peer.healthy = peerRole != Role.FAULT; // a node announces STANDBY or ACTIVE only when its checks pass
         updatePeerRole(peerRole, peerEpoch);
         if (wantActive && role == Role.ACTIVE) {
@@ -274,7 +290,7 @@ public final class RoleMachine {
         if (!peer.everHeard) {
             return now - startedNanos < deadNanos; // grace at start: give the peer one dead interval to show up
         }
-        return now - peer.lastHeardNanos < deadNanos;
+        return detector.isAvailable();
     }
 
     /** Why a STANDBY should promote now, or null. */
