@@ -41,6 +41,28 @@ class KeepaliveTlsTest {
     }
 
     @Test
+    void reloadingCertificatesKeepsThePairTogether() {
+        Instant now = Instant.now();
+        TestCerts certs = new TestCerts(dir.resolve("certs"), now);
+        PemLayout dirA = certs.node("node-a");
+        List<RoleChange> changes = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (PairFixture pair = new PairFixture(dir, false)) {
+            KeepaliveNode a = pair.start("node-a", 150, x -> x.tls(dirA.dir()), changes::add);
+            KeepaliveNode b = pair.start("node-b", 100, x -> x.tls(certs.node("node-b").dir()));
+            await().atMost(BOUND).until(() -> a.role() == Role.ACTIVE && b.role() == Role.STANDBY
+                    && a.status().connections() > 0);
+            int before = changes.size();
+            CertificateGenerator.writeNode(dirA.dir(), CertificateGenerator.node(certs.ca, "node-a", List.of(),
+                    now.minus(Duration.ofDays(1)), now.plus(Duration.ofDays(700))), certs.ca);
+            a.reloadCertificates();
+            await().during(Duration.ofMillis(500)).atMost(BOUND).until(() -> a.status().connections() > 0
+                    && a.role() == Role.ACTIVE && b.role() == Role.STANDBY);
+            assertThat(changes).hasSize(before);
+            assertThat(a.alarms().active()).isEmpty();
+        }
+    }
+
+    @Test
     void aPeerWithAWrongCaExpiredSelfSignedOrMisnamedCertificateIsRefused() {
         TestCerts certs = new TestCerts(dir.resolve("certs"), Instant.now());
         Instant now = Instant.now();
