@@ -84,6 +84,7 @@ final class ZooKeeperBackend implements HaBackend {
         this.acl = options.creatorAcl() ? ZooDefs.Ids.CREATOR_ALL_ACL : ZooDefs.Ids.OPEN_ACL_UNSAFE;
         CuratorFrameworkFactory.Builder b = CuratorFrameworkFactory.builder()
                 .connectString(options.quorum())
+                .ensembleTracker(options.ensembleTracker())
                 .sessionTimeoutMs((int) options.sessionTimeout().toMillis())
                 .connectionTimeoutMs((int) options.connectionTimeout().toMillis())
                 .retryPolicy(new ExponentialBackoffRetry((int) options.retryWait().toMillis(),

@@ -51,8 +51,18 @@ public final class ZooKeeperOptions {
     /** Largest record kept inline in a znode; larger values go to the blob store. Default 1,000,000 bytes. */
     public static final String INLINE_LIMIT = "high-availability.zookeeper.inline-limit";
 
+    /**
+     * Flink's key: whether Curator follows the ensemble's own list of members (read from {@code /zookeeper/config})
+     * instead of {@link #QUORUM}. Default {@code true} (Flink's and Curator's default): a dynamic reconfiguration of
+     * the ensemble is followed without a restart. Hazard: the servers advertise the addresses they see themselves at,
+     * so behind a load balancer, a virtual IP, NAT or a Kubernetes Service the client moves to addresses that bypass
+     * the configured path or do not resolve at all (as soon as it has read the ensemble's list; a new session after an
+     * expiry always uses it); set it to {@code false} there, and the configured quorum stays authoritative.
+     */
+    public static final String ENSEMBLE_TRACKER = "high-availability.zookeeper.client.ensemble-tracker";
+
     private static final Set<String> KEYS = Set.of(QUORUM, PATH_ROOT, SESSION_TIMEOUT, CONNECTION_TIMEOUT, RETRY_WAIT,
-            MAX_RETRY_ATTEMPTS, TOLERATE_SUSPENDED, ACL, DIGEST, INLINE_LIMIT);
+            MAX_RETRY_ATTEMPTS, TOLERATE_SUSPENDED, ACL, DIGEST, INLINE_LIMIT, ENSEMBLE_TRACKER);
     private static final int MAX_INLINE = 1_000_000;
 
     private final String quorum;
@@ -65,6 +75,7 @@ public final class ZooKeeperOptions {
     private final boolean creatorAcl;
     private final Optional<byte[]> digest;
     private final int inlineLimit;
+    private final boolean ensembleTracker;
 
     private ZooKeeperOptions(HaConfig config) {
         for (String key : config.backendOptions().keySet()) {
@@ -130,6 +141,7 @@ public final class ZooKeeperOptions {
                     + " bytes (ZooKeeper's jute.maxbuffer is 1 MiB), was " + inline, INLINE_LIMIT);
         }
         this.inlineLimit = (int) inline;
+        this.ensembleTracker = config.backendOption(ENSEMBLE_TRACKER).map(v -> bool(ENSEMBLE_TRACKER, v)).orElse(true);
         if (sessionTimeout.compareTo(Duration.ofMillis(100)) < 0) {
             throw new InvalidConfigException(SESSION_TIMEOUT + " must be at least 100 ms, was "
                     + ConfigParsing.format(sessionTimeout), SESSION_TIMEOUT);
@@ -206,5 +218,10 @@ public final class ZooKeeperOptions {
 
     public int inlineLimit() {
         return inlineLimit;
+    }
+
+    /** Whether Curator follows the ensemble's own member list; see {@link #ENSEMBLE_TRACKER}. */
+    public boolean ensembleTracker() {
+        return ensembleTracker;
     }
 }
