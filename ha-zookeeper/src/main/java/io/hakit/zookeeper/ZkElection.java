@@ -10,6 +10,7 @@ import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.Op;
 import org.apache.zookeeper.WatchedEvent;
 import org.apache.zookeeper.Watcher;
+import org.apache.zookeeper.ZooKeeper;
 import org.apache.zookeeper.data.Stat;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,6 +44,7 @@ final class ZkElection implements ElectionDriver {
     private boolean leader;
     private long epoch;
     private int epochVersion;
+    private long ownerSession;
     private boolean closed;
     private final Set<String> published = new LinkedHashSet<>();
 
@@ -177,6 +179,12 @@ final class ZkElection implements ElectionDriver {
 
     /** Increments the epoch atomically with a check of our latch node. Driver thread. */
     private void becomeLeader(String path) throws Exception {
+        Stat latch = client.checkExists().forPath(path);
+        if (latch == null) {
+            lostNode("our latch node vanished before we could lead");
+            return;
+        }
+        long owner = latch.getEphemeralOwner();
         for (int attempt = 0; attempt < MAX_EPOCH_ATTEMPTS; attempt++) {
             Stat stat = new Stat();
             byte[] data;
@@ -191,8 +199,16 @@ final class ZkElection implements ElectionDriver {
                 continue;
             }
             long next = Records.epoch(data) + 1;
+            ZooKeeper zk = b.zk();
+            if (zk.getSessionId() != owner) {
+                // the session that created our node is gone from this client (expired, or given up after a long
+                // disconnection); the node lingers on the servers until they expire it, and must not lead
+                lostNode("our latch node belongs to ZooKeeper session 0x" + Long.toHexString(owner)
+                        + ", which this client no longer has");
+                return;
+            }
             try {
-                b.zk().multi(List.of(Op.check(path, -1),
+                zk.multi(List.of(Op.check(path, -1),
                         Op.setData(b.epochPath, Records.epoch(next), stat.getVersion())));
             } catch (KeeperException e) {
                 int failed = ZooKeeperBackend.failedOp(e);
@@ -212,6 +228,7 @@ final class ZkElection implements ElectionDriver {
                 leader = true;
                 epoch = next;
                 epochVersion = stat.getVersion() + 1;
+                ownerSession = owner;
             }
             // watch our own node: its deletion ends our leadership
             Stat own = client.checkExists().usingWatcher((Watcher) this::onWatch).forPath(path);
@@ -227,13 +244,24 @@ final class ZkElection implements ElectionDriver {
                 + " attempts");
     }
 
+    /**
+     * What fences a leader-only write: the checks that lead its multi-op (our latch node exists, the epoch znode is at
+     * the version our grant set) and the ZooKeeper session that owns our latch node, which the write must be sent in.
+     *
+     * @param ops the fence checks, first in the multi-op; none for an unfenced write
+     * @param session the session id the write must be sent in; 0 for an unfenced write
+     */
+    record Fence(List<Op> ops, long session) {
+        static final Fence NONE = new Fence(List.of(), 0);
+    }
+
     /** The fence of a write at {@code atEpoch}. Any thread. */
-    synchronized List<Op> fenceOps(long atEpoch, String what) {
+    synchronized Fence fence(long atEpoch, String what) {
         if (closed || !leader || epoch != atEpoch) {
             throw new LeadershipLostException(what + ": " + nodeId + " does not lead at epoch " + atEpoch
                     + (leader ? " (it leads at " + epoch + ")" : ""));
         }
-        return List.of(Op.check(ourPath, -1), Op.check(b.epochPath, epochVersion));
+        return new Fence(List.of(Op.check(ourPath, -1), Op.check(b.epochPath, epochVersion)), ownerSession);
     }
 
     @Override
@@ -246,9 +274,12 @@ final class ZkElection implements ElectionDriver {
         String what = "publish leader of " + componentId;
         String path = b.leadersPath + "/" + componentId;
         byte[] data = Records.leader(info);
+        b.checkSession(fence(atEpoch, what), what); // fail at once, before anything waits for a connection
         b.ensurePath(b.leadersPath);
         for (int attempt = 0; attempt < 8; attempt++) {
-            List<Op> ops = new ArrayList<>(fenceOps(atEpoch, what));
+            Fence fence = fence(atEpoch, what);
+            b.checkSession(fence, what);
+            List<Op> ops = new ArrayList<>(fence.ops());
             Stat existing;
             try {
                 existing = client.checkExists().forPath(path);
@@ -260,7 +291,7 @@ final class ZkElection implements ElectionDriver {
             }
             ops.add(Op.create(path, data, b.acl, CreateMode.EPHEMERAL));
             try {
-                b.multi(ops, 2, what);
+                b.multi(ops, fence, what);
                 synchronized (this) {
                     published.add(componentId);
                 }

@@ -252,6 +252,36 @@ final class ZooKeeperBackend implements HaBackend {
         }
     }
 
+    /** The current ZooKeeper handle, connected or not. */
+    private ZooKeeper handle(String what) {
+        try {
+            return client.getZookeeperClient().getZooKeeper();
+        } catch (Exception e) {
+            throw new BackendUnavailableException(what + ": no ZooKeeper handle: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Waits up to {@code high-availability.operation-timeout} for the connection.
+     *
+     * @throws BackendUnavailableException if it does not come back in time (nothing was sent)
+     */
+    private void awaitConnection(String what) {
+        boolean connected;
+        try {
+            connected = client.blockUntilConnected((int) Math.min(Integer.MAX_VALUE,
+                    config.operationTimeout().toMillis()), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            connected = false;
+        }
+        if (!connected || !client.getZookeeperClient().isConnected()) {
+            throw new BackendUnavailableException(what + ": not connected to ZooKeeper " + options.quorum()
+                    + " within " + HaConfig.OPERATION_TIMEOUT + " (" + ConfigParsing.format(config.operationTimeout())
+                    + "); nothing was written");
+        }
+    }
+
     /** The raw ZooKeeper handle, for writes that must not be retried blindly. */
     ZooKeeper zk() {
         if (!client.getZookeeperClient().isConnected()) {
@@ -273,8 +303,8 @@ final class ZooKeeperBackend implements HaBackend {
         }
     }
 
-    /** The two checks that fence a write at {@code epoch}: this process's latch node and the epoch's version. */
-    List<Op> fenceOps(long epoch, String what) {
+    /** What fences a write at {@code epoch}: this process's latch node, the epoch's version, the owning session. */
+    ZkElection.Fence fence(long epoch, String what) {
         ZkElection e;
         synchronized (lock) {
             e = election;
@@ -282,16 +312,29 @@ final class ZooKeeperBackend implements HaBackend {
         if (e == null) {
             throw new LeadershipLostException(what + ": " + config.nodeId() + " is not contending");
         }
-        return e.fenceOps(epoch, what);
+        return e.fence(epoch, what);
     }
 
     /**
-     * Sends {@code ops} once as a multi-op. {@code fenceCount} leading ops are fence checks: their failure is
-     * {@link LeadershipLostException}. Returns the results, or throws {@link KeeperException} of a later op for the
-     * caller to map.
+     * Sends {@code ops} once as a multi-op, in the session of the {@code fence} if it has one. The fence's checks lead
+     * {@code ops}: their failure is {@link LeadershipLostException}. Returns the results, or throws
+     * {@link KeeperException} of a later op for the caller to map.
+     *
+     * @throws LeadershipLostException also when this client no longer has the fence's session (it expired, or was
+     *     given up after a long disconnection): the leadership went with it for good, whether or not the client is
+     *     connected again, so this is not {@link BackendUnavailableException}
      */
-    List<OpResult> multi(List<Op> ops, int fenceCount, String what) throws KeeperException {
-        ZooKeeper zk = zk();
+    List<OpResult> multi(List<Op> ops, ZkElection.Fence fence, String what) throws KeeperException {
+        int fenceCount = fence.ops().size();
+        ZooKeeper zk = handle(what);
+        checkSession(zk, fence, what);
+        if (!client.getZookeeperClient().isConnected()) {
+            // wait for the connection rather than fail at once: after a short disconnection the write goes through,
+            // and a session that turns out to have expired is a definite answer (leadership lost), not an outage
+            awaitConnection(what);
+            zk = handle(what);
+            checkSession(zk, fence, what);
+        }
         try {
             return zk.multi(ops);
         } catch (KeeperException e) {
@@ -309,6 +352,33 @@ final class ZooKeeperBackend implements HaBackend {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new UnknownOutcomeException(what + ": interrupted after sending", e);
+        }
+    }
+
+    /**
+     * Throws unless this client still has the session of {@code fence} (an unfenced write passes). Call it before
+     * anything that may wait for a connection: a write whose session is gone fails at once.
+     *
+     * @throws LeadershipLostException if the client has moved on to another session
+     */
+    void checkSession(ZkElection.Fence fence, String what) {
+        if (fence.session() == 0) {
+            return;
+        }
+        try {
+            checkSession(client.getZookeeperClient().getZooKeeper(), fence, what);
+        } catch (LeadershipLostException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new BackendUnavailableException(what + ": no ZooKeeper handle: " + e.getMessage(), e);
+        }
+    }
+
+    private void checkSession(ZooKeeper zk, ZkElection.Fence fence, String what) {
+        if (fence.session() != 0 && zk.getSessionId() != fence.session()) {
+            throw new LeadershipLostException(what + ": the ZooKeeper session 0x" + Long.toHexString(fence.session())
+                    + " that holds " + config.nodeId() + "'s leadership is gone from this client (expired or given "
+                    + "up); nothing can be written with it any more");
         }
     }
 
