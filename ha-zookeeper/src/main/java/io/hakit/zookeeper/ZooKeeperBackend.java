@@ -41,12 +41,15 @@ import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /** One process's connection to ZooKeeper: the Curator client, the shared cache, the drivers. */
 final class ZooKeeperBackend implements HaBackend {
 
     private static final Logger LOG = LoggerFactory.getLogger(ZooKeeperBackend.class);
+    /** The least safety margin taken off the lease of a suspended session; see {@link #sessionLeaseAfterSuspend()}. */
+    static final long SESSION_MARGIN_MIN_MS = 200;
 
     final HaConfig config;
     final ZooKeeperOptions options;
@@ -71,6 +74,11 @@ final class ZooKeeperBackend implements HaBackend {
     private final List<ZkRetrieval> retrievals = new CopyOnWriteArrayList<>();
     private final List<StoreWatch> storeWatches = new CopyOnWriteArrayList<>();
     private volatile boolean closed;
+    /**
+     * Ticker reading when the last request the servers answered was sent ({@link Long#MIN_VALUE}: none yet); kept by
+     * {@link #heartbeat()} when the connection policy keeps leadership through SUSPENDED.
+     */
+    private final AtomicLong lastAnsweredSend = new AtomicLong(Long.MIN_VALUE);
 
     private ZooKeeperBackend(HaConfig config, ZooKeeperOptions options, BackendEvents events) {
         this.config = config;
@@ -124,7 +132,33 @@ final class ZooKeeperBackend implements HaBackend {
                     + ZooKeeperOptions.CONNECTION_TIMEOUT + " (" + ConfigParsing.format(options.connectionTimeout())
                     + ")");
         }
+        if (!config.connectionStatePolicy().revokesOn(ConnectionState.SUSPENDED)) {
+            long period = Math.max(10, options.sessionTimeout().toMillis() / 10);
+            b.driverThread.scheduleWithFixedDelay(b::heartbeat, 0, period, TimeUnit.MILLISECONDS);
+        }
         return b;
+    }
+
+    /**
+     * Sends one cheap read and, when the servers answer, remembers when it was sent: the servers heard from this
+     * session at or after that moment, so they keep it at least a session timeout longer. Skipped while disconnected.
+     */
+    private void heartbeat() {
+        if (closed || !client.getZookeeperClient().isConnected()) {
+            return;
+        }
+        long sent = config.ticker().read();
+        try {
+            client.checkExists().inBackground((c, event) -> {
+                int rc = event.getResultCode();
+                if (rc == KeeperException.Code.OK.intValue() || rc == KeeperException.Code.NONODE.intValue()) {
+                    lastAnsweredSend.accumulateAndGet(sent, (old, neu) -> old == Long.MIN_VALUE ? neu
+                            : old + Math.max(0, neu - old));
+                }
+            }).forPath(root);
+        } catch (Exception e) {
+            LOG.debug("{}: heartbeat not sent: {}", config.nodeId(), e.toString());
+        }
     }
 
     private void onConnectionState(org.apache.curator.framework.state.ConnectionState state) {
@@ -183,15 +217,43 @@ final class ZooKeeperBackend implements HaBackend {
         return options.inlineLimit();
     }
 
+    /**
+     * How much longer, from now, the servers keep this process's session at least: the session timeout after the
+     * sending of the last request they answered, less a margin of a tenth of the timeout (at least
+     * {@value #SESSION_MARGIN_MIN_MS} ms) for the hand-off of the lease check to the core's thread and for clock-rate
+     * differences; never negative, and zero when no request was answered yet.
+     *
+     * <p>The servers expire a session one timeout after they last received anything from it, and they received the
+     * last answered request after it was sent. The client's own signal is not a safe reference: it reports a silent
+     * connection two thirds of the timeout after it last <em>received</em> something, 100 ms later still (its socket
+     * clean-up sleeps), and what it received last may be the late answer to a request the servers got long before, or a
+     * watch notification that vouches for nothing. Measured that way (a third of the timeout after the report), a
+     * leader partitioned from the ensemble revoked about 100 ms after the servers had already expired its session and
+     * granted the next contender. {@link #heartbeat()} keeps the reference fresh (every tenth of the timeout) when the
+     * connection policy keeps leadership through SUSPENDED, the only case the core asks.
+     */
     @Override
     public Optional<Duration> sessionLeaseAfterSuspend() {
-        long negotiated = options.sessionTimeout().toMillis();
+        long sent = lastAnsweredSend.get();
+        if (sent == Long.MIN_VALUE) {
+            return Optional.of(Duration.ZERO);
+        }
+        long timeout = negotiatedSessionTimeoutMs();
+        long marginMs = Math.max(SESSION_MARGIN_MIN_MS, timeout / 10);
+        long leaseNanos = TimeUnit.MILLISECONDS.toNanos(timeout - marginMs) - (config.ticker().read() - sent);
+        return Optional.of(Duration.ofNanos(Math.max(0, leaseNanos)));
+    }
+
+    private long negotiatedSessionTimeoutMs() {
         try {
-            negotiated = client.getZookeeperClient().getZooKeeper().getSessionTimeout();
+            int t = client.getZookeeperClient().getZooKeeper().getSessionTimeout();
+            if (t > 0) {
+                return t;
+            }
         } catch (Exception e) {
             // keep the configured timeout
         }
-        return Optional.of(Duration.ofMillis(Math.max(1, negotiated / 3)));
+        return options.sessionTimeout().toMillis();
     }
 
     @Override

@@ -35,10 +35,15 @@ public final class ZooKeeperOptions {
     /** Retries of reads. Default 3 (Flink's). Writes are never retried blindly: see {@link ZooKeeperBackendFactory}. */
     public static final String MAX_RETRY_ATTEMPTS = "high-availability.zookeeper.client.max-retry-attempts";
     /**
-     * Flink's switch: {@code true} keeps leadership through a SUSPENDED connection while the session can still be
-     * alive (the core's {@code revoke-on-loss} policy); default {@code false} revokes at once. When set it overrides
-     * {@code high-availability.connection-state-policy}. Hazard: see
-     * {@link io.hakit.api.ConnectionStatePolicy#REVOKE_ON_LOSS}.
+     * Flink's switch: {@code true} keeps leadership through a SUSPENDED connection while the session is surely still
+     * alive on the servers (the core's {@code revoke-on-loss} policy); default {@code false} revokes at once. When set
+     * it overrides {@code high-availability.connection-state-policy}. "Surely alive" is measured locally: the session
+     * timeout, less a margin of a tenth of it (at least 200 ms), after the sending of the last request the servers
+     * answered; with this policy each process sends a cheap read every tenth of the session timeout to keep that
+     * reference fresh. So a leader steps down before the servers can expire its session and grant another process,
+     * and a blip that reconnects in time keeps leadership without a revoke. Hazard: see
+     * {@link io.hakit.api.ConnectionStatePolicy#REVOKE_ON_LOSS}; a process that stalls (a long GC pause) may still act
+     * after its session expired, which only fencing guards against.
      */
     public static final String TOLERATE_SUSPENDED = "high-availability.zookeeper.client.tolerate-suspended-connections";
     /** ACL of created znodes: {@code open} (default, world-writable) or {@code creator} (needs {@link #DIGEST}). */

@@ -278,4 +278,86 @@ class ZooKeeperFaultTest {
 
     // ------------------------------------------------------------------------------------------ revoke on loss
 
+    @Test
+    void toleratingSuspendedConnectionsKeepsLeadershipThroughAShortBlip() throws Exception {
+        Duration session = Duration.ofSeconds(8); // the lease after SUSPENDED is a third of it
+        ZooKeeperTestCluster cluster = cluster(ZooKeeperTestCluster.proxied(ZkEnsemble.get(), session));
+        LeadershipHistory history = new LeadershipHistory();
+        List<Node> nodes = nodes(cluster, 2, history,
+                b -> b.backendOption(ZooKeeperOptions.TOLERATE_SUSPENDED, "true"));
+        Node leader = awaitSingleLeader(nodes, LONG);
+        LeaderSession s = leader.session();
+
+        // every connection of the leader is reset and refused for a sixth of the session timeout
+        Duration blip = session.dividedBy(6);
+        cluster.proxies(leader.services).forEach(p -> p.fault(Fault.reset()));
+        await("the leader sees its connection suspended").atMost(SESSION)
+                .until(() -> leader.states.contains(ConnectionState.SUSPENDED));
+        await("the leader keeps leading during the blip").during(blip).atMost(blip.plusSeconds(2))
+                .until(() -> leader.contender.session().equals(Optional.of(s)));
+        cluster.heal(leader.services);
+        await("the leader reconnects").atMost(session)
+                .until(() -> leader.states.contains(ConnectionState.RECONNECTED));
+        await("the leader still leads, with the same session").during(Duration.ofSeconds(1))
+                .atMost(Duration.ofSeconds(3)).until(() -> leader.contender.session().equals(Optional.of(s)));
+        assertThat(leader.contender.revokes()).isZero();
+        assertThat(leaders(nodes)).containsExactly(leader);
+        leader.store().put(s, "latest", bytes("after-the-blip"), StateStore.ANY);
+        history.assertNoViolations(CheckOptions.defaults().withGlobalGrantOrder(false));
+    }
+
+    @Test
+    void theLeaseOfASuspendedSessionRunsFromTheLastAnsweredRequestLessAMargin() throws Exception {
+        ManualTicker ticker = new ManualTicker();
+        ZooKeeperTestCluster cluster = cluster(ZooKeeperTestCluster.proxied(ZkEnsemble.get(), SESSION));
+        Node node = new Node(cluster, "node-0", new LeadershipHistory(), b -> b.ticker(ticker)
+                .backendOption(ZooKeeperOptions.TOLERATE_SUSPENDED, "true"));
+        ZooKeeperBackend backend = cluster.backend(node.services);
+        // 3 s session, a margin of a tenth: 2.7 s after the last answered request (the ticker stands still)
+        await("a first answered heartbeat").atMost(LONG)
+                .until(() -> backend.sessionLeaseAfterSuspend().equals(Optional.of(Duration.ofMillis(2700))));
+
+        cluster.partition(node.services);
+        await("the connection suspended").atMost(SESSION.plus(MARGIN))
+                .until(() -> node.states.contains(ConnectionState.SUSPENDED));
+        // nothing is answered any more: the lease only shrinks as time passes
+        ticker.advance(Duration.ofMillis(1000));
+        assertThat(backend.sessionLeaseAfterSuspend()).hasValue(Duration.ofMillis(1700));
+        ticker.advance(Duration.ofMillis(2000));
+        assertThat(backend.sessionLeaseAfterSuspend()).hasValue(Duration.ZERO);
+
+        cluster.heal(node.services);
+        ticker.advance(Duration.ofMillis(500));
+        await("answered again after the partition").atMost(LONG)
+                .until(() -> backend.sessionLeaseAfterSuspend().equals(Optional.of(Duration.ofMillis(2700))));
+    }
+
+    @Test
+    void toleratingSuspendedConnectionsStillRevokesALongPartitionNoLaterThanTheNextGrant() throws Exception {
+        ZooKeeperTestCluster cluster = cluster(ZooKeeperTestCluster.proxied(ZkEnsemble.get(), SESSION));
+        LeadershipHistory history = new LeadershipHistory();
+        List<Node> nodes = nodes(cluster, 3, history,
+                b -> b.backendOption(ZooKeeperOptions.TOLERATE_SUSPENDED, "true"));
+        FencedWriters writers = writers(history, nodes);
+        Node old = awaitSingleLeader(nodes, LONG);
+        LeaderSession oldSession = old.session();
+        await("the leader's first write").atMost(LONG).until(() -> writers.lastAcceptedNanos(oldSession).isPresent());
+
+        long cut = System.nanoTime();
+        cluster.partition(old.services);
+        Node next = awaitNewLeader(nodes, old, SESSION.plus(MARGIN));
+        long grantAtNew = next.lastGrantNanos();
+        await("the partitioned leader's revoke").atMost(MARGIN).until(() -> !old.revokeNanos.isEmpty());
+        long revokeAtOld = old.firstRevokeNanos();
+        assertThat(revokeAtOld).as("the old leader's revoke (%d ms after the cut) vs the new leader's grant (%d ms)",
+                (revokeAtOld - cut) / 1_000_000, (grantAtNew - cut) / 1_000_000).isLessThanOrEqualTo(grantAtNew);
+        assertThat(catchThrowable(() -> old.store().put(oldSession, "owner", bytes("stale"), StateStore.ANY)))
+                .isNotNull();
+        cluster.heal(old.services);
+        assertThat(writers.stop(LONG)).isEmpty();
+        assertThat(writers.errors()).isEmpty();
+        history.assertNoViolations(CheckOptions.defaults().withGlobalGrantOrder(false));
+        System.out.printf("partition, tolerating SUSPENDED: old leader revoked %d ms after the cut, new leader "
+                + "granted %d ms after it%n", (revokeAtOld - cut) / 1_000_000, (grantAtNew - cut) / 1_000_000);
+    }
 }
