@@ -193,11 +193,156 @@ class ZooKeeperFaultTest {
 
     // ------------------------------------------------------------------------------------------ (a) member dies
 
+    @Test
+    void killingTheMemberTheLeaderIsConnectedToNeverLetsTwoLeadersWriteAndLeadershipComesBack() throws Exception {
+        TestingCluster ensemble = freshEnsemble();
+        ZooKeeperTestCluster cluster = cluster(new ZooKeeperTestCluster(ensemble, SESSION));
+        LeadershipHistory history = new LeadershipHistory();
+        List<Node> nodes = nodes(cluster, 3, history);
+        FencedWriters writers = writers(history, nodes);
+        Node leader = awaitSingleLeader(nodes, LONG);
+        LeaderSession before = leader.session();
+        await("the leader's first write").atMost(LONG).until(() -> writers.lastAcceptedNanos(before).isPresent());
+
+        InstanceSpec member = ensemble.findConnectionInstance(zk(cluster, leader));
+        assertThat(member).as("the member %s is connected to", leader.id()).isNotNull();
+        long killed = System.nanoTime();
+        ensemble.killServer(member);
+
+        // either the leader keeps leading or another takes over; either way one leader again, writing, in time
+        Duration bound = SESSION.plus(MARGIN);
+        LeaderSession[] after = new LeaderSession[1];
+        await("a leader whose fenced writes land again after the kill").atMost(bound)
+                .pollInterval(Duration.ofMillis(10)).until(() -> {
+                    List<Node> now = leaders(nodes);
+                    if (now.size() != 1) {
+                        return false;
+                    }
+                    after[0] = now.get(0).contender.session().orElse(null);
+                    OptionalLong wrote = after[0] == null ? OptionalLong.empty() : writers.lastAcceptedNanos(after[0]);
+                    return wrote.isPresent() && wrote.getAsLong() - killed > 0;
+                });
+        assertThat(after[0].epoch()).isGreaterThanOrEqualTo(before.epoch());
+        assertThat(writers.stop(LONG)).isEmpty();
+        assertThat(writers.errors()).isEmpty();
+        // at every moment at most one contender's fenced writes landed: no stale write accepted, no epoch reused
+        history.assertNoViolations(CheckOptions.defaults().withGlobalGrantOrder(false));
+        System.out.printf("member under the leader killed: %s, a leader writing again %d ms later%n",
+                leaders(nodes).get(0) == leader ? "the leader kept leading" : "failed over",
+                (writers.lastAcceptedNanos(after[0]).getAsLong() - killed) / 1_000_000);
+    }
+
     // ------------------------------------------------------------------------------------------ (b) quorum lost
+
+    @Test
+    void losingTheQuorumRevokesEveryoneNobodyLeadsUntilItIsBackAndThenAHigherEpochLeads() throws Exception {
+        TestingCluster ensemble = freshEnsemble();
+        ZooKeeperTestCluster cluster = cluster(new ZooKeeperTestCluster(ensemble, SESSION));
+        LeadershipHistory history = new LeadershipHistory();
+        List<Node> nodes = nodes(cluster, 3, history);
+        Node leader = awaitSingleLeader(nodes, LONG);
+        LeaderSession old = leader.session();
+        leader.store().put(old, "latest", bytes("chk-1"), StateStore.ANY);
+
+        List<InstanceSpec> members = new ArrayList<>(ensemble.getInstances());
+        long killed = System.nanoTime();
+        ensemble.killServer(members.get(0));
+        ensemble.killServer(members.get(1));
+
+        // the default policy revokes on SUSPENDED: well within the session timeout
+        await("every contender revoked").atMost(SESSION.plus(MARGIN)).pollInterval(Duration.ofMillis(10))
+                .until(() -> leaders(nodes).isEmpty());
+        long revokedAfterMs = millisSince(killed);
+        assertThat(revokedAfterMs).isLessThan(SESSION.plus(MARGIN).toMillis());
+        // nobody leads while the quorum is gone, not even after the sessions' timeout has passed
+        await("nobody leads during the outage").during(SESSION.plusSeconds(1)).atMost(SESSION.plusSeconds(3))
+                .pollInterval(Duration.ofMillis(20)).until(() -> leaders(nodes).isEmpty());
+        Throwable refused = catchThrowable(() -> leader.store().put(old, "latest", bytes("chk-2-stale"),
+                StateStore.ANY));
+        assertThat(refused).isInstanceOf(LeadershipLostException.class);
+
+        long restarting = System.nanoTime();
+        ensemble.restartServer(members.get(0));
+        ensemble.restartServer(members.get(1));
+        Node next = awaitSingleLeader(nodes, LONG);
+        assertThat(next.session().epoch()).isGreaterThan(old.epoch());
+        assertThat(next.store().get("latest").orElseThrow().value()).isEqualTo(bytes("chk-1"));
+        next.store().put(next.session(), "latest", bytes("chk-2"), StateStore.ANY);
+        assertThat(next.store().get("latest").orElseThrow().value()).isEqualTo(bytes("chk-2"));
+        history.assertNoViolations(CheckOptions.defaults().withGlobalGrantOrder(false));
+        System.out.printf("quorum loss: everyone revoked %d ms after the kill; a leader again %d ms after the "
+                + "restart%n", revokedAfterMs, (next.lastGrantNanos() - restarting) / 1_000_000);
+    }
 
     // ------------------------------------------------------------------------------------------ (c) session expiry
 
+    @Test
+    void theLeadersSessionExpiringRevokesItAHigherEpochLeadsAndTheOldSessionCannotWrite() throws Exception {
+        ZooKeeperTestCluster cluster = cluster(new ZooKeeperTestCluster(ZkEnsemble.get(), SESSION));
+        LeadershipHistory history = new LeadershipHistory();
+        List<Node> nodes = nodes(cluster, 3, history);
+        Node leader = awaitSingleLeader(nodes, LONG);
+        LeaderSession old = leader.session();
+        leader.store().put(old, "latest", bytes("chk-1"), StateStore.ANY);
+
+        cluster.expireSession(leader.services);
+        leader.contender.awaitRevokes(1, SESSION.plus(MARGIN));
+        Node next = awaitSingleLeader(nodes, SESSION.plus(MARGIN));
+        assertThat(next.session().epoch()).isGreaterThan(old.epoch());
+        assertThatThrownBy(() -> leader.store().put(old, "latest", bytes("chk-2-stale"), StateStore.ANY))
+                .isInstanceOf(LeadershipLostException.class);
+        assertThat(next.store().get("latest").orElseThrow().value()).isEqualTo(bytes("chk-1"));
+        // the expired process contends again with a new session
+        await("the expired process connected again").atMost(LONG)
+                .until(() -> leader.services.connectionState().isConnected());
+        history.assertNoViolations(CheckOptions.defaults().withGlobalGrantOrder(false));
+    }
+
     // ------------------------------------------------------------------------------------------ (d) partition
+
+    @Test
+    void aLeaderPartitionedLongerThanTheSessionRevokesBeforeTheNextIsGrantedAndContendsAgainWhenHealed()
+            throws Exception {
+        ZooKeeperTestCluster cluster = cluster(ZooKeeperTestCluster.proxied(ZkEnsemble.get(), SESSION));
+        LeadershipHistory history = new LeadershipHistory();
+        List<Node> nodes = nodes(cluster, 3, history);
+        FencedWriters writers = writers(history, nodes);
+        Node old = awaitSingleLeader(nodes, LONG);
+        LeaderSession oldSession = old.session();
+        await("the leader's first write").atMost(LONG).until(() -> writers.lastAcceptedNanos(oldSession).isPresent());
+
+        long cut = System.nanoTime();
+        cluster.partition(old.services);
+        Node next = awaitNewLeader(nodes, old, SESSION.plus(MARGIN));
+        long grantAtNew = next.lastGrantNanos();
+        assertThat(old.revokeNanos).as("revokes of the partitioned leader").isNotEmpty();
+        long revokeAtOld = old.firstRevokeNanos();
+        assertThat(revokeAtOld).as("the old leader's revoke (%d ms after the cut) vs the new leader's grant (%d ms)",
+                (revokeAtOld - cut) / 1_000_000, (grantAtNew - cut) / 1_000_000).isLessThanOrEqualTo(grantAtNew);
+        assertThat(next.session().epoch()).isGreaterThan(oldSession.epoch());
+        // the old session cannot write: nothing it wrote after the new grant landed (the checker), and it is refused
+        assertThat(catchThrowable(() -> old.store().put(oldSession, "owner", bytes("stale"), StateStore.ANY)))
+                .isNotNull();
+        OptionalLong lastOld = writers.lastAcceptedNanos(oldSession);
+        assertThat(lastOld.getAsLong()).isLessThan(grantAtNew);
+
+        cluster.heal(old.services);
+        // it contends again: its latch node is back, and when the others step down it leads
+        await("three latch nodes again").atMost(LONG).until(() -> latchNodes(cluster, next).size() == 3);
+        for (Node n : nodes) {
+            if (n != old) {
+                n.election.close();
+            }
+        }
+        LeaderSession regained = old.contender.awaitGrant(LONG);
+        assertThat(regained.epoch()).isGreaterThan(next.contender.events().stream()
+                .filter(e -> e.grant).mapToLong(e -> e.session.epoch()).max().orElseThrow());
+        assertThat(writers.stop(LONG)).isEmpty();
+        assertThat(writers.errors()).isEmpty();
+        history.assertNoViolations(CheckOptions.defaults().withGlobalGrantOrder(false));
+        System.out.printf("partition: old leader revoked %d ms after the cut, new leader granted %d ms after it%n",
+                (revokeAtOld - cut) / 1_000_000, (grantAtNew - cut) / 1_000_000);
+    }
 
     @Test
     void aFencedWriteWithASessionThisProcessHasGivenUpIsRefusedAsLostEvenBeforeItReconnects() throws Exception {
