@@ -11,13 +11,13 @@ import java.util.Objects;
  * @param steps the fault steps applied (fewer than asked when the time bound ran out)
  * @param schedule one line per step: number, time since the start, action, and what it did
  * @param violations every safety violation and every failure of the run (empty when it passed), one line each
- * @param grants grants recorded in the history
+ * @param grants grants recorded in the history up to the check
  * @param accepted fenced writes accepted
  * @param refused fenced writes refused by fencing
  * @param unknown fenced writes with an unknown outcome
  * @param unavailable fenced writes refused because the backend was unreachable
  * @param finalEpoch the epoch of the leader found after healing, or 0 if none was found
- * @param duration how long the run took, healing and checking included
+ * @param duration how long the run took, healing and checking included (closing its processes not)
  * @param history a dump of the leadership history for failure messages (see
  *        {@link io.hakit.testkit.history.LeadershipHistory#toString()})
  */

@@ -32,6 +32,7 @@ import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
@@ -45,7 +46,9 @@ import static org.awaitility.Awaitility.await;
  * <h2>What a run does</h2>
  * <ol>
  *   <li>Connects {@link Builder#processes(int) 3} processes ({@code node-0}, {@code node-1}, ...) to the
- *   {@link CampaignTarget}, each with its own {@link PausableSerialExecutor} as event executor, and starts a
+ *   {@link CampaignTarget}, each with its own {@link PausableSerialExecutor} as event executor, under a cluster id
+ *   of their own ({@code campaign-<seed>-<run>}: a target that keeps its servers from one run to the next keeps the
+ *   runs apart by it), and starts a
  *   {@link TestingContender} on component {@value #COMPONENT} in each. Every contender of process {@code node-i}
  *   records into the history under the name {@code node-i}.
  *   <li>Starts {@link FencedWriters}: each process writes key {@value #KEY} of namespace {@value #NAMESPACE} with its
@@ -111,6 +114,7 @@ public final class FaultCampaign {
     private static final Logger LOG = LoggerFactory.getLogger(FaultCampaign.class);
     private static final CheckOptions CHECK = CheckOptions.defaults().withGlobalGrantOrder(false);
     private static final Duration POLL = Duration.ofMillis(20);
+    private static final AtomicLong RUNS = new AtomicLong();
 
     private final long seed;
     private final int steps;
@@ -190,6 +194,7 @@ public final class FaultCampaign {
             t.setDaemon(true);
             return t;
         });
+        private final String clusterId = "campaign-" + Long.toUnsignedString(seed, 36) + "-" + RUNS.incrementAndGet();
         private FencedWriters writers;
         private Path storage;
 
@@ -200,6 +205,7 @@ public final class FaultCampaign {
         CampaignResult execute() {
             int stepsRun = 0;
             long finalEpoch = 0;
+            CampaignResult result;
             try {
                 storage = Files.createTempDirectory("hakit-campaign-");
                 connect();
@@ -212,13 +218,14 @@ public final class FaultCampaign {
                 violations.add("CAMPAIGN_FAILED: " + e);
                 LOG.warn("fault campaign seed {} failed", seed, e);
             } finally {
+                // the figures and the dump are of the checked history: closing the processes moves leadership again
+                result = new CampaignResult(seed, stepsRun, schedule, violations, history.grants().size(),
+                        writers == null ? 0 : writers.accepted(), writers == null ? 0 : writers.refused(),
+                        writers == null ? 0 : writers.unknown(), writers == null ? 0 : writers.unavailable(),
+                        finalEpoch, Duration.ofNanos(System.nanoTime() - start), history.toString());
                 cleanUp();
             }
-            long grants = history.grants().size();
-            return new CampaignResult(seed, stepsRun, schedule, violations, grants,
-                    writers == null ? 0 : writers.accepted(), writers == null ? 0 : writers.refused(),
-                    writers == null ? 0 : writers.unknown(), writers == null ? 0 : writers.unavailable(), finalEpoch,
-                    Duration.ofNanos(System.nanoTime() - start), history.toString());
+            return result;
         }
 
         private void connect() {
@@ -226,7 +233,7 @@ public final class FaultCampaign {
                 executors[i] = new PausableSerialExecutor("campaign-events-" + nodeId(i));
                 HaConfig.Builder b = HaConfig.builder()
                         .nodeId(nodeId(i))
-                        .clusterId("campaign")
+                        .clusterId(clusterId)
                         .storageDir(storage.resolve(nodeId(i)))
                         .retryPeriod(Duration.ofMillis(100))
                         .operationTimeout(Duration.ofSeconds(3))
