@@ -313,7 +313,7 @@ class ZooKeeperFaultTest {
 
         long cut = System.nanoTime();
         cluster.partition(old.services);
-        Node next = awaitNewLeader(nodes, old, SESSION.plus(MARGIN));
+        Node next = awaitNewLeader(nodes, old, SESSION.multipliedBy(2).plus(MARGIN));
         long grantAtNew = next.lastGrantNanos();
         assertThat(old.revokeNanos).as("revokes of the partitioned leader").isNotEmpty();
         long revokeAtOld = old.firstRevokeNanos();
@@ -490,7 +490,7 @@ class ZooKeeperFaultTest {
 
         long cut = System.nanoTime();
         cluster.partition(old.services);
-        Node next = awaitNewLeader(nodes, old, SESSION.plus(MARGIN));
+        Node next = awaitNewLeader(nodes, old, SESSION.multipliedBy(2).plus(MARGIN));
         long grantAtNew = next.lastGrantNanos();
         await("the partitioned leader's revoke").atMost(MARGIN).until(() -> !old.revokeNanos.isEmpty());
         long revokeAtOld = old.firstRevokeNanos();
