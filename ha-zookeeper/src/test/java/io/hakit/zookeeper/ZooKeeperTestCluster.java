@@ -13,6 +13,7 @@ import org.apache.zookeeper.ZooKeeper;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -126,6 +127,11 @@ final class ZooKeeperTestCluster implements TestCluster {
                     + (proxied ? "" : ": this cluster is not proxied"));
         }
         return own;
+    }
+
+    /** The proxies of every process of a {@linkplain #proxied proxied} cluster. */
+    Collection<List<FaultInjectingProxy>> allProxies() {
+        return proxies.values();
     }
 
     /** Cuts {@code process} off from every member silently (its proxies blackhole both directions). */
