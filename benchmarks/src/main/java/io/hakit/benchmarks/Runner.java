@@ -54,6 +54,7 @@ public final class Runner {
         Map<String, Scenario> m = new LinkedHashMap<>();
         m.put(EmbeddedHandover.NAME, new EmbeddedHandover());
         m.put(JmhDetectors.NAME, new JmhDetectors());
+        m.put(ZkCampaign.NAME, new ZkCampaign());
         return Collections.unmodifiableMap(m);
     }
 
