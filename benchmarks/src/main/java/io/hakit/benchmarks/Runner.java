@@ -58,6 +58,7 @@ public final class Runner {
         m.put(ZkFailover.NAME, new ZkFailover());
         m.put(ZkCas.NAME, new ZkCas());
         m.put(ZkComponents.NAME, new ZkComponents());
+        m.put(ZkCampaign.NAME, new ZkCampaign());
         return Collections.unmodifiableMap(m);
     }
 
