@@ -62,6 +62,7 @@ public final class Runner {
         m.put(KaRtt.NAME, new KaRtt());
         m.put(KaStress.NAME, new KaStress());
         m.put(KaFuzz.NAME, new KaFuzz());
+        m.put(ZkCampaign.NAME, new ZkCampaign());
         return Collections.unmodifiableMap(m);
     }
 

@@ -50,6 +50,18 @@ class RunnerTest {
     }
 
     @Test
+    void zkCampaignReportsViolationsAndFailedSeedsInTheJsonShape() {
+        String json = Json.write(ZkCampaign.measure(1, 42, true, out));
+
+        assertThat(json).matches("\\{\"scenario\": \"zk-campaign\", \"params\": \\{\"schedules\": 1, "
+                + "\"steps_per_schedule\": 6, \"session_timeout_ms\": 2000, \"processes\": 3, "
+                + "\"ensemble_members\": 3, \"base_seed\": \"42\", \"quick\": true\\}, \"results\": \\{\"hakit\": "
+                + "\\{\"schedules\": 1, \"violations\": 0, \"failed_seeds\": \\[\\], \"steps\": 6, "
+                + "\"duration_s\": \\d+(\\.\\d)?\\}\\}\\}");
+        assertThat(outBytes.toString(StandardCharsets.UTF_8)).contains("zk-campaign 1/1: seed ");
+    }
+
+    @Test
     void unknownOrMissingScenarioListsTheScenariosAndExitsWith2() {
         assertThat(Runner.run(new String[] {"no-such-scenario"}, out, err)).isEqualTo(2);
         assertThat(Runner.run(new String[0], out, err)).isEqualTo(2);

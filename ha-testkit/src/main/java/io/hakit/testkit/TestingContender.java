@@ -83,10 +83,12 @@ public final class TestingContender implements LeaderContender {
     public void grantLeadership(LeaderSession session) {
         enter();
         try {
-            current.set(session);
+            // record the grant before publishing the session: a writer thread that reads session() and writes with
+            // it must find the grant already in the history (else the checker reports a write without a grant)
             if (history != null) {
                 history.granted(name, session);
             }
+            current.set(session);
             synchronized (this) {
                 events.add(new Event(true, session));
             }

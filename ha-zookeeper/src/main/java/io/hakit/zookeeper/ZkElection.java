@@ -30,9 +30,11 @@ import java.util.Set;
  * the lowest was created after every node that led before it: each grant's epoch is higher than every earlier one.
  * Winning needs no write.
  *
- * <p><b>Fence.</b> Every leader-only write is one multi-op that first checks the leader's latch node. While that node
- * exists no other process can be the lowest, so no other process leads; the node goes when the leader releases or
- * its session ends, and from then on every write it fences fails.
+ * <p><b>Fence.</b> Every leader-only write is one multi-op that first checks the leader's latch node, sent only in
+ * the ZooKeeper session that owns that node. While that node exists no other process can be the lowest, so no other
+ * process leads; the node goes when the leader releases or its session ends, and from then on every write it fences
+ * fails. A node whose session this client no longer has (given up after a long disconnection, still on the servers
+ * until they expire it) never leads, and a write of its leadership is refused before it is sent.
  *
  * <p>A handover costs as few round trips as the protocol allows: the leader releases with one multi-op (its leader
  * records and its latch node together), the next process reads the queue once and leads, its own-node watch having
@@ -53,6 +55,8 @@ final class ZkElection implements ElectionDriver {
     private String ourPath;
     private boolean leader;
     private long epoch;
+    // the ZooKeeper session that created ourPath (its ephemeral owner); 0 until our own-node watch is set
+    private long ownerSession;
     private boolean closed;
     private final Set<String> published = new LinkedHashSet<>();
     // set once the leaders/ znode is known to exist; cleared when a create finds it gone
@@ -89,16 +93,32 @@ final class ZkElection implements ElectionDriver {
                         .forPath(b.electionPath + "/latch-", nodeId.getBytes(StandardCharsets.UTF_8));
                 synchronized (this) {
                     ourPath = path;
+                    ownerSession = 0;
                     if (closed) {
                         // close() ran while we created it: its clean-up task is queued behind us and deletes it
                         return;
                     }
                 }
+            }
+            boolean watched;
+            synchronized (this) {
+                watched = ownerSession != 0;
+            }
+            if (!watched) {
                 // watch our own node from the start, not only once we lead: its deletion ends our place in the
-                // queue or our leadership, and the grant then needs no extra round trip to set this watch
-                if (client.checkExists().usingWatcher((Watcher) this::onWatch).forPath(path) == null) {
+                // queue or our leadership, and the grant then needs no extra round trip to set this watch. The
+                // same answer tells which session owns the node (checked before leading and on every fenced write).
+                // Done again on a retry of enter() if it failed after the create.
+                Stat own = client.checkExists().usingWatcher((Watcher) this::onWatch).forPath(path);
+                if (own == null) {
                     lostNode("our latch node vanished as we entered");
                     return;
+                }
+                synchronized (this) {
+                    if (!path.equals(ourPath)) {
+                        return;
+                    }
+                    ownerSession = own.getEphemeralOwner();
                 }
             }
             checkQueue();
@@ -202,9 +222,31 @@ final class ZkElection implements ElectionDriver {
         return sequence < 0 ? -1 : sequence + 1;
     }
 
-    /** Our node is the lowest: we lead at its epoch. Driver thread. */
+    /** Our node is the lowest: we lead at its epoch, if our client still has the node's session. Driver thread. */
     private void becomeLeader(String path) {
         long next = epochOf(path);
+        long owner;
+        synchronized (this) {
+            if (closed || leader || !path.equals(ourPath)) {
+                return;
+            }
+            owner = ownerSession;
+        }
+        if (owner == 0) {
+            return; // enter() failed after creating our node and is queued again: it sets the watch, then checks
+        }
+        long current = b.sessionId();
+        if (current == 0) {
+            // no session known right now (a new handle not yet connected): not a verdict on our node; look again
+            throw new BackendUnavailableException("no ZooKeeper session to compare with our latch node's owner");
+        }
+        if (current != owner) {
+            // the session that created our node is gone from this client (expired, or given up after a long
+            // disconnection); the node lingers on the servers until they expire it, and must not lead
+            lostNode("our latch node belongs to ZooKeeper session 0x" + Long.toHexString(owner)
+                    + ", which this client no longer has (it is in 0x" + Long.toHexString(current) + ")");
+            return;
+        }
         synchronized (this) {
             if (closed || leader || !path.equals(ourPath)) {
                 return;
@@ -217,13 +259,26 @@ final class ZkElection implements ElectionDriver {
         listener.onGrantLeadership(next);
     }
 
+    /**
+     * What fences a leader-only write: the check that leads its multi-op (our latch node exists) and the ZooKeeper
+     * session that owns our latch node, which the write must be sent in. The session matters: after this client gave
+     * up a session (a long disconnection) its latch node lingers on the servers until they expire it, and a write sent
+     * in the client's new session would pass the existence check although this process no longer leads.
+     *
+     * @param ops the fence checks, first in the multi-op; none for an unfenced write
+     * @param session the session id the write must be sent in; 0 for an unfenced write
+     */
+    record Fence(List<Op> ops, long session) {
+        static final Fence NONE = new Fence(List.of(), 0);
+    }
+
     /** The fence of a write at {@code atEpoch}. Any thread. */
-    synchronized List<Op> fenceOps(long atEpoch, String what) {
+    synchronized Fence fence(long atEpoch, String what) {
         if (closed || !leader || epoch != atEpoch) {
             throw new LeadershipLostException(what + ": " + nodeId + " does not lead at epoch " + atEpoch
                     + (leader ? " (it leads at " + epoch + ")" : ""));
         }
-        return List.of(Op.check(ourPath, -1));
+        return new Fence(List.of(Op.check(ourPath, -1)), ownerSession);
     }
 
     @Override
@@ -244,6 +299,7 @@ final class ZkElection implements ElectionDriver {
         String what = "publish leader of " + componentId;
         String path = b.leadersPath + "/" + componentId;
         byte[] data = Records.leader(info);
+        b.checkSession(fence(atEpoch, what), what); // fail at once, before anything waits for a connection
         if (!leadersPathReady) {
             b.ensurePath(b.leadersPath);
             leadersPathReady = true;
@@ -253,14 +309,15 @@ final class ZkElection implements ElectionDriver {
             replace = published.contains(componentId);
         }
         for (int attempt = 0; attempt < 8; attempt++) {
-            List<Op> ops = new ArrayList<>(fenceOps(atEpoch, what));
+            Fence fence = fence(atEpoch, what);
+            List<Op> ops = new ArrayList<>(fence.ops());
             int fences = ops.size();
             if (replace) {
                 ops.add(Op.delete(path, -1));
             }
             ops.add(Op.create(path, data, b.acl, CreateMode.EPHEMERAL));
             try {
-                b.multi(ops, fences, what);
+                b.multi(ops, fence, what);
                 synchronized (this) {
                     published.add(componentId);
                 }

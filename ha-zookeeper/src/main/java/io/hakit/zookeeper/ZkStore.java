@@ -84,11 +84,15 @@ final class ZkStore implements StoreDriver {
     @Override
     public long put(String key, byte[] record, long expectedVersion, long fenceEpoch) {
         String what = "put " + namespace + "/" + key;
+        if (fenceEpoch > 0) {
+            b.checkSession(b.fence(fenceEpoch, what), what); // fail at once, before anything waits for a connection
+        }
         ensureNamespace();
         String path = path(key);
         for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-            List<Op> ops = new ArrayList<>(fenceEpoch > 0 ? b.fenceOps(fenceEpoch, what) : List.of());
-            int fences = ops.size();
+            ZkElection.Fence fence = fenceEpoch > 0 ? b.fence(fenceEpoch, what) : ZkElection.Fence.NONE;
+            b.checkSession(fence, what);
+            List<Op> ops = new ArrayList<>(fence.ops());
             boolean create;
             if (expectedVersion == StateStore.NEW) {
                 create = true;
@@ -104,7 +108,7 @@ final class ZkStore implements StoreDriver {
             ops.add(create ? Op.create(path, record, b.acl, CreateMode.PERSISTENT)
                     : Op.setData(path, record, expectedVersion == StateStore.ANY ? -1 : (int) expectedVersion));
             try {
-                List<OpResult> results = b.multi(ops, fences, what);
+                List<OpResult> results = b.multi(ops, fence, what);
                 OpResult last = results.get(results.size() - 1);
                 return last instanceof OpResult.SetDataResult ? ((OpResult.SetDataResult) last).getStat().getVersion()
                         : 0;
@@ -129,11 +133,11 @@ final class ZkStore implements StoreDriver {
     @Override
     public boolean delete(String key, long expectedVersion, long fenceEpoch) {
         String what = "delete " + namespace + "/" + key;
-        List<Op> ops = new ArrayList<>(fenceEpoch > 0 ? b.fenceOps(fenceEpoch, what) : List.of());
-        int fences = ops.size();
+        ZkElection.Fence fence = fenceEpoch > 0 ? b.fence(fenceEpoch, what) : ZkElection.Fence.NONE;
+        List<Op> ops = new ArrayList<>(fence.ops());
         ops.add(Op.delete(path(key), expectedVersion == StateStore.ANY ? -1 : (int) expectedVersion));
         try {
-            b.multi(ops, fences, what);
+            b.multi(ops, fence, what);
             return true;
         } catch (KeeperException e) {
             KeeperException.Code code = ZooKeeperBackend.failedCode(e);

@@ -44,12 +44,15 @@ import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /** One process's connection to ZooKeeper: the Curator client, the shared cache, the drivers. */
 final class ZooKeeperBackend implements HaBackend {
 
     private static final Logger LOG = LoggerFactory.getLogger(ZooKeeperBackend.class);
+    /** The least safety margin taken off the lease of a suspended session; see {@link #sessionLeaseAfterSuspend()}. */
+    static final long SESSION_MARGIN_MIN_MS = 200;
 
     final HaConfig config;
     final ZooKeeperOptions options;
@@ -74,6 +77,11 @@ final class ZooKeeperBackend implements HaBackend {
     private final List<ZkRetrieval> retrievals = new CopyOnWriteArrayList<>();
     private final List<StoreWatch> storeWatches = new CopyOnWriteArrayList<>();
     private volatile boolean closed;
+    /**
+     * Ticker reading when the last request the servers answered was sent ({@link Long#MIN_VALUE}: none yet); kept by
+     * {@link #heartbeat()} when the connection policy keeps leadership through SUSPENDED.
+     */
+    private final AtomicLong lastAnsweredSend = new AtomicLong(Long.MIN_VALUE);
 
     private ZooKeeperBackend(HaConfig config, ZooKeeperOptions options, BackendEvents events) {
         this.config = config;
@@ -86,6 +94,7 @@ final class ZooKeeperBackend implements HaBackend {
         this.acl = options.creatorAcl() ? ZooDefs.Ids.CREATOR_ALL_ACL : ZooDefs.Ids.OPEN_ACL_UNSAFE;
         CuratorFrameworkFactory.Builder b = CuratorFrameworkFactory.builder()
                 .connectString(options.quorum())
+                .ensembleTracker(options.ensembleTracker())
                 .sessionTimeoutMs((int) options.sessionTimeout().toMillis())
                 .connectionTimeoutMs((int) options.connectionTimeout().toMillis())
                 .retryPolicy(new ExponentialBackoffRetry((int) options.retryWait().toMillis(),
@@ -125,7 +134,33 @@ final class ZooKeeperBackend implements HaBackend {
                     + ZooKeeperOptions.CONNECTION_TIMEOUT + " (" + ConfigParsing.format(options.connectionTimeout())
                     + ")");
         }
+        if (!config.connectionStatePolicy().revokesOn(ConnectionState.SUSPENDED)) {
+            long period = Math.max(10, options.sessionTimeout().toMillis() / 10);
+            b.driverThread.scheduleWithFixedDelay(b::heartbeat, 0, period, TimeUnit.MILLISECONDS);
+        }
         return b;
+    }
+
+    /**
+     * Sends one cheap read and, when the servers answer, remembers when it was sent: the servers heard from this
+     * session at or after that moment, so they keep it at least a session timeout longer. Skipped while disconnected.
+     */
+    private void heartbeat() {
+        if (closed || !client.getZookeeperClient().isConnected()) {
+            return;
+        }
+        long sent = config.ticker().read();
+        try {
+            client.checkExists().inBackground((c, event) -> {
+                int rc = event.getResultCode();
+                if (rc == KeeperException.Code.OK.intValue() || rc == KeeperException.Code.NONODE.intValue()) {
+                    lastAnsweredSend.accumulateAndGet(sent, (old, neu) -> old == Long.MIN_VALUE ? neu
+                            : old + Math.max(0, neu - old));
+                }
+            }).forPath(root);
+        } catch (Exception e) {
+            LOG.debug("{}: heartbeat not sent: {}", config.nodeId(), e.toString());
+        }
     }
 
     private void onConnectionState(org.apache.curator.framework.state.ConnectionState state) {
@@ -184,15 +219,43 @@ final class ZooKeeperBackend implements HaBackend {
         return options.inlineLimit();
     }
 
+    /**
+     * How much longer, from now, the servers keep this process's session at least: the session timeout after the
+     * sending of the last request they answered, less a margin of a tenth of the timeout (at least
+     * {@value #SESSION_MARGIN_MIN_MS} ms) for the hand-off of the lease check to the core's thread and for clock-rate
+     * differences; never negative, and zero when no request was answered yet.
+     *
+     * <p>The servers expire a session one timeout after they last received anything from it, and they received the
+     * last answered request after it was sent. The client's own signal is not a safe reference: it reports a silent
+     * connection two thirds of the timeout after it last <em>received</em> something, 100 ms later still (its socket
+     * clean-up sleeps), and what it received last may be the late answer to a request the servers got long before, or a
+     * watch notification that vouches for nothing. Measured that way (a third of the timeout after the report), a
+     * leader partitioned from the ensemble revoked about 100 ms after the servers had already expired its session and
+     * granted the next contender. {@link #heartbeat()} keeps the reference fresh (every tenth of the timeout) when the
+     * connection policy keeps leadership through SUSPENDED, the only case the core asks.
+     */
     @Override
     public Optional<Duration> sessionLeaseAfterSuspend() {
-        long negotiated = options.sessionTimeout().toMillis();
+        long sent = lastAnsweredSend.get();
+        if (sent == Long.MIN_VALUE) {
+            return Optional.of(Duration.ZERO);
+        }
+        long timeout = negotiatedSessionTimeoutMs();
+        long marginMs = Math.max(SESSION_MARGIN_MIN_MS, timeout / 10);
+        long leaseNanos = TimeUnit.MILLISECONDS.toNanos(timeout - marginMs) - (config.ticker().read() - sent);
+        return Optional.of(Duration.ofNanos(Math.max(0, leaseNanos)));
+    }
+
+    private long negotiatedSessionTimeoutMs() {
         try {
-            negotiated = client.getZookeeperClient().getZooKeeper().getSessionTimeout();
+            int t = client.getZookeeperClient().getZooKeeper().getSessionTimeout();
+            if (t > 0) {
+                return t;
+            }
         } catch (Exception e) {
             // keep the configured timeout
         }
-        return Optional.of(Duration.ofMillis(Math.max(1, negotiated / 3)));
+        return options.sessionTimeout().toMillis();
     }
 
     @Override
@@ -253,6 +316,36 @@ final class ZooKeeperBackend implements HaBackend {
         }
     }
 
+    /** The current ZooKeeper handle, connected or not. */
+    private ZooKeeper handle(String what) {
+        try {
+            return client.getZookeeperClient().getZooKeeper();
+        } catch (Exception e) {
+            throw new BackendUnavailableException(what + ": no ZooKeeper handle: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Waits up to {@code high-availability.operation-timeout} for the connection.
+     *
+     * @throws BackendUnavailableException if it does not come back in time (nothing was sent)
+     */
+    private void awaitConnection(String what) {
+        boolean connected;
+        try {
+            connected = client.blockUntilConnected((int) Math.min(Integer.MAX_VALUE,
+                    config.operationTimeout().toMillis()), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            connected = false;
+        }
+        if (!connected || !client.getZookeeperClient().isConnected()) {
+            throw new BackendUnavailableException(what + ": not connected to ZooKeeper " + options.quorum()
+                    + " within " + HaConfig.OPERATION_TIMEOUT + " (" + ConfigParsing.format(config.operationTimeout())
+                    + "); nothing was written");
+        }
+    }
+
     /** The raw ZooKeeper handle, for writes that must not be retried blindly. */
     ZooKeeper zk() {
         if (!client.getZookeeperClient().isConnected()) {
@@ -265,23 +358,6 @@ final class ZooKeeperBackend implements HaBackend {
         }
     }
 
-    /**
-     * {@link #zk()} for a write that a caller waits for: while the client is disconnected it waits for the
-     * connection at most the operation timeout, as every other call does, instead of failing at once. A client whose
-     * session expired meanwhile comes back with a new session, in which the write's fence checks fail: a stale
-     * leader's write is then refused as {@link LeadershipLostException}, not reported as an unreachable backend.
-     */
-    private ZooKeeper connectedZk() {
-        if (!client.getZookeeperClient().isConnected()) {
-            try {
-                client.blockUntilConnected((int) config.operationTimeout().toMillis(), TimeUnit.MILLISECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-        return zk();
-    }
-
     /** The session id of the current ZooKeeper session, or 0. */
     long sessionId() {
         try {
@@ -291,8 +367,11 @@ final class ZooKeeperBackend implements HaBackend {
         }
     }
 
-    /** The check that fences a write at {@code epoch}: this process's latch node exists (see {@link ZkElection}). */
-    List<Op> fenceOps(long epoch, String what) {
+    /**
+     * What fences a write at {@code epoch}: this process's latch node exists, and the write goes in the session that
+     * owns it (see {@link ZkElection}).
+     */
+    ZkElection.Fence fence(long epoch, String what) {
         ZkElection e;
         synchronized (lock) {
             e = election;
@@ -300,16 +379,29 @@ final class ZooKeeperBackend implements HaBackend {
         if (e == null) {
             throw new LeadershipLostException(what + ": " + config.nodeId() + " is not contending");
         }
-        return e.fenceOps(epoch, what);
+        return e.fence(epoch, what);
     }
 
     /**
-     * Sends {@code ops} once as a multi-op. {@code fenceCount} leading ops are fence checks: their failure is
-     * {@link LeadershipLostException}. Returns the results, or throws {@link KeeperException} of a later op for the
-     * caller to map.
+     * Sends {@code ops} once as a multi-op, in the session of the {@code fence} if it has one. The fence's checks lead
+     * {@code ops}: their failure is {@link LeadershipLostException}. Returns the results, or throws
+     * {@link KeeperException} of a later op for the caller to map.
+     *
+     * @throws LeadershipLostException also when this client no longer has the fence's session (it expired, or was
+     *     given up after a long disconnection): the leadership went with it for good, whether or not the client is
+     *     connected again, so this is not {@link BackendUnavailableException}
      */
-    List<OpResult> multi(List<Op> ops, int fenceCount, String what) throws KeeperException {
-        ZooKeeper zk = connectedZk();
+    List<OpResult> multi(List<Op> ops, ZkElection.Fence fence, String what) throws KeeperException {
+        int fenceCount = fence.ops().size();
+        ZooKeeper zk = handle(what);
+        checkSession(zk, fence, what);
+        if (!client.getZookeeperClient().isConnected()) {
+            // wait for the connection rather than fail at once: after a short disconnection the write goes through,
+            // and a session that turns out to have expired is a definite answer (leadership lost), not an outage
+            awaitConnection(what);
+            zk = handle(what);
+            checkSession(zk, fence, what);
+        }
         try {
             return zk.multi(ops);
         } catch (KeeperException e) {
@@ -327,6 +419,33 @@ final class ZooKeeperBackend implements HaBackend {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new UnknownOutcomeException(what + ": interrupted after sending", e);
+        }
+    }
+
+    /**
+     * Throws unless this client still has the session of {@code fence} (an unfenced write passes). Call it before
+     * anything that may wait for a connection: a write whose session is gone fails at once.
+     *
+     * @throws LeadershipLostException if the client has moved on to another session
+     */
+    void checkSession(ZkElection.Fence fence, String what) {
+        if (fence.session() == 0) {
+            return;
+        }
+        try {
+            checkSession(client.getZookeeperClient().getZooKeeper(), fence, what);
+        } catch (LeadershipLostException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new BackendUnavailableException(what + ": no ZooKeeper handle: " + e.getMessage(), e);
+        }
+    }
+
+    private void checkSession(ZooKeeper zk, ZkElection.Fence fence, String what) {
+        if (fence.session() != 0 && zk.getSessionId() != fence.session()) {
+            throw new LeadershipLostException(what + ": the ZooKeeper session 0x" + Long.toHexString(fence.session())
+                    + " that holds " + config.nodeId() + "'s leadership is gone from this client (expired or given "
+                    + "up); nothing can be written with it any more");
         }
     }
 

@@ -19,8 +19,11 @@ import io.hakit.api.spi.HaBackendFactory;
  * </ul>
  *
  * <h2>Safety</h2> Every leader-only write (publishing leader information, fenced store writes) is one ZooKeeper
- * multi-op that first checks that the writer's latch node exists. While it does, no other process can be the lowest
- * and lead; a leader that released, was superseded or whose session is gone has lost that node and can never write.
+ * multi-op that first checks that the writer's latch node exists, sent only in the ZooKeeper session that owns that
+ * node. While it does, no other process can be the lowest and lead; a leader that released, was superseded or whose
+ * session is gone has lost that node and can never write. A latch node whose session the client has given up (it
+ * lingers on the servers until they expire it) never leads, and a write of its leadership is
+ * {@link io.hakit.api.LeadershipLostException} before anything is sent.
  * Writes are
  * sent once, never retried blindly: a connection loss after sending raises
  * {@link io.hakit.api.UnknownOutcomeException} (a blind retry could turn an applied write into a false conflict).

@@ -35,10 +35,15 @@ public final class ZooKeeperOptions {
     /** Retries of reads. Default 3 (Flink's). Writes are never retried blindly: see {@link ZooKeeperBackendFactory}. */
     public static final String MAX_RETRY_ATTEMPTS = "high-availability.zookeeper.client.max-retry-attempts";
     /**
-     * Flink's switch: {@code true} keeps leadership through a SUSPENDED connection while the session can still be
-     * alive (the core's {@code revoke-on-loss} policy); default {@code false} revokes at once. When set it overrides
-     * {@code high-availability.connection-state-policy}. Hazard: see
-     * {@link io.hakit.api.ConnectionStatePolicy#REVOKE_ON_LOSS}.
+     * Flink's switch: {@code true} keeps leadership through a SUSPENDED connection while the session is surely still
+     * alive on the servers (the core's {@code revoke-on-loss} policy); default {@code false} revokes at once. When set
+     * it overrides {@code high-availability.connection-state-policy}. "Surely alive" is measured locally: the session
+     * timeout, less a margin of a tenth of it (at least 200 ms), after the sending of the last request the servers
+     * answered; with this policy each process sends a cheap read every tenth of the session timeout to keep that
+     * reference fresh. So a leader steps down before the servers can expire its session and grant another process,
+     * and a blip that reconnects in time keeps leadership without a revoke. Hazard: see
+     * {@link io.hakit.api.ConnectionStatePolicy#REVOKE_ON_LOSS}; a process that stalls (a long GC pause) may still act
+     * after its session expired, which only fencing guards against.
      */
     public static final String TOLERATE_SUSPENDED = "high-availability.zookeeper.client.tolerate-suspended-connections";
     /** ACL of created znodes: {@code open} (default, world-writable) or {@code creator} (needs {@link #DIGEST}). */
@@ -51,8 +56,18 @@ public final class ZooKeeperOptions {
     /** Largest record kept inline in a znode; larger values go to the blob store. Default 1,000,000 bytes. */
     public static final String INLINE_LIMIT = "high-availability.zookeeper.inline-limit";
 
+    /**
+     * Flink's key: whether Curator follows the ensemble's own list of members (read from {@code /zookeeper/config})
+     * instead of {@link #QUORUM}. Default {@code true} (Flink's and Curator's default): a dynamic reconfiguration of
+     * the ensemble is followed without a restart. Hazard: the servers advertise the addresses they see themselves at,
+     * so behind a load balancer, a virtual IP, NAT or a Kubernetes Service the client moves to addresses that bypass
+     * the configured path or do not resolve at all (as soon as it has read the ensemble's list; a new session after an
+     * expiry always uses it); set it to {@code false} there, and the configured quorum stays authoritative.
+     */
+    public static final String ENSEMBLE_TRACKER = "high-availability.zookeeper.client.ensemble-tracker";
+
     private static final Set<String> KEYS = Set.of(QUORUM, PATH_ROOT, SESSION_TIMEOUT, CONNECTION_TIMEOUT, RETRY_WAIT,
-            MAX_RETRY_ATTEMPTS, TOLERATE_SUSPENDED, ACL, DIGEST, INLINE_LIMIT);
+            MAX_RETRY_ATTEMPTS, TOLERATE_SUSPENDED, ACL, DIGEST, INLINE_LIMIT, ENSEMBLE_TRACKER);
     private static final int MAX_INLINE = 1_000_000;
 
     private final String quorum;
@@ -65,6 +80,7 @@ public final class ZooKeeperOptions {
     private final boolean creatorAcl;
     private final Optional<byte[]> digest;
     private final int inlineLimit;
+    private final boolean ensembleTracker;
 
     private ZooKeeperOptions(HaConfig config) {
         for (String key : config.backendOptions().keySet()) {
@@ -130,6 +146,7 @@ public final class ZooKeeperOptions {
                     + " bytes (ZooKeeper's jute.maxbuffer is 1 MiB), was " + inline, INLINE_LIMIT);
         }
         this.inlineLimit = (int) inline;
+        this.ensembleTracker = config.backendOption(ENSEMBLE_TRACKER).map(v -> bool(ENSEMBLE_TRACKER, v)).orElse(true);
         if (sessionTimeout.compareTo(Duration.ofMillis(100)) < 0) {
             throw new InvalidConfigException(SESSION_TIMEOUT + " must be at least 100 ms, was "
                     + ConfigParsing.format(sessionTimeout), SESSION_TIMEOUT);
@@ -206,5 +223,10 @@ public final class ZooKeeperOptions {
 
     public int inlineLimit() {
         return inlineLimit;
+    }
+
+    /** Whether Curator follows the ensemble's own member list; see {@link #ENSEMBLE_TRACKER}. */
+    public boolean ensembleTracker() {
+        return ensembleTracker;
     }
 }

@@ -4,6 +4,7 @@ import org.apache.curator.test.InstanceSpec;
 import org.apache.curator.test.TestingCluster;
 import org.apache.zookeeper.ZooKeeper;
 
+import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -43,14 +44,19 @@ final class ZkEnsemble {
      * joins the session with its id and password and closes it.
      */
     static void expire(String connectString, long sessionId, byte[] password) throws Exception {
+        expire(connectString, sessionId, password, Duration.ofSeconds(10));
+    }
+
+    /** {@link #expire(String, long, byte[])}, waiting at most {@code bound} to join the session. */
+    static void expire(String connectString, long sessionId, byte[] password, Duration bound) throws Exception {
         CountDownLatch connected = new CountDownLatch(1);
-        ZooKeeper zk = new ZooKeeper(connectString, 10_000, e -> {
+        ZooKeeper zk = new ZooKeeper(connectString, (int) Math.max(1000, bound.toMillis()), e -> {
             if (e.getState() == org.apache.zookeeper.Watcher.Event.KeeperState.SyncConnected) {
                 connected.countDown();
             }
         }, sessionId, password);
         try {
-            if (!connected.await(10, TimeUnit.SECONDS)) {
+            if (!connected.await(bound.toMillis(), TimeUnit.MILLISECONDS)) {
                 throw new IllegalStateException("could not join session 0x" + Long.toHexString(sessionId));
             }
         } finally {

@@ -4,17 +4,29 @@ import io.hakit.api.HaConfig;
 import io.hakit.api.HaServices;
 import io.hakit.api.internal.DefaultHaServices;
 import io.hakit.testkit.TestCluster;
+import io.hakit.testkit.proxy.Fault;
+import io.hakit.testkit.proxy.FaultInjectingProxy;
+import org.apache.curator.test.InstanceSpec;
 import org.apache.curator.test.TestingCluster;
 import org.apache.zookeeper.ZooKeeper;
 
+import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A {@link TestCluster} on a real ZooKeeper ensemble: each test gets its own cluster id (its own subtree), and each
  * process its own Curator session. Keeps the backends so tests can reach a process's session.
+ *
+ * <p>A {@linkplain #proxied(TestingCluster, Duration) proxied} cluster connects every process through its own
+ * {@link FaultInjectingProxy} per ensemble member (its quorum string lists its proxies), so a test can cut one process
+ * off from ZooKeeper ({@link #partition(HaServices)}) while the others and the ensemble carry on.
  */
 final class ZooKeeperTestCluster implements TestCluster {
 
@@ -24,10 +36,22 @@ final class ZooKeeperTestCluster implements TestCluster {
     private final String clusterId = "c" + IDS.incrementAndGet() + "-" + System.nanoTime() % 100_000;
     private final Map<String, ZooKeeperBackend> backends = new ConcurrentHashMap<>();
     private final Duration sessionTimeout;
+    private final boolean proxied;
+    private final Map<String, List<FaultInjectingProxy>> proxies = new ConcurrentHashMap<>();
 
-    ZooKeeperTestCluster(TestingCluster ensemble, Duration sessionTimeout) {
+    private ZooKeeperTestCluster(TestingCluster ensemble, Duration sessionTimeout, boolean proxied) {
         this.ensemble = ensemble;
         this.sessionTimeout = sessionTimeout;
+        this.proxied = proxied;
+    }
+
+    ZooKeeperTestCluster(TestingCluster ensemble, Duration sessionTimeout) {
+        this(ensemble, sessionTimeout, false);
+    }
+
+    /** A cluster whose processes each reach every ensemble member through a proxy of their own. */
+    static ZooKeeperTestCluster proxied(TestingCluster ensemble, Duration sessionTimeout) {
+        return new ZooKeeperTestCluster(ensemble, sessionTimeout, true);
     }
 
     ZooKeeperTestCluster(TestingCluster ensemble) {
@@ -35,8 +59,16 @@ final class ZooKeeperTestCluster implements TestCluster {
     }
 
     HaConfig.Builder configure(HaConfig.Builder b) {
+        return configure(b, ensemble.getConnectString());
+    }
+
+    private HaConfig.Builder configure(HaConfig.Builder b, String quorum) {
+        if (proxied) {
+            // keep every connection on the proxies: the ensemble's own member list would bypass them
+            b.backendOption(ZooKeeperOptions.ENSEMBLE_TRACKER, "false");
+        }
         return b.type("zookeeper").clusterId(clusterId)
-                .backendOption(ZooKeeperOptions.QUORUM, ensemble.getConnectString())
+                .backendOption(ZooKeeperOptions.QUORUM, quorum)
                 .backendOption(ZooKeeperOptions.SESSION_TIMEOUT, sessionTimeout.toMillis() + " ms")
                 .backendOption(ZooKeeperOptions.CONNECTION_TIMEOUT, "5 s")
                 .backendOption(ZooKeeperOptions.RETRY_WAIT, "100 ms")
@@ -46,6 +78,20 @@ final class ZooKeeperTestCluster implements TestCluster {
     @Override
     public HaServices newProcess(HaConfig.Builder config) {
         HaConfig c = configure(config).build();
+        if (proxied) {
+            List<FaultInjectingProxy> own = new ArrayList<>();
+            for (InstanceSpec member : ensemble.getInstances()) {
+                own.add(FaultInjectingProxy.start(new InetSocketAddress("127.0.0.1", member.getPort())));
+            }
+            proxies.put(c.nodeId(), own);
+            String quorum = own.stream().map(p -> "127.0.0.1:" + p.localAddress().getPort())
+                    .collect(Collectors.joining(","));
+            c = configure(config, quorum).build();
+        }
+        return start(c);
+    }
+
+    private HaServices start(HaConfig c) {
         return new DefaultHaServices(c, events -> {
             ZooKeeperBackend b = ZooKeeperBackend.connect(c, ZooKeeperOptions.of(c), events);
             backends.put(c.nodeId(), b);
@@ -71,6 +117,40 @@ final class ZooKeeperTestCluster implements TestCluster {
         } catch (Exception e) {
             throw new IllegalStateException("could not expire the session of " + process.config().nodeId(), e);
         }
+    }
+
+    /** The proxies of a process of a {@linkplain #proxied proxied} cluster, in the order of the ensemble's members. */
+    List<FaultInjectingProxy> proxies(HaServices process) {
+        List<FaultInjectingProxy> own = proxies.get(process.config().nodeId());
+        if (own == null) {
+            throw new IllegalArgumentException("no proxies for " + process.config().nodeId()
+                    + (proxied ? "" : ": this cluster is not proxied"));
+        }
+        return own;
+    }
+
+    /** The proxies of every process of a {@linkplain #proxied proxied} cluster. */
+    Collection<List<FaultInjectingProxy>> allProxies() {
+        return proxies.values();
+    }
+
+    /** Cuts {@code process} off from every member silently (its proxies blackhole both directions). */
+    void partition(HaServices process) {
+        proxies(process).forEach(p -> p.fault(Fault.blackhole()));
+    }
+
+    /** Ends every fault on {@code process}'s proxies. */
+    void heal(HaServices process) {
+        proxies(process).forEach(p -> p.fault(Fault.pass()));
+    }
+
+    /** Closes the proxies (the ensemble belongs to the caller). */
+    @Override
+    public void close() {
+        for (List<FaultInjectingProxy> own : proxies.values()) {
+            own.forEach(FaultInjectingProxy::close);
+        }
+        proxies.clear();
     }
 
     String clusterId() {

@@ -274,7 +274,7 @@ final class ElectionService {
     /** Applies the connection policy. Runs on the event thread. */
     void onConnectionState(ConnectionState state) {
         boolean revoke = state == ConnectionState.LOST || policy.revokesOn(state);
-        boolean scheduleLeaseCheck = false;
+        long firstLeaseCheck = -1;
         synchronized (lock) {
             connectionState = state;
             if (closed) {
@@ -284,15 +284,17 @@ final class ElectionService {
                 long lease = backend.sessionLeaseAfterSuspend().map(d -> Math.min(d.toNanos(), leaseNanos))
                         .orElse(leaseNanos);
                 suspendedLeaseDeadline = ticker.read() + lease;
-                scheduleLeaseCheck = true;
+                // the first check at the end of the lease if that comes before the next retry period: a backend's
+                // session lease (a third of a ZooKeeper session timeout) can be shorter than the retry period
+                firstLeaseCheck = Math.max(0, Math.min(lease, retryNanos));
             }
         }
         if (revoke) {
             stopContending("connection " + state);
         }
-        if (scheduleLeaseCheck) {
+        if (firstLeaseCheck >= 0) {
             LOG.info("{}: connection suspended; keeping leadership while the local lease holds", nodeId);
-            events.schedule(this::checkSuspendedLease, Math.min(leaseNanos, retryNanos));
+            events.schedule(this::checkSuspendedLease, firstLeaseCheck);
         }
         if (state.isConnected()) {
             ensureDriver();

@@ -33,10 +33,14 @@ public interface HaBackend extends AutoCloseable {
 
     /**
      * How long, at most, the backend may still consider this process's session alive after it reported
-     * {@link io.hakit.api.ConnectionState#SUSPENDED}, measured from that report (for ZooKeeper a third of the session
-     * timeout: the client reports the disconnection two thirds of the timeout after its last contact). With the
-     * {@code revoke-on-loss} policy the core keeps leadership through a suspension no longer than the smaller of this
-     * and {@code high-availability.lease-duration}. Empty: no bound known beyond the configured lease.
+     * {@link io.hakit.api.ConnectionState#SUSPENDED}, counted from this call; the core calls it as it handles the
+     * report, which may be a little after the backend made it, and a backend that knows when it made the report
+     * subtracts the time since (for ZooKeeper about a third of the session timeout: the client reports the
+     * disconnection two thirds of the timeout after its last contact). Err on the short side: the core must step down
+     * before the backend can grant another process. With the {@code revoke-on-loss} policy the core keeps leadership
+     * through a suspension no longer than the smaller of this and {@code high-availability.lease-duration}, and checks
+     * it when it runs out even if that comes before the next {@code high-availability.retry-period}. Empty: no bound
+     * known beyond the configured lease.
      */
     default Optional<Duration> sessionLeaseAfterSuspend() {
         return Optional.empty();

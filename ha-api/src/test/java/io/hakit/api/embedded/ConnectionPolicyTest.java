@@ -11,12 +11,18 @@ import io.hakit.api.RecordingContender;
 import io.hakit.api.StateStore;
 import io.hakit.api.TestTicker;
 import io.hakit.api.alarm.AlarmType;
+import io.hakit.api.internal.DefaultHaServices;
+import io.hakit.api.spi.ElectionDriver;
+import io.hakit.api.spi.HaBackend;
+import io.hakit.api.spi.RetrievalDriver;
+import io.hakit.api.spi.StoreDriver;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -83,6 +89,59 @@ class ConnectionPolicyTest {
         ticker.advance(Duration.ofSeconds(2));
         ca.awaitRevoked();
         assertThat(ca.revokes.get()).isEqualTo(1);
+    }
+
+    @Test
+    void revokeOnLossRevokesWhenABackendsSessionLeaseRunsOutEvenIfThatIsBeforeTheNextRetryPeriod() {
+        // a backend whose session outlives a suspension by 1 s (as a ZooKeeper session timeout of 3 s does), with
+        // a retry period of 20 s: the lease check must not wait for the retry period
+        HaConfig config = HaConfig.builder().nodeId("a").ticker(ticker)
+                .connectionStatePolicy(ConnectionStatePolicy.REVOKE_ON_LOSS).leaseDuration(Duration.ofSeconds(30))
+                .renewDeadline(Duration.ofSeconds(25)).retryPeriod(Duration.ofSeconds(20)).build();
+        HaServices a = new DefaultHaServices(config, events -> new SessionLeaseBackend(backend.connect(config, events),
+                Duration.ofSeconds(1)));
+        open.add(a);
+        RecordingContender ca = new RecordingContender("addr-a").start(a.leaderElection("c"));
+        ca.awaitGrant();
+
+        backend.suspend("a");
+        await().atMost(Duration.ofSeconds(10)).until(() -> a.connectionState() == ConnectionState.SUSPENDED);
+        ticker.advance(Duration.ofMillis(1100));
+        // the check runs when the 1 s lease runs out (real time), not after the 20 s retry period
+        await().atMost(Duration.ofSeconds(5)).until(() -> ca.revokes.get() == 1);
+    }
+
+    /** A backend that reports a fixed session lease after a suspension. */
+    private record SessionLeaseBackend(HaBackend d, Duration lease) implements HaBackend {
+        @Override
+        public ElectionDriver startElection(ElectionDriver.Listener listener) {
+            return d.startElection(listener);
+        }
+
+        @Override
+        public RetrievalDriver startRetrieval(RetrievalDriver.Listener listener) {
+            return d.startRetrieval(listener);
+        }
+
+        @Override
+        public StoreDriver store(String namespace) {
+            return d.store(namespace);
+        }
+
+        @Override
+        public int inlineLimit() {
+            return d.inlineLimit();
+        }
+
+        @Override
+        public Optional<Duration> sessionLeaseAfterSuspend() {
+            return Optional.of(lease);
+        }
+
+        @Override
+        public void close() {
+            d.close();
+        }
     }
 
     @Test
