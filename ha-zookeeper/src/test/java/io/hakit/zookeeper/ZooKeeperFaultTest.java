@@ -47,7 +47,7 @@ import static org.awaitility.Awaitility.await;
 class ZooKeeperFaultTest {
 
     private static final Duration SESSION = Duration.ofSeconds(3);
-    /** Slack on top of a protocol bound: reconnection back-off (up to 1 s in the ZooKeeper client) and a busy machine. */
+    /** Slack on top of a protocol bound: the ZooKeeper client's reconnection back-off (up to 1 s), a busy machine. */
     private static final Duration MARGIN = Duration.ofSeconds(4);
     private static final Duration LONG = Duration.ofSeconds(30);
     private static final String COMPONENT = "jobmaster";

@@ -197,6 +197,7 @@ public final class FaultCampaign {
         private final String clusterId = "campaign-" + Long.toUnsignedString(seed, 36) + "-" + RUNS.incrementAndGet();
         private FencedWriters writers;
         private Path storage;
+        private boolean healed;
 
         Run(CampaignTarget target) {
             this.target = target;
@@ -217,6 +218,9 @@ public final class FaultCampaign {
             } catch (RuntimeException e) {
                 violations.add("CAMPAIGN_FAILED: " + e);
                 LOG.warn("fault campaign seed {} failed", seed, e);
+                if (!healed) {
+                    healQuietly();
+                }
             } finally {
                 // the figures and the dump are of the checked history: closing the processes moves leadership again
                 result = new CampaignResult(seed, stepsRun, schedule, violations, history.grants().size(),
@@ -292,7 +296,8 @@ public final class FaultCampaign {
                 step++;
                 FaultAction action = actions.get(master.nextInt(actions.size()));
                 long stepSeed = master.nextLong();
-                long hold = holdMin.toMillis() + (long) (master.nextDouble() * (holdMax.toMillis() - holdMin.toMillis()));
+                long hold = holdMin.toMillis()
+                        + (long) (master.nextDouble() * (holdMax.toMillis() - holdMin.toMillis()));
                 long at = elapsedMs();
                 String what;
                 try {
@@ -351,6 +356,7 @@ public final class FaultCampaign {
                 }
             }
             schedule.add(String.format("      +%6d ms heal", elapsedMs()));
+            healed = true;
             try {
                 target.heal();
             } catch (Exception e) {
@@ -467,6 +473,17 @@ public final class FaultCampaign {
             } else if (epoch < maxAccepted) {
                 violations.add("FINAL_VALUE: the key holds a write at epoch " + epoch + " although a write at epoch "
                         + maxAccepted + " was accepted: a stale write landed after a newer one");
+            }
+        }
+
+        /** Heals the target after a run that failed before its heal, so that the target can serve the next run. */
+        private void healQuietly() {
+            healed = true;
+            timer.shutdownNow();
+            try {
+                target.heal();
+            } catch (Exception e) {
+                violations.add("HEAL_FAILED: " + e);
             }
         }
 

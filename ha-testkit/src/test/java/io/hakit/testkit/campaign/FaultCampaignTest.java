@@ -58,7 +58,8 @@ class FaultCampaignTest {
             r.assertPassed();
             // step number, action and hold: what the seed fixes (which node leads depends on timing)
             return r.schedule().stream().limit(5)
-                    .map(line -> line.replaceAll("^\\s*(\\d+)\\s+\\+\\s*\\d+ ms (\\S+) .*; hold (\\d+) ms$", "$1 $2 $3"))
+                    .map(line -> line.replaceAll("^\\s*(\\d+)\\s+\\+\\s*\\d+ ms (\\S+) .*; hold (\\d+) ms$",
+                            "$1 $2 $3"))
                     .toList();
         }
     }
