@@ -73,6 +73,8 @@ public final class KeepaliveNode implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(KeepaliveNode.class);
     static final int PROTOCOL_VERSION = 1;
     private static final long RECONNECT_MIN_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+    /** How long a new connection may take to its Hello (TLS handshake included); at least the dead interval. */
+    static final Duration HELLO_TIMEOUT = Duration.ofSeconds(10);
 
     private final KeepaliveConfig config;
     private final ScheduledThreadPoolExecutor thread;
@@ -200,6 +202,10 @@ public final class KeepaliveNode implements AutoCloseable {
         } catch (com.google.protobuf.InvalidProtocolBufferException ex) {
             throw new IllegalStateException("the keepalive messages do not parse their own bytes", ex);
         }
+    }
+
+    private long helloTimeoutNanos() {
+        return Math.max(HELLO_TIMEOUT.toNanos(), config.deadInterval.toNanos());
     }
 
     private static InetSocketAddress resolve(InetSocketAddress a) {
@@ -522,7 +528,9 @@ public final class KeepaliveNode implements AutoCloseable {
             }
             p.addLast("frames", new FrameCodec.Decoder(config.maxFrame));
             p.addLast("encoder", new FrameCodec.Encoder(config.maxFrame));
-            p.addLast("idle", new IdleStateHandler(config.deadInterval.toNanos(), 0, 0, TimeUnit.NANOSECONDS));
+            // until the peer's Hello: the TLS handshake of a cold JVM on a busy machine can take longer than a short
+            // dead interval, and closing it then would start it over; the dead interval applies after the Hello
+            p.addLast("idle", new IdleStateHandler(helloTimeoutNanos(), 0, 0, TimeUnit.NANOSECONDS));
             p.addLast("peer", new PeerHandler());
         }
     }
@@ -558,6 +566,8 @@ public final class KeepaliveNode implements AutoCloseable {
                     return;
                 }
                 greeted = true;
+                ctx.pipeline().replace("idle", "idle", new IdleStateHandler(config.deadInterval.toNanos(), 0, 0,
+                        TimeUnit.NANOSECONDS));
                 peers.add(ctx.channel());
                 Role r = role(h.getRole());
                 thread.execute(() -> {
@@ -608,8 +618,9 @@ public final class KeepaliveNode implements AutoCloseable {
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
             if (evt instanceof IdleStateEvent && ((IdleStateEvent) evt).state() == IdleState.READER_IDLE) {
-                LOG.info("{}: nothing from {} for {} ms; closing the connection", config.nodeId,
-                        ctx.channel().remoteAddress(), config.deadInterval.toMillis());
+                LOG.info("{}: {} from {} for {} ms; closing the connection", config.nodeId,
+                        greeted ? "nothing" : "no Hello", ctx.channel().remoteAddress(),
+                        (greeted ? config.deadInterval.toNanos() : helloTimeoutNanos()) / 1_000_000);
                 ctx.close();
             } else {
                 super.userEventTriggered(ctx, evt);
