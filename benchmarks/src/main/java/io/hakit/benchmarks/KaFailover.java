@@ -120,12 +120,14 @@ final class KaFailover implements Runner.Scenario {
                         + "without) within " + bound.toSeconds() + " s\n--- A:\n" + pair.a().logTail() + "\n--- B:\n"
                         + pair.b().logTail());
             }
+            int changes = pair.a().roleChanges() + pair.b().roleChanges();
             // a deliberate pause, not a wait for a condition: start-up activity (a JVM's JIT compiler threads,
             // keepalived's first adverts) is over before the fault, whose phase within the sender's interval is random
             long settle = Math.max(SETTLE_MIN.toNanos(), 2 * interval.toNanos());
             LockSupport.parkNanos(settle + (long) (phase * interval.toNanos()));
-            if (!steady(net, pair)) {
-                throw new Runner.BenchmarkFailure(system + ": the steady state was lost while settling\n--- A:\n"
+            if (!steady(net, pair) || pair.a().roleChanges() + pair.b().roleChanges() != changes) {
+                throw new Runner.BenchmarkFailure(system + ": the steady state was lost while settling (a role "
+                        + "changed without a fault)\n--- A:\n"
                         + pair.a().logTail() + "\n--- B:\n" + pair.b().logTail());
             }
             if (!monitor.alive()) {

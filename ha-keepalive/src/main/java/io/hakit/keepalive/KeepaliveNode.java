@@ -76,6 +76,8 @@ public final class KeepaliveNode implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(KeepaliveNode.class);
     static final int PROTOCOL_VERSION = 1;
     private static final long RECONNECT_MIN_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+    /** How long a new connection may take to its Hello (TLS handshake included); at least the dead interval. */
+    static final Duration HELLO_TIMEOUT = Duration.ofSeconds(10);
 
     private final KeepaliveConfig config;
     private final ScheduledThreadPoolExecutor thread;
@@ -151,6 +153,7 @@ public final class KeepaliveNode implements AutoCloseable {
     }
 
     private void startUp() {
+        loadHandoverMessages();
         if (config.insecure) {
             LOG.warn("{}: TLS is DISABLED ({}=true): anyone who can reach {} can impersonate the peer", config.nodeId,
                     KeepaliveConfig.INSECURE, config.bind);
@@ -198,6 +201,28 @@ public final class KeepaliveNode implements AutoCloseable {
                 .acceptableHeartbeatPause(config.deadInterval.minus(interval))
                 .minStdDeviation(interval.dividedBy(10).isZero() ? Duration.ofMillis(1) : interval.dividedBy(10))
                 .build();
+    }
+
+    /**
+     * Encodes and parses one of each message a handover sends (RoleChange, Goodbye): their classes are otherwise
+     * loaded and initialised at their first use, during the first failover, which cost 5-10 ms on each side.
+     */
+    static void loadHandoverMessages() {
+        try {
+            for (Envelope e : List.of(
+                    Envelope.newBuilder().setRoleChange(io.hakit.keepalive.internal.proto.RoleChange.newBuilder()
+                            .setRole(WireRole.WIRE_ROLE_ACTIVE).setEpoch(1).setReason("load")).build(),
+                    Envelope.newBuilder().setGoodbye(Goodbye.newBuilder().setRole(WireRole.WIRE_ROLE_STOPPED)
+                            .setEpoch(1).setReason("load")).build())) {
+                Envelope.parseFrom(e.toByteArray());
+            }
+        } catch (com.google.protobuf.InvalidProtocolBufferException ex) {
+            throw new IllegalStateException("the keepalive messages do not parse their own bytes", ex);
+        }
+    }
+
+    private long helloTimeoutNanos() {
+        return Math.max(HELLO_TIMEOUT.toNanos(), config.deadInterval.toNanos());
     }
 
     private static InetSocketAddress resolve(InetSocketAddress a) {
@@ -520,7 +545,9 @@ public final class KeepaliveNode implements AutoCloseable {
             }
             p.addLast("frames", new FrameCodec.Decoder(config.maxFrame));
             p.addLast("encoder", new FrameCodec.Encoder(config.maxFrame));
-            p.addLast("idle", new IdleStateHandler(config.deadInterval.toNanos(), 0, 0, TimeUnit.NANOSECONDS));
+            // until the peer's Hello: the TLS handshake of a cold JVM on a busy machine can take longer than a short
+            // dead interval, and closing it then would start it over; the dead interval applies after the Hello
+            p.addLast("idle", new IdleStateHandler(helloTimeoutNanos(), 0, 0, TimeUnit.NANOSECONDS));
             p.addLast("peer", new PeerHandler());
         }
     }
@@ -556,6 +583,8 @@ public final class KeepaliveNode implements AutoCloseable {
                     return;
                 }
                 greeted = true;
+                ctx.pipeline().replace("idle", "idle", new IdleStateHandler(config.deadInterval.toNanos(), 0, 0,
+                        TimeUnit.NANOSECONDS));
                 peers.add(ctx.channel());
                 Role r = role(h.getRole());
                 thread.execute(() -> {
@@ -606,8 +635,9 @@ public final class KeepaliveNode implements AutoCloseable {
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
             if (evt instanceof IdleStateEvent && ((IdleStateEvent) evt).state() == IdleState.READER_IDLE) {
-                LOG.info("{}: nothing from {} for {} ms; closing the connection", config.nodeId,
-                        ctx.channel().remoteAddress(), config.deadInterval.toMillis());
+                LOG.info("{}: {} from {} for {} ms; closing the connection", config.nodeId,
+                        greeted ? "nothing" : "no Hello", ctx.channel().remoteAddress(),
+                        (greeted ? config.deadInterval.toNanos() : helloTimeoutNanos()) / 1_000_000);
                 ctx.close();
             } else {
                 super.userEventTriggered(ctx, evt);
