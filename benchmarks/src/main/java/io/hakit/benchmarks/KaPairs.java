@@ -48,6 +48,9 @@ final class KaPairs {
         /** Whether this node's last reported state is active (HAKit ACTIVE, keepalived MASTER). */
         boolean active();
 
+        /** Whether this node runs and its last reported state is standby (HAKit STANDBY, keepalived BACKUP). */
+        boolean standby();
+
         /** Role changes reported so far (HAKit: ROLE lines; keepalived: "Entering ... STATE" log lines). */
         int roleChanges();
 
@@ -100,6 +103,7 @@ final class KaPairs {
         private final Process process;
         private final Path log;
         private volatile boolean active;
+        private volatile boolean standby;
         private volatile int changes;
         private volatile int promotions;
 
@@ -145,6 +149,7 @@ final class KaPairs {
                     String[] f = line.split(" ");
                     if (f[0].equals("ROLE") && f.length == 5) {
                         active = f[3].equals("ACTIVE");
+                        standby = f[3].equals("STANDBY");
                         changes++;
                         if (active) {
                             promotions++;
@@ -169,6 +174,11 @@ final class KaPairs {
         @Override
         public boolean active() {
             return active && process.isAlive();
+        }
+
+        @Override
+        public boolean standby() {
+            return standby && process.isAlive();
         }
 
         @Override
@@ -311,6 +321,12 @@ final class KaPairs {
         public boolean active() {
             List<String> states = newLogLines();
             return !gone() && !states.isEmpty() && states.get(states.size() - 1).contains("MASTER");
+        }
+
+        @Override
+        public boolean standby() {
+            List<String> states = newLogLines();
+            return !gone() && !states.isEmpty() && states.get(states.size() - 1).contains("BACKUP");
         }
 
         @Override

@@ -45,17 +45,7 @@ final class KaStress implements Runner.Scenario {
             KaPairs.Pair peer = KaPairs.startKeepalived(net, INTERVAL, net.address(101), 52);
             try {
                 for (KaPairs.Pair p : List.of(hakit, peer)) {
-                    if (!KaPairs.poll(Duration.ofSeconds(40), () -> KaFailover.steady(net, p))) {
-                        throw new Runner.BenchmarkFailure(p.system() + ": no steady state within 40 s\n--- A:\n"
-                                + p.a().logTail() + "\n--- B:\n" + p.b().logTail());
-                    }
-                }
-                // a deliberate pause: start-up activity settles before the counting starts
-                LockSupport.parkNanos(KaFailover.SETTLE_MIN.toNanos());
-                for (KaPairs.Pair p : List.of(hakit, peer)) {
-                    if (!KaFailover.steady(net, p)) {
-                        throw new Runner.BenchmarkFailure(p.system() + ": the steady state was lost while settling");
-                    }
+                    KaFailover.settle(net, p, INTERVAL, KaFailover.SETTLE_MIN.toNanos(), out);
                 }
                 int[] changes0 = {changes(hakit), changes(peer)};
                 int[] promotions0 = {hakit.b().promotions(), peer.b().promotions()};
