@@ -167,10 +167,16 @@ final class KaFailover implements Runner.Scenario {
             if (steady(net, pair) && pair.a().roleChanges() + pair.b().roleChanges() == changes) {
                 return attempt;
             }
-            out.println("  (" + pair.system() + ": a role changed while settling; settling again)");
+            out.println("  (" + pair.system() + ": a role changed while settling; settling again. A: "
+                    + lastLines(pair.a().logTail(), 3) + " B: " + lastLines(pair.b().logTail(), 3) + ")");
         }
         throw new Runner.BenchmarkFailure(pair.system() + ": no stable steady state after 3 settle times\n--- A:\n"
                 + pair.a().logTail() + "\n--- B:\n" + pair.b().logTail());
+    }
+
+    private static String lastLines(String text, int n) {
+        List<String> lines = text.lines().toList();
+        return String.join(" | ", lines.subList(Math.max(0, lines.size() - n), lines.size()));
     }
 
     static boolean steady(Netns net, KaPairs.Pair pair) {
