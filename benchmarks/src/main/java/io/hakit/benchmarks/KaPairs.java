@@ -1,5 +1,7 @@
 package io.hakit.benchmarks;
 
+import io.hakit.keepalive.KeepaliveAgentMain;
+
 import io.hakit.keepalive.tls.CertificateGenerator;
 
 import java.io.BufferedReader;
@@ -22,7 +24,7 @@ import java.util.function.BooleanSupplier;
 
 /**
  * The two systems of the ka-* scenarios as processes in a {@link Netns}, side by side: a HAKit pair (two agent JVMs,
- * {@link KaAgentMain}, mutual TLS, no arbiter) and a keepalived pair (unicast VRRP, configured as
+ * {@link KeepaliveAgentMain}, mutual TLS, no arbiter) and a keepalived pair (unicast VRRP, configured as
  * ../shared/anchors/keepalived-failover.sh does). Node A (priority 150) runs in the first namespace, node B (100) in
  * the second; the floating IP is {@code 10.201.X.last/24} on their veths.
  */
@@ -135,7 +137,7 @@ final class KaPairs {
             this.process = net.start(ns, List.of(java, "-Dorg.slf4j.simpleLogger.defaultLogLevel=info",
                     "-Dorg.slf4j.simpleLogger.showDateTime=true",
                     "-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS", "-cp",
-                    System.getProperty("java.class.path"), KaAgentMain.class.getName(), file.toString()), log, true);
+                    System.getProperty("java.class.path"), KeepaliveAgentMain.class.getName(), file.toString()), log, true);
             Thread reader = new Thread(this::read, "stdout-" + node);
             reader.setDaemon(true);
             reader.start();

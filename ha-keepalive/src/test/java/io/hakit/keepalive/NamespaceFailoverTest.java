@@ -36,7 +36,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * Two keepalive agents for real: each a child JVM ({@link AgentMain}) in a network namespace of its own, the two
+ * Two keepalive agents for real: each a child JVM ({@link KeepaliveAgentMain}) in a network namespace of its own, the two
  * namespaces joined by a veth pair, the floating IP added and removed with {@code ip addr}. After every step exactly
  * one namespace holds the VIP. Needs root and a usable {@code ip netns}; skipped otherwise.
  *
@@ -322,7 +322,7 @@ class NamespaceFailoverTest {
         List<String> cmd = List.of("ip", "netns", "exec", ns, java, "-XX:+UseSerialGC", "-Xmx96m",
                 "-XX:TieredStopAtLevel=1", "-Dorg.slf4j.simpleLogger.defaultLogLevel=info",
                 "-Dorg.slf4j.simpleLogger.showDateTime=true", "-cp", System.getProperty("java.class.path"),
-                AgentMain.class.getName(), file.toString());
+                KeepaliveAgentMain.class.getName(), file.toString());
         try {
             Process process = new ProcessBuilder(cmd).redirectError(log.toFile()).start();
             Agent agent = new Agent(node, process, log);
@@ -333,7 +333,7 @@ class NamespaceFailoverTest {
         }
     }
 
-    /** One agent process; its stdout (AgentMain's ROLE lines) is read on a thread of its own. */
+    /** One agent process; its stdout (KeepaliveAgentMain's ROLE lines) is read on a thread of its own. */
     private static final class Agent {
         final String node;
         final Process process;

@@ -12,20 +12,21 @@ import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * A keepalive agent as a process of its own, for {@link NamespaceFailoverTest}: {@code AgentMain SETTINGS.properties}
+ * A keepalive agent as a process of its own (used by the namespace tests and the ka-* benchmarks, which run one per
+ * network namespace): {@code KeepaliveAgentMain SETTINGS.properties}
  * starts {@link KeepaliveAgent#start(Map, RoleListener...)} and closes it on SIGTERM (a shutdown hook). Every role
  * change is printed to stdout at once as {@code ROLE <System.nanoTime()> <from> <to> <epoch>}; on Linux
  * {@code System.nanoTime()} reads CLOCK_MONOTONIC, so the test compares these times with its own. {@code STARTED} and
  * {@code CLOSED} lines mark the agent's start and the end of its clean stop; a bad setting exits with 1.
  */
-public final class AgentMain {
+public final class KeepaliveAgentMain {
 
-    private AgentMain() {
+    private KeepaliveAgentMain() {
     }
 
     public static void main(String[] args) throws IOException, InterruptedException {
         if (args.length != 1) {
-            System.err.println("usage: AgentMain SETTINGS.properties");
+            System.err.println("usage: KeepaliveAgentMain SETTINGS.properties");
             System.exit(2);
         }
         Properties p = new Properties();
