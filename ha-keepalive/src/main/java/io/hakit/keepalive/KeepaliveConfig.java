@@ -156,11 +156,7 @@ public final class KeepaliveConfig {
     }
 
     private static boolean bool(String k, String v) {
-        switch (v.toLowerCase(Locale.ROOT)) {
-            case "true": case "yes": case "on": return true;
-            case "false": case "no": case "off": return false;
-            default: throw new InvalidConfigException(k + ": '" + v + "' is not true or false", k);
-        }
+        return ConfigParsing.bool(k, v);
     }
 
     private static InetSocketAddress address(String k, String v) {

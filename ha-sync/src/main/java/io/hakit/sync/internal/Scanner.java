@@ -1,0 +1,174 @@
+package io.hakit.sync.internal;
+
+import io.hakit.sync.internal.proto.EntryType;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.PathMatcher;
+import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * Walks a root without following links and describes each path it keeps as a {@link FileEntry}, parents before
+ * children. Skips this library's own temp files and conflict copies, what the filter excludes, and special files;
+ * symbolic links pointing outside the root are reported and skipped. Digests come from the {@link HashCache} (and are
+ * computed only when asked). Stateless apart from the cache; safe to use from one thread per root at a time.
+ */
+public final class Scanner {
+
+    /** Prefix of the temp files a sink writes before renaming them into place. */
+    public static final String TEMP_PREFIX = ".hakit-tmp-";
+    /** Infix of conflict copies: {@code name.hakit-conflict-<time>-<node>}. */
+    public static final String CONFLICT_INFIX = ".hakit-conflict-";
+    static final String ATTRS = "unix:mode,ino,uid,gid,size,lastModifiedTime,isDirectory,isRegularFile,isSymbolicLink";
+
+    private final List<PathMatcher> includes = new ArrayList<>();
+    private final List<PathMatcher> excludes = new ArrayList<>();
+    private final int maxEntries;
+
+    /**
+     * @param includes   globs (relative paths) of files to keep; empty keeps every file
+     * @param excludes   globs of files and directories to leave out (a directory left out hides its subtree)
+     * @param maxEntries the most entries a root may have; more fails the scan
+     */
+    public Scanner(List<String> includes, List<String> excludes, int maxEntries) {
+        includes.forEach(g -> this.includes.add(FileSystems.getDefault().getPathMatcher("glob:" + g)));
+        excludes.forEach(g -> this.excludes.add(FileSystems.getDefault().getPathMatcher("glob:" + g)));
+        this.maxEntries = maxEntries;
+    }
+
+    /** Whether a relative path is one this library never synchronizes (its temp files, conflict copies). */
+    public static boolean isInternal(String name) {
+        int slash = name.lastIndexOf('/');
+        String last = slash < 0 ? name : name.substring(slash + 1);
+        return last.startsWith(TEMP_PREFIX) || last.contains(CONFLICT_INFIX);
+    }
+
+    /** Whether the filter keeps this relative path (of the given type). */
+    public boolean keeps(String rel, boolean directory) {
+        if (isInternal(rel)) {
+            return false;
+        }
+        Path p = Path.of(rel);
+        for (PathMatcher m : excludes) {
+            if (m.matches(p) || m.matches(p.getFileName())) {
+                return false;
+            }
+        }
+        if (directory || includes.isEmpty()) {
+            return true;
+        }
+        for (PathMatcher m : includes) {
+            if (m.matches(p) || m.matches(p.getFileName())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Scans a whole root.
+     *
+     * @param digestAll digest every file not in the cache (a verifying round); otherwise digests stay unknown
+     * @param refused   told about each path skipped for a reason an operator should see
+     */
+    public List<FileEntry> scan(Path root, String rootName, HashCache cache, boolean digestAll,
+                                Consumer<String> refused) throws IOException {
+        List<FileEntry> out = new ArrayList<>();
+        walk(root, "", rootName, cache, digestAll, refused, out);
+        return out;
+    }
+
+    /** Scans a subtree (a directory that appeared) below {@code rel}, {@code rel} itself not included. */
+    public void scanBelow(Path root, String rel, String rootName, HashCache cache, Consumer<String> refused,
+                          List<FileEntry> out) throws IOException {
+        walk(root, rel, rootName, cache, false, refused, out);
+    }
+
+    private void walk(Path root, String dirRel, String rootName, HashCache cache, boolean digestAll,
+                      Consumer<String> refused, List<FileEntry> out) throws IOException {
+        Path dir = dirRel.isEmpty() ? root : root.resolve(dirRel);
+        List<String> names = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+            for (Path child : ds) {
+                names.add(child.getFileName().toString());
+            }
+        } catch (NoSuchFileException e) {
+            return; // vanished while we walked: the next round sees it gone
+        }
+        names.sort(null);
+        for (String name : names) {
+            String rel = dirRel.isEmpty() ? name : dirRel + "/" + name;
+            FileEntry e;
+            try {
+                e = stat(root, rel, refused);
+            } catch (NoSuchFileException gone) {
+                continue;
+            }
+            if (e == null || !keeps(rel, e.isDirectory())) {
+                continue;
+            }
+            if (out.size() >= maxEntries) {
+                throw new IOException("root " + rootName + " has more than " + maxEntries
+                        + " entries (sync.max-entries)");
+            }
+            if (e.isFile()) {
+                byte[] d = cache.digest(rootName, e);
+                if (d == null && digestAll) {
+                    Digests.Result r = Digests.of(root.resolve(rel), e.size());
+                    FileEntry again = stat(root, rel, refused);
+                    if (again != null && again.size() == e.size() && again.mtimeNanos() == e.mtimeNanos()) {
+                        cache.put(rootName, e, r);
+                        d = r.digestNoCopy();
+                    }
+                }
+                e = d == null ? e : e.withDigest(d);
+            }
+            out.add(e);
+            if (e.isDirectory()) {
+                walk(root, rel, rootName, cache, digestAll, refused, out);
+            }
+        }
+    }
+
+    /**
+     * Describes one path without following links: null for a special file or a link that leaves the root (reported).
+     *
+     * @throws NoSuchFileException when it does not exist
+     */
+    public static FileEntry stat(Path root, String rel, Consumer<String> refused) throws IOException {
+        Path p = root.resolve(rel);
+        Map<String, Object> a = Files.readAttributes(p, ATTRS, LinkOption.NOFOLLOW_LINKS);
+        int mode = (Integer) a.get("mode") & 07777;
+        long ino = (Long) a.get("ino");
+        int uid = (Integer) a.get("uid");
+        int gid = (Integer) a.get("gid");
+        long mtime = ((FileTime) a.get("lastModifiedTime")).to(TimeUnit.NANOSECONDS);
+        if ((Boolean) a.get("isDirectory")) {
+            return new FileEntry(rel, EntryType.ENTRY_TYPE_DIRECTORY, 0, mtime, mode, null, "", uid, gid, ino);
+        }
+        if ((Boolean) a.get("isRegularFile")) {
+            return new FileEntry(rel, EntryType.ENTRY_TYPE_FILE, (Long) a.get("size"), mtime, mode, null, "", uid,
+                    gid, ino);
+        }
+        if ((Boolean) a.get("isSymbolicLink")) {
+            String target = Files.readSymbolicLink(p).toString();
+            if (!PathGuard.linkStaysInside(rel, target)) {
+                refused.accept("symbolic link " + rel + " -> " + target + " leaves the root: not synchronized");
+                return null;
+            }
+            return new FileEntry(rel, EntryType.ENTRY_TYPE_SYMLINK, 0, mtime, mode, null, target, uid, gid, ino);
+        }
+        refused.accept("special file " + rel + " (not a file, directory or link): not synchronized");
+        return null;
+    }
+}

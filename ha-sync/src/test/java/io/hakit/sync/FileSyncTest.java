@@ -1,0 +1,90 @@
+package io.hakit.sync;
+
+import io.hakit.api.alarm.AlarmType;
+import io.hakit.keepalive.Role;
+import io.hakit.sync.internal.Source;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Random;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+class FileSyncTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(20);
+
+    @TempDir
+    Path tmp;
+    private SyncPair pair;
+
+    @AfterEach
+    void close() {
+        if (pair != null) {
+            pair.close();
+        }
+    }
+
+    private static void write(Path p, String s) throws IOException {
+        Files.createDirectories(p.getParent());
+        Files.writeString(p, s);
+    }
+
+    private Source.RoundResult full() throws Exception {
+        return pair.a.syncNow(WAIT);
+    }
+
+    @Test
+    void aFullRoundMirrorsContentModesMtimesLinksAndDeletes() throws Exception {
+        pair = SyncPair.started(tmp, b -> b);
+        Path a = pair.rootA;
+        write(a.resolve("conf/app.yaml"), "port: 1");
+        write(a.resolve("conf/deep/x/y.txt"), "deep");
+        write(a.resolve("bin/run.sh"), "#!/bin/sh\necho hi\n");
+        Files.setPosixFilePermissions(a.resolve("bin/run.sh"), PosixFilePermissions.fromString("rwxr-x---"));
+        Files.setLastModifiedTime(a.resolve("conf/app.yaml"), FileTime.from(Instant.parse("2020-01-02T03:04:05.123456789Z")));
+        Files.write(a.resolve("empty"), new byte[0]);
+        byte[] big = new byte[3 << 20];
+        new Random(7).nextBytes(big);
+        Files.write(a.resolve("big.bin"), big);
+        Files.createSymbolicLink(a.resolve("conf/current"), Path.of("app.yaml"));
+        Files.createSymbolicLink(a.resolve("escape"), Path.of("../../etc/passwd"));
+        Files.createDirectories(a.resolve("emptydir"));
+        write(pair.rootB.resolve("stale/old.txt"), "gone soon");
+
+        // old.txt was never received from the source (no record of it): kept as a conflict copy, not deleted
+        Source.RoundResult first = full();
+        assertThat(first.errors()).isEmpty();
+        assertThat(first.conflicts()).singleElement().asString().contains("stale/old.txt");
+        assertThat(TreeAssert.differences(a, pair.rootB))
+                .containsExactlyInAnyOrder("missing on the replica: escape", "only on the replica: stale");
+        try (Stream<Path> kept = Files.list(pair.rootB.resolve("stale"))) {
+            assertThat(kept).singleElement().satisfies(p -> {
+                assertThat(p.getFileName().toString()).startsWith("old.txt.hakit-conflict-");
+                assertThat(Files.readString(p)).isEqualTo("gone soon");
+            });
+        }
+
+        Files.delete(a.resolve("conf/deep/x/y.txt"));
+        Files.delete(a.resolve("conf/deep/x"));
+        Files.delete(a.resolve("big.bin"));
+        Source.RoundResult second = full();
+        assertThat(second.errors()).isEmpty();
+        assertThat(TreeAssert.differences(a, pair.rootB))
+                .containsExactlyInAnyOrder("missing on the replica: escape", "only on the replica: stale");
+        assertThat(second.deleted()).isGreaterThanOrEqualTo(3);
+    }
+}

@@ -1,0 +1,78 @@
+package io.hakit.sync;
+
+import io.hakit.api.Ticker;
+import io.hakit.api.alarm.AlarmRegistry;
+import io.hakit.keepalive.Role;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.function.UnaryOperator;
+
+/** Two synchronizers on loopback, each with its own root "data" and state directory; a is the source at first. */
+final class SyncPair implements AutoCloseable {
+
+    final Path base;
+    final Path rootA;
+    final Path rootB;
+    final AlarmRegistry alarmsA = AlarmRegistry.create(Runnable::run, Clock.systemUTC(), Ticker.system());
+    final AlarmRegistry alarmsB = AlarmRegistry.create(Runnable::run, Clock.systemUTC(), Ticker.system());
+    final int portA;
+    final int portB;
+    private final UnaryOperator<SyncConfig.Builder> tweak;
+    FileSync a;
+    FileSync b;
+
+    SyncPair(Path base, UnaryOperator<SyncConfig.Builder> tweak) throws IOException {
+        this.base = base;
+        this.tweak = tweak;
+        rootA = Files.createDirectories(base.resolve("a/data"));
+        rootB = Files.createDirectories(base.resolve("b/data"));
+        portA = freePort();
+        portB = freePort();
+    }
+
+    static SyncPair started(Path base, UnaryOperator<SyncConfig.Builder> tweak) throws IOException {
+        SyncPair p = new SyncPair(base, tweak);
+        p.startB();
+        p.startA();
+        p.a.roleChanged(Role.ACTIVE, 1);
+        return p;
+    }
+
+    SyncConfig.Builder config(String self, String peer, Path root, int bind, int peerPort) {
+        SyncConfig.Builder c = SyncConfig.builder().cluster("c1", self, peer).insecure()
+                .bind(new InetSocketAddress("127.0.0.1", bind)).peer(new InetSocketAddress("127.0.0.1", peerPort))
+                .stateDir(base.resolve(self + "-state")).root("data", root).period(Duration.ofHours(1))
+                .timeout(Duration.ofSeconds(10));
+        return tweak.apply(c);
+    }
+
+    void startA() {
+        a = FileSync.start(config("node-a", "node-b", rootA, portA, portB).build(), alarmsA);
+    }
+
+    void startB() {
+        b = FileSync.start(config("node-b", "node-a", rootB, portB, portA).build(), alarmsB);
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    @Override
+    public void close() {
+        if (a != null) {
+            a.close();
+        }
+        if (b != null) {
+            b.close();
+        }
+    }
+}
