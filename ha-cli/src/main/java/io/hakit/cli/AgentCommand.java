@@ -2,6 +2,8 @@ package io.hakit.cli;
 
 import io.hakit.api.InvalidConfigException;
 import io.hakit.keepalive.KeepaliveAgent;
+import io.hakit.sync.FileSync;
+import io.hakit.sync.SyncConfig;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
@@ -35,8 +37,9 @@ final class AgentCommand {
             "agent   runs a keepalive node from FILE (YAML or .properties) until SIGTERM/SIGINT, then stops it",
             "        cleanly (the peer takes over at once). Keys: keepalive.* (node-id, priority, bind,",
             "        peer.address, peer.node-id, tls.cert-dir, state-dir, arbiter, vip, notify.*, ...), and",
-            "        high-availability.* for a lease arbiter. See the Javadoc of KeepaliveConfig and KeepaliveAgent.",
-            "status  prints role, epoch, peer, last heartbeat and alarms; exit 1 if the status is older than",
+            "        high-availability.* for a lease arbiter; sync.* (root.<name>, period, exclude, ...) also runs",
+            "        the file synchronizer. See the Javadoc of KeepaliveConfig, KeepaliveAgent and SyncConfig.",
+            "status  prints role, epoch, peer, heartbeat, sync and alarms; exit 1 if the status is older than",
             "        --max-age (default 5) seconds (the agent is not running) or the file is missing.",
             "");
 
@@ -97,8 +100,22 @@ final class AgentCommand {
             return 2;
         }
         KeepaliveAgent agent;
+        FileSync sync = null;
         try {
-            agent = KeepaliveAgent.start(load(config));
+            Map<String, String> settings = load(config);
+            // validate the synchronizer's keys before anything starts
+            SyncConfig syncConfig = SyncConfig.wanted(settings) ? SyncConfig.fromMap(settings).build() : null;
+            agent = KeepaliveAgent.start(settings);
+            if (syncConfig != null) {
+                try {
+                    sync = FileSync.follow(syncConfig, agent.node());
+                } catch (RuntimeException e) {
+                    agent.close();
+                    throw e;
+                }
+                FileSync s = sync;
+                agent.addStatus(() -> s.status().toProperties());
+            }
         } catch (IOException e) {
             err.println("hakit agent: cannot read " + config + ": " + e.getMessage());
             return 1;
@@ -110,8 +127,15 @@ final class AgentCommand {
             return 1;
         }
         out.println("hakit agent: " + agent.node().config() + "; status in " + agent.statusFile());
+        if (sync != null) {
+            out.println("hakit agent: file synchronizer on port " + sync.port() + " for " + sync.config().roots());
+        }
         CountDownLatch stopped = new CountDownLatch(1);
+        FileSync syncToClose = sync;
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            if (syncToClose != null) {
+                syncToClose.close();
+            }
             agent.close();
             stopped.countDown();
         }, "hakit-agent-shutdown"));
@@ -184,6 +208,15 @@ final class AgentCommand {
                         p.getProperty("alarm." + i + ".since"), p.getProperty("alarm." + i + ".detail"));
             }
             t.print(out);
+        }
+        if (p.getProperty("sync.role") != null) {
+            new Table("sync", "connected", "last success", "lag", "pending", "rounds", "conflicts", "last error")
+                    .row(p.getProperty("sync.role"), p.getProperty("sync.connected"),
+                            p.getProperty("sync.last-success"), p.getProperty("sync.lag-ms") + " ms",
+                            p.getProperty("sync.pending-files") + " files, " + p.getProperty("sync.pending-bytes")
+                                    + " B", p.getProperty("sync.rounds"), p.getProperty("sync.conflicts"),
+                            p.getProperty("sync.last-error", "").isEmpty() ? "-" : p.getProperty("sync.last-error"))
+                    .print(out);
         }
         if (age > maxAge) {
             out.println("STALE: last updated " + age + " s ago (" + updated + "); is the agent running?");

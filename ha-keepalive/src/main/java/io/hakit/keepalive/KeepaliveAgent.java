@@ -25,7 +25,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.function.Supplier;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -69,6 +71,7 @@ public final class KeepaliveAgent implements AutoCloseable {
     private final Path statusFile;
     private final ScheduledThreadPoolExecutor statusWriter;
     private final Clock clock;
+    private final List<Supplier<Map<String, String>>> extraStatus = new CopyOnWriteArrayList<>();
 
     private KeepaliveAgent(KeepaliveNode node, Takeover takeover, HaServices ha, Path statusFile, Clock clock) {
         this.node = node;
@@ -99,6 +102,9 @@ public final class KeepaliveAgent implements AutoCloseable {
         Map<String, String> node = new HashMap<>();
         Map<String, String> agent = new HashMap<>();
         settings.forEach((k, v) -> {
+            if (k.startsWith("sync.")) {
+                return; // the file synchronizer's keys (ha-sync; hakit agent starts it next to this node)
+            }
             if (k.equals(ARBITER) || k.startsWith(ARBITER + ".") || k.equals(VIP) || k.startsWith(VIP + ".")
                     || k.startsWith(NOTIFY) || k.equals(HEALTH_SCRIPT) || k.equals(STATUS_FILE)) {
                 agent.put(k, v.trim());
@@ -263,6 +269,9 @@ public final class KeepaliveAgent implements AutoCloseable {
                 i++;
             }
             p.setProperty("alarms", Integer.toString(i));
+            for (Supplier<Map<String, String>> extra : extraStatus) {
+                extra.get().forEach(p::setProperty);
+            }
             StringWriter w = new StringWriter();
             p.store(w, "hakit agent status");
             Files.createDirectories(statusFile.toAbsolutePath().getParent());
@@ -274,6 +283,14 @@ public final class KeepaliveAgent implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.debug("status unavailable: {}", e.toString());
         }
+    }
+
+    /**
+     * Adds lines to the status file (written every second): {@code extra} is called on the status writer's thread
+     * and must return quickly; its keys must not clash with the node's ({@code sync.*} for the file synchronizer).
+     */
+    public void addStatus(Supplier<Map<String, String>> extra) {
+        extraStatus.add(extra);
     }
 
     /** Stops the node (goodbye to the peer), then the takeover actions and the lease backend. */

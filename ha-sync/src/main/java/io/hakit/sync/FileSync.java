@@ -200,6 +200,10 @@ public final class FileSync implements AutoCloseable {
         return s;
     }
 
+    public SyncConfig config() {
+        return config;
+    }
+
     /** The port the sink listens on. */
     public int port() {
         return ((InetSocketAddress) server.localAddress()).getPort();
@@ -330,7 +334,7 @@ public final class FileSync implements AutoCloseable {
         long backoff = 100;
         ChangeWatcher watcher = null;
         try {
-            watcher = new ChangeWatcher(config.roots, () -> {
+            watcher = !config.watch ? null : new ChangeWatcher(config.roots, () -> {
                 synchronized (lock) {
                     changed = true;
                     lock.notifyAll();

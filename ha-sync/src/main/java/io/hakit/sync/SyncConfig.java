@@ -35,6 +35,8 @@ import java.util.regex.Pattern;
  * relative paths (or names); an excluded directory hides its subtree; includes select files</td></tr>
  * <tr><td>{@value #PERIOD}</td><td>60 s</td><td>full verification round; SYNC_FAILED is raised when the standby has
  * not been in sync for two periods</td></tr>
+ * <tr><td>{@value #WATCH}</td><td>true</td><td>watch the roots on the active and send changes within
+ * milliseconds; false leaves changes to the full rounds (and {@link FileSync#syncNow})</td></tr>
  * <tr><td>{@value #DEBOUNCE}</td><td>5 ms</td><td>how long changes are gathered before a round</td></tr>
  * <tr><td>{@value #BANDWIDTH}</td><td>0 (none)</td><td>bytes per second of file data, e.g. {@code 50 mb}</td></tr>
  * <tr><td>{@value #RESERVE}</td><td>64 mb</td><td>free space a write must leave on the standby's disk</td></tr>
@@ -61,6 +63,7 @@ public final class SyncConfig {
     public static final String TIMEOUT = "sync.timeout";
     public static final String VERIFY_CONTENT = "sync.verify-content";
     public static final String STATE_DIR = "sync.state-dir";
+    public static final String WATCH = "sync.watch";
 
     static final String KA_CLUSTER = "keepalive.cluster-id";
     static final String KA_NODE = "keepalive.node-id";
@@ -92,6 +95,7 @@ public final class SyncConfig {
     final int maxEntries;
     final Duration timeout;
     final boolean verifyContent;
+    final boolean watch;
 
     private SyncConfig(Builder b) {
         clusterId = b.clusterId;
@@ -113,6 +117,7 @@ public final class SyncConfig {
         maxEntries = b.maxEntries;
         timeout = b.timeout;
         verifyContent = b.verifyContent;
+        watch = b.watch;
     }
 
     public static Builder builder() {
@@ -178,9 +183,10 @@ public final class SyncConfig {
                 case TIMEOUT -> b.timeout(ConfigParsing.duration(k, v));
                 case VERIFY_CONTENT -> b.verifyContent(ConfigParsing.bool(k, v));
                 case STATE_DIR -> b.stateDir(Paths.get(v));
+                case WATCH -> b.watch(ConfigParsing.bool(k, v));
                 default -> throw new InvalidConfigException("unknown key " + k + " (sync keys: " + ROOT + "<name>, "
                         + String.join(", ", BIND, PEER_ADDRESS, INCLUDE, EXCLUDE, PERIOD, DEBOUNCE, BANDWIDTH,
-                        RESERVE, MAX_FILE, MAX_ENTRIES, TIMEOUT, VERIFY_CONTENT, STATE_DIR) + ")", k);
+                        RESERVE, MAX_FILE, MAX_ENTRIES, TIMEOUT, VERIFY_CONTENT, STATE_DIR, WATCH) + ")", k);
             }
         }
         return b;
@@ -258,6 +264,7 @@ public final class SyncConfig {
         private int maxEntries = 1_000_000;
         private Duration timeout = Duration.ofSeconds(30);
         private boolean verifyContent;
+        private boolean watch = true;
 
         private Builder() {
         }
@@ -351,6 +358,12 @@ public final class SyncConfig {
 
         public Builder timeout(Duration d) {
             this.timeout = Objects.requireNonNull(d, TIMEOUT);
+            return this;
+        }
+
+        /** {@value SyncConfig#WATCH}: watch the roots while active (default true). */
+        public Builder watch(boolean on) {
+            this.watch = on;
             return this;
         }
 

@@ -19,13 +19,21 @@ import java.util.List;
 public record SyncStatus(String role, boolean connected, Instant lastSuccess, long lagMillis, long pendingFiles,
                          long pendingBytes, long rounds, String lastError, List<String> conflicts) {
 
-    /** One line per figure, as {@code hakit status} prints it. */
-    public String describe() {
-        return "sync.role=" + role + "\nsync.connected=" + connected + "\nsync.last-success="
-                + (lastSuccess == null ? "never" : lastSuccess) + "\nsync.lag-ms=" + lagMillis
-                + "\nsync.pending-files=" + pendingFiles + "\nsync.pending-bytes=" + pendingBytes + "\nsync.rounds="
-                + rounds + "\nsync.last-error=" + lastError.replace('\n', ' ') + "\nsync.conflicts="
-                + conflicts.size() + (conflicts.isEmpty() ? "" : " (latest: " + conflicts.get(conflicts.size() - 1)
-                + ")") + "\n";
+    /** The figures as {@code sync.*} properties (the agent's status file, {@code hakit status}). */
+    public java.util.Map<String, String> toProperties() {
+        java.util.Map<String, String> m = new java.util.LinkedHashMap<>();
+        m.put("sync.role", role);
+        m.put("sync.connected", Boolean.toString(connected));
+        m.put("sync.last-success", lastSuccess == null ? "never" : lastSuccess.toString());
+        m.put("sync.lag-ms", Long.toString(lagMillis));
+        m.put("sync.pending-files", Long.toString(pendingFiles));
+        m.put("sync.pending-bytes", Long.toString(pendingBytes));
+        m.put("sync.rounds", Long.toString(rounds));
+        m.put("sync.last-error", lastError.replace('\n', ' '));
+        m.put("sync.conflicts", Integer.toString(conflicts.size()));
+        if (!conflicts.isEmpty()) {
+            m.put("sync.latest-conflict", conflicts.get(conflicts.size() - 1));
+        }
+        return m;
     }
 }

@@ -87,4 +87,99 @@ class FileSyncTest {
                 .containsExactlyInAnyOrder("missing on the replica: escape", "only on the replica: stale");
         assertThat(second.deleted()).isGreaterThanOrEqualTo(3);
     }
+
+    @Test
+    void aWatchedChangeReachesTheStandbyWithoutAFullRound() throws Exception {
+        pair = SyncPair.started(tmp, b -> b);
+        full();
+        long roundsBefore = pair.a.status().rounds();
+        for (int i = 0; i < 5; i++) {
+            String content = "v" + i;
+            write(pair.rootA.resolve("hot/f.txt"), content);
+            await().atMost(WAIT).until(() -> Files.exists(pair.rootB.resolve("hot/f.txt"))
+                    && Files.readString(pair.rootB.resolve("hot/f.txt")).equals(content));
+        }
+        Files.delete(pair.rootA.resolve("hot/f.txt"));
+        await().atMost(WAIT).until(() -> !Files.exists(pair.rootB.resolve("hot/f.txt")));
+        // the period is an hour: every one of these came from watch-driven rounds
+        assertThat(pair.a.status().rounds()).isGreaterThan(roundsBefore);
+        assertThat(pair.a.status().lastError()).isEmpty();
+    }
+
+    @Test
+    void aChangeInTheMiddleOfALargeFileSendsOnlyTheChangedBlocks() throws Exception {
+        pair = SyncPair.started(tmp, b -> b);
+        byte[] data = new byte[16 << 20];
+        new Random(1).nextBytes(data);
+        Path f = pair.rootA.resolve("big.bin");
+        Files.write(f, data);
+        assertThat(full().bytesSent()).isEqualTo(data.length);
+        try (RandomAccessFile raf = new RandomAccessFile(f.toFile(), "rw")) {
+            raf.seek(8 << 20);
+            raf.write("changed in the middle".getBytes(StandardCharsets.UTF_8));
+        }
+        Files.setLastModifiedTime(f, FileTime.from(Instant.now().plusSeconds(5)));
+        Source.RoundResult r = full();
+        assertThat(r.errors()).isEmpty();
+        assertThat(r.bytesSent()).isEqualTo(128 * 1024); // one block
+        assertThat(TreeAssert.differences(pair.rootA, pair.rootB)).isEmpty();
+    }
+
+    @Test
+    void afterASplitBrainTheDeposedNodesOwnChangesAreKeptAsConflictCopies() throws Exception {
+        pair = SyncPair.started(tmp, b -> b);
+        write(pair.rootA.resolve("state.txt"), "agreed");
+        write(pair.rootA.resolve("other.txt"), "agreed");
+        full();
+        // split brain: b is active too and writes its own version; then b wins with a higher epoch
+        pair.b.roleChanged(Role.ACTIVE, 2);
+        write(pair.rootA.resolve("state.txt"), "written by a while both were active");
+        write(pair.rootA.resolve("only-on-a.txt"), "a's new file");
+        pair.a.roleChanged(Role.STANDBY, 1);
+        write(pair.rootB.resolve("other.txt"), "b's version");
+        Source.RoundResult r = pair.b.syncNow(WAIT);
+        assertThat(r.errors()).isEmpty();
+        assertThat(r.conflicts()).hasSize(2).anySatisfy(c -> assertThat(c).contains("state.txt"))
+                .anySatisfy(c -> assertThat(c).contains("only-on-a.txt"));
+        assertThat(Files.readString(pair.rootA.resolve("other.txt"))).isEqualTo("b's version");
+        try (Stream<Path> s = Files.list(pair.rootA)) {
+            assertThat(s.map(p -> p.getFileName().toString()).filter(n -> n.contains(".hakit-conflict-"))
+                    .map(n -> n.substring(0, n.indexOf(".hakit-conflict-"))))
+                    .containsExactlyInAnyOrder("state.txt", "only-on-a.txt");
+        }
+        assertThat(TreeAssert.differences(pair.rootB, pair.rootA)).isEmpty();
+        assertThat(pair.b.status().conflicts()).hasSize(2);
+    }
+
+    @Test
+    void aDeposedActiveWithALowerEpochIsRefusedAndRaisesTheAlarm() throws Exception {
+        pair = SyncPair.started(tmp, b -> b);
+        write(pair.rootA.resolve("x.txt"), "1");
+        full();
+        // b saw epoch 1 from a; a newer active (epoch 5) came and went; a now comes back claiming epoch 1
+        pair.a.roleChanged(Role.STANDBY, 1);
+        pair.b.roleChanged(Role.ACTIVE, 5);
+        pair.b.syncNow(WAIT);
+        pair.b.roleChanged(Role.STANDBY, 5);
+        pair.a.roleChanged(Role.ACTIVE, 1);
+        write(pair.rootA.resolve("x.txt"), "stale write");
+        assertThatThrownBy(() -> pair.a.syncNow(Duration.ofSeconds(3))).hasMessageContaining("epoch 1 is older than 5");
+        await().atMost(WAIT).until(() -> pair.alarmsA.isActive(AlarmType.SYNC_FAILED, "sync:node-a"));
+        assertThat(pair.alarmsA.get(AlarmType.SYNC_FAILED, "sync:node-a").orElseThrow().detail())
+                .contains("older than");
+        assertThat(Files.readString(pair.rootB.resolve("x.txt"))).isEqualTo("1");
+        // with a current epoch it syncs and the alarm clears
+        pair.a.roleChanged(Role.ACTIVE, 6);
+        assertThat(pair.a.syncNow(WAIT).errors()).isEmpty();
+        assertThat(pair.alarmsA.isActive(AlarmType.SYNC_FAILED, "sync:node-a")).isFalse();
+        assertThat(Files.readString(pair.rootB.resolve("x.txt"))).isEqualTo("stale write");
+    }
+
+    @Test
+    void aStandbyThatIsActiveItselfRefusesTheOtherActive() throws Exception {
+        pair = SyncPair.started(tmp, b -> b);
+        pair.b.roleChanged(Role.ACTIVE, 1);
+        assertThatThrownBy(() -> pair.a.syncNow(Duration.ofSeconds(3))).hasMessageContaining("split brain");
+        assertThat(pair.a.status().connected()).isFalse();
+    }
 }
