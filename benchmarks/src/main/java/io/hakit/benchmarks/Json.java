@@ -11,7 +11,7 @@ import java.util.Map;
  * {@link java.util.LinkedHashMap}), lists, strings, booleans, integers and {@link BigDecimal}s. One line, with
  * {@code ", "} and {@code ": "} separators, as docs/benchmarks.md shows.
  */
-final class Json {
+public final class Json {
 
     private Json() {
     }
@@ -22,7 +22,7 @@ final class Json {
      * @throws IllegalArgumentException for a type it does not write (doubles included: round them with
      *     {@link #decimal(double, int)} first), a non-string map key or a null
      */
-    static String write(Object value) {
+    public static String write(Object value) {
         StringBuilder out = new StringBuilder();
         write(out, value);
         return out.toString();
@@ -33,7 +33,7 @@ final class Json {
      *
      * @throws IllegalArgumentException if {@code value} is NaN or infinite
      */
-    static BigDecimal decimal(double value, int decimals) {
+    public static BigDecimal decimal(double value, int decimals) {
         if (!Double.isFinite(value)) {
             throw new IllegalArgumentException("JSON has no number for " + value);
         }

@@ -1,5 +1,9 @@
 package io.hakit.benchmarks;
 
+import io.hakit.benchmarks.sync.SyncDelta;
+import io.hakit.benchmarks.sync.SyncLatency;
+import io.hakit.benchmarks.sync.SyncThroughput;
+
 import java.io.PrintStream;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -15,8 +19,8 @@ import java.util.Map;
  */
 public final class Runner {
 
-    /** One benchmark scenario. */
-    interface Scenario {
+    /** One benchmark scenario (public for the scenarios in sub-packages, such as {@code sync}). */
+    public interface Scenario {
         /** One line saying what it measures. */
         String description();
 
@@ -30,14 +34,14 @@ public final class Runner {
     }
 
     /** A scenario could not run to the end. */
-    static final class BenchmarkFailure extends RuntimeException {
+    public static final class BenchmarkFailure extends RuntimeException {
         private static final long serialVersionUID = 1L;
 
-        BenchmarkFailure(String message) {
+        public BenchmarkFailure(String message) {
             super(message);
         }
 
-        BenchmarkFailure(String message, Throwable cause) {
+        public BenchmarkFailure(String message, Throwable cause) {
             super(message, cause);
         }
     }
@@ -63,6 +67,9 @@ public final class Runner {
         m.put(KaStress.NAME, new KaStress());
         m.put(KaFuzz.NAME, new KaFuzz());
         m.put(ZkCampaign.NAME, new ZkCampaign());
+        m.put(SyncLatency.NAME, new SyncLatency());
+        m.put(SyncThroughput.NAME, new SyncThroughput());
+        m.put(SyncDelta.NAME, new SyncDelta());
         return Collections.unmodifiableMap(m);
     }
 

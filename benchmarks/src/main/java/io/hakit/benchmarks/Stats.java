@@ -3,7 +3,7 @@ package io.hakit.benchmarks;
 import java.util.Arrays;
 
 /** Percentiles of a set of samples, by nearest rank on the sorted samples. Immutable. */
-final class Stats {
+public final class Stats {
 
     private final double[] sorted;
 
@@ -12,7 +12,7 @@ final class Stats {
      *
      * @throws IllegalArgumentException if there are no samples or one is NaN
      */
-    Stats(double[] samples) {
+    public Stats(double[] samples) {
         if (samples.length == 0) {
             throw new IllegalArgumentException("no samples");
         }
@@ -24,7 +24,7 @@ final class Stats {
     }
 
     /** The number of samples. */
-    int n() {
+    public int n() {
         return sorted.length;
     }
 
@@ -33,7 +33,7 @@ final class Stats {
      *
      * @throws IllegalArgumentException unless {@code 0 < p <= 100}
      */
-    double percentile(double p) {
+    public double percentile(double p) {
         if (!(p > 0 && p <= 100)) {
             throw new IllegalArgumentException("percentile must be in (0, 100], was " + p);
         }
@@ -42,11 +42,11 @@ final class Stats {
         return sorted[Math.max(rank, 1) - 1];
     }
 
-    double min() {
+    public double min() {
         return sorted[0];
     }
 
-    double max() {
+    public double max() {
         return sorted[sorted.length - 1];
     }
 }

@@ -1,0 +1,28 @@
+package io.hakit.benchmarks.sync;
+
+import java.util.List;
+
+/**
+ * The subjects each sync scenario measures, in the order they run within a repetition. HAKit's subject (a
+ * {@code HakitSubject} running two in-process sync nodes over mutual TLS on loopback) goes first in both lists once
+ * it exists; the scenarios then add the {@code "ratios"} / {@code "goal"} blocks on their own.
+ */
+public final class SyncSubjects {
+
+    private SyncSubjects() {
+    }
+
+    /**
+     * For {@code sync-throughput} and {@code sync-delta} (which leaves out the {@linkplain
+     * SyncSubject#initialCopyOnly() initial-copy-only} cp): rsync to a daemon on loopback, without and with
+     * {@code --fsync}, and cp as the disk-bound floor.
+     */
+    public static List<SyncSubject> throughputSubjects() {
+        return List.of(new RsyncDaemonSubject(false), new RsyncDaemonSubject(true), new CpSubject());
+    }
+
+    /** For {@code sync-latency}: the continuous replicators, lsyncd ({@code default.rsync}, delay 0). */
+    public static List<SyncSubject> latencySubjects() {
+        return List.of(new LsyncdSubject());
+    }
+}
