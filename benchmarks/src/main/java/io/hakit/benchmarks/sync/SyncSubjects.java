@@ -18,11 +18,11 @@ public final class SyncSubjects {
      * {@code --fsync}, and cp as the disk-bound floor.
      */
     public static List<SyncSubject> throughputSubjects() {
-        return List.of(new RsyncDaemonSubject(false), new RsyncDaemonSubject(true), new CpSubject());
+        return List.of(new HakitSubject(), new RsyncDaemonSubject(false), new RsyncDaemonSubject(true), new CpSubject());
     }
 
     /** For {@code sync-latency}: the continuous replicators, lsyncd ({@code default.rsync}, delay 0). */
     public static List<SyncSubject> latencySubjects() {
-        return List.of(new LsyncdSubject());
+        return List.of(new HakitSubject(), new LsyncdSubject());
     }
 }
