@@ -335,6 +335,7 @@ public final class FileSync implements AutoCloseable {
         ChangeWatcher watcher = null;
         try {
             watcher = !config.watch ? null : new ChangeWatcher(config.roots, () -> {
+                LOG.debug("change seen");
                 synchronized (lock) {
                     changed = true;
                     lock.notifyAll();
@@ -352,6 +353,7 @@ public final class FileSync implements AutoCloseable {
                     connected = true;
                     backoff = 100;
                     long nextFull = System.nanoTime();
+                    long lastRoundEnd = System.nanoTime() - config.debounce.toNanos();
                     boolean full = true;
                     while (stillSource()) {
                         Map<String, List<FileEntry>> entries;
@@ -362,7 +364,7 @@ public final class FileSync implements AutoCloseable {
                                 watcher.takeNeedFull();
                             }
                         } else {
-                            sleepDebounce();
+                            sleepDebounce(lastRoundEnd);
                             Map<String, Set<String>> ch = watcher == null ? Map.of() : watcher.drain();
                             entries = source.describe(ch);
                             if (entries.isEmpty()) {
@@ -378,7 +380,10 @@ public final class FileSync implements AutoCloseable {
                                 fullRequested = false;
                             }
                         }
+                        LOG.debug("round {} starts ({} roots{})", round + 1, entries.size(), full ? ", full" : "");
                         Source.RoundResult r = source.run(link, ++round, full, entries);
+                        LOG.debug("round {} done: {} files", r.round(), r.files());
+                        lastRoundEnd = System.nanoTime();
                         finished(r);
                         served.forEach(f -> f.complete(r));
                         if (full) {
@@ -427,10 +432,15 @@ public final class FileSync implements AutoCloseable {
         return !closed && role == Role.ACTIVE && sourceThread == Thread.currentThread();
     }
 
-    private void sleepDebounce() throws InterruptedException {
-        long ms = config.debounce.toMillis();
-        if (ms > 0) {
-            Thread.sleep(ms);
+    /**
+     * Debounce on the leading edge: a change after a quiet spell goes at once (lowest latency); changes that come
+     * while a round runs, or within {@code sync.debounce} after it, wait until that much time has passed since the
+     * round ended and then travel together.
+     */
+    private void sleepDebounce(long lastRoundEnd) throws InterruptedException {
+        long wait = lastRoundEnd + config.debounce.toNanos() - System.nanoTime();
+        if (wait > 0) {
+            TimeUnit.NANOSECONDS.sleep(wait);
         }
     }
 

@@ -43,7 +43,7 @@ public final class SyncLatency implements Runner.Scenario {
     /** What one run does. */
     record Config(int samples, int warmup) {
         static Config of(boolean quick) {
-            return quick ? new Config(20, 3) : new Config(100, 5);
+            return quick ? new Config(20, 20) : new Config(100, 30);
         }
     }
 

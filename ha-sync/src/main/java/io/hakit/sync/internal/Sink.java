@@ -135,6 +135,8 @@ public final class Sink {
     private final Limits limits;
     private final String nodeId;
     private final Consumer<SyncMessage> out;
+    /** The file store of each root (looked up once: finding it reads the mount table). */
+    private final Map<String, FileStore> stores = new HashMap<>();
 
     // the round in progress
     private long round = -1;
@@ -329,6 +331,7 @@ public final class Sink {
                         }
                     }
                 }
+                LOG.debug("want {}", e.path());
                 int id = nextId++;
                 wants.put(id, new Pending(id, rootName, e.path(), e, local, oldBlocks, bs));
                 Want.Builder w = Want.newBuilder().setRound(round).setId(id).setRoot(rootName).setPath(e.path());
@@ -390,7 +393,13 @@ public final class Sink {
         try {
             PathGuard.resolve(root, p.rel);
             Files.createDirectories(target.getParent());
-            FileStore store = Files.getFileStore(target.getParent());
+            FileStore store = stores.computeIfAbsent(p.root, r -> {
+                try {
+                    return Files.getFileStore(root);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
             long free = store.getUsableSpace();
             if (free < s.getSize() + limits.reserveBytes) {
                 fail(p, "disk full: " + s.getSize() + " bytes needed plus a reserve of " + limits.reserveBytes
@@ -411,6 +420,9 @@ public final class Sink {
         } catch (IOException io) {
             transfer.discard();
             error(p.root, p.rel, io);
+        } catch (java.io.UncheckedIOException io) {
+            transfer.discard();
+            error(p.root, p.rel, io.getCause());
         }
     }
 
@@ -579,6 +591,7 @@ public final class Sink {
                 errors.add("making files durable in " + r.getKey() + ": " + describe(io) + " (nothing renamed)");
             }
         }
+        LOG.debug("durable: {} files", staged.size());
         Set<Path> dirs = new LinkedHashSet<>();
         for (Staged s : staged) {
             if (unsynced.contains(s.root)) {
@@ -609,6 +622,7 @@ public final class Sink {
                 error(s.root, s.rel, io);
             }
         }
+        LOG.debug("renamed: {} files", staged.size());
         for (Path d : dirs) {
             try {
                 Durability.fsyncDirectory(d);
