@@ -222,6 +222,10 @@ public final class FileSync implements AutoCloseable {
             Role old = role;
             role = newRole;
             epoch = newEpoch;
+            if (newRole == Role.ACTIVE) {
+                // having led at this epoch, this node never again takes files from a source below it
+                record.admitEpoch(newEpoch);
+            }
             if (newRole == Role.ACTIVE && (old != Role.ACTIVE || sourceThread == null)) {
                 Channel c = sinkChannel;
                 if (c != null) {
@@ -393,6 +397,12 @@ public final class FileSync implements AutoCloseable {
                     }
                 } catch (IOException e) {
                     failed(e.getMessage() == null ? e.toString() : e.getMessage());
+                    List<CompletableFuture<Source.RoundResult>> failedWaiters;
+                    synchronized (lock) {
+                        failedWaiters = new ArrayList<>(waiting);
+                        waiting.clear();
+                    }
+                    failedWaiters.forEach(f -> f.completeExceptionally(e));
                 } finally {
                     connected = false;
                     if (link != null) {
@@ -575,6 +585,7 @@ public final class FileSync implements AutoCloseable {
         link.send(SyncMessage.newBuilder().setHello(Hello.newBuilder().setProtocolVersion(PROTOCOL_VERSION)
                 .setClusterId(config.clusterId).setNodeId(config.nodeId).setEpoch(ep)
                 .addAllRoots(config.roots.keySet())).build());
+        link.flush();
         SyncMessage answer = link.receive(config.timeout);
         if (answer == null) {
             link.close();
@@ -597,6 +608,7 @@ public final class FileSync implements AutoCloseable {
         private final LinkedBlockingQueue<Object> inbound = new LinkedBlockingQueue<>();
         private volatile Channel channel;
         private volatile Throwable writeFailure;
+        private long unflushed;
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
@@ -663,7 +675,10 @@ public final class FileSync implements AutoCloseable {
         @Override
         public void send(SyncMessage m) throws IOException {
             awaitWritable();
-            track(channel.writeAndFlush(SyncFrames.control(channel.alloc(), m)));
+            ByteBuf frame = SyncFrames.control(channel.alloc(), m);
+            unflushed += frame.readableBytes();
+            track(channel.write(frame));
+            flushIfFull();
         }
 
         @Override
@@ -674,8 +689,27 @@ public final class FileSync implements AutoCloseable {
                 bytes.release();
                 throw e;
             }
+            unflushed += bytes.readableBytes();
             channel.write(SyncFrames.dataHeader(channel.alloc(), id, offset, bytes.readableBytes()));
-            track(channel.writeAndFlush(bytes));
+            track(channel.write(bytes));
+            flushIfFull();
+        }
+
+        private void flushIfFull() {
+            if (unflushed >= 256 * 1024) {
+                flush();
+            }
+        }
+
+        @Override
+        public void flush() {
+            unflushed = 0;
+            channel.flush();
+        }
+
+        @Override
+        public boolean hasInbound() {
+            return !inbound.isEmpty();
         }
 
         @Override
@@ -781,7 +815,8 @@ public final class FileSync implements AutoCloseable {
                 sinkChannel = ctx.channel();
                 sink = new Sink(config.roots, scanner, cache, record, new Sink.Limits(config.maxFileSize,
                         config.maxEntries, config.reserve), config.nodeId, out -> {
-                    ctx.writeAndFlush(SyncFrames.control(ctx.alloc(), out));
+                    // flushed in channelReadComplete: the wants of a whole manifest batch go out together
+                    ctx.write(SyncFrames.control(ctx.alloc(), out));
                     if (out.hasRoundDone()) {
                         roundApplied(out.getRoundDone());
                     }
@@ -793,6 +828,11 @@ public final class FileSync implements AutoCloseable {
                 LOG.info("{}: accepted {} (epoch {}) as the sync source", config.nodeId, h.getNodeId(),
                         h.getEpoch());
             }
+        }
+
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            ctx.flush();
         }
 
         private void refuse(ChannelHandlerContext ctx, String reason) {

@@ -32,6 +32,34 @@ public final class Durability {
     private Durability() {
     }
 
+    private static final ExecutorService WRITEBACK = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "hakit-sync-writeback");
+        t.setDaemon(true);
+        return t;
+    });
+    private static final java.util.concurrent.atomic.AtomicBoolean WRITEBACK_BUSY =
+            new java.util.concurrent.atomic.AtomicBoolean();
+
+    /**
+     * Starts writing a file's dirty pages to disk in the background (an fsync on a thread of its own, skipped while
+     * one still runs), so that the fsync before its rename has little left to do. Best effort: errors are ignored
+     * (the fsync before the rename reports them).
+     */
+    public static void startWriteback(Path file) {
+        if (!WRITEBACK_BUSY.compareAndSet(false, true)) {
+            return;
+        }
+        WRITEBACK.execute(() -> {
+            try (FileChannel c = FileChannel.open(file, StandardOpenOption.WRITE)) {
+                c.force(false);
+            } catch (IOException | RuntimeException ignored) {
+                // the file may be gone already (renamed or discarded)
+            } finally {
+                WRITEBACK_BUSY.set(false);
+            }
+        });
+    }
+
     public static void fsync(Path file) throws IOException {
         try (FileChannel c = FileChannel.open(file, StandardOpenOption.WRITE)) {
             c.force(true);

@@ -66,6 +66,8 @@ public final class Sink {
     private static final int COMMIT_FILES = 1024;
     private static final long COMMIT_BYTES = 512L << 20;
     static final int MAX_ENTRIES_PER_MESSAGE = 10_000;
+    /** A large file's dirty pages start going to disk every this many bytes, so its final fsync is short. */
+    static final long WRITEBACK_EVERY = 64L << 20;
 
     /** The peer broke the protocol: close the connection. */
     public static final class ProtocolException extends Exception {
@@ -99,6 +101,7 @@ public final class Sink {
         FileChannel oldChannel;
         Digests.Builder digest;
         long position;
+        long writebackAt = WRITEBACK_EVERY;
         boolean discarding;
 
         Transfer(Pending pending, FileStart start, Path target) {
@@ -450,6 +453,10 @@ public final class Sink {
                         t.channel.write(nio);
                     }
                     t.digest.update(forDigest);
+                }
+                if (t.position >= t.writebackAt) {
+                    t.writebackAt = t.position + WRITEBACK_EVERY;
+                    Durability.startWriteback(t.temp);
                 }
             } catch (IOException io) {
                 t.discard();

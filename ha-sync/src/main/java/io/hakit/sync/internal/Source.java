@@ -47,6 +47,12 @@ public final class Source {
         /** Sends file bytes (takes ownership of {@code bytes}), waiting (bounded) while congested. */
         void sendData(int id, long offset, ByteBuf bytes) throws IOException;
 
+        /** Pushes out whatever was sent and is still buffered. */
+        void flush();
+
+        /** Whether a message from the sink is waiting. */
+        boolean hasInbound();
+
         /** The next message from the sink, or null when none came within {@code timeout}. */
         SyncMessage receive(Duration timeout) throws IOException, InterruptedException;
 
@@ -176,7 +182,11 @@ public final class Source {
             }
         }
         long sent = 0;
+        link.flush();
         while (true) {
+            if (!link.hasInbound()) {
+                link.flush(); // nothing more to answer right now: let the sink have what we wrote
+            }
             SyncMessage m = link.receive(answerTimeout);
             if (m == null) {
                 throw new IOException("the standby did not answer within " + answerTimeout.toMillis() + " ms");

@@ -64,6 +64,7 @@ public final class SyncFrames {
 
         public Decoder(int maxFrame) {
             this.maxFrame = maxFrame;
+            setCumulator(COMPOSITE_CUMULATOR); // data frames are sliced out of what arrived, not copied
         }
 
         @Override
