@@ -603,12 +603,19 @@ public final class FileSync implements AutoCloseable {
         return link;
     }
 
+    private record Sent(ChannelFuture future, int bytes) {
+    }
+
+    /** Bytes the source lets travel towards the socket before it waits for the oldest write to complete. */
+    static final int WINDOW = 4 << 20;
+
     /** The source's side of a connection: a queue of what arrives, writes that wait while congested. */
     private final class NettyLink extends ChannelInboundHandlerAdapter implements Source.Link {
         private final LinkedBlockingQueue<Object> inbound = new LinkedBlockingQueue<>();
         private volatile Channel channel;
-        private volatile Throwable writeFailure;
         private long unflushed;
+        private final Deque<Sent> inFlight = new ArrayDeque<>();
+        private long inFlightBytes;
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
@@ -627,78 +634,78 @@ public final class FileSync implements AutoCloseable {
         }
 
         @Override
-        public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-            synchronized (this) {
-                notifyAll();
-            }
-        }
-
-        @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
             inbound.add(new IOException("connection to the standby failed: " + describe(cause), cause));
             ctx.close();
         }
 
-        private void awaitWritable() throws IOException {
-            Channel ch = channel;
-            long deadline = System.nanoTime() + config.timeout.toNanos();
-            synchronized (this) {
-                while (!ch.isWritable()) {
-                    if (!ch.isActive()) {
-                        throw new IOException("connection to the standby closed");
-                    }
-                    if (System.nanoTime() - deadline > 0) {
-                        throw new IOException("the standby took no data for " + config.timeout.toMillis() + " ms");
-                    }
+        /**
+         * Waits (bounded by sync.timeout) until at most {@value #WINDOW} bytes written earlier are still on their way
+         * to the socket: each write's future completes once the bytes are in the kernel, oldest first.
+         */
+        private void awaitWindow() throws IOException {
+            while (inFlightBytes > WINDOW) {
+                Sent oldest = inFlight.peekFirst();
+                if (!oldest.future.isDone()) {
+                    flush();
                     try {
-                        wait(50);
+                        if (!oldest.future.await(config.timeout.toMillis())) {
+                            throw new IOException("the standby took no data for " + config.timeout.toMillis()
+                                    + " ms");
+                        }
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                         throw new IOException("interrupted while sending", e);
                     }
                 }
+                if (!oldest.future.isSuccess()) {
+                    throw new IOException("sending to the standby failed: " + describe(oldest.future.cause()),
+                            oldest.future.cause());
+                }
+                inFlight.removeFirst();
+                inFlightBytes -= oldest.bytes;
             }
-            Throwable f = writeFailure;
-            if (f != null) {
-                throw new IOException("sending to the standby failed: " + describe(f), f);
+            while (!inFlight.isEmpty() && inFlight.peekFirst().future.isDone()) {
+                Sent done = inFlight.removeFirst();
+                inFlightBytes -= done.bytes;
+                if (!done.future.isSuccess()) {
+                    throw new IOException("sending to the standby failed: " + describe(done.future.cause()),
+                            done.future.cause());
+                }
+            }
+            if (!channel.isActive()) {
+                throw new IOException("connection to the standby closed");
             }
         }
 
-        private void track(ChannelFuture f) {
-            f.addListener(x -> {
-                if (!x.isSuccess()) {
-                    writeFailure = x.cause();
-                }
-            });
+        private void written(ChannelFuture f, int bytes) {
+            inFlight.addLast(new Sent(f, bytes));
+            inFlightBytes += bytes;
+            unflushed += bytes;
+            if (unflushed >= 256 * 1024) {
+                flush();
+            }
         }
 
         @Override
         public void send(SyncMessage m) throws IOException {
-            awaitWritable();
+            awaitWindow();
             ByteBuf frame = SyncFrames.control(channel.alloc(), m);
-            unflushed += frame.readableBytes();
-            track(channel.write(frame));
-            flushIfFull();
+            int n = frame.readableBytes();
+            written(channel.write(frame), n);
         }
 
         @Override
         public void sendData(int id, long offset, ByteBuf bytes) throws IOException {
             try {
-                awaitWritable();
+                awaitWindow();
             } catch (IOException e) {
                 bytes.release();
                 throw e;
             }
-            unflushed += bytes.readableBytes();
-            channel.write(SyncFrames.dataHeader(channel.alloc(), id, offset, bytes.readableBytes()));
-            track(channel.write(bytes));
-            flushIfFull();
-        }
-
-        private void flushIfFull() {
-            if (unflushed >= 256 * 1024) {
-                flush();
-            }
+            int n = bytes.readableBytes();
+            channel.write(SyncFrames.dataHeader(channel.alloc(), id, offset, n));
+            written(channel.write(bytes), n);
         }
 
         @Override
@@ -720,8 +727,7 @@ public final class FileSync implements AutoCloseable {
             }
             if (o == CLOSED) {
                 inbound.add(CLOSED);
-                throw new IOException("connection to the standby closed" + (writeFailure == null ? ""
-                        : ": " + describe(writeFailure)));
+                throw new IOException("connection to the standby closed");
             }
             if (o instanceof IOException e) {
                 throw e;

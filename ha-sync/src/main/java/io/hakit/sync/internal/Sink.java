@@ -63,8 +63,8 @@ public final class Sink {
     private static final Logger LOG = LoggerFactory.getLogger(Sink.class);
     private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss");
     private static final boolean ROOT_USER = "root".equals(System.getProperty("user.name"));
-    private static final int COMMIT_FILES = 1024;
-    private static final long COMMIT_BYTES = 512L << 20;
+    private static final int COMMIT_FILES = 100_000;
+    private static final long COMMIT_BYTES = 1L << 30;
     static final int MAX_ENTRIES_PER_MESSAGE = 10_000;
     /** A large file's dirty pages start going to disk every this many bytes, so its final fsync is short. */
     static final long WRITEBACK_EVERY = 64L << 20;
