@@ -32,6 +32,7 @@ public final class RsyncDaemonSubject implements SyncSubject {
     static final String FILES = "Number of regular files transferred";
 
     private final boolean fsync;
+    private volatile boolean checked;
 
     /** @param fsync add {@code --fsync} to every transfer */
     public RsyncDaemonSubject(boolean fsync) {
@@ -65,7 +66,10 @@ public final class RsyncDaemonSubject implements SyncSubject {
             throw new UnsupportedOperationException(name() + " has no continuous mode (lsyncd is rsync driven by "
                     + "inotify)");
         }
-        version(fsync);
+        if (!checked) {
+            version(fsync);
+            checked = true;
+        }
         return new DaemonSession(src, dst, fsync);
     }
 

@@ -87,7 +87,9 @@ public final class SyncThroughput implements Runner.Scenario {
                 throw new BenchmarkFailure("cannot write the data under " + data.root() + ": " + e, e);
             }
             Procs.syncFileSystems();
+            out.printf(Locale.ROOT, "  (data written in %.0f s)%n", (System.nanoTime() - start) / 1e9);
             for (String what : List.of("big", "tree")) {
+                long phase = System.nanoTime();
                 for (int r = -c.warmup(); r < c.reps(); r++) {
                     for (SyncSubject s : SyncBench.rotate(subjects, r)) {
                         double[] t = initialCopy(data, s, src.resolve(what), what);
@@ -105,6 +107,8 @@ public final class SyncThroughput implements Runner.Scenario {
                         }
                     }
                 }
+                out.printf(Locale.ROOT, "  (%s copies took %.0f s with verification)%n", what,
+                        (System.nanoTime() - phase) / 1e9);
             }
             resync(c, data, tree, incremental, samples, filesChanged, filesUnchanged, out);
         }
