@@ -622,6 +622,9 @@ public final class FileSync implements AutoCloseable {
             if (msg instanceof SyncMessage) {
                 inbound.add(msg);
             } else {
+                if (msg instanceof SyncFrames.Data d) {
+                    d.bytes().release();
+                }
                 ReferenceCountUtil.release(msg);
                 inbound.add(new IOException("the standby sent file data"));
                 ctx.close();
@@ -761,29 +764,38 @@ public final class FileSync implements AutoCloseable {
     /** The standby's side of one connection: the hello, then the rounds, all on the connection's event loop. */
     private final class SinkHandler extends ChannelInboundHandlerAdapter {
         private Sink sink;
+        // set once the connection is refused or the peer broke the protocol: frames already read (the rest of the
+        // batch, or what the decoder still holds when the channel goes inactive) are dropped, not applied
+        private boolean done;
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             try {
+                if (done) {
+                    return;
+                }
                 if (sink == null) {
                     hello(ctx, msg);
                     return;
                 }
                 if (msg instanceof SyncFrames.Data d) {
+                    msg = null; // onData releases it
                     sink.onData(d);
-                    msg = null;
                 } else {
                     SyncMessage m = (SyncMessage) msg;
                     sink.onMessage(m);
                 }
             } catch (Sink.ProtocolException e) {
+                done = true;
                 LOG.warn("{}: closing the sync connection from {}: {}", config.nodeId, ctx.channel().remoteAddress(),
                         e.getMessage());
                 alarms.raise(AlarmType.SYNC_FAILED, alarmSource, "the active broke the sync protocol: "
                         + e.getMessage());
                 ctx.close();
             } finally {
-                if (msg != null) {
+                if (msg instanceof SyncFrames.Data d) {
+                    d.bytes().release(); // not reference-counted itself: its buffer is
+                } else if (msg != null) {
                     ReferenceCountUtil.release(msg);
                 }
             }
@@ -842,6 +854,7 @@ public final class FileSync implements AutoCloseable {
         }
 
         private void refuse(ChannelHandlerContext ctx, String reason) {
+            done = true;
             LOG.warn("{}: refusing sync source {}: {}", config.nodeId, ctx.channel().remoteAddress(), reason);
             ctx.writeAndFlush(SyncFrames.control(ctx.alloc(), SyncMessage.newBuilder()
                     .setRefuse(Refuse.newBuilder().setReason(reason)).build())).addListener(f -> ctx.close());
@@ -859,8 +872,11 @@ public final class FileSync implements AutoCloseable {
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            LOG.warn("{}: sync connection from {} failed: {}", config.nodeId, ctx.channel().remoteAddress(),
-                    describe(cause));
+            if (!done) {
+                LOG.warn("{}: sync connection from {} failed: {}", config.nodeId, ctx.channel().remoteAddress(),
+                        describe(cause));
+            }
+            done = true;
             ctx.close();
         }
     }

@@ -5,7 +5,10 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.TreeMap;
 import java.util.stream.Stream;
@@ -61,6 +64,39 @@ final class TreeAssert {
             }
         }
         return diffs;
+    }
+
+    /**
+     * Everything under {@code dir} (conflict copies and temp files included, links not followed): for each path its
+     * type, mode, and for a file its size, mtime and SHA-256, for a link its target. Directory mtimes are left out (a
+     * temp file created and removed changes them). Two equal snapshots mean nothing changed, byte for byte.
+     */
+    static TreeMap<String, String> snapshot(Path dir) throws IOException {
+        TreeMap<String, String> m = new TreeMap<>();
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : (Iterable<Path>) s::iterator) {
+                String rel = dir.relativize(p).toString();
+                if (Files.isSymbolicLink(p)) {
+                    m.put(rel, "link -> " + Files.readSymbolicLink(p));
+                    continue;
+                }
+                String mode = PosixFilePermissions.toString(Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS));
+                if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+                    m.put(rel, "dir " + mode);
+                } else {
+                    byte[] bytes = Files.readAllBytes(p);
+                    String sha;
+                    try {
+                        sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+                    } catch (NoSuchAlgorithmException e) {
+                        throw new IllegalStateException(e);
+                    }
+                    m.put(rel, "file " + mode + " " + bytes.length + " B " + Files.getLastModifiedTime(p,
+                            LinkOption.NOFOLLOW_LINKS) + " " + sha);
+                }
+            }
+        }
+        return m;
     }
 
     static TreeMap<String, Path> list(Path root) throws IOException {

@@ -104,7 +104,9 @@ public final class PathGuard {
     /**
      * Whether a symbolic link at {@code rel} with {@code target} points inside the root (lexically, after resolving
      * the target against the link's directory). Absolute targets are outside by definition: the two nodes' roots may
-     * live at different places.
+     * live at different places. A '..' after a named segment is refused: the name may itself be a link (to '.', say),
+     * and then {@code name/..} climbs above where the lexical count says; leading '..' segments climb the link's own
+     * (real) directories and are counted.
      */
     public static boolean linkStaysInside(String rel, String target) {
         if (target == null || target.isEmpty() || target.indexOf('\0') >= 0 || target.startsWith("/")
@@ -112,15 +114,17 @@ public final class PathGuard {
             return false;
         }
         int depth = rel.split("/").length - 1; // segments of the link's own directory below the root
+        boolean named = false;
         for (String part : target.split("/")) {
             if (part.isEmpty() || part.equals(".")) {
                 continue;
             }
             if (part.equals("..")) {
-                if (--depth < 0) {
+                if (named || --depth < 0) {
                     return false;
                 }
             } else {
+                named = true;
                 depth++;
             }
         }

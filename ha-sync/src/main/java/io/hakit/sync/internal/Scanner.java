@@ -46,11 +46,17 @@ public final class Scanner {
         this.maxEntries = maxEntries;
     }
 
-    /** Whether a relative path is one this library never synchronizes (its temp files, conflict copies). */
+    /**
+     * Whether a relative path is one this library never synchronizes: a temp file or conflict copy, or anything below
+     * one (a directory of that name is never scanned, and cleanLeftovers deletes temp names at start-up).
+     */
     public static boolean isInternal(String name) {
-        int slash = name.lastIndexOf('/');
-        String last = slash < 0 ? name : name.substring(slash + 1);
-        return last.startsWith(TEMP_PREFIX) || last.contains(CONFLICT_INFIX);
+        for (String part : name.split("/")) {
+            if (part.startsWith(TEMP_PREFIX) || part.contains(CONFLICT_INFIX)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Whether the filter keeps this relative path (of the given type). */

@@ -190,7 +190,7 @@ public final class Sink {
                 for (Path p : (Iterable<Path>) walk::iterator) {
                     String name = p.getFileName() == null ? "" : p.getFileName().toString();
                     try {
-                        if (name.startsWith(Scanner.TEMP_PREFIX)) {
+                        if (name.startsWith(Scanner.TEMP_PREFIX) && !Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
                             Files.delete(p);
                             removed.add(r.getKey() + ":" + r.getValue().relativize(p) + " (temp file of an "
                                     + "interrupted transfer)");
