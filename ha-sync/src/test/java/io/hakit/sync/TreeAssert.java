@@ -1,9 +1,13 @@
 package io.hakit.sync;
 
 import java.io.IOException;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -99,16 +103,37 @@ final class TreeAssert {
         return m;
     }
 
+    /** Every path below {@code root} but conflict copies; a path that vanishes while the tree is walked is left out. */
     static TreeMap<String, Path> list(Path root) throws IOException {
         TreeMap<String, Path> m = new TreeMap<>();
-        try (Stream<Path> s = Files.walk(root)) {
-            s.filter(p -> !p.equals(root)).forEach(p -> {
+        Files.walkFileTree(root, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
+                add(dir);
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+                add(file);
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
+                if (e instanceof NoSuchFileException) {
+                    return FileVisitResult.CONTINUE;
+                }
+                throw e;
+            }
+
+            private void add(Path p) {
                 String rel = root.relativize(p).toString();
-                if (!rel.contains(".hakit-conflict-")) {
+                if (!p.equals(root) && !rel.contains(".hakit-conflict-")) {
                     m.put(rel, p);
                 }
-            });
-        }
+            }
+        });
         return m;
     }
 }

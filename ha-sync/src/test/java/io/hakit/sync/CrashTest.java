@@ -1,0 +1,323 @@
+package io.hakit.sync;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Random;
+import java.util.SplittableRandom;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+/**
+ * SIGKILLs the source or the sink ({@link SyncNodeMain} child processes) while a round moves file data, again and
+ * again, and checks after every kill that each file on the sink is absent or exactly one complete version (never a
+ * partial or empty file), and after the restart that the replica converges and no temp file is left.
+ *
+ * <p>Every file is one of a few versions, each fully determined by (name, version): the checker knows the digest of
+ * every version written so far and accepts nothing else.
+ */
+class CrashTest {
+
+    private static final String[] NAMES = {"f0.bin", "f1.bin", "f2.bin", "sub/f3.bin", "sub/deeper/f4.bin"};
+    private static final int ITERATIONS = 8;
+    private static final Duration CONVERGE = Duration.ofSeconds(20);
+
+    @TempDir
+    Path tmp;
+    private Path rootA;
+    private Path rootB;
+    private Path staging;
+    private int portA;
+    private int portB;
+    private Node a;
+    private Node b;
+    /** name to (hex digest to version) of every version written so far. */
+    private final Map<String, Map<String, Integer>> versions = new HashMap<>();
+
+    @AfterEach
+    void stop() {
+        for (Node n : new Node[] {a, b}) {
+            if (n != null) {
+                n.kill();
+            }
+        }
+    }
+
+    @Test
+    void killingEitherSideMidTransferNeverLeavesAPartialFileAndTheReplicaConverges() throws Exception {
+        long seed = System.nanoTime();
+        Random random = new Random(seed);
+        String context = "seed " + seed;
+        long t0 = System.nanoTime();
+        rootA = Files.createDirectories(tmp.resolve("a/data"));
+        rootB = Files.createDirectories(tmp.resolve("b/data"));
+        staging = Files.createDirectories(tmp.resolve("staging"));
+        portA = SyncPair.freePort();
+        portB = SyncPair.freePort();
+
+        writeVersion(0);
+        b = start("node-b", "node-a", rootB, portB, portA, false);
+        a = start("node-a", "node-b", rootA, portA, portB, true);
+        awaitConverged(context + ", initial copy");
+
+        int midRound = 0;
+        for (int i = 1; i <= ITERATIONS; i++) {
+            boolean killSink = i % 2 == 1;
+            String what = context + ", iteration " + i + " (killing the " + (killSink ? "sink" : "source") + ")";
+            writeVersion(i);
+            // wait until the round writes data on the sink (bounded), then a little more (0-150 ms) so that the
+            // kill lands at different points of the transfer
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (tempFiles().isEmpty()) {
+                if (System.nanoTime() - deadline > 0) {
+                    fail(what + ": no temp file appeared on the sink within 10 s; sink log:\n" + b.log()
+                            + "\nsource log:\n" + a.log());
+                }
+                Thread.sleep(2);
+            }
+            Thread.sleep(random.nextInt(150));
+            if (!tempFiles().isEmpty()) {
+                midRound++;
+            }
+            Node victim = killSink ? b : a;
+            victim.kill();
+            checkComplete(what + ", after the kill");
+
+            if (killSink) {
+                b = start("node-b", "node-a", rootB, portB, portA, false);
+            } else {
+                a = start("node-a", "node-b", rootA, portA, portB, true);
+            }
+            awaitConverged(what);
+            assertThat(tempFiles()).as(what + ": temp files left on the sink after it converged").isEmpty();
+            checkComplete(what + ", after converging");
+        }
+        assertThat(midRound).as(context + ": kills that landed while the sink held temp files").isGreaterThan(0);
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        System.out.println("CrashTest: " + ITERATIONS + " kills (" + midRound + " with a transfer in progress) in "
+                + ms + " ms");
+    }
+
+    // ------------------------------------------------------------------ versions
+
+    private static long size(int file, int version) {
+        return ((2L + (file + version) % 3) << 20) + file * 4099L + version * 13L;
+    }
+
+    /** Writes version {@code v} of every file into the source root, each with one atomic rename. */
+    private void writeVersion(int v) throws Exception {
+        for (int f = 0; f < NAMES.length; f++) {
+            String name = NAMES[f];
+            byte[] content = new byte[(int) size(f, v)];
+            new SplittableRandom(name.hashCode() * 1_000_003L + v).nextBytes(content);
+            String hex = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content));
+            versions.computeIfAbsent(name, k -> new HashMap<>()).put(hex, v);
+            Path s = staging.resolve("v" + v + "-" + f);
+            Files.write(s, content);
+            Path target = rootA.resolve(name);
+            Files.createDirectories(target.getParent());
+            Files.move(s, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    /** Every file on the sink (conflict copies included, temp files not) is one complete version of its name. */
+    private void checkComplete(String what) throws Exception {
+        List<String> bad = new ArrayList<>();
+        try (Stream<Path> s = Files.walk(rootB)) {
+            for (Path p : (Iterable<Path>) s::iterator) {
+                if (!Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)
+                        || p.getFileName().toString().startsWith(".hakit-tmp-")) {
+                    continue;
+                }
+                String rel = rootB.relativize(p).toString();
+                int conflict = rel.indexOf(".hakit-conflict-");
+                String name = conflict < 0 ? rel : rel.substring(0, conflict);
+                Map<String, Integer> known = versions.get(name);
+                if (known == null) {
+                    bad.add(rel + ": not a file of the source");
+                    continue;
+                }
+                long size = Files.size(p);
+                String hex = HexFormat.of().formatHex(digest(p));
+                if (!known.containsKey(hex)) {
+                    bad.add(rel + ": " + size + " bytes, not a complete version");
+                }
+            }
+        }
+        assertThat(bad).as(what).isEmpty();
+    }
+
+    private static byte[] digest(Path p) throws Exception {
+        MessageDigest md = MessageDigest.getInstance("SHA-256");
+        byte[] buf = new byte[1 << 16];
+        try (var in = Files.newInputStream(p)) {
+            int n;
+            while ((n = in.read(buf)) > 0) {
+                md.update(buf, 0, n);
+            }
+        }
+        return md.digest();
+    }
+
+    private List<Path> tempFiles() throws IOException {
+        try (Stream<Path> s = Files.walk(rootB)) {
+            return s.filter(p -> p.getFileName().toString().startsWith(".hakit-tmp-")).toList();
+        } catch (UncheckedIOException e) {
+            return tempFiles(); // a directory vanished while we walked
+        }
+    }
+
+    private void awaitConverged(String what) throws Exception {
+        long deadline = System.nanoTime() + CONVERGE.toNanos();
+        List<String> d;
+        while (!(d = differences()).isEmpty()) {
+            if (System.nanoTime() - deadline > 0) {
+                fail(what + ": no convergence within " + CONVERGE.toSeconds() + " s: " + d + "\nsink log:\n"
+                        + b.log() + "\nsource log:\n" + a.log());
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    /** The differences, or the error when a file vanished during the comparison (the sink is mid-round). */
+    private List<String> differences() throws IOException {
+        try {
+            return TreeAssert.differences(rootA, rootB);
+        } catch (java.nio.file.NoSuchFileException | UncheckedIOException e) {
+            return List.of(e.toString());
+        }
+    }
+
+    // ------------------------------------------------------------------ child processes
+
+    private Node start(String self, String peer, Path root, int bind, int peerPort, boolean active)
+            throws IOException {
+        Map<String, String> s = new HashMap<>();
+        s.put("keepalive.cluster-id", "c1");
+        s.put("keepalive.node-id", self);
+        s.put("keepalive.peer.node-id", peer);
+        s.put("keepalive.tls.insecure", "true");
+        s.put("sync.bind", "127.0.0.1:" + bind);
+        s.put("sync.peer.address", "127.0.0.1:" + peerPort);
+        s.put("sync.state-dir", tmp.resolve(self + "-state").toString());
+        s.put("sync.root.data", root.toString());
+        s.put("sync.period", "1 h");
+        s.put("sync.timeout", "10 s");
+        s.put("sync.disk-reserve", "0");
+        // slow enough that a round of ~15 MiB takes about half a second: the kill lands mid-transfer
+        s.put("sync.bandwidth-limit", "32 mb");
+        s.put("role", active ? "active" : "standby");
+        s.put("epoch", "1");
+        Properties p = new Properties();
+        p.putAll(s);
+        Path file = tmp.resolve(self + ".properties");
+        try (Writer w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+            p.store(w, null);
+        }
+        Path log = tmp.resolve(self + ".log");
+        String java = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> cmd = List.of(java, "-XX:+UseSerialGC", "-Xmx128m", "-XX:TieredStopAtLevel=1",
+                "-Dorg.slf4j.simpleLogger.defaultLogLevel=info", "-Dorg.slf4j.simpleLogger.showDateTime=true",
+                "-cp", System.getProperty("java.class.path"), SyncNodeMain.class.getName(), file.toString());
+        Process process = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                .start();
+        Node n = new Node(self, process, log);
+        n.awaitReady();
+        return n;
+    }
+
+    /** One SyncNodeMain process; its stdout is read on a thread of its own. */
+    private static final class Node {
+        final String name;
+        final Process process;
+        final Path log;
+        final List<String> lines = new CopyOnWriteArrayList<>();
+
+        Node(String name, Process process, Path log) {
+            this.name = name;
+            this.process = process;
+            this.log = log;
+            Thread reader = new Thread(this::read, "sync-node-stdout-" + name);
+            reader.setDaemon(true);
+            reader.start();
+        }
+
+        private void read() {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(),
+                    StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = r.readLine()) != null) {
+                    lines.add(line);
+                }
+            } catch (IOException e) {
+                // the process is gone
+            }
+        }
+
+        void awaitReady() {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (lines.stream().noneMatch(l -> l.startsWith("READY "))) {
+                if (!process.isAlive() || System.nanoTime() - deadline > 0) {
+                    kill();
+                    fail(name + " did not print READY within 20 s (alive: " + process.isAlive() + "); log:\n"
+                            + log());
+                }
+                try {
+                    Thread.sleep(5);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException(e);
+                }
+            }
+        }
+
+        /** SIGKILL, and wait until the process is gone. */
+        void kill() {
+            process.destroyForcibly();
+            try {
+                assertThat(process.waitFor(10, TimeUnit.SECONDS)).as(name + " exits after SIGKILL").isTrue();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            try (OutputStream in = process.getOutputStream()) {
+                // closes our end of its stdin
+            } catch (IOException ignored) {
+                // already closed
+            }
+        }
+
+        String log() {
+            try {
+                String s = Files.readString(log, StandardCharsets.UTF_8);
+                return s.length() > 20_000 ? s.substring(s.length() - 20_000) : s;
+            } catch (IOException e) {
+                return "";
+            }
+        }
+    }
+}
