@@ -220,11 +220,18 @@ public final class FileSync implements AutoCloseable {
                 return;
             }
             Role old = role;
+            long oldEpoch = epoch;
             role = newRole;
             epoch = newEpoch;
             if (newRole == Role.ACTIVE) {
                 // having led at this epoch, this node never again takes files from a source below it
                 record.admitEpoch(newEpoch);
+            }
+            Thread previous = sourceThread;
+            if (newRole == Role.ACTIVE && previous != null && newEpoch != oldEpoch) {
+                stop = previous; // a new epoch: a new connection whose hello carries it
+                sourceThread = null;
+                lock.notifyAll();
             }
             if (newRole == Role.ACTIVE && (old != Role.ACTIVE || sourceThread == null)) {
                 Channel c = sinkChannel;
@@ -397,10 +404,12 @@ public final class FileSync implements AutoCloseable {
                     }
                 } catch (IOException e) {
                     failed(e.getMessage() == null ? e.toString() : e.getMessage());
-                    List<CompletableFuture<Source.RoundResult>> failedWaiters;
+                    List<CompletableFuture<Source.RoundResult>> failedWaiters = new ArrayList<>();
                     synchronized (lock) {
-                        failedWaiters = new ArrayList<>(waiting);
-                        waiting.clear();
+                        if (stillSourceLocked()) { // a replaced source thread leaves its successor's waiters be
+                            failedWaiters.addAll(waiting);
+                            waiting.clear();
+                        }
                     }
                     failedWaiters.forEach(f -> f.completeExceptionally(e));
                 } finally {

@@ -232,15 +232,32 @@ final class CraftedSource implements AutoCloseable {
                 .setMtimeNanos(MTIME_SECONDS * 1_000_000_000L).setUid(-1).setGid(-1)).build();
     }
 
+    /**
+     * A FileEnd as an honest source sends it for the content whose digest is {@code digest} (made by
+     * {@link #digest}): the digest, its block digests and the CRC32C of that content.
+     */
     static SyncMessage fileEnd(int id, byte[] digest) {
-        return SyncMessage.newBuilder().setFileEnd(FileEnd.newBuilder().setId(id)
-                .setDigest(ByteString.copyFrom(digest))).build();
+        FileEnd.Builder b = FileEnd.newBuilder().setId(id).setDigest(ByteString.copyFrom(digest));
+        byte[] content = CONTENT.get(ByteString.copyFrom(digest));
+        if (content != null) {
+            java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+            crc.update(content);
+            b.setCrc32C((int) crc.getValue());
+            Digests.Builder d = new Digests.Builder(content.length);
+            d.update(ByteBuffer.wrap(content));
+            d.finish().blocks().forEach(x -> b.addBlockDigests(ByteString.copyFrom(x)));
+        }
+        return SyncMessage.newBuilder().setFileEnd(b).build();
     }
+
+    private static final java.util.Map<ByteString, byte[]> CONTENT = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** The protocol's digest of {@code content} (see Digests). */
     static byte[] digest(byte[] content) {
         Digests.Builder b = new Digests.Builder(content.length);
         b.update(ByteBuffer.wrap(content));
-        return b.finish().digest();
+        byte[] d = b.finish().digest();
+        CONTENT.put(ByteString.copyFrom(d), content.clone());
+        return d;
     }
 }

@@ -149,6 +149,15 @@ public final class Digests {
         }
     }
 
+    /** The result whose block digests are {@code blocks}: the file digest is computed from them. */
+    public static Result ofBlocks(List<byte[]> blocks) {
+        MessageDigest whole = sha256();
+        for (byte[] b : blocks) {
+            whole.update(b);
+        }
+        return new Result(whole.digest(), new ArrayList<>(blocks));
+    }
+
     /** Reads and digests a file; the caller checks that it did not change meanwhile. */
     public static Result of(Path file, long size) throws IOException {
         return of(file, size, blockSize(size));

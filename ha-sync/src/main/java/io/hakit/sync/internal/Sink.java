@@ -100,6 +100,8 @@ public final class Sink {
         FileChannel channel;
         FileChannel oldChannel;
         Digests.Builder digest;
+        /** Whole-file transfers are checked with a CRC32C; a transfer that reuses blocks digests what arrives. */
+        java.util.zip.CRC32C crc;
         long position;
         long writebackAt = WRITEBACK_EVERY;
         boolean discarding;
@@ -416,6 +418,8 @@ public final class Sink {
             transfer.digest = new Digests.Builder(s.getSize());
             if (p.oldBlocks != null && transfer.digest.blockSize() == p.blockSize) {
                 transfer.oldChannel = FileChannel.open(target, StandardOpenOption.READ);
+            } else {
+                transfer.crc = new java.util.zip.CRC32C();
             }
         } catch (PathGuard.BadPathException bad) {
             transfer.discard();
@@ -452,7 +456,11 @@ public final class Sink {
                     while (nio.hasRemaining()) {
                         t.channel.write(nio);
                     }
-                    t.digest.update(forDigest);
+                    if (t.crc != null) {
+                        t.crc.update(forDigest);
+                    } else {
+                        t.digest.update(forDigest);
+                    }
                 }
                 if (t.position >= t.writebackAt) {
                     t.writebackAt = t.position + WRITEBACK_EVERY;
@@ -474,7 +482,7 @@ public final class Sink {
         }
         List<byte[]> old = t.pending.oldBlocks;
         long bs = t.pending.blockSize;
-        if (old == null || r.getCount() < 1 || (long) r.getFirst() + r.getCount() > old.size()
+        if (t.crc != null || old == null || r.getCount() < 1 || (long) r.getFirst() + r.getCount() > old.size()
                 || (long) r.getFirst() * bs != t.position) {
             throw new ProtocolException("Reuse of blocks " + r.getFirst() + "+" + r.getCount() + " for "
                     + t.pending.rel + " at offset " + t.position + " does not fit the " + (old == null ? 0
@@ -533,12 +541,14 @@ public final class Sink {
         if (!t.discarding) {
             try {
                 t.closeQuietly();
-                Digests.Result r = t.digest.finish();
-                if (!Arrays.equals(r.digestNoCopy(), e.getDigest().toByteArray())) {
+                Digests.Result r = t.crc != null ? received(t, e) : t.digest.finish();
+                if (r == null || !Arrays.equals(r.digestNoCopy(), e.getDigest().toByteArray())) {
                     t.discard();
                     errors.add("digest mismatch for " + t.pending.root + ":" + t.pending.rel + ": received "
-                            + Digests.hex(r.digestNoCopy()) + ", the source sent " + Digests.hex(
-                            e.getDigest().toByteArray()) + " (nothing written)");
+                            + (r == null ? "other bytes (CRC32C " + Long.toHexString(t.crc.getValue()) + ", the "
+                            + "source sent " + Integer.toHexString(e.getCrc32C()) + ", or block digests that do not "
+                            + "make its digest)" : Digests.hex(r.digestNoCopy())) + ", the source sent digest "
+                            + Digests.hex(e.getDigest().toByteArray()) + " (nothing written)");
                 } else if (t.pending.oldBlocks != null && changedSince(t.pending.root, t.pending.old)) {
                     t.discard();
                     errors.add(t.pending.root + ":" + t.pending.rel + " changed here while its new version arrived"
@@ -563,6 +573,25 @@ public final class Sink {
             }
         }
         maybeFinish();
+    }
+
+    /**
+     * A whole file arrived: what it is when its CRC32C matches the source's and the source's block digests make the
+     * source's digest; null otherwise.
+     */
+    private static Digests.Result received(Transfer t, FileEnd e) {
+        if ((int) t.crc.getValue() != e.getCrc32C()
+                || e.getBlockDigestsCount() != Digests.blockCount(t.start.getSize())) {
+            return null;
+        }
+        List<byte[]> blocks = new ArrayList<>(e.getBlockDigestsCount());
+        for (ByteString b : e.getBlockDigestsList()) {
+            if (b.size() != Digests.LENGTH) {
+                return null;
+            }
+            blocks.add(b.toByteArray());
+        }
+        return Digests.ofBlocks(blocks);
     }
 
     private boolean changedSince(String rootName, FileEntry old) {

@@ -257,6 +257,7 @@ public final class Source {
         List<ByteString> theirs = w.getBlockDigestsList();
         boolean delta = !theirs.isEmpty();
         MessageDigest block = delta ? Digests.sha256() : null;
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
         long sent = 0;
         long pos = 0;
         int reuseFirst = -1;
@@ -293,8 +294,8 @@ public final class Source {
                         reuseFirst = -1;
                         reuseCount = 0;
                     } else {
-                        ByteBuffer view = buf.nioBuffer();
-                        digest.update(view);
+                        digest.update(buf.nioBuffer());
+                        crc.update(buf.nioBuffer());
                     }
                     for (int off = 0; off < len; off += CHUNK) {
                         int n = Math.min(CHUNK, len - off);
@@ -326,8 +327,12 @@ public final class Source {
         }
         Digests.Result r = digest.finish();
         cache.put(w.getRoot(), before, r);
-        link.send(SyncMessage.newBuilder().setFileEnd(FileEnd.newBuilder().setId(id)
-                .setDigest(ByteString.copyFrom(r.digestNoCopy()))).build());
+        FileEnd.Builder end = FileEnd.newBuilder().setId(id).setDigest(ByteString.copyFrom(r.digestNoCopy()));
+        if (!delta) {
+            end.setCrc32C((int) crc.getValue());
+            r.blocks().forEach(b -> end.addBlockDigests(ByteString.copyFrom(b)));
+        }
+        link.send(SyncMessage.newBuilder().setFileEnd(end).build());
         return sent;
     }
 
