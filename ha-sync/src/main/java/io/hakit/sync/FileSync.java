@@ -351,12 +351,19 @@ public final class FileSync implements AutoCloseable {
                     boolean full = true;
                     while (stillSource()) {
                         Map<String, List<FileEntry>> entries;
+                        List<CompletableFuture<Source.RoundResult>> served = List.of();
                         if (full) {
-                            entries = source.scanAll(config.verifyContent);
+                            // what a full round covers is fixed when its scan starts: a change or a syncNow that
+                            // comes during the scan waits for the next round
+                            synchronized (lock) {
+                                served = new ArrayList<>(waiting);
+                                fullRequested = false;
+                            }
                             if (watcher != null) {
                                 watcher.drain();
                                 watcher.takeNeedFull();
                             }
+                            entries = source.scanAll(config.verifyContent);
                         } else {
                             sleepDebounce();
                             Map<String, Set<String>> ch = watcher == null ? Map.of() : watcher.drain();
@@ -367,13 +374,6 @@ public final class FileSync implements AutoCloseable {
                             }
                         }
                         pending(entries);
-                        List<CompletableFuture<Source.RoundResult>> served;
-                        synchronized (lock) {
-                            served = full ? new ArrayList<>(waiting) : List.of();
-                            if (full) {
-                                fullRequested = false;
-                            }
-                        }
                         Source.RoundResult r = source.run(link, ++round, full, entries);
                         finished(r);
                         served.forEach(f -> f.complete(r));
@@ -384,6 +384,11 @@ public final class FileSync implements AutoCloseable {
                     }
                 } catch (IOException e) {
                     failed(e.getMessage() == null ? e.toString() : e.getMessage());
+                    List<CompletableFuture<Source.RoundResult>> failing;
+                    synchronized (lock) {
+                        failing = new ArrayList<>(waiting);
+                    }
+                    failing.forEach(f -> f.completeExceptionally(e)); // syncNow: "the round failed to run"
                 } finally {
                     connected = false;
                     if (link != null) {
