@@ -776,6 +776,8 @@ public final class FileSync implements AutoCloseable {
             } else if (!record.admitEpoch(h.getEpoch())) {
                 refuse(ctx, "epoch " + h.getEpoch() + " is older than " + record.highestEpoch()
                         + ", which this node has seen: a deposed active must not overwrite the new one's files");
+            } else if (!epochSaved(ctx)) {
+                return;
             } else {
                 Channel old = sinkChannel;
                 if (old != null && old != ctx.channel()) {
@@ -795,6 +797,17 @@ public final class FileSync implements AutoCloseable {
                         .addAllRoots(config.roots.keySet())).build()));
                 LOG.info("{}: accepted {} (epoch {}) as the sync source", config.nodeId, h.getNodeId(),
                         h.getEpoch());
+            }
+        }
+
+        /** Makes an epoch just admitted durable before any file is taken: a restart must not forget it. */
+        private boolean epochSaved(ChannelHandlerContext ctx) {
+            try {
+                record.save();
+                return true;
+            } catch (IOException e) {
+                refuse(ctx, config.nodeId + " cannot record the epoch in " + config.stateDir + ": " + e.getMessage());
+                return false;
             }
         }
 
