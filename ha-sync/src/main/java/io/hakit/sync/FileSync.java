@@ -226,6 +226,12 @@ public final class FileSync implements AutoCloseable {
             if (newRole == Role.ACTIVE) {
                 // having led at this epoch, this node never again takes files from a source below it
                 record.admitEpoch(newEpoch);
+                try {
+                    record.save();
+                } catch (IOException e) {
+                    LOG.warn("{}: cannot record epoch {} in {}: {}", config.nodeId, newEpoch, config.stateDir,
+                            e.getMessage());
+                }
             }
             Thread previous = sourceThread;
             if (newRole == Role.ACTIVE && previous != null && newEpoch != oldEpoch) {
@@ -368,12 +374,19 @@ public final class FileSync implements AutoCloseable {
                     boolean full = true;
                     while (stillSource()) {
                         Map<String, List<FileEntry>> entries;
+                        List<CompletableFuture<Source.RoundResult>> served = List.of();
                         if (full) {
-                            entries = source.scanAll(config.verifyContent);
+                            // what a full round covers is fixed when its scan starts: a change or a syncNow that
+                            // comes during the scan waits for the next round
+                            synchronized (lock) {
+                                served = new ArrayList<>(waiting);
+                                fullRequested = false;
+                            }
                             if (watcher != null) {
                                 watcher.drain();
                                 watcher.takeNeedFull();
                             }
+                            entries = source.scanAll(config.verifyContent);
                         } else {
                             sleepDebounce(lastRoundEnd);
                             Map<String, Set<String>> ch = watcher == null ? Map.of() : watcher.drain();
@@ -384,13 +397,6 @@ public final class FileSync implements AutoCloseable {
                             }
                         }
                         pending(entries);
-                        List<CompletableFuture<Source.RoundResult>> served;
-                        synchronized (lock) {
-                            served = full ? new ArrayList<>(waiting) : List.of();
-                            if (full) {
-                                fullRequested = false;
-                            }
-                        }
                         LOG.debug("round {} starts ({} roots{})", round + 1, entries.size(), full ? ", full" : "");
                         Source.RoundResult r = source.run(link, ++round, full, entries);
                         LOG.debug("round {} done: {} files", r.round(), r.files());
@@ -834,6 +840,8 @@ public final class FileSync implements AutoCloseable {
             } else if (!record.admitEpoch(h.getEpoch())) {
                 refuse(ctx, "epoch " + h.getEpoch() + " is older than " + record.highestEpoch()
                         + ", which this node has seen: a deposed active must not overwrite the new one's files");
+            } else if (!epochSaved(ctx)) {
+                return;
             } else {
                 Channel old = sinkChannel;
                 if (old != null && old != ctx.channel()) {
@@ -860,6 +868,17 @@ public final class FileSync implements AutoCloseable {
         @Override
         public void channelReadComplete(ChannelHandlerContext ctx) {
             ctx.flush();
+        }
+
+        /** Makes an epoch just admitted durable before any file is taken: a restart must not forget it. */
+        private boolean epochSaved(ChannelHandlerContext ctx) {
+            try {
+                record.save();
+                return true;
+            } catch (IOException e) {
+                refuse(ctx, config.nodeId + " cannot record the epoch in " + config.stateDir + ": " + e.getMessage());
+                return false;
+            }
         }
 
         private void refuse(ChannelHandlerContext ctx, String reason) {

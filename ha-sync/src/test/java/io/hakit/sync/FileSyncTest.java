@@ -50,6 +50,7 @@ class FileSyncTest {
     @Test
     void aFullRoundMirrorsContentModesMtimesLinksAndDeletes() throws Exception {
         pair = SyncPair.started(tmp, b -> b.watch(false)); // what the full rounds do, counted
+        full(); // the round every activation starts, done before the trees change (it could make the conflict copy)
         Path a = pair.rootA;
         write(a.resolve("conf/app.yaml"), "port: 1");
         write(a.resolve("conf/deep/x/y.txt"), "deep");
@@ -85,7 +86,9 @@ class FileSyncTest {
         assertThat(second.errors()).isEmpty();
         assertThat(TreeAssert.differences(a, pair.rootB))
                 .containsExactlyInAnyOrder("missing on the replica: escape", "only on the replica: stale");
-        assertThat(second.deleted()).isGreaterThanOrEqualTo(3);
+        // not second.deleted() >= 3: the watcher's incremental round may delete them before the full round runs
+        assertThat(pair.rootB.resolve("conf/deep/x")).doesNotExist();
+        assertThat(pair.rootB.resolve("big.bin")).doesNotExist();
     }
 
     @Test

@@ -172,6 +172,8 @@ class HostilePeerTest {
     @Test
     void aHelloWithALowerEpochThanOneAdmittedIsRefused() throws IOException {
         admitted(5).close();
+        // durable at once, before any round: a standby restarted now must still refuse epoch 4
+        assertThat(SyncRecord.load(tmp.resolve("node-b-state/sync-record.bin")).highestEpoch()).isEqualTo(5);
         CraftedSource s = connect();
         s.send(SyncMessage.newBuilder().setHello(CraftedSource.hello().setEpoch(4)).build());
         assertThat(s.refusal()).contains("epoch 4 is older than 5").contains("deposed active");

@@ -28,16 +28,29 @@ final class SyncPair implements AutoCloseable {
     FileSync b;
 
     SyncPair(Path base, UnaryOperator<SyncConfig.Builder> tweak) throws IOException {
+        this(base, base.resolve("a/data"), base.resolve("b/data"), tweak);
+    }
+
+    /** A pair whose roots are the given directories (created when missing), e.g. a mount point for b. */
+    SyncPair(Path base, Path rootA, Path rootB, UnaryOperator<SyncConfig.Builder> tweak) throws IOException {
         this.base = base;
         this.tweak = tweak;
-        rootA = Files.createDirectories(base.resolve("a/data"));
-        rootB = Files.createDirectories(base.resolve("b/data"));
+        this.rootA = Files.createDirectories(rootA);
+        this.rootB = Files.createDirectories(rootB);
         portA = freePort();
         portB = freePort();
     }
 
     static SyncPair started(Path base, UnaryOperator<SyncConfig.Builder> tweak) throws IOException {
-        SyncPair p = new SyncPair(base, tweak);
+        return started(new SyncPair(base, tweak));
+    }
+
+    static SyncPair started(Path base, Path rootA, Path rootB, UnaryOperator<SyncConfig.Builder> tweak)
+            throws IOException {
+        return started(new SyncPair(base, rootA, rootB, tweak));
+    }
+
+    private static SyncPair started(SyncPair p) {
         p.startB();
         p.startA();
         p.a.roleChanged(Role.ACTIVE, 1);

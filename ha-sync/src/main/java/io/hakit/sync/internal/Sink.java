@@ -20,6 +20,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileStore;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -840,10 +841,13 @@ public final class Sink {
         errors.add(rootName + ":" + rel + ": " + describe(io));
     }
 
-    /** An I/O error in words an operator acts on: permission denied and disk full name the path. */
+    /**
+     * An I/O error in words an operator acts on: permission denied (EACCES, or EPERM as from an immutable file),
+     * read-only file system and disk full name the path (for a temp file: its directory).
+     */
     public static String describe(IOException io) {
         if (io instanceof AccessDeniedException a) {
-            return "permission denied: " + a.getFile();
+            return "permission denied: " + where(a.getFile());
         }
         String msg = io.getMessage() == null ? io.getClass().getSimpleName() : io.getMessage();
         if (msg.contains("No space left on device")) {
@@ -852,7 +856,21 @@ public final class Sink {
         if (io instanceof NoSuchFileException n) {
             return "no such file: " + n.getFile();
         }
+        if (io instanceof FileSystemException f && f.getFile() != null && f.getReason() != null) {
+            if (f.getReason().contains("Operation not permitted")) {
+                return "permission denied (operation not permitted; immutable?): " + where(f.getFile());
+            }
+            if (f.getReason().contains("Read-only file system")) {
+                return "read-only file system: " + where(f.getFile());
+            }
+        }
         return msg;
+    }
+
+    /** The path an error names: a temp file's name means nothing to an operator, its directory does. */
+    private static String where(String file) {
+        int slash = file == null ? -1 : file.lastIndexOf('/');
+        return slash > 0 && file.startsWith(Scanner.TEMP_PREFIX, slash + 1) ? file.substring(0, slash + 1) : file;
     }
 
     private static FileEntry statOrNull(Path root, String rel) throws IOException {
