@@ -147,6 +147,7 @@ public final class Sink {
     // the round in progress
     private long round = -1;
     private final Map<String, Set<String>> listed = new HashMap<>();
+    private final Map<String, Set<String>> listedDirs = new HashMap<>();
     private final Set<String> fullRoots = new HashSet<>();
     private final Map<Integer, Pending> wants = new HashMap<>();
     private final Set<Integer> resolved = new HashSet<>();
@@ -259,6 +260,9 @@ public final class Sink {
                             + PathGuard.show(rel));
                 }
                 names.add(rel);
+                if (e.getType() == io.hakit.sync.internal.proto.EntryType.ENTRY_TYPE_DIRECTORY) {
+                    listedDirs.computeIfAbsent(m.getRoot(), k -> new HashSet<>()).add(rel);
+                }
                 apply(m.getRoot(), root, FileEntry.fromWire(e));
             } catch (PathGuard.BadPathException bad) {
                 refuse(m.getRoot(), bad.getMessage());
@@ -528,6 +532,7 @@ public final class Sink {
         }
         transfer = null;
         resolved.add(t.pending.id);
+        LOG.debug("file end {} ({} bytes)", t.pending.rel, t.position);
         if (e.getSkipped()) {
             t.discard();
             LOG.debug("{}:{} skipped by the source: {}", t.pending.root, t.pending.rel, e.getReason());
@@ -721,6 +726,7 @@ public final class Sink {
     private void reset() {
         round = -1;
         listed.clear();
+        listedDirs.clear();
         fullRoots.clear();
         wants.clear();
         resolved.clear();
@@ -751,13 +757,49 @@ public final class Sink {
 
     // ------------------------------------------------------------------ deletes and conflicts
 
+    /**
+     * Removes what the full manifest of a root did not list. Reads directory names only, descending into listed
+     * directories; only unlisted names are looked at further (an unchanged tree costs no stat here).
+     */
     private void deleteUnlisted(String rootName, Path root, Set<String> keep) throws IOException {
-        List<FileEntry> local = scanner.scan(root, rootName, cache, false, s -> { });
-        List<FileEntry> dirs = new ArrayList<>();
-        for (FileEntry e : local) {
-            if (keep.contains(e.path())) {
+        Set<String> keepDirs = listedDirs.getOrDefault(rootName, Set.of());
+        List<FileEntry> gone = new ArrayList<>();
+        java.util.ArrayDeque<String> todo = new java.util.ArrayDeque<>();
+        todo.push("");
+        while (!todo.isEmpty()) {
+            String dirRel = todo.pop();
+            Path dir = dirRel.isEmpty() ? root : root.resolve(dirRel);
+            List<String> names = new ArrayList<>();
+            try (java.nio.file.DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+                for (Path child : ds) {
+                    names.add(child.getFileName().toString());
+                }
+            } catch (NoSuchFileException | java.nio.file.NotDirectoryException vanished) {
                 continue;
             }
+            for (String name : names) {
+                String rel = dirRel.isEmpty() ? name : dirRel + "/" + name;
+                if (Scanner.isInternal(rel)) {
+                    continue;
+                }
+                if (keep.contains(rel)) {
+                    if (keepDirs.contains(rel)) {
+                        todo.push(rel);
+                    }
+                    continue;
+                }
+                FileEntry e = statOrNull(root, rel);
+                if (e == null || !scanner.keeps(rel, e.isDirectory())) {
+                    continue; // gone, special, or excluded: not ours to delete
+                }
+                if (e.isDirectory()) {
+                    scanner.scanBelow(root, rel, rootName, cache, x -> { }, gone);
+                }
+                gone.add(e);
+            }
+        }
+        List<FileEntry> dirs = new ArrayList<>();
+        for (FileEntry e : gone) {
             if (e.isDirectory()) {
                 dirs.add(e);
             } else {
