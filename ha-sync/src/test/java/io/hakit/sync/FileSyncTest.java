@@ -87,4 +87,25 @@ class FileSyncTest {
                 .containsExactlyInAnyOrder("missing on the replica: escape", "only on the replica: stale");
         assertThat(second.deleted()).isGreaterThanOrEqualTo(3);
     }
+
+    @Test
+    void watchedRoundsRemoveARenamedDirectoryAndReplaceADirectoryByAFileWithoutConflicts() throws Exception {
+        pair = SyncPair.started(tmp, b -> b);
+        Path a = pair.rootA;
+        write(a.resolve("d/x/1.txt"), "one");
+        write(a.resolve("d/2.txt"), "two");
+        write(a.resolve("e/3.txt"), "three");
+        assertThat(full().ok()).isTrue();
+
+        Files.move(a.resolve("d"), a.resolve("renamed"));
+        Files.delete(a.resolve("e/3.txt"));
+        Files.delete(a.resolve("e"));
+        write(a.resolve("e"), "now a file");
+        await().atMost(WAIT).untilAsserted(() -> assertThat(TreeAssert.differences(a, pair.rootB)).isEmpty());
+        try (Stream<Path> s = Files.list(pair.rootB)) {
+            assertThat(s.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("renamed", "e");
+        }
+        assertThat(pair.a.status().conflicts()).isEmpty();
+        assertThat(pair.alarmsA.history()).isEmpty();
+    }
 }
