@@ -352,11 +352,13 @@ public final class FileSync implements AutoCloseable {
                     while (stillSource()) {
                         Map<String, List<FileEntry>> entries;
                         if (full) {
-                            entries = source.scanAll(config.verifyContent);
+                            // forget the gathered changes before the scan, not after: a change made while the scan
+                            // runs (maybe behind it) must stay pending for the next round
                             if (watcher != null) {
                                 watcher.drain();
                                 watcher.takeNeedFull();
                             }
+                            entries = source.scanAll(config.verifyContent);
                         } else {
                             sleepDebounce();
                             Map<String, Set<String>> ch = watcher == null ? Map.of() : watcher.drain();
