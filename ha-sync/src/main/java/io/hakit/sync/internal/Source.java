@@ -131,11 +131,26 @@ public final class Source {
                     below.forEach(b -> byPath.put(b.path(), b));
                 }
             }
+            // the paths were looked at one by one while the tree changes: an entry below one that is not (or no
+            // longer) a directory is from an older state; the change that made it one again is pending
+            byPath.values().removeIf(e -> !belowDirectories(byPath, e.path()));
             if (!byPath.isEmpty()) {
                 m.put(c.getKey(), new ArrayList<>(byPath.values()));
             }
         }
         return m;
+    }
+
+    /** Whether every ancestor of {@code rel} that {@code byPath} lists is a directory. */
+    private static boolean belowDirectories(Map<String, FileEntry> byPath, String rel) {
+        int i = -1;
+        while ((i = rel.indexOf('/', i + 1)) > 0) {
+            FileEntry a = byPath.get(rel.substring(0, i));
+            if (a != null && !a.isDirectory()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private boolean keepsWithAncestors(String rel) {
