@@ -108,4 +108,20 @@ class FileSyncTest {
         assertThat(pair.a.status().conflicts()).isEmpty();
         assertThat(pair.alarmsA.history()).isEmpty();
     }
+
+    @Test
+    void aRewriteThatKeepsSizeAndMtimeTravelsWhileTheMtimeIsRecent() throws Exception {
+        pair = SyncPair.started(tmp, b -> b);
+        Path f = pair.rootA.resolve("f.txt");
+        write(f, "version one");
+        FileTime t = Files.getLastModifiedTime(f);
+        assertThat(full().ok()).isTrue();
+        assertThat(Files.readString(pair.rootB.resolve("f.txt"))).isEqualTo("version one");
+
+        // a second write within the file system's timestamp tick leaves size and mtime as they were
+        write(f, "version two");
+        Files.setLastModifiedTime(f, t);
+        assertThat(full().ok()).isTrue();
+        assertThat(TreeAssert.differences(pair.rootA, pair.rootB)).isEmpty();
+    }
 }

@@ -126,10 +126,11 @@ public final class Scanner {
             if (e.isFile()) {
                 byte[] d = cache.digest(rootName, e);
                 if (d == null && digestAll) {
+                    long t = HashCache.now();
                     Digests.Result r = Digests.of(root.resolve(rel), e.size());
                     FileEntry again = stat(root, rel, refused);
                     if (again != null && again.size() == e.size() && again.mtimeNanos() == e.mtimeNanos()) {
-                        cache.put(rootName, e, r);
+                        cache.put(rootName, e, r, t);
                         d = r.digestNoCopy();
                     }
                 }

@@ -330,10 +330,11 @@ public final class Sink {
                 if (local != null && local.isFile() && local.size() >= 2L * bs && e.size() >= 2L * bs) {
                     oldBlocks = Digests.blockSize(local.size()) == bs ? cache.blocks(rootName, local) : null;
                     if (oldBlocks == null) {
+                        long t = HashCache.now();
                         Digests.Result r = Digests.of(target, local.size(), bs);
                         oldBlocks = r.blocks();
                         if (Digests.blockSize(local.size()) == bs) {
-                            cache.put(rootName, local, r);
+                            cache.put(rootName, local, r, t);
                         }
                     }
                 }
@@ -374,7 +375,9 @@ public final class Sink {
                 return;
             }
             if (digest != null) {
-                cache.put(rootName, now, new Digests.Result(digest, blocks == null ? List.of() : blocks));
+                // the same content under the mtime we just set (this node's own replica: nothing else writes it)
+                cache.put(rootName, now, new Digests.Result(digest, blocks == null ? List.of() : blocks),
+                        HashCache.EXACT);
             }
         }
         record.put(rootName, local.path(), now.size(), now.mtimeNanos());
@@ -604,7 +607,7 @@ public final class Sink {
                 dirs.add(s.target.getParent());
                 FileEntry now = Scanner.stat(root, s.rel, x -> { });
                 if (now != null) {
-                    cache.put(s.root, now, s.result);
+                    cache.put(s.root, now, s.result, HashCache.EXACT); // what we wrote, checked against the digest
                     record.put(s.root, s.rel, now.size(), now.mtimeNanos());
                 }
                 files++;
@@ -786,8 +789,9 @@ public final class Sink {
             if (!safe && incomingDigest != null) {
                 byte[] d = cache.digest(rootName, local);
                 if (d == null && local.size() <= limits.maxFileSize) {
+                    long t = HashCache.now();
                     Digests.Result r = Digests.of(p, local.size());
-                    cache.put(rootName, local, r);
+                    cache.put(rootName, local, r, t);
                     d = r.digestNoCopy();
                 }
                 safe = Arrays.equals(d, incomingDigest);
