@@ -364,7 +364,7 @@ public final class FileSync implements AutoCloseable {
                             Map<String, Set<String>> ch = watcher == null ? Map.of() : watcher.drain();
                             entries = source.describe(ch);
                             if (entries.isEmpty()) {
-                                full = awaitTrigger(watcher, nextFull);
+                                full = awaitTrigger(watcher, nextFull, link);
                                 continue;
                             }
                         }
@@ -382,7 +382,7 @@ public final class FileSync implements AutoCloseable {
                         if (full) {
                             nextFull = System.nanoTime() + config.period.toNanos();
                         }
-                        full = awaitTrigger(watcher, nextFull);
+                        full = awaitTrigger(watcher, nextFull, link);
                     }
                 } catch (IOException e) {
                     failed(e.getMessage() == null ? e.toString() : e.getMessage());
@@ -432,10 +432,18 @@ public final class FileSync implements AutoCloseable {
         }
     }
 
-    /** Waits for the next reason to run a round; returns whether it must be a full one. */
-    private boolean awaitTrigger(ChangeWatcher watcher, long nextFull) throws InterruptedException {
+    /**
+     * Waits for the next reason to run a round; returns whether it must be a full one.
+     *
+     * @throws IOException when the connection closes meanwhile (the standby went away): reconnect, then a full round
+     */
+    private boolean awaitTrigger(ChangeWatcher watcher, long nextFull, NettyLink link)
+            throws InterruptedException, IOException {
         synchronized (lock) {
             while (stillSourceLocked()) {
+                if (!link.channel.isActive()) {
+                    throw new IOException("connection to the standby closed");
+                }
                 checkLag();
                 if (fullRequested || (watcher != null && watcher.takeNeedFull())
                         || System.nanoTime() - nextFull >= 0) {
@@ -600,6 +608,9 @@ public final class FileSync implements AutoCloseable {
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
             inbound.add(CLOSED);
+            synchronized (lock) {
+                lock.notifyAll(); // an idle source notices at once (awaitTrigger)
+            }
         }
 
         @Override
