@@ -348,6 +348,13 @@ public final class Source {
         } catch (NoSuchFileException gone) {
             skip(reuseFirst, reuseCount, link, id, "vanished while being sent");
             return sent;
+        } catch (IOException e) {
+            if (stillTheFile(root, rel, before)) {
+                throw e; // the connection failed, or a read error of a file that is still there
+            }
+            // replaced meanwhile, e.g. by a directory (which opens, then fails to read with EISDIR)
+            skip(reuseFirst, reuseCount, link, id, "replaced while being sent");
+            return sent;
         }
         flushReuse(link, id, reuseFirst, reuseCount);
         FileEntry after;
@@ -367,6 +374,15 @@ public final class Source {
         link.send(SyncMessage.newBuilder().setFileEnd(FileEnd.newBuilder().setId(id)
                 .setDigest(ByteString.copyFrom(r.digestNoCopy()))).build());
         return sent;
+    }
+
+    private static boolean stillTheFile(Path root, String rel, FileEntry before) {
+        try {
+            FileEntry now = Scanner.stat(root, rel, s -> { });
+            return now != null && now.isFile() && now.inode() == before.inode();
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     private static void flushReuse(Link link, int id, int first, int count) throws IOException {
