@@ -376,6 +376,8 @@ public final class FileSync implements AutoCloseable {
                         Map<String, List<FileEntry>> entries;
                         List<CompletableFuture<Source.RoundResult>> served = List.of();
                         if (full) {
+                            // forget the gathered changes before the scan, not after: a change made while the scan
+                            // runs (maybe behind it) must stay pending for the next round
                             // what a full round covers is fixed when its scan starts: a change or a syncNow that
                             // comes during the scan waits for the next round
                             synchronized (lock) {
@@ -392,7 +394,7 @@ public final class FileSync implements AutoCloseable {
                             Map<String, Set<String>> ch = watcher == null ? Map.of() : watcher.drain();
                             entries = source.describe(ch);
                             if (entries.isEmpty()) {
-                                full = awaitTrigger(watcher, nextFull);
+                                full = awaitTrigger(watcher, nextFull, link);
                                 continue;
                             }
                         }
@@ -406,7 +408,7 @@ public final class FileSync implements AutoCloseable {
                         if (full) {
                             nextFull = System.nanoTime() + config.period.toNanos();
                         }
-                        full = awaitTrigger(watcher, nextFull);
+                        full = awaitTrigger(watcher, nextFull, link);
                     }
                 } catch (IOException e) {
                     failed(e.getMessage() == null ? e.toString() : e.getMessage());
@@ -469,10 +471,18 @@ public final class FileSync implements AutoCloseable {
         }
     }
 
-    /** Waits for the next reason to run a round; returns whether it must be a full one. */
-    private boolean awaitTrigger(ChangeWatcher watcher, long nextFull) throws InterruptedException {
+    /**
+     * Waits for the next reason to run a round; returns whether it must be a full one.
+     *
+     * @throws IOException when the connection closes meanwhile (the standby went away): reconnect, then a full round
+     */
+    private boolean awaitTrigger(ChangeWatcher watcher, long nextFull, NettyLink link)
+            throws InterruptedException, IOException {
         synchronized (lock) {
             while (stillSourceLocked()) {
+                if (!link.channel.isActive()) {
+                    throw new IOException("connection to the standby closed");
+                }
                 checkLag();
                 if (fullRequested || (watcher != null && watcher.takeNeedFull())
                         || System.nanoTime() - nextFull >= 0) {
@@ -649,6 +659,9 @@ public final class FileSync implements AutoCloseable {
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
             inbound.add(CLOSED);
+            synchronized (lock) {
+                lock.notifyAll(); // an idle source notices at once (awaitTrigger)
+            }
         }
 
         @Override

@@ -11,11 +11,14 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -28,10 +31,10 @@ import java.util.Random;
 import java.util.SplittableRandom;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
+import static org.awaitility.Awaitility.await;
 
 /**
  * SIGKILLs the source or the sink ({@link SyncNodeMain} child processes) while a round moves file data, again and
@@ -44,7 +47,7 @@ import static org.assertj.core.api.Assertions.fail;
 class CrashTest {
 
     private static final String[] NAMES = {"f0.bin", "f1.bin", "f2.bin", "sub/f3.bin", "sub/deeper/f4.bin"};
-    private static final int ITERATIONS = 8;
+    private static final int ITERATIONS = Integer.getInteger("crash.iterations", 8);
     private static final Duration CONVERGE = Duration.ofSeconds(20);
 
     @TempDir
@@ -118,6 +121,15 @@ class CrashTest {
             checkComplete(what + ", after converging");
         }
         assertThat(midRound).as(context + ": kills that landed while the sink held temp files").isGreaterThan(0);
+
+        // the clean ways out: end of stdin (the parent went away) and SIGTERM
+        b.process.getOutputStream().close();
+        a.process.toHandle().destroy(); // SIGTERM (Process.destroy would also close our end of its stdout)
+        for (Node n : new Node[] {a, b}) {
+            assertThat(n.process.waitFor(10, TimeUnit.SECONDS)).as(n.name + " stops").isTrue();
+            await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(n.lines).as(n.name + ": " + n.log())
+                    .contains("CLOSED"));
+        }
         long ms = (System.nanoTime() - t0) / 1_000_000;
         System.out.println("CrashTest: " + ITERATIONS + " kills (" + midRound + " with a transfer in progress) in "
                 + ms + " ms");
@@ -148,28 +160,48 @@ class CrashTest {
     /** Every file on the sink (conflict copies included, temp files not) is one complete version of its name. */
     private void checkComplete(String what) throws Exception {
         List<String> bad = new ArrayList<>();
-        try (Stream<Path> s = Files.walk(rootB)) {
-            for (Path p : (Iterable<Path>) s::iterator) {
-                if (!Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)
-                        || p.getFileName().toString().startsWith(".hakit-tmp-")) {
-                    continue;
-                }
-                String rel = rootB.relativize(p).toString();
-                int conflict = rel.indexOf(".hakit-conflict-");
-                String name = conflict < 0 ? rel : rel.substring(0, conflict);
-                Map<String, Integer> known = versions.get(name);
-                if (known == null) {
-                    bad.add(rel + ": not a file of the source");
-                    continue;
-                }
-                long size = Files.size(p);
-                String hex = HexFormat.of().formatHex(digest(p));
-                if (!known.containsKey(hex)) {
-                    bad.add(rel + ": " + size + " bytes, not a complete version");
-                }
+        for (Path p : regularFiles()) {
+            if (p.getFileName().toString().startsWith(".hakit-tmp-")) {
+                continue;
+            }
+            String rel = rootB.relativize(p).toString();
+            int conflict = rel.indexOf(".hakit-conflict-");
+            String name = conflict < 0 ? rel : rel.substring(0, conflict);
+            Map<String, Integer> known = versions.get(name);
+            if (known == null) {
+                bad.add(rel + ": not a file of the source");
+                continue;
+            }
+            long size = Files.size(p);
+            String hex = HexFormat.of().formatHex(digest(p));
+            if (!known.containsKey(hex)) {
+                bad.add(rel + ": " + size + " bytes, not a complete version");
             }
         }
         assertThat(bad).as(what).isEmpty();
+    }
+
+    /** The regular files on the sink; a temp file removed during the walk (a round aborted) is left out. */
+    private List<Path> regularFiles() throws IOException {
+        List<Path> l = new ArrayList<>();
+        Files.walkFileTree(rootB, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+                if (attrs.isRegularFile()) {
+                    l.add(file);
+                }
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
+                if (e instanceof NoSuchFileException) {
+                    return FileVisitResult.CONTINUE;
+                }
+                throw e;
+            }
+        });
+        return l;
     }
 
     private static byte[] digest(Path p) throws Exception {
@@ -185,11 +217,7 @@ class CrashTest {
     }
 
     private List<Path> tempFiles() throws IOException {
-        try (Stream<Path> s = Files.walk(rootB)) {
-            return s.filter(p -> p.getFileName().toString().startsWith(".hakit-tmp-")).toList();
-        } catch (UncheckedIOException e) {
-            return tempFiles(); // a directory vanished while we walked
-        }
+        return regularFiles().stream().filter(p -> p.getFileName().toString().startsWith(".hakit-tmp-")).toList();
     }
 
     private void awaitConverged(String what) throws Exception {
@@ -208,7 +236,7 @@ class CrashTest {
     private List<String> differences() throws IOException {
         try {
             return TreeAssert.differences(rootA, rootB);
-        } catch (java.nio.file.NoSuchFileException | UncheckedIOException e) {
+        } catch (NoSuchFileException | UncheckedIOException e) {
             return List.of(e.toString());
         }
     }

@@ -89,6 +89,13 @@ class FileSyncTest {
         // not second.deleted() >= 3: the watcher's incremental round may delete them before the full round runs
         assertThat(pair.rootB.resolve("conf/deep/x")).doesNotExist();
         assertThat(pair.rootB.resolve("big.bin")).doesNotExist();
+        // deleted, not kept as conflict copies (which round deleted them, the watcher's or this one, is a race:
+        // aStandbyThatComesBackGetsTheDeletesMadeWhileItWasDownWithoutConflicts counts them)
+        assertThat(second.conflicts()).isEmpty();
+        try (Stream<Path> s = Files.walk(pair.rootB)) {
+            assertThat(s.map(p -> pair.rootB.relativize(p).toString()).filter(p -> p.contains(".hakit-conflict-")))
+                    .singleElement().asString().startsWith("stale/old.txt.hakit-conflict-");
+        }
     }
 
     @Test
@@ -125,6 +132,43 @@ class FileSyncTest {
         Source.RoundResult r = full();
         assertThat(r.errors()).isEmpty();
         assertThat(r.bytesSent()).isEqualTo(128 * 1024); // one block
+        assertThat(TreeAssert.differences(pair.rootA, pair.rootB)).isEmpty();
+    }
+
+    @Test
+    void watchedRoundsRemoveARenamedDirectoryAndReplaceADirectoryByAFileWithoutConflicts() throws Exception {
+        pair = SyncPair.started(tmp, b -> b);
+        Path a = pair.rootA;
+        write(a.resolve("d/x/1.txt"), "one");
+        write(a.resolve("d/2.txt"), "two");
+        write(a.resolve("e/3.txt"), "three");
+        assertThat(full().ok()).isTrue();
+
+        Files.move(a.resolve("d"), a.resolve("renamed"));
+        Files.delete(a.resolve("e/3.txt"));
+        Files.delete(a.resolve("e"));
+        write(a.resolve("e"), "now a file");
+        await().atMost(WAIT).untilAsserted(() -> assertThat(TreeAssert.differences(a, pair.rootB)).isEmpty());
+        try (Stream<Path> s = Files.list(pair.rootB)) {
+            assertThat(s.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("renamed", "e");
+        }
+        assertThat(pair.a.status().conflicts()).isEmpty();
+        assertThat(pair.alarmsA.history()).isEmpty();
+    }
+
+    @Test
+    void aRewriteThatKeepsSizeAndMtimeTravelsWhileTheMtimeIsRecent() throws Exception {
+        pair = SyncPair.started(tmp, b -> b);
+        Path f = pair.rootA.resolve("f.txt");
+        write(f, "version one");
+        FileTime t = Files.getLastModifiedTime(f);
+        assertThat(full().ok()).isTrue();
+        assertThat(Files.readString(pair.rootB.resolve("f.txt"))).isEqualTo("version one");
+
+        // a second write within the file system's timestamp tick leaves size and mtime as they were
+        write(f, "version two");
+        Files.setLastModifiedTime(f, t);
+        assertThat(full().ok()).isTrue();
         assertThat(TreeAssert.differences(pair.rootA, pair.rootB)).isEmpty();
     }
 
@@ -184,5 +228,32 @@ class FileSyncTest {
         pair.b.roleChanged(Role.ACTIVE, 1);
         assertThatThrownBy(() -> pair.a.syncNow(Duration.ofSeconds(3))).hasMessageContaining("split brain");
         assertThat(pair.a.status().connected()).isFalse();
+    }
+
+    @Test
+    void aStandbyThatComesBackGetsTheDeletesMadeWhileItWasDownWithoutConflicts() throws Exception {
+        pair = SyncPair.started(tmp, b -> b);
+        Path a = pair.rootA;
+        write(a.resolve("conf/deep/x/y.txt"), "deep");
+        write(a.resolve("big.bin"), "big");
+        assertThat(full().ok()).isTrue();
+
+        // with the standby down no round runs: the deletions wait for the full round after the reconnect
+        pair.b.close();
+        await().atMost(WAIT).until(() -> !pair.a.status().connected());
+        Files.delete(a.resolve("conf/deep/x/y.txt"));
+        Files.delete(a.resolve("conf/deep/x"));
+        Files.delete(a.resolve("big.bin"));
+        // syncNow fails fast while the standby is down
+        assertThatThrownBy(this::full).hasMessageContaining("peer unreachable");
+        pair.startB();
+        // the full round that follows the reconnect deletes them, without conflict copies
+        await().atMost(WAIT).untilAsserted(() -> assertThat(TreeAssert.differences(a, pair.rootB)).isEmpty());
+        Source.RoundResult r = full();
+        assertThat(r.full()).isTrue();
+        assertThat(r.errors()).isEmpty();
+        assertThat(r.conflicts()).isEmpty();
+        assertThat(pair.b.status().conflicts()).isEmpty();
+        assertThat(TreeAssert.differences(a, pair.rootB)).isEmpty();
     }
 }

@@ -214,14 +214,21 @@ class HostilePeerTest {
         for (EntryType type : List.of(EntryType.ENTRY_TYPE_FILE, EntryType.ENTRY_TYPE_DIRECTORY,
                 EntryType.ENTRY_TYPE_SYMLINK, EntryType.ENTRY_TYPE_ABSENT)) {
             RoundDone done = s.round(round++, CraftedSource.entry(p, type));
-            assertThat(done.getRefusedList()).as(type.name()).singleElement().asString().startsWith("data: ")
-                    .contains(why);
+            if (type == EntryType.ENTRY_TYPE_ABSENT && why.contains("not a directory")) {
+                // deleting below a file: nothing there to delete (churn makes this legitimately), nothing reported
+                assertThat(done.getRefusedList()).as(type.name()).isEmpty();
+            } else {
+                assertThat(done.getRefusedList()).as(type.name()).singleElement().asString().startsWith("data: ")
+                        .contains(why);
+            }
             assertThat(done.getErrorsList()).as(type.name()).isEmpty();
             assertThat(done.getFiles() + done.getDeleted()).as(type.name()).isZero();
             assertThat(s.wants).as(type.name()).isEmpty();
             assertThat(disk()).as(type.name()).isEqualTo(before);
         }
-        assertThat(sinkAlarm()).startsWith("refused: data: ").contains(why);
+        if (!why.contains("not a directory")) { // else the last (ABSENT) round was a good one and cleared it
+            assertThat(sinkAlarm()).startsWith("refused: data: ").contains(why);
+        }
     }
 
     @Test

@@ -6,20 +6,24 @@ import org.slf4j.LoggerFactory;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.ClosedWatchServiceException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.nio.file.StandardWatchEventKinds;
 import java.nio.file.WatchEvent;
 import java.nio.file.WatchKey;
 import java.nio.file.WatchService;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.stream.Stream;
 
 /**
  * Watches every directory of the roots (inotify on Linux) and gathers the relative paths that changed. A lost event
@@ -54,29 +58,41 @@ public final class ChangeWatcher implements Closeable {
         thread.start();
     }
 
+    /**
+     * Watches {@code rel} and every directory below it. A directory that vanishes meanwhile is skipped (its parent's
+     * watch reports that); one that cannot be watched for another reason asks for a full round. Watching a directory
+     * again (one that was renamed) keeps its key and updates the path its events are reported under.
+     */
     private void registerTree(String root, Path base, String rel) {
-        Path start = rel.isEmpty() ? base : base.resolve(rel);
-        try (Stream<Path> s = Files.walk(start)) {
-            s.filter(p -> Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)).forEach(d -> {
-                String r = base.relativize(d).toString();
-                if (Scanner.isInternal(r)) {
-                    return;
-                }
-                try {
-                    WatchKey k = d.register(service, StandardWatchEventKinds.ENTRY_CREATE,
-                            StandardWatchEventKinds.ENTRY_DELETE, StandardWatchEventKinds.ENTRY_MODIFY);
-                    synchronized (this) {
-                        keys.put(k, new Dir(root, r));
-                    }
-                } catch (IOException e) {
-                    LOG.warn("cannot watch {} ({}); changes there wait for the next full round", d, e.getMessage());
-                    synchronized (this) {
-                        needFull = true;
+        Path dir = rel.isEmpty() ? base : base.resolve(rel);
+        if (Scanner.isInternal(rel)) {
+            return;
+        }
+        List<String> children = new ArrayList<>();
+        try {
+            WatchKey k = dir.register(service, StandardWatchEventKinds.ENTRY_CREATE,
+                    StandardWatchEventKinds.ENTRY_DELETE, StandardWatchEventKinds.ENTRY_MODIFY);
+            synchronized (this) {
+                keys.put(k, new Dir(root, rel));
+            }
+            try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+                for (Path c : ds) {
+                    if (Files.isDirectory(c, LinkOption.NOFOLLOW_LINKS)) {
+                        children.add(c.getFileName().toString());
                     }
                 }
-            });
-        } catch (IOException | java.io.UncheckedIOException e) {
-            LOG.debug("walking {} to watch it: {}", start, e.getMessage());
+            }
+        } catch (NoSuchFileException | NotDirectoryException gone) {
+            return;
+        } catch (IOException e) {
+            LOG.warn("cannot watch {} ({}); changes there wait for a full round", dir, e.getMessage());
+            synchronized (this) {
+                needFull = true;
+            }
+            return;
+        }
+        for (String c : children) {
+            registerTree(root, base, rel.isEmpty() ? c : rel + "/" + c);
         }
     }
 
@@ -115,14 +131,16 @@ public final class ChangeWatcher implements Closeable {
             if (Scanner.isInternal(rel)) {
                 continue;
             }
-            synchronized (this) {
-                pending.computeIfAbsent(dir.root, k -> new LinkedHashSet<>()).add(rel);
-            }
             if (ev.kind() == StandardWatchEventKinds.ENTRY_CREATE) {
+                // watch a new (or renamed) directory before reporting it: what changes in it from now on has
+                // events, what changed before is seen when the round describes the reported directory
                 Path p = roots.get(dir.root).resolve(rel);
                 if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
                     registerTree(dir.root, roots.get(dir.root), rel);
                 }
+            }
+            synchronized (this) {
+                pending.computeIfAbsent(dir.root, k -> new LinkedHashSet<>()).add(rel);
             }
         }
         if (!key.reset()) {

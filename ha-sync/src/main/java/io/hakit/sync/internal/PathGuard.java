@@ -24,10 +24,19 @@ public final class PathGuard {
     }
 
     /** A path from the peer that must not be used; the message names the path and the rule it breaks. */
-    public static final class BadPathException extends Exception {
+    public static class BadPathException extends Exception {
         private static final long serialVersionUID = 1L;
 
         public BadPathException(String message) {
+            super(message);
+        }
+    }
+
+    /** A path whose ancestor on this node is a file, not a directory: nothing can exist below it here. */
+    public static final class ThroughNonDirectoryException extends BadPathException {
+        private static final long serialVersionUID = 1L;
+
+        public ThroughNonDirectoryException(String message) {
             super(message);
         }
     }
@@ -94,7 +103,7 @@ public final class PathGuard {
                         + show(rel));
             }
             if (!a.isDirectory()) {
-                throw new BadPathException("path goes through " + root.relativize(p)
+                throw new ThroughNonDirectoryException("path goes through " + root.relativize(p)
                         + ", which is not a directory: " + show(rel));
             }
         }

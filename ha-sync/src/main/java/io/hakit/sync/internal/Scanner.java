@@ -4,10 +4,12 @@ import io.hakit.sync.internal.proto.EntryType;
 
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileSystemException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.nio.file.PathMatcher;
 import java.nio.file.attribute.FileTime;
@@ -108,8 +110,8 @@ public final class Scanner {
             for (Path child : ds) {
                 names.add(child.getFileName().toString());
             }
-        } catch (NoSuchFileException e) {
-            return; // vanished while we walked: the next round sees it gone
+        } catch (NoSuchFileException | NotDirectoryException e) {
+            return; // vanished (or replaced) while we walked: the next round sees it gone
         }
         names.sort(null);
         for (String name : names) {
@@ -130,10 +132,11 @@ public final class Scanner {
             if (e.isFile()) {
                 byte[] d = cache.digest(rootName, e);
                 if (d == null && digestAll) {
+                    long t = HashCache.now();
                     Digests.Result r = Digests.of(root.resolve(rel), e.size());
                     FileEntry again = stat(root, rel, refused);
                     if (again != null && again.size() == e.size() && again.mtimeNanos() == e.mtimeNanos()) {
-                        cache.put(rootName, e, r);
+                        cache.put(rootName, e, r, t);
                         d = r.digestNoCopy();
                     }
                 }
@@ -149,11 +152,23 @@ public final class Scanner {
     /**
      * Describes one path without following links: null for a special file or a link that leaves the root (reported).
      *
-     * @throws NoSuchFileException when it does not exist
+     * @throws NoSuchFileException when it does not exist (also when a parent is no longer a directory)
      */
     public static FileEntry stat(Path root, String rel, Consumer<String> refused) throws IOException {
         Path p = root.resolve(rel);
-        Map<String, Object> a = Files.readAttributes(p, ATTRS, LinkOption.NOFOLLOW_LINKS);
+        Map<String, Object> a;
+        try {
+            a = Files.readAttributes(p, ATTRS, LinkOption.NOFOLLOW_LINKS);
+        } catch (FileSystemException e) {
+            if (e instanceof NoSuchFileException || e.getClass() != FileSystemException.class
+                    || p.getParent() == null || Files.isDirectory(p.getParent(), LinkOption.NOFOLLOW_LINKS)) {
+                throw e;
+            }
+            // ENOTDIR: a parent was replaced by a file (or a link) meanwhile, so the path does not exist
+            NoSuchFileException gone = new NoSuchFileException(p.toString(), null, e.getReason());
+            gone.initCause(e);
+            throw gone;
+        }
         int mode = (Integer) a.get("mode") & 07777;
         long ino = (Long) a.get("ino");
         int uid = (Integer) a.get("uid");

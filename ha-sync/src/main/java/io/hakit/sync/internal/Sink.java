@@ -287,7 +287,15 @@ public final class Sink {
     }
 
     private void apply(String rootName, Path root, FileEntry e) throws IOException, PathGuard.BadPathException {
-        Path target = PathGuard.resolve(root, e.path());
+        Path target;
+        try {
+            target = PathGuard.resolve(root, e.path());
+        } catch (PathGuard.ThroughNonDirectoryException notHere) {
+            if (e.type() == io.hakit.sync.internal.proto.EntryType.ENTRY_TYPE_ABSENT) {
+                return; // an ancestor is a file here: nothing below it to delete (a link is refused, not ignored)
+            }
+            throw notHere;
+        }
         FileEntry local = statOrNull(root, e.path());
         switch (e.type()) {
             case ENTRY_TYPE_DIRECTORY -> {
@@ -334,10 +342,11 @@ public final class Sink {
                 if (local != null && local.isFile() && local.size() >= 2L * bs && e.size() >= 2L * bs) {
                     oldBlocks = Digests.blockSize(local.size()) == bs ? cache.blocks(rootName, local) : null;
                     if (oldBlocks == null) {
+                        long t = HashCache.now();
                         Digests.Result r = Digests.of(target, local.size(), bs);
                         oldBlocks = r.blocks();
                         if (Digests.blockSize(local.size()) == bs) {
-                            cache.put(rootName, local, r);
+                            cache.put(rootName, local, r, t);
                         }
                     }
                 }
@@ -379,7 +388,9 @@ public final class Sink {
                 return;
             }
             if (digest != null) {
-                cache.put(rootName, now, new Digests.Result(digest, blocks == null ? List.of() : blocks));
+                // the same content under the mtime we just set (this node's own replica: nothing else writes it)
+                cache.put(rootName, now, new Digests.Result(digest, blocks == null ? List.of() : blocks),
+                        HashCache.EXACT);
             }
         }
         record.put(rootName, local.path(), now.size(), now.mtimeNanos());
@@ -651,7 +662,7 @@ public final class Sink {
                 dirs.add(s.target.getParent());
                 FileEntry now = Scanner.stat(root, s.rel, x -> { });
                 if (now != null) {
-                    cache.put(s.root, now, s.result);
+                    cache.put(s.root, now, s.result, HashCache.EXACT); // what we wrote, checked against the digest
                     record.put(s.root, s.rel, now.size(), now.mtimeNanos());
                 }
                 files++;
@@ -813,15 +824,9 @@ public final class Sink {
     }
 
     private void remove(String rootName, Path root, FileEntry local) throws IOException {
-        Path p = root.resolve(local.path());
         if (local.isDirectory()) {
-            try {
-                Files.delete(p);
-                deleted++;
-            } catch (DirectoryNotEmptyException kept) {
+            if (!removeTree(rootName, root, local)) {
                 LOG.debug("{}:{} kept: not empty (conflict copies or excluded files)", rootName, local.path());
-            } catch (NoSuchFileException gone) {
-                // already gone
             }
             return;
         }
@@ -829,12 +834,46 @@ public final class Sink {
     }
 
     /**
+     * Removes a directory the source no longer has, with what it holds: each file as a delete would (one changed
+     * here is kept as a conflict copy), then the directories, deepest first, when empty. What the scanner does not
+     * list (conflict copies, excluded files) stays, and so do the directories that hold it. Returns whether the
+     * directory is gone.
+     */
+    private boolean removeTree(String rootName, Path root, FileEntry dir) throws IOException {
+        List<FileEntry> below = new ArrayList<>();
+        scanner.scanBelow(root, dir.path(), rootName, cache, s -> { }, below);
+        below.add(0, dir);
+        boolean gone = false;
+        for (int i = below.size() - 1; i >= 0; i--) { // a directory's entries follow it: children first
+            FileEntry e = below.get(i);
+            if (!e.isDirectory()) {
+                preserveOrDelete(rootName, root, e, null);
+                continue;
+            }
+            try {
+                Files.delete(root.resolve(e.path()));
+                deleted++;
+                gone = i == 0;
+            } catch (DirectoryNotEmptyException kept) {
+                // holds what the scanner does not list
+            } catch (NoSuchFileException already) {
+                gone = i == 0;
+            }
+        }
+        return gone;
+    }
+
+    /**
      * Gets {@code local} out of the way: deletes it when it is exactly what this node last shared with its peer (or
-     * has the incoming content, or is a link), else renames it to a conflict copy next to it and reports that.
+     * has the incoming content, or is a link; a directory goes with {@link #removeTree}), else renames it to a
+     * conflict copy next to it and reports that.
      */
     private void preserveOrDelete(String rootName, Path root, FileEntry local, byte[] incomingDigest)
             throws IOException {
         Path p = root.resolve(local.path());
+        if (local.isDirectory() && removeTree(rootName, root, local)) {
+            return; // a directory where a file or link must go, and nothing in it was changed here
+        }
         boolean safe;
         if (local.isSymlink()) {
             safe = true;
@@ -843,14 +882,15 @@ public final class Sink {
             if (!safe && incomingDigest != null) {
                 byte[] d = cache.digest(rootName, local);
                 if (d == null && local.size() <= limits.maxFileSize) {
+                    long t = HashCache.now();
                     Digests.Result r = Digests.of(p, local.size());
-                    cache.put(rootName, local, r);
+                    cache.put(rootName, local, r, t);
                     d = r.digestNoCopy();
                 }
                 safe = Arrays.equals(d, incomingDigest);
             }
         } else {
-            safe = false; // a directory where a file must go
+            safe = false; // a directory that holds what is not to be deleted (see removeTree)
         }
         if (safe) {
             if (incomingDigest == null) { // a delete, not a replacement

@@ -101,7 +101,8 @@ public final class Source {
     public Map<String, List<FileEntry>> scanAll(boolean digestAll) throws IOException {
         Map<String, List<FileEntry>> m = new LinkedHashMap<>();
         for (Map.Entry<String, Path> r : roots.entrySet()) {
-            m.put(r.getKey(), scanner.scan(r.getValue(), r.getKey(), cache, digestAll, refusedLocally));
+            m.put(r.getKey(), digestRacy(r.getValue(), r.getKey(),
+                    scanner.scan(r.getValue(), r.getKey(), cache, digestAll, refusedLocally)));
         }
         return m;
     }
@@ -137,11 +138,57 @@ public final class Source {
                     below.forEach(b -> byPath.put(b.path(), b));
                 }
             }
+            // the paths were looked at one by one while the tree changes: an entry below one that is not (or no
+            // longer) a directory is from an older state; the change that made it one again is pending
+            byPath.values().removeIf(e -> !belowDirectories(byPath, e.path()));
             if (!byPath.isEmpty()) {
-                m.put(c.getKey(), new ArrayList<>(byPath.values()));
+                m.put(c.getKey(), digestRacy(root, c.getKey(), new ArrayList<>(byPath.values())));
             }
         }
         return m;
+    }
+
+    /**
+     * Gives each file without a digest whose mtime is recent ({@link HashCache#racy}) the digest of its content now.
+     * Without it the sink would compare such a file by size and mtime only, and a rewrite within the file system's
+     * timestamp tick (same size, same mtime) would never travel. A file that changes while it is read keeps no digest
+     * (its change is pending for the next round).
+     */
+    private List<FileEntry> digestRacy(Path root, String rootName, List<FileEntry> entries) throws IOException {
+        long now = HashCache.now();
+        for (int i = 0; i < entries.size(); i++) {
+            FileEntry e = entries.get(i);
+            if (!e.isFile() || e.digest() != null || !HashCache.racy(e.mtimeNanos(), now)) {
+                continue;
+            }
+            long t = HashCache.now();
+            Digests.Result r;
+            FileEntry again;
+            try {
+                r = Digests.of(root.resolve(e.path()), e.size());
+                again = Scanner.stat(root, e.path(), s -> { });
+            } catch (IOException unreadable) {
+                continue; // gone or replaced meanwhile (that change is pending), or unreadable: no digest, as before
+            }
+            if (again != null && again.size() == e.size() && again.mtimeNanos() == e.mtimeNanos()
+                    && again.inode() == e.inode()) {
+                cache.put(rootName, e, r, t);
+                entries.set(i, e.withDigest(r.digestNoCopy()));
+            }
+        }
+        return entries;
+    }
+
+    /** Whether every ancestor of {@code rel} that {@code byPath} lists is a directory. */
+    private static boolean belowDirectories(Map<String, FileEntry> byPath, String rel) {
+        int i = -1;
+        while ((i = rel.indexOf('/', i + 1)) > 0) {
+            FileEntry a = byPath.get(rel.substring(0, i));
+            if (a != null && !a.isDirectory()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private boolean keepsWithAncestors(String rel) {
@@ -238,6 +285,7 @@ public final class Source {
             throw new IOException("the standby wants a bad path: " + e.getMessage());
         }
         int id = w.getId();
+        long readStart = HashCache.now();
         FileEntry before;
         try {
             before = Scanner.stat(root, rel, s -> { });
@@ -311,6 +359,13 @@ public final class Source {
         } catch (NoSuchFileException gone) {
             skip(reuseFirst, reuseCount, link, id, "vanished while being sent");
             return sent;
+        } catch (IOException e) {
+            if (stillTheFile(root, rel, before)) {
+                throw e; // the connection failed, or a read error of a file that is still there
+            }
+            // replaced meanwhile, e.g. by a directory (which opens, then fails to read with EISDIR)
+            skip(reuseFirst, reuseCount, link, id, "replaced while being sent");
+            return sent;
         }
         flushReuse(link, id, reuseFirst, reuseCount);
         FileEntry after;
@@ -326,7 +381,7 @@ public final class Source {
             return sent;
         }
         Digests.Result r = digest.finish();
-        cache.put(w.getRoot(), before, r);
+        cache.put(w.getRoot(), before, r, readStart);
         FileEnd.Builder end = FileEnd.newBuilder().setId(id).setDigest(ByteString.copyFrom(r.digestNoCopy()));
         if (!delta) {
             end.setCrc32C((int) crc.getValue());
@@ -334,6 +389,15 @@ public final class Source {
         }
         link.send(SyncMessage.newBuilder().setFileEnd(end).build());
         return sent;
+    }
+
+    private static boolean stillTheFile(Path root, String rel, FileEntry before) {
+        try {
+            FileEntry now = Scanner.stat(root, rel, s -> { });
+            return now != null && now.isFile() && now.inode() == before.inode();
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     private static void flushReuse(Link link, int id, int first, int count) throws IOException {
