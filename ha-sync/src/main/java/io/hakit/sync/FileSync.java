@@ -114,6 +114,7 @@ public final class FileSync implements AutoCloseable {
     private boolean changed;
     private final List<CompletableFuture<Source.RoundResult>> waiting = new ArrayList<>();
     private boolean closed;
+    private boolean junkCleaned;
 
     private volatile Channel sinkChannel;
     private volatile boolean connected;
@@ -133,7 +134,7 @@ public final class FileSync implements AutoCloseable {
         Files.createDirectories(config.stateDir);
         this.record = SyncRecord.load(config.stateDir.resolve("sync-record.bin"));
         this.scanner = new Scanner(config.includes, config.excludes, config.maxEntries);
-        List<String> cleaned = Sink.cleanLeftovers(config.roots);
+        List<String> cleaned = Sink.cleanLeftovers(config.roots, false); // junk only once known to be the standby
         cleaned.forEach(c -> LOG.info("{}: removed left-over {}", config.nodeId, c));
         if (config.insecure) {
             LOG.warn("{}: file synchronizer WITHOUT TLS (keepalive.tls.insecure): anyone who reaches {} can write "
@@ -174,7 +175,9 @@ public final class FileSync implements AutoCloseable {
     }
 
     /**
-     * Starts a synchronizer as a standby (sink); make it the source with {@link #roleChanged}.
+     * Starts a synchronizer as a standby (sink); make it the source with {@link #roleChanged}. Temp files of
+     * interrupted transfers are removed at once; zero-size files without permissions (copy junk) only at the first
+     * {@link #roleChanged} to a role other than ACTIVE, so that an active node never deletes its user's files.
      *
      * @throws UncheckedIOException when the state directory, the certificates or the port cannot be used
      */
@@ -223,6 +226,16 @@ public final class FileSync implements AutoCloseable {
             long oldEpoch = epoch;
             role = newRole;
             epoch = newEpoch;
+            if (newRole != Role.ACTIVE && !junkCleaned) {
+                junkCleaned = true;
+                try {
+                    Sink.cleanLeftovers(config.roots, true)
+                            .forEach(c -> LOG.info("{}: removed left-over {}", config.nodeId, c));
+                } catch (IOException | java.io.UncheckedIOException e) {
+                    LOG.warn("{}: cleaning left-overs in {}: {}", config.nodeId, config.roots.values(),
+                            e.getMessage());
+                }
+            }
             if (newRole == Role.ACTIVE) {
                 // having led at this epoch, this node never again takes files from a source below it
                 record.admitEpoch(newEpoch);

@@ -61,9 +61,7 @@ public final class SyncNodeMain {
             long epoch = Long.parseLong(settings.getOrDefault("epoch", "1"));
             SyncConfig config = SyncConfig.fromMap(settings).build();
             sync = FileSync.start(config, AlarmRegistry.create(Runnable::run, Clock.systemUTC(), Ticker.system()));
-            if (active) {
-                sync.roleChanged(Role.ACTIVE, epoch);
-            }
+            sync.roleChanged(active ? Role.ACTIVE : Role.STANDBY, epoch);
         } catch (RuntimeException e) {
             e.printStackTrace();
             System.exit(1);

@@ -184,10 +184,17 @@ public final class Sink {
     // ------------------------------------------------------------------ start-up cleaning
 
     /**
-     * Removes what a crash can leave in the roots: this library's temp files, and zero-size files with no permission
-     * bits (the junk an interrupted copy leaves). Returns what it removed, one line each.
+     * Removes what a crash can leave in the roots: this library's temp files (safe on any node: only this library
+     * makes them) and, when {@code standby}, zero-size files with no permission bits (the junk an interrupted copy
+     * leaves on a standby; on the active such a file is the user's and is synchronized like any other). Returns what
+     * it removed, one line each.
      */
     public static List<String> cleanLeftovers(Map<String, Path> roots) throws IOException {
+        return cleanLeftovers(roots, true);
+    }
+
+    /** {@link #cleanLeftovers(Map)}, leaving zero-size no-permission files alone unless {@code standby}. */
+    public static List<String> cleanLeftovers(Map<String, Path> roots, boolean standby) throws IOException {
         List<String> removed = new ArrayList<>();
         for (Map.Entry<String, Path> r : roots.entrySet()) {
             try (var walk = Files.walk(r.getValue())) {
@@ -198,7 +205,7 @@ public final class Sink {
                             Files.delete(p);
                             removed.add(r.getKey() + ":" + r.getValue().relativize(p) + " (temp file of an "
                                     + "interrupted transfer)");
-                        } else if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS) && Files.size(p) == 0
+                        } else if (standby && Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS) && Files.size(p) == 0
                                 && Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS).isEmpty()) {
                             Files.delete(p);
                             removed.add(r.getKey() + ":" + r.getValue().relativize(p)
