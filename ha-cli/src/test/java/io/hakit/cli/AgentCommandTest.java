@@ -62,15 +62,41 @@ class AgentCommandTest {
                 "last-heartbeat-ms=12", "rtt-ms=0.250", "connections=2", "arbiter=none", "alarms=1",
                 "alarm.0.id=45654", "alarm.0.type=CERT_EXPIRING", "alarm.0.severity=MINOR",
                 "alarm.0.source=/etc/hakit/cert", "alarm.0.detail=expires in 12 days", "alarm.0.since=" + Instant.now(),
-                ""));
+                "sync.role=source", "sync.connected=true", "sync.last-success=2026-11-22T04:00:00Z", "sync.lag-ms=0",
+                "sync.pending-files=3", "sync.pending-bytes=12288", "sync.rounds=42", "sync.last-error=",
+                "sync.conflicts=0", ""));
         assertThat(cmd.status(List.of("--status-file", status.toString()))).isZero();
         String out = outBytes.toString(StandardCharsets.UTF_8);
         assertThat(out).contains("node-a", "ACTIVE", "node-b STANDBY", "45654 CERT_EXPIRING", "expires in 12 days");
+        assertThat(out).contains("source", "2026-11-22T04:00:00Z", "3 files, 12288 B", "42");
 
         Files.writeString(status, Files.readString(status).replaceFirst("updated=[^\n]*", "updated=2020-01-01T00:00:00Z"));
         assertThat(cmd.status(List.of("--status-file", status.toString()))).isEqualTo(1);
         assertThat(outBytes.toString(StandardCharsets.UTF_8)).contains("STALE");
         assertThat(cmd.status(List.of("--status-file", dir.resolve("missing").toString()))).isEqualTo(1);
         assertThat(cmd.status(List.of("--bogus"))).isEqualTo(2);
+    }
+
+    @Test
+    void aBadSyncKeyStopsTheAgentBeforeAnythingStarts() throws Exception {
+        Path data = Files.createDirectories(dir.resolve("data"));
+        Path props = dir.resolve("node.properties");
+        Files.writeString(props, String.join("\n",
+                "keepalive.cluster-id=c1",
+                "keepalive.node-id=node-a",
+                "keepalive.bind=127.0.0.1:0",
+                "keepalive.peer.address=127.0.0.1:1",
+                "keepalive.peer.node-id=node-b",
+                "keepalive.tls.insecure=true",
+                "keepalive.state-dir=" + dir.resolve("state"),
+                "keepalive.arbiter=none",
+                "sync.bind=127.0.0.1:0",
+                "sync.peer.address=127.0.0.1:2",
+                "sync.root.data=" + data,
+                "sync.perod=10 s",
+                ""));
+        assertThat(cmd.agent(List.of("--config", props.toString()))).isEqualTo(1);
+        assertThat(errBytes.toString(StandardCharsets.UTF_8)).contains("unknown key sync.perod");
+        assertThat(dir.resolve("state")).doesNotExist();
     }
 }
