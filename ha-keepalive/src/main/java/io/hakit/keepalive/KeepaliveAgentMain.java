@@ -25,16 +25,7 @@ public final class KeepaliveAgentMain {
     }
 
     public static void main(String[] args) throws IOException, InterruptedException {
-        if (args.length != 1) {
-            System.err.println("usage: KeepaliveAgentMain SETTINGS.properties");
-            System.exit(2);
-        }
-        Properties p = new Properties();
-        try (Reader r = Files.newBufferedReader(Paths.get(args[0]), StandardCharsets.UTF_8)) {
-            p.load(r);
-        }
-        Map<String, String> settings = new HashMap<>();
-        p.stringPropertyNames().forEach(k -> settings.put(k, p.getProperty(k)));
+        Map<String, String> settings = settings(args, "KeepaliveAgentMain");
         PrintStream out = System.out;
         KeepaliveAgent agent;
         try {
@@ -53,6 +44,24 @@ public final class KeepaliveAgentMain {
         }, "agent-main-shutdown"));
         print(out, "STARTED " + System.nanoTime());
         closed.await();
+    }
+
+    /**
+     * The flat settings of a process started as {@code <main> SETTINGS.properties} (values trimmed); exits with 2
+     * and a usage line naming {@code main} when there is not exactly one argument.
+     */
+    public static Map<String, String> settings(String[] args, String main) throws IOException {
+        if (args.length != 1) {
+            System.err.println("usage: " + main + " SETTINGS.properties");
+            System.exit(2);
+        }
+        Properties p = new Properties();
+        try (Reader r = Files.newBufferedReader(Paths.get(args[0]), StandardCharsets.UTF_8)) {
+            p.load(r);
+        }
+        Map<String, String> settings = new HashMap<>();
+        p.stringPropertyNames().forEach(k -> settings.put(k, p.getProperty(k).trim()));
+        return settings;
     }
 
     private static void print(PrintStream out, String line) {

@@ -2,20 +2,15 @@ package io.hakit.sync;
 
 import io.hakit.api.Ticker;
 import io.hakit.api.alarm.AlarmRegistry;
+import io.hakit.keepalive.KeepaliveAgentMain;
 import io.hakit.keepalive.Role;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
-import java.io.Reader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Paths;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -37,16 +32,7 @@ public final class SyncNodeMain {
     }
 
     public static void main(String[] args) throws IOException, InterruptedException {
-        if (args.length != 1) {
-            System.err.println("usage: SyncNodeMain SETTINGS.properties");
-            System.exit(2);
-        }
-        Properties p = new Properties();
-        try (Reader r = Files.newBufferedReader(Paths.get(args[0]), StandardCharsets.UTF_8)) {
-            p.load(r);
-        }
-        Map<String, String> settings = new HashMap<>();
-        p.stringPropertyNames().forEach(k -> settings.put(k, p.getProperty(k).trim()));
+        Map<String, String> settings = KeepaliveAgentMain.settings(args, "SyncNodeMain");
         PrintStream out = System.out;
         FileSync sync;
         boolean active;

@@ -323,7 +323,7 @@ public final class Source {
                         }
                     }
                     if (buf.readableBytes() < len) {
-                        skip(reuseFirst, reuseCount, link, id, "shrank while being sent");
+                        end(link, id, "shrank while being sent");
                         return sent;
                     }
                     if (delta) {
@@ -357,14 +357,14 @@ public final class Source {
                 }
             }
         } catch (NoSuchFileException gone) {
-            skip(reuseFirst, reuseCount, link, id, "vanished while being sent");
+            end(link, id, "vanished while being sent");
             return sent;
         } catch (IOException e) {
             if (stillTheFile(root, rel, before)) {
                 throw e; // the connection failed, or a read error of a file that is still there
             }
             // replaced meanwhile, e.g. by a directory (which opens, then fails to read with EISDIR)
-            skip(reuseFirst, reuseCount, link, id, "replaced while being sent");
+            end(link, id, "replaced while being sent");
             return sent;
         }
         flushReuse(link, id, reuseFirst, reuseCount);
@@ -376,8 +376,7 @@ public final class Source {
         }
         if (after == null || after.size() != before.size() || after.mtimeNanos() != before.mtimeNanos()
                 || after.inode() != before.inode()) {
-            link.send(SyncMessage.newBuilder().setFileEnd(FileEnd.newBuilder().setId(id).setSkipped(true)
-                    .setReason("changed while being sent")).build());
+            end(link, id, "changed while being sent");
             return sent;
         }
         Digests.Result r = digest.finish();
@@ -407,14 +406,15 @@ public final class Source {
         }
     }
 
-    private static void skip(int reuseFirst, int reuseCount, Link link, int id, String why) throws IOException {
+    /** Ends a started transfer as skipped: the sink writes nothing, the next round sends the file again. */
+    private static void end(Link link, int id, String why) throws IOException {
         link.send(SyncMessage.newBuilder().setFileEnd(FileEnd.newBuilder().setId(id).setSkipped(true)
                 .setReason(why)).build());
     }
 
     private static void skip(Link link, int id, String why) throws IOException {
         link.send(SyncMessage.newBuilder().setFileStart(FileStart.newBuilder().setId(id)).build());
-        skip(-1, 0, link, id, why);
+        end(link, id, why);
     }
 
     /** Roots by name (for the watcher). */
