@@ -474,16 +474,17 @@ public final class Sink {
             }
             try {
                 ByteBuf b = d.bytes();
-                for (ByteBuffer nio : b.nioBuffers()) {
-                    ByteBuffer forDigest = nio.duplicate();
-                    while (nio.hasRemaining()) {
-                        t.channel.write(nio);
-                    }
+                ByteBuffer[] pieces = b.nioBuffers(); // the TLS records this frame arrived in
+                for (ByteBuffer nio : pieces) {
                     if (t.crc != null) {
-                        t.crc.update(forDigest);
+                        t.crc.update(nio.duplicate());
                     } else {
-                        t.digest.update(forDigest);
+                        t.digest.update(nio.duplicate());
                     }
+                }
+                long left = n;
+                while (left > 0) {
+                    left -= t.channel.write(pieces); // one gathering write per frame, not one per record
                 }
                 if (t.position >= t.writebackAt) {
                     t.writebackAt = t.position + WRITEBACK_EVERY;
