@@ -575,20 +575,9 @@ public final class FileSync implements AutoCloseable {
     }
 
     private Source.Throttle throttle() {
-        if (config.bandwidth <= 0) {
-            return Source.Throttle.NONE;
-        }
-        long rate = config.bandwidth;
-        long[] next = {System.nanoTime()};
-        return n -> {
-            long now = System.nanoTime();
-            long start = Math.max(now, next[0]);
-            next[0] = start + n * 1_000_000_000L / rate;
-            long sleep = start - now;
-            if (sleep > 0) {
-                TimeUnit.NANOSECONDS.sleep(sleep);
-            }
-        };
+        return config.bandwidth <= 0 ? Source.Throttle.NONE
+                : new io.hakit.sync.internal.RateLimiter(config.bandwidth, io.hakit.api.Ticker.system(),
+                io.hakit.sync.internal.RateLimiter.Sleeper.SLEEP);
     }
 
     private NettyLink connect() throws IOException, InterruptedException {

@@ -256,4 +256,27 @@ class FileSyncTest {
         assertThat(pair.b.status().conflicts()).isEmpty();
         assertThat(TreeAssert.differences(a, pair.rootB)).isEmpty();
     }
+
+    @Test
+    void excludedPathsStayOnTheirSideAndIncludesSelectFiles() throws Exception {
+        pair = SyncPair.started(tmp, b -> b.watch(false).exclude(java.util.List.of("*.tmp", "cache"))
+                .include(java.util.List.of("*.yaml", "*.txt")));
+        Path a = pair.rootA;
+        write(a.resolve("conf/app.yaml"), "kept");
+        write(a.resolve("conf/notes.txt"), "kept");
+        write(a.resolve("conf/run.tmp"), "excluded by name");
+        write(a.resolve("conf/blob.bin"), "not included");
+        write(a.resolve("cache/x/data.yaml"), "under an excluded directory");
+        write(pair.rootB.resolve("conf/local.tmp"), "the standby's own excluded file");
+        write(pair.rootB.resolve("cache/mine.yaml"), "the standby's own excluded directory");
+        assertThat(full().errors()).isEmpty();
+        assertThat(pair.rootB.resolve("conf/app.yaml")).hasContent("kept");
+        assertThat(pair.rootB.resolve("conf/notes.txt")).hasContent("kept");
+        assertThat(pair.rootB.resolve("conf/run.tmp")).doesNotExist();
+        assertThat(pair.rootB.resolve("conf/blob.bin")).doesNotExist();
+        assertThat(pair.rootB.resolve("cache/x")).doesNotExist();
+        // what the filter leaves out is not the synchronizer's to delete on the standby either
+        assertThat(pair.rootB.resolve("conf/local.tmp")).hasContent("the standby's own excluded file");
+        assertThat(pair.rootB.resolve("cache/mine.yaml")).hasContent("the standby's own excluded directory");
+    }
 }
