@@ -389,10 +389,9 @@ public final class FileSync implements AutoCloseable {
                         Map<String, List<FileEntry>> entries;
                         List<CompletableFuture<Source.RoundResult>> served = List.of();
                         if (full) {
-                            // forget the gathered changes before the scan, not after: a change made while the scan
-                            // runs (maybe behind it) must stay pending for the next round
-                            // what a full round covers is fixed when its scan starts: a change or a syncNow that
-                            // comes during the scan waits for the next round
+                            // what a full round covers is fixed when its scan starts: the syncNow calls it serves
+                            // and the changes it forgets are taken before the scan, so a change or a syncNow that
+                            // comes during the scan (maybe behind it) waits for the next round
                             synchronized (lock) {
                                 served = new ArrayList<>(waiting);
                                 fullRequested = false;
