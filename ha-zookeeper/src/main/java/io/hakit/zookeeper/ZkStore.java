@@ -46,11 +46,12 @@ final class ZkStore implements StoreDriver {
     private Optional<Versioned> read(String key) {
         Stat stat = new Stat();
         try {
-            byte[] data = b.client.getData().storingStatIn(stat).forPath(path(key));
+            String what = "get " + namespace + "/" + key;
+            byte[] data = b.bounded(what, zk -> zk.getData(path(key), false, stat));
             return Optional.of(new Versioned(key, data == null ? new byte[0] : data, stat.getVersion()));
         } catch (KeeperException.NoNodeException e) {
             return Optional.empty();
-        } catch (Exception e) {
+        } catch (KeeperException e) {
             throw b.readFailure("get " + namespace + "/" + key, e);
         }
     }
@@ -60,10 +61,10 @@ final class ZkStore implements StoreDriver {
         b.syncForRead(nsPath, "list " + namespace + "/" + prefix);
         List<String> names;
         try {
-            names = b.client.getChildren().forPath(nsPath);
+            names = b.bounded("list " + namespace + "/" + prefix, zk -> zk.getChildren(nsPath, false));
         } catch (KeeperException.NoNodeException e) {
             return List.of();
-        } catch (Exception e) {
+        } catch (KeeperException e) {
             throw b.readFailure("list " + namespace + "/" + prefix, e);
         }
         List<String> keys = new ArrayList<>();
@@ -98,8 +99,8 @@ final class ZkStore implements StoreDriver {
                 create = true;
             } else if (expectedVersion == StateStore.ANY) {
                 try {
-                    create = b.client.checkExists().forPath(path) == null;
-                } catch (Exception e) {
+                    create = b.bounded(what, zk -> zk.exists(path, false)) == null;
+                } catch (KeeperException e) {
                     throw b.readFailure(what, e);
                 }
             } else {

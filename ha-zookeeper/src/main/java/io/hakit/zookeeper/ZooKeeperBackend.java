@@ -16,7 +16,6 @@ import io.hakit.api.spi.ElectionDriver;
 import io.hakit.api.spi.HaBackend;
 import io.hakit.api.spi.RetrievalDriver;
 import io.hakit.api.spi.StoreDriver;
-import org.apache.curator.RetryLoop;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.framework.api.ACLProvider;
@@ -331,10 +330,20 @@ final class ZooKeeperBackend implements HaBackend {
      * @throws BackendUnavailableException if it does not come back in time (nothing was sent)
      */
     private void awaitConnection(String what) {
+        try {
+            awaitConnection(what, System.nanoTime() + config.operationTimeout().toNanos());
+        } catch (BackendUnavailableException e) {
+            throw new BackendUnavailableException(e.getMessage() + "; nothing was written", e.getCause());
+        }
+    }
+
+    /** {@link #awaitConnection(String)} until {@code deadlineNanos} (a {@link System#nanoTime()} reading). */
+    private void awaitConnection(String what, long deadlineNanos) {
         boolean connected;
         try {
-            connected = client.blockUntilConnected((int) Math.min(Integer.MAX_VALUE,
-                    config.operationTimeout().toMillis()), TimeUnit.MILLISECONDS);
+            long leftMs = Math.max(0, (deadlineNanos - System.nanoTime()) / 1_000_000);
+            connected = client.getZookeeperClient().isConnected()
+                    || client.blockUntilConnected((int) Math.min(Integer.MAX_VALUE, leftMs), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             connected = false;
@@ -342,7 +351,7 @@ final class ZooKeeperBackend implements HaBackend {
         if (!connected || !client.getZookeeperClient().isConnected()) {
             throw new BackendUnavailableException(what + ": not connected to ZooKeeper " + options.quorum()
                     + " within " + HaConfig.OPERATION_TIMEOUT + " (" + ConfigParsing.format(config.operationTimeout())
-                    + "); nothing was written");
+                    + ")");
         }
     }
 
@@ -484,15 +493,58 @@ final class ZooKeeperBackend implements HaBackend {
                 || c == KeeperException.Code.REQUESTTIMEOUT;
     }
 
-    /** Creates a persistent znode and its parents if missing. */
+    /** One idempotent request on the raw handle (a read, or a create that tolerates NodeExists). */
+    interface Request<T> {
+        T send(ZooKeeper zk) throws KeeperException, InterruptedException;
+    }
+
+    /**
+     * Runs an idempotent request within {@code high-availability.operation-timeout}: waits for the connection no
+     * longer than what is left, and sends again only after a connection loss while time remains. Curator's retry
+     * loop instead waits (retries + 1) x the connection timeout, far beyond the timeout a caller was promised.
+     *
+     * @throws KeeperException             for any other answer (NoNode, NodeExists, ...): the caller decides
+     * @throws BackendUnavailableException when no answer came in time
+     */
+    <T> T bounded(String what, Request<T> request) throws KeeperException {
+        long deadline = System.nanoTime() + config.operationTimeout().toNanos();
+        while (true) {
+            awaitConnection(what, deadline);
+            try {
+                return request.send(handle(what));
+            } catch (KeeperException.ConnectionLossException | KeeperException.SessionMovedException
+                     | KeeperException.OperationTimeoutException | KeeperException.RequestTimeoutException e) {
+                if (System.nanoTime() - deadline >= 0) {
+                    throw new BackendUnavailableException(what + ": no answer from ZooKeeper " + options.quorum()
+                            + " within " + HaConfig.OPERATION_TIMEOUT + " ("
+                            + ConfigParsing.format(config.operationTimeout()) + "): " + e.getMessage(), e);
+                }
+                LOG.debug("{}: {}; sending again", what, e.getMessage());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new BackendUnavailableException(what + ": interrupted", e);
+            }
+        }
+    }
+
+    /** Creates a persistent znode and its parents if missing, within the operation timeout. */
     void ensurePath(String path) {
         try {
-            if (client.checkExists().forPath(path) == null) {
-                client.create().creatingParentsIfNeeded().withMode(CreateMode.PERSISTENT).forPath(path);
+            if (bounded("create " + path, zk -> zk.exists(path, false)) != null) {
+                return;
             }
-        } catch (KeeperException.NodeExistsException e) {
-            // created concurrently
-        } catch (Exception e) {
+            for (int slash = path.indexOf('/', 1); ; slash = path.indexOf('/', slash + 1)) {
+                String part = slash < 0 ? path : path.substring(0, slash); // each ancestor, then the path itself
+                try {
+                    bounded("create " + part, zk -> zk.create(part, new byte[0], acl, CreateMode.PERSISTENT));
+                } catch (KeeperException.NodeExistsException e) {
+                    // there already, or created concurrently
+                }
+                if (slash < 0) {
+                    return;
+                }
+            }
+        } catch (KeeperException e) {
             throw readFailure("create " + path, e);
         }
     }
@@ -500,17 +552,17 @@ final class ZooKeeperBackend implements HaBackend {
     /**
      * Brings the server this client talks to up to date with the ensemble's leader before a read. A ZooKeeper read is
      * only as fresh as that server; after this, it sees every write that completed before the read began, whichever
-     * process made it (another process's CAS write, then our get, must see its version). Retried like a read.
+     * process made it (another process's CAS write, then our get, must see its version). Bounded like a read.
      */
     void syncForRead(String path, String what) {
         try {
-            RetryLoop.callWithRetry(client.getZookeeperClient(), () -> {
-                client.getZookeeperClient().getZooKeeper().sync(path);
+            bounded(what, zk -> {
+                zk.sync(path);
                 return null;
             });
         } catch (KeeperException.NoNodeException e) {
             // nothing there to be stale about; the read itself answers
-        } catch (Exception e) {
+        } catch (KeeperException e) {
             throw readFailure(what, e);
         }
     }

@@ -1,6 +1,7 @@
 package io.hakit.zookeeper;
 
 import io.hakit.api.ConnectionState;
+import io.hakit.api.BackendUnavailableException;
 import io.hakit.api.HaConfig;
 import io.hakit.api.HaServices;
 import io.hakit.api.LeaderContender;
@@ -260,6 +261,13 @@ class ZooKeeperFaultTest {
         Throwable refused = catchThrowable(() -> leader.store().put(old, "latest", bytes("chk-2-stale"),
                 StateStore.ANY));
         assertThat(refused).isInstanceOf(LeadershipLostException.class);
+        // reads fail within high-availability.operation-timeout (5 s here), not after Curator's retries (17-20 s)
+        for (Runnable read : List.<Runnable>of(() -> leader.store().get("latest"), () -> leader.store().list(""))) {
+            long t0 = System.nanoTime();
+            assertThatThrownBy(read::run).isInstanceOf(BackendUnavailableException.class)
+                    .hasMessageContaining("high-availability.operation-timeout");
+            assertThat(millisSince(t0)).as("a read during the outage").isLessThan(5_000 + 2_000);
+        }
 
         long restarting = System.nanoTime();
         ensemble.restartServer(members.get(0));
