@@ -30,9 +30,16 @@ public final class ZooKeeperOptions {
     public static final String SESSION_TIMEOUT = "high-availability.zookeeper.client.session-timeout";
     /** Connection timeout; also how long start-up waits for the first connection. Default 15 s (Flink's). */
     public static final String CONNECTION_TIMEOUT = "high-availability.zookeeper.client.connection-timeout";
-    /** First wait of the exponential retry of reads. Default 5 s (Flink's). */
+    /**
+     * First wait of Curator's exponential retry (its own work, such as the shared cache). Default 5 s (Flink's). The
+     * store's reads do not use it: they answer within {@code high-availability.operation-timeout}.
+     */
     public static final String RETRY_WAIT = "high-availability.zookeeper.client.retry-wait";
-    /** Retries of reads. Default 3 (Flink's). Writes are never retried blindly: see {@link ZooKeeperBackendFactory}. */
+    /**
+     * Retries of Curator's own work. Default 3 (Flink's). The store's reads are resent after a connection loss only
+     * while {@code high-availability.operation-timeout} lasts; writes are never retried blindly: see
+     * {@link ZooKeeperBackendFactory}.
+     */
     public static final String MAX_RETRY_ATTEMPTS = "high-availability.zookeeper.client.max-retry-attempts";
     /**
      * Flink's switch: {@code true} keeps leadership through a SUSPENDED connection while the session is surely still
