@@ -33,6 +33,7 @@ public final class SyncRecord {
     private final Map<String, Seen> seen = new HashMap<>();
     private long highestEpoch;
     private boolean dirty;
+    private final Object saveLock = new Object();
 
     private SyncRecord(Path file) {
         this.file = file;
@@ -98,6 +99,12 @@ public final class SyncRecord {
 
     /** Writes the record if it changed: temp file, fsync, rename, fsync of the directory. */
     public void save() throws IOException {
+        synchronized (saveLock) { // one writer of the file at a time, each with the newest state
+            saveLocked();
+        }
+    }
+
+    private void saveLocked() throws IOException {
         Map<String, Seen> copy;
         long epoch;
         synchronized (this) {
