@@ -262,6 +262,18 @@ public final class KeepaliveNode implements AutoCloseable {
         return alarms;
     }
 
+    /**
+     * Adds a condition to preemption: this node, as a standby of higher priority with preempt on, asks the active to
+     * hand over only while {@code gate} returns true (the file synchronizer makes a returning node wait until it holds
+     * the active's files, so that it does not become the source of stale ones). It never delays a promotion after the
+     * active failed. {@code gate} is called on the node's serial thread at each evaluation; keep it cheap and
+     * non-blocking. The last gate set wins.
+     */
+    public void preemptWhen(java.util.function.BooleanSupplier gate) {
+        java.util.Objects.requireNonNull(gate, "gate");
+        thread.execute(() -> machine.preemptGate(gate));
+    }
+
     /** Adds a role listener; see {@link RoleListener} for the threading contract. */
     public void addRoleListener(RoleListener listener) {
         listeners.add(listener);

@@ -117,6 +117,8 @@ public final class FileSync implements AutoCloseable {
     private boolean junkCleaned;
 
     private volatile Channel sinkChannel;
+    /** The epoch of the source whose last whole round this sink applied without errors; -1: none yet. */
+    private volatile long caughtUpEpoch = -1;
     private volatile boolean connected;
     private volatile Instant lastSuccess;
     private volatile long lastSuccessNanos = System.nanoTime();
@@ -200,6 +202,7 @@ public final class FileSync implements AutoCloseable {
             }
         });
         s.roleChanged(node.role(), node.epoch());
+        node.preemptWhen(s::holdsActiveFiles);
         return s;
     }
 
@@ -298,6 +301,18 @@ public final class FileSync implements AutoCloseable {
                 waiting.remove(f);
             }
         }
+    }
+
+    /**
+     * Whether this node, as a standby, has applied a whole round without errors from the newest active it knows (the
+     * highest epoch it has admitted): it then holds the active's files. {@link #follow} makes a returning node of
+     * higher priority wait for this before it preempts, so that it never becomes the source of stale files (which
+     * would turn the active's newer files into conflict copies). Hazard: a standby that cannot catch up (its disk is
+     * full, the active's synchronizer cannot reach it) does not preempt; a failover after the active fails is never
+     * delayed by this.
+     */
+    public boolean holdsActiveFiles() {
+        return caughtUpEpoch >= 0 && caughtUpEpoch >= record.highestEpoch();
     }
 
     /** A snapshot of this synchronizer. */
@@ -867,7 +882,7 @@ public final class FileSync implements AutoCloseable {
                     // flushed in channelReadComplete: the wants of a whole manifest batch go out together
                     ctx.write(SyncFrames.control(ctx.alloc(), out));
                     if (out.hasRoundDone()) {
-                        roundApplied(out.getRoundDone());
+                        roundApplied(out.getRoundDone(), h.getEpoch());
                     }
                 });
                 ctx.writeAndFlush(SyncFrames.control(ctx.alloc(), SyncMessage.newBuilder().setHello(Hello.newBuilder()
@@ -924,7 +939,7 @@ public final class FileSync implements AutoCloseable {
     }
 
     /** The standby applied a round: its own alarm and status follow what happened on its disk. */
-    private void roundApplied(RoundDone d) {
+    private void roundApplied(RoundDone d, long sourceEpoch) {
         rounds.incrementAndGet();
         synchronized (conflicts) {
             for (String c : d.getConflictsList()) {
@@ -935,6 +950,9 @@ public final class FileSync implements AutoCloseable {
             }
         }
         if (d.getErrorsCount() == 0 && d.getRefusedCount() == 0) {
+            if (d.getFull() && sourceEpoch > caughtUpEpoch) {
+                caughtUpEpoch = sourceEpoch;
+            }
             lastSuccess = Instant.now();
             lastSuccessNanos = System.nanoTime();
             lastError = "";

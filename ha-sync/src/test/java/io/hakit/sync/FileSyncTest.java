@@ -279,4 +279,19 @@ class FileSyncTest {
         assertThat(pair.rootB.resolve("conf/local.tmp")).hasContent("the standby's own excluded file");
         assertThat(pair.rootB.resolve("cache/mine.yaml")).hasContent("the standby's own excluded directory");
     }
+
+    @Test
+    void aStandbyHoldsTheActivesFilesOnlyAfterAWholeRoundFromTheNewestActive() throws Exception {
+        pair = SyncPair.started(tmp, b -> b.watch(false));
+        write(pair.rootA.resolve("x.txt"), "1");
+        full();
+        assertThat(pair.b.holdsActiveFiles()).isTrue();
+        // b was active at epoch 2 meanwhile (a failover): a's files at epoch 1 are no longer the newest
+        pair.b.roleChanged(Role.ACTIVE, 2);
+        pair.b.roleChanged(Role.STANDBY, 2);
+        assertThat(pair.b.holdsActiveFiles()).as("preempting now could make stale files the source").isFalse();
+        pair.a.roleChanged(Role.ACTIVE, 3);
+        assertThat(full().errors()).isEmpty();
+        assertThat(pair.b.holdsActiveFiles()).isTrue();
+    }
 }

@@ -88,6 +88,7 @@ public final class RoleMachine {
     private boolean healthy = true;
     private boolean arbiterPending;
     private boolean preemptAsked;
+    private java.util.function.BooleanSupplier preemptGate = () -> true;
     private long preemptAskedNanos;
     private boolean splitBrain;
     private boolean heartbeatAlarm;
@@ -119,6 +120,14 @@ public final class RoleMachine {
         this.heartbeatAlarmNanos = heartbeatAlarmNanos;
         this.epoch = initialEpoch;
         this.effects = Objects.requireNonNull(effects, "effects");
+    }
+
+    /**
+     * A condition a preempting standby must meet before it asks for the active role (for example: it holds the
+     * active's files). Never consulted for a promotion after the active failed. Called on the machine's thread.
+     */
+    public void preemptGate(java.util.function.BooleanSupplier gate) {
+        this.preemptGate = Objects.requireNonNull(gate, "gate");
     }
 
     // ------------------------------------------------------------------ queries
@@ -357,7 +366,8 @@ public final class RoleMachine {
                     effects.requestArbiter();
                 }
             } else if (preempt && healthy && alive && peer.role == Role.ACTIVE && priority > peer.priority
-                    && (!preemptAsked || ticker.read() - preemptAskedNanos >= deadNanos)) {
+                    && (!preemptAsked || ticker.read() - preemptAskedNanos >= deadNanos)
+                    && preemptGate.getAsBoolean()) {
                 // ask again after a dead interval: the peer may have refused while it still thought us unhealthy
                 preemptAsked = true;
                 preemptAskedNanos = ticker.read();

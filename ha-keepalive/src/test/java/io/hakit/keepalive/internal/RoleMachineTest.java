@@ -250,6 +250,36 @@ class RoleMachineTest {
     }
 
     @Test
+    void aClosedPreemptGateHoldsThePreemptRequestUntilItOpens() {
+        Recorder r = new Recorder();
+        RoleMachine high = machine("a", 150, true, 0, r);
+        boolean[] holdsFiles = {false};
+        high.preemptGate(() -> holdsFiles[0]);
+        high.start();
+        high.peerHeard("b", Role.ACTIVE, 4, 100, true);
+        ticker.advance(DEAD);
+        high.peerHeard("b", Role.ACTIVE, 4, 100, true);
+        assertThat(r.sent).as("no preempt while the gate is closed").isEmpty();
+        holdsFiles[0] = true;
+        high.peerHeard("b", Role.ACTIVE, 4, 100, true);
+        assertThat(r.sent).containsExactly("role STANDBY 0 want-active");
+    }
+
+    @Test
+    void aClosedPreemptGateNeverDelaysAFailover() {
+        Recorder r = new Recorder();
+        RoleMachine high = machine("a", 150, true, 0, r);
+        high.preemptGate(() -> false);
+        high.start();
+        high.peerHeard("b", Role.ACTIVE, 4, 100, true);
+        ticker.advance(DEAD.plusMillis(1)); // the active went silent
+        high.tick();
+        assertThat(r.arbiterRequests).isEqualTo(1);
+        high.arbiterResult(true, "none");
+        assertThat(high.role()).isEqualTo(Role.ACTIVE);
+    }
+
+    @Test
     void nopreemptLeavesTheActiveAlone() {
         Recorder r = new Recorder();
         RoleMachine high = machine("a", 150, false, 0, r);

@@ -721,7 +721,8 @@ public final class Sink {
         } catch (IOException io) {
             errors.add("saving the sync record: " + describe(io));
         }
-        RoundDone.Builder done = RoundDone.newBuilder().setRound(round).setFiles(files).setBytes(bytes)
+        RoundDone.Builder done = RoundDone.newBuilder().setRound(round).setFull(!fullRoots.isEmpty())
+                .setFiles(files).setBytes(bytes)
                 .setDeleted(deleted).addAllErrors(cap(errors)).addAllConflicts(cap(conflicts))
                 .addAllRefused(cap(refused));
         if (!errors.isEmpty() || !conflicts.isEmpty() || !refused.isEmpty()) {
