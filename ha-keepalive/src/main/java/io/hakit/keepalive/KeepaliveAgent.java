@@ -158,23 +158,11 @@ public final class KeepaliveAgent implements AutoCloseable {
                     throw new InvalidConfigException(ARBITER + "=reachability needs " + ARBITER_ADDRESSES
                             + " (host:port,...)", ARBITER_ADDRESSES, ARBITER);
                 }
-                List<InetSocketAddress> targets = new ArrayList<>();
-                for (String hp : list.split(",")) {
-                    int colon = hp.trim().lastIndexOf(':');
-                    if (colon <= 0) {
-                        throw new InvalidConfigException(ARBITER_ADDRESSES + ": '" + hp + "' is not host:port",
-                                ARBITER_ADDRESSES);
-                    }
-                    try {
-                        targets.add(InetSocketAddress.createUnresolved(hp.trim().substring(0, colon),
-                                Integer.parseInt(hp.trim().substring(colon + 1))));
-                    } catch (IllegalArgumentException e) {
-                        throw new InvalidConfigException(ARBITER_ADDRESSES + ": '" + hp + "' has no valid port",
-                                ARBITER_ADDRESSES);
-                    }
-                }
                 List<InetSocketAddress> resolved = new ArrayList<>();
-                targets.forEach(t -> resolved.add(new InetSocketAddress(t.getHostString(), t.getPort())));
+                for (String hp : list.split(",")) {
+                    InetSocketAddress t = ConfigParsing.address(ARBITER_ADDRESSES, hp);
+                    resolved.add(new InetSocketAddress(t.getHostString(), t.getPort()));
+                }
                 b.arbiter(Arbiter.reachability(resolved, probe.deadInterval));
                 break;
             }

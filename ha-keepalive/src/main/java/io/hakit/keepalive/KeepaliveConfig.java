@@ -160,23 +160,7 @@ public final class KeepaliveConfig {
     }
 
     private static InetSocketAddress address(String k, String v) {
-        int colon = v.lastIndexOf(':');
-        if (colon <= 0 || colon == v.length() - 1) {
-            throw new InvalidConfigException(k + ": '" + v + "' is not host:port", k);
-        }
-        try {
-            int port = Integer.parseInt(v.substring(colon + 1));
-            if (port < 0 || port > 65535) {
-                throw new NumberFormatException();
-            }
-            String host = v.substring(0, colon);
-            if (host.startsWith("[") && host.endsWith("]")) {
-                host = host.substring(1, host.length() - 1);
-            }
-            return InetSocketAddress.createUnresolved(host, port);
-        } catch (NumberFormatException e) {
-            throw new InvalidConfigException(k + ": '" + v + "' has no valid port", k);
-        }
+        return ConfigParsing.address(k, v);
     }
 
     private static LocalTime time(String k, String v) {

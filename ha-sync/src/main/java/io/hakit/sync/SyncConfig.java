@@ -220,20 +220,10 @@ public final class SyncConfig {
         return new InetSocketAddress(a.getHostString(), a.getPort() + 1);
     }
 
+    /** A {@code host:port} setting, resolved (the synchronizer binds and dials it as given). */
     static InetSocketAddress address(String key, String v) {
-        int colon = v.lastIndexOf(':');
-        if (colon <= 0) {
-            throw new InvalidConfigException(key + ": '" + v + "' is not host:port", key);
-        }
-        try {
-            int port = Integer.parseInt(v.substring(colon + 1));
-            if (port < 0 || port > 65535) {
-                throw new NumberFormatException();
-            }
-            return new InetSocketAddress(v.substring(0, colon), port);
-        } catch (NumberFormatException e) {
-            throw new InvalidConfigException(key + ": '" + v + "' has no valid port", key);
-        }
+        InetSocketAddress a = ConfigParsing.address(key, v);
+        return new InetSocketAddress(a.getHostString(), a.getPort());
     }
 
     @Override

@@ -137,6 +137,32 @@ public final class ConfigParsing {
         }
     }
 
+    /**
+     * Parses {@code host:port} (an IPv6 host in brackets) into an unresolved address; port 0 to 65535.
+     *
+     * @throws InvalidConfigException naming {@code key} if the value is not host:port
+     */
+    public static java.net.InetSocketAddress address(String key, String raw) {
+        String v = raw == null ? "" : raw.trim();
+        int colon = v.lastIndexOf(':');
+        if (colon <= 0 || colon == v.length() - 1) {
+            throw new InvalidConfigException(key + ": '" + v + "' is not host:port", key);
+        }
+        try {
+            int port = Integer.parseInt(v.substring(colon + 1));
+            if (port < 0 || port > 65535) {
+                throw new NumberFormatException();
+            }
+            String host = v.substring(0, colon);
+            if (host.startsWith("[") && host.endsWith("]")) {
+                host = host.substring(1, host.length() - 1);
+            }
+            return java.net.InetSocketAddress.createUnresolved(host, port);
+        } catch (NumberFormatException e) {
+            throw new InvalidConfigException(key + ": '" + v + "' has no valid port", key);
+        }
+    }
+
     /** Parses a boolean: true/yes/on or false/no/off, any case. */
     public static boolean bool(String key, String raw) {
         switch (raw == null ? "" : raw.trim().toLowerCase(java.util.Locale.ROOT)) {

@@ -68,7 +68,7 @@ public final class Sink {
     private static final long COMMIT_BYTES = 1L << 30;
     static final int MAX_ENTRIES_PER_MESSAGE = 10_000;
     /** A large file's dirty pages start going to disk every this many bytes, so its final fsync is short. */
-    static final long WRITEBACK_EVERY = Long.getLong("hakit.sync.writeback-every", 64L << 20);
+    static final long WRITEBACK_EVERY = 64L << 20;
 
     /** The peer broke the protocol: close the connection. */
     public static final class ProtocolException extends Exception {

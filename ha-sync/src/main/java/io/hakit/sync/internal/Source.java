@@ -23,7 +23,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -417,9 +416,5 @@ public final class Source {
         end(link, id, why);
     }
 
-    /** Roots by name (for the watcher). */
-    public Map<String, Path> roots() {
-        return new HashMap<>(roots);
-    }
 
 }
