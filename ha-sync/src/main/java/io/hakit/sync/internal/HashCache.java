@@ -84,9 +84,6 @@ public final class HashCache {
         }
     }
 
-    public int size() {
-        return map.size();
-    }
 
     /** The wall-clock time in nanoseconds since the epoch, as file mtimes are given. */
     public static long now() {
