@@ -105,16 +105,23 @@ final class AgentCommand {
             Map<String, String> settings = load(config);
             // validate the synchronizer's keys before anything starts
             SyncConfig syncConfig = SyncConfig.wanted(settings) ? SyncConfig.fromMap(settings).build() : null;
-            agent = KeepaliveAgent.start(settings);
-            if (syncConfig != null) {
-                try {
+            agent = KeepaliveAgent.create(settings);
+            try {
+                if (syncConfig != null) {
+                    // before the node starts: the synchronizer's preemption gate and role listener are in force
+                    // from its first instant (a returning node must not take the active role before it holds the
+                    // active's files)
                     sync = FileSync.follow(syncConfig, agent.node());
-                } catch (RuntimeException e) {
-                    agent.close();
-                    throw e;
+                    FileSync s = sync;
+                    agent.addStatus(() -> s.status().toProperties());
                 }
-                FileSync s = sync;
-                agent.addStatus(() -> s.status().toProperties());
+                agent.start();
+            } catch (RuntimeException e) {
+                if (sync != null) {
+                    sync.close();
+                }
+                agent.close();
+                throw e;
             }
         } catch (IOException e) {
             err.println("hakit agent: cannot read " + config + ": " + e.getMessage());

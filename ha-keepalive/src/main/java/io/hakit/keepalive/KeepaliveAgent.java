@@ -80,7 +80,6 @@ public final class KeepaliveAgent implements AutoCloseable {
         this.statusFile = statusFile;
         this.clock = clock;
         this.statusWriter = new ScheduledThreadPoolExecutor(1, EventExecutor.daemon("hakit-ka-status"));
-        statusWriter.scheduleWithFixedDelay(this::writeStatus, 0, 1, TimeUnit.SECONDS);
     }
 
     /**
@@ -99,6 +98,23 @@ public final class KeepaliveAgent implements AutoCloseable {
      * @throws InvalidConfigException naming the first bad key; nothing is started then
      */
     public static KeepaliveAgent start(Map<String, String> settings, RoleListener... listeners) {
+        KeepaliveAgent agent = create(settings, listeners);
+        try {
+            return agent.start();
+        } catch (RuntimeException e) {
+            agent.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Validates every setting and assembles the agent without starting its node ({@link KeepaliveNode#create}): what
+     * must be in force from the node's first instant (a preemption gate, role listeners such as the file
+     * synchronizer's) is added to {@link #node()} before {@link #start()}. Close it if it is not started.
+     *
+     * @throws InvalidConfigException naming the first bad key; nothing is created then
+     */
+    public static KeepaliveAgent create(Map<String, String> settings, RoleListener... listeners) {
         Map<String, String> node = new HashMap<>();
         Map<String, String> agent = new HashMap<>();
         settings.forEach((k, v) -> {
@@ -178,20 +194,24 @@ public final class KeepaliveAgent implements AutoCloseable {
         Path status = Paths.get(agent.getOrDefault(STATUS_FILE,
                 config.stateDir.resolve("status.properties").toString()));
         Takeover takeover = tb.build();
-        KeepaliveNode n;
-        try {
-            RoleListener[] all = new RoleListener[listeners.length + 1];
-            all[0] = takeover;
-            System.arraycopy(listeners, 0, all, 1, listeners.length);
-            n = KeepaliveNode.start(config, all);
-        } catch (RuntimeException e) {
-            takeover.close();
-            if (ha != null) {
-                ha.close();
-            }
-            throw e;
+        KeepaliveNode n = KeepaliveNode.create(config, null);
+        n.addRoleListener(takeover);
+        for (RoleListener l : listeners) {
+            n.addRoleListener(l);
         }
         return new KeepaliveAgent(n, takeover, ha, status, config.clock);
+    }
+
+    /**
+     * Starts the node made by {@link #create} and the status file (written every second).
+     *
+     * @return this agent
+     * @throws IllegalStateException as {@link KeepaliveNode#start()} does (certificates, bind address)
+     */
+    public KeepaliveAgent start() {
+        node.start();
+        statusWriter.scheduleWithFixedDelay(this::writeStatus, 0, 1, TimeUnit.SECONDS);
+        return this;
     }
 
     private static FloatingIp floatingIp(Map<String, String> agent) {

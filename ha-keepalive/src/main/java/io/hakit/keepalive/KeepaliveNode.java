@@ -99,6 +99,7 @@ public final class KeepaliveNode implements AutoCloseable {
     private volatile double rttMillis = -1;
     private final RttHistogram.Recorder rtt = new RttHistogram.Recorder();
     private volatile boolean closed;
+    private final java.util.concurrent.atomic.AtomicBoolean started = new java.util.concurrent.atomic.AtomicBoolean();
     private long reconnectDelayNanos = RECONNECT_MIN_NANOS;
     private ScheduledFuture<?> deadlineCheck; // node thread only
     private long deadlineCheckAt;
@@ -141,15 +142,42 @@ public final class KeepaliveNode implements AutoCloseable {
 
     /** {@link #start(KeepaliveConfig, RoleListener...)} raising alarms on {@code alarms}. */
     public static KeepaliveNode start(KeepaliveConfig config, AlarmRegistry alarms, RoleListener... listeners) {
-        KeepaliveNode node = new KeepaliveNode(config, alarms);
+        KeepaliveNode node = create(config, alarms);
         node.listeners.addAll(List.of(listeners));
+        return node.start();
+    }
+
+    /**
+     * Creates a node without starting it: it loads its persisted epoch but binds nothing and does not contact its
+     * peer until {@link #start()}. Whatever must be in force from the node's first instant is set in between: role
+     * listeners that must see the first change ({@link #addRoleListener}) and the preemption gate
+     * ({@link #preemptWhen}); the file synchronizer's {@code FileSync.follow} does both. Close it if it is not
+     * started.
+     *
+     * @param alarms where the node raises its alarms; null: a registry of its own ({@link #alarms()})
+     */
+    public static KeepaliveNode create(KeepaliveConfig config, AlarmRegistry alarms) {
+        return new KeepaliveNode(config, alarms);
+    }
+
+    /**
+     * Starts a node made by {@link #create}: loads and checks the certificates, binds, dials the peer. Once only.
+     *
+     * @return this node
+     * @throws IllegalStateException if it was started or closed before, the certificates cannot be used (the message
+     *     names the file; CERT_INVALID is raised) or the bind address is taken; the node is closed then
+     */
+    public KeepaliveNode start() {
+        if (!started.compareAndSet(false, true) || closed) {
+            throw new IllegalStateException(config.nodeId + ": start() on a node that was started or closed");
+        }
         try {
-            node.startUp();
+            startUp();
         } catch (RuntimeException e) {
-            node.close();
+            close();
             throw e;
         }
-        return node;
+        return this;
     }
 
     private void startUp() {
@@ -267,7 +295,8 @@ public final class KeepaliveNode implements AutoCloseable {
      * hand over only while {@code gate} returns true (the file synchronizer makes a returning node wait until it holds
      * the active's files, so that it does not become the source of stale ones). It never delays a promotion after the
      * active failed. {@code gate} is called on the node's serial thread at each evaluation; keep it cheap and
-     * non-blocking. The last gate set wins.
+     * non-blocking. The last gate set wins. Hazard: set after {@link #start()}, the node may preempt before the gate
+     * is in force; set it between {@link #create} and {@link #start()}.
      */
     public void preemptWhen(java.util.function.BooleanSupplier gate) {
         java.util.Objects.requireNonNull(gate, "gate");

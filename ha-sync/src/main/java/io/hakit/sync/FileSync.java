@@ -104,6 +104,8 @@ public final class FileSync implements AutoCloseable {
     private final SslContext serverTls;
     private final SslContext clientTls;
     private final Channel server;
+    /** Work a role change starts that may take long (walking the roots): never on the keepalive node's thread. */
+    private final java.util.concurrent.ExecutorService control;
     private final Object lock = new Object();
 
     // guarded by lock
@@ -136,6 +138,8 @@ public final class FileSync implements AutoCloseable {
         Files.createDirectories(config.stateDir);
         this.record = SyncRecord.load(config.stateDir.resolve("sync-record.bin"));
         this.scanner = new Scanner(config.includes, config.excludes, config.maxEntries);
+        this.control = java.util.concurrent.Executors.newSingleThreadExecutor(
+                EventExecutor.daemon("hakit-sync-control-" + config.nodeId));
         List<String> cleaned = Sink.cleanLeftovers(config.roots, false); // junk only once known to be the standby
         cleaned.forEach(c -> LOG.info("{}: removed left-over {}", config.nodeId, c));
         if (config.insecure) {
@@ -170,6 +174,7 @@ public final class FileSync implements AutoCloseable {
                     }).bind(config.bind).syncUninterruptibly().channel();
         } catch (RuntimeException e) {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            control.shutdown();
             throw new IOException("cannot listen on " + config.bind + " (" + SyncConfig.BIND + "): " + e.getMessage(),
                     e);
         }
@@ -192,17 +197,25 @@ public final class FileSync implements AutoCloseable {
         }
     }
 
-    /** Starts a synchronizer whose direction follows {@code node}'s role, raising alarms in the node's registry. */
+    /**
+     * Starts a synchronizer whose direction follows {@code node}'s role, raising alarms in the node's registry, and
+     * makes the node preempt only once this node holds the active's files ({@link #holdsActiveFiles}). Call it
+     * between {@link KeepaliveNode#create} and {@link KeepaliveNode#start()} so that both are in force from the
+     * node's first instant (on a started node, a returning node could ask for the active role before the gate is
+     * set, and become the source of stale files).
+     */
     public static FileSync follow(SyncConfig config, KeepaliveNode node) {
         FileSync s = start(config, node.alarms());
+        node.preemptWhen(s::holdsActiveFiles);
         node.addRoleListener(new RoleListener() {
             @Override
             public void roleChanged(RoleChange change) {
                 s.roleChanged(change.to(), change.epoch());
             }
         });
-        s.roleChanged(node.role(), node.epoch());
-        node.preemptWhen(s::holdsActiveFiles);
+        if (node.role() != Role.STOPPED) {
+            s.roleChanged(node.role(), node.epoch()); // started already: catch up with what it is now
+        }
         return s;
     }
 
@@ -229,25 +242,9 @@ public final class FileSync implements AutoCloseable {
             long oldEpoch = epoch;
             role = newRole;
             epoch = newEpoch;
-            if (newRole != Role.ACTIVE && !junkCleaned) {
+            if (newRole == Role.STANDBY && !junkCleaned) {
                 junkCleaned = true;
-                try {
-                    Sink.cleanLeftovers(config.roots, true)
-                            .forEach(c -> LOG.info("{}: removed left-over {}", config.nodeId, c));
-                } catch (IOException | java.io.UncheckedIOException e) {
-                    LOG.warn("{}: cleaning left-overs in {}: {}", config.nodeId, config.roots.values(),
-                            e.getMessage());
-                }
-            }
-            if (newRole == Role.ACTIVE) {
-                // having led at this epoch, this node never again takes files from a source below it
-                record.admitEpoch(newEpoch);
-                try {
-                    record.save();
-                } catch (IOException e) {
-                    LOG.warn("{}: cannot record epoch {} in {}: {}", config.nodeId, newEpoch, config.stateDir,
-                            e.getMessage());
-                }
+                control.execute(this::cleanJunk); // walks the roots: never on the caller's (keepalive) thread
             }
             Thread previous = sourceThread;
             if (newRole == Role.ACTIVE && previous != null && newEpoch != oldEpoch) {
@@ -272,6 +269,15 @@ public final class FileSync implements AutoCloseable {
         }
         if (stop != null) {
             stop.interrupt();
+        }
+    }
+
+    /** Removes zero-size no-permission junk, once this node is known to be a standby (control thread). */
+    private void cleanJunk() {
+        try {
+            Sink.cleanLeftovers(config.roots, true).forEach(c -> LOG.info("{}: removed left-over {}", config.nodeId, c));
+        } catch (IOException | UncheckedIOException e) {
+            LOG.warn("{}: cleaning left-overs in {}: {}", config.nodeId, config.roots.values(), e.getMessage());
         }
     }
 
@@ -357,6 +363,12 @@ public final class FileSync implements AutoCloseable {
             c.close().awaitUninterruptibly(1, TimeUnit.SECONDS);
         }
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        control.shutdown();
+        try {
+            control.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         try {
             record.save();
         } catch (IOException e) {
@@ -373,6 +385,18 @@ public final class FileSync implements AutoCloseable {
     }
 
     private void sourceLoop() {
+        long ep;
+        synchronized (lock) {
+            ep = epoch;
+        }
+        // having led at this epoch, this node never again takes files from a source below it (saved here, on the
+        // source's own thread: the role change that started it may come from the keepalive node's thread)
+        record.admitEpoch(ep);
+        try {
+            record.save();
+        } catch (IOException e) {
+            LOG.warn("{}: cannot record epoch {} in {}: {}", config.nodeId, ep, config.stateDir, e.getMessage());
+        }
         Source source = new Source(config.roots, scanner, cache, record, throttle(), config.timeout,
                 s -> LOG.warn("{}: {}", config.nodeId, s));
         long round = System.currentTimeMillis() * 1000;
@@ -543,6 +567,13 @@ public final class FileSync implements AutoCloseable {
     }
 
     private void finished(Source.RoundResult r) {
+        try {
+            // what both sides now hold survives a crash of this node: were it forgotten, this node's files would
+            // all look changed here when it comes back as a standby, and become conflict copies
+            record.save();
+        } catch (IOException e) {
+            LOG.warn("{}: saving the sync record: {}", config.nodeId, e.getMessage());
+        }
         rounds.incrementAndGet();
         pendingFiles.set(0);
         pendingBytes.set(0);
