@@ -43,8 +43,10 @@ import java.util.regex.Pattern;
  * <tr><td>{@value #MAX_FILE}</td><td>64 gb</td><td>largest file accepted from the peer</td></tr>
  * <tr><td>{@value #MAX_ENTRIES}</td><td>1000000</td><td>most paths in one round's manifest</td></tr>
  * <tr><td>{@value #TIMEOUT}</td><td>30 s</td><td>the longest silence from the peer within a round</td></tr>
- * <tr><td>{@value #VERIFY_CONTENT}</td><td>false</td><td>full rounds digest every file whose digest is not cached
- * (catches content changed without a size or mtime change, at the cost of reading the tree)</td></tr>
+ * <tr><td>{@value #VERIFY_CONTENT}</td><td>false</td><td>full rounds re-read every file on both nodes instead of
+ * trusting digests cached for a file's identity (size, mtime, inode, ctime). Not needed to see ordinary changes
+ * (any write, rename, chmod or {@code touch} changes the identity); it catches what leaves the identity as it was
+ * (writes below the file system, a clock set back). Hazard: every period reads both trees in full</td></tr>
  * </table>
  */
 public final class SyncConfig {
@@ -96,6 +98,7 @@ public final class SyncConfig {
     final Duration timeout;
     final boolean verifyContent;
     final boolean watch;
+    final io.hakit.api.Ticker ticker;
 
     private SyncConfig(Builder b) {
         clusterId = b.clusterId;
@@ -118,6 +121,7 @@ public final class SyncConfig {
         timeout = b.timeout;
         verifyContent = b.verifyContent;
         watch = b.watch;
+        ticker = b.ticker;
     }
 
     public static Builder builder() {
@@ -255,6 +259,7 @@ public final class SyncConfig {
         private Duration timeout = Duration.ofSeconds(30);
         private boolean verifyContent;
         private boolean watch = true;
+        private io.hakit.api.Ticker ticker = io.hakit.api.Ticker.system();
 
         private Builder() {
         }
@@ -359,6 +364,15 @@ public final class SyncConfig {
 
         public Builder verifyContent(boolean on) {
             this.verifyContent = on;
+            return this;
+        }
+
+        /**
+         * The monotonic clock for debounce, period, backoff, lag and the bandwidth limit; default
+         * {@link io.hakit.api.Ticker#system()}. Tests inject one.
+         */
+        public Builder ticker(io.hakit.api.Ticker t) {
+            this.ticker = java.util.Objects.requireNonNull(t, "ticker");
             return this;
         }
 

@@ -6,24 +6,52 @@ import java.util.List;
 /**
  * A snapshot of a synchronizer, for {@code hakit status} and monitoring. Immutable.
  *
- * @param role          "source" (this node is active), "sink" (standby) or "stopped"
- * @param connected     whether the source's connection to the sink is up (source), or a source is connected (sink)
- * @param lastSuccess   when the last round finished without errors (null: never)
- * @param lagMillis     0 when in sync; otherwise how long since the last good round
- * @param pendingFiles  files known changed and not yet on the standby (watched changes plus the round in progress)
- * @param pendingBytes  their bytes, where known
- * @param rounds        rounds finished since start (good or not)
- * @param lastError     why the last round failed, or empty
- * @param conflicts     the latest conflict copies made on the standby (most recent last, at most 20)
+ * @param role            "source" (this node is active), "sink" (standby) or "stopped"
+ * @param connected       whether the source's connection to the sink is up (source), or a source is connected (sink)
+ * @param lastSuccess     when the last round finished cleanly (null: never)
+ * @param lagMillis       0 when in sync; otherwise how long since the last clean round (source)
+ * @param pendingFiles    files known changed and not yet confirmed on the standby (the round in progress, or files
+ *                        that changed while being sent)
+ * @param pendingBytes    their bytes, where known
+ * @param rounds          rounds finished since start (good or not)
+ * @param lastError       why the last round failed or was not clean, or empty
+ * @param latestConflicts the latest conflict copies reported by rounds (most recent last, at most 20)
+ * @param conflicts       conflict copies on this node that the operator has not resolved ({@code root:path})
+ * @param inSync          true only after a full round found both sides equal and every round since was clean: a
+ *                        round that could have seen every difference vouches for it
+ * @param verifiedAt      when a full round last found both sides equal (null: not since start)
  */
 public record SyncStatus(String role, boolean connected, Instant lastSuccess, long lagMillis, long pendingFiles,
-                         long pendingBytes, long rounds, String lastError, List<String> conflicts) {
+                         long pendingBytes, long rounds, String lastError, List<String> latestConflicts,
+                         List<String> conflicts, boolean inSync, Instant verifiedAt) {
+
+    /** One line for an operator: in sync (and since when it was verified), or what is not verified. */
+    public String state() {
+        if (role.equals("stopped")) {
+            return "stopped";
+        }
+        if (inSync) {
+            return "in sync (verified by a full round at " + verifiedAt + ")";
+        }
+        if (!connected) {
+            return "NOT verified: no connection " + (role.equals("source") ? "to the standby" : "from the active")
+                    + (verifiedAt == null ? "" : "; last verified at " + verifiedAt);
+        }
+        if (verifiedAt == null) {
+            return "NOT verified yet: no full round has found both sides equal since start"
+                    + (lastError.isEmpty() ? "" : " (" + lastError + ")");
+        }
+        return "NOT in sync since the full round at " + verifiedAt + (lastError.isEmpty() ? "" : ": " + lastError);
+    }
 
     /** The figures as {@code sync.*} properties (the agent's status file, {@code hakit status}). */
     public java.util.Map<String, String> toProperties() {
         java.util.Map<String, String> m = new java.util.LinkedHashMap<>();
         m.put("sync.role", role);
         m.put("sync.connected", Boolean.toString(connected));
+        m.put("sync.in-sync", Boolean.toString(inSync));
+        m.put("sync.state", state());
+        m.put("sync.verified-at", verifiedAt == null ? "never" : verifiedAt.toString());
         m.put("sync.last-success", lastSuccess == null ? "never" : lastSuccess.toString());
         m.put("sync.lag-ms", Long.toString(lagMillis));
         m.put("sync.pending-files", Long.toString(pendingFiles));
@@ -31,8 +59,11 @@ public record SyncStatus(String role, boolean connected, Instant lastSuccess, lo
         m.put("sync.rounds", Long.toString(rounds));
         m.put("sync.last-error", lastError.replace('\n', ' '));
         m.put("sync.conflicts", Integer.toString(conflicts.size()));
-        if (!conflicts.isEmpty()) {
-            m.put("sync.latest-conflict", conflicts.get(conflicts.size() - 1));
+        for (int i = 0; i < Math.min(conflicts.size(), 20); i++) {
+            m.put("sync.conflict." + i, conflicts.get(i));
+        }
+        if (!latestConflicts.isEmpty()) {
+            m.put("sync.latest-conflict", latestConflicts.get(latestConflicts.size() - 1));
         }
         return m;
     }

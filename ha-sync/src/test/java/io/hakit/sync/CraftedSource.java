@@ -51,9 +51,9 @@ final class CraftedSource implements AutoCloseable {
         out = socket.getOutputStream();
     }
 
-    /** The hello a real node-a of cluster c1 sends (roots ["data"], protocol 1, epoch 1). */
+    /** The hello a real node-a of cluster c1 sends (roots ["data"], protocol 2, epoch 1). */
     static Hello.Builder hello() {
-        return Hello.newBuilder().setProtocolVersion(1).setClusterId("c1").setNodeId("node-a").setEpoch(1)
+        return Hello.newBuilder().setProtocolVersion(2).setClusterId("c1").setNodeId("node-a").setEpoch(1)
                 .addRoots("data");
     }
 
@@ -209,22 +209,22 @@ final class CraftedSource implements AutoCloseable {
     }
 
     static Entry file(String path, long size) {
-        return Entry.newBuilder().setPath(path).setType(EntryType.ENTRY_TYPE_FILE).setSize(size)
+        return Entry.newBuilder().setPath(ByteString.copyFromUtf8(path)).setType(EntryType.ENTRY_TYPE_FILE).setSize(size)
                 .setMtimeNanos(MTIME_SECONDS * 1_000_000_000L).setMode(0644).setUid(-1).setGid(-1).build();
     }
 
     static Entry dir(String path) {
-        return Entry.newBuilder().setPath(path).setType(EntryType.ENTRY_TYPE_DIRECTORY)
+        return Entry.newBuilder().setPath(ByteString.copyFromUtf8(path)).setType(EntryType.ENTRY_TYPE_DIRECTORY)
                 .setMtimeNanos(MTIME_SECONDS * 1_000_000_000L).setMode(0777).setUid(-1).setGid(-1).build();
     }
 
     static Entry link(String path, String target) {
-        return Entry.newBuilder().setPath(path).setType(EntryType.ENTRY_TYPE_SYMLINK).setLinkTarget(target)
+        return Entry.newBuilder().setPath(ByteString.copyFromUtf8(path)).setType(EntryType.ENTRY_TYPE_SYMLINK).setLinkTarget(ByteString.copyFromUtf8(target))
                 .setMode(0777).setUid(-1).setGid(-1).build();
     }
 
     static Entry absent(String path) {
-        return Entry.newBuilder().setPath(path).setType(EntryType.ENTRY_TYPE_ABSENT).setUid(-1).setGid(-1).build();
+        return Entry.newBuilder().setPath(ByteString.copyFromUtf8(path)).setType(EntryType.ENTRY_TYPE_ABSENT).setUid(-1).setGid(-1).build();
     }
 
     static SyncMessage fileStart(int id, long size) {

@@ -195,7 +195,19 @@ class FileSyncTest {
                     .containsExactlyInAnyOrder("state.txt", "only-on-a.txt");
         }
         assertThat(TreeAssert.differences(pair.rootB, pair.rootA)).isEmpty();
-        assertThat(pair.b.status().conflicts()).hasSize(2);
+        assertThat(pair.b.status().latestConflicts()).hasSize(2);
+        // the copies are on a, which raises SYNC_CONFLICT naming them until the operator resolves them
+        assertThat(pair.a.status().conflicts()).hasSize(2);
+        await().atMost(WAIT).until(() -> pair.alarmsA.isActive(AlarmType.SYNC_CONFLICT, "sync:node-a"));
+        assertThat(pair.alarmsA.get(AlarmType.SYNC_CONFLICT, "sync:node-a").orElseThrow().detail())
+                .contains("2 conflict copies").contains("state.txt.hakit-conflict-");
+        try (Stream<Path> s = Files.list(pair.rootA)) {
+            for (Path copy : s.filter(p -> p.getFileName().toString().contains(".hakit-conflict-")).toList()) {
+                Files.delete(copy);
+            }
+        }
+        await().atMost(WAIT).until(() -> !pair.alarmsA.isActive(AlarmType.SYNC_CONFLICT, "sync:node-a"));
+        assertThat(pair.a.status().conflicts()).isEmpty();
     }
 
     @Test

@@ -97,7 +97,18 @@ public enum AlarmType {
      * backend address. Cleared when the connection is re-established. Operators should check the backend's
      * health, credentials and the network path to it.
      */
-    BACKEND_UNAVAILABLE(45693, Severity.MAJOR, "HA backend unavailable");
+    BACKEND_UNAVAILABLE(45693, Severity.MAJOR, "HA backend unavailable"),
+
+    /**
+     * 45694: a synchronized file was changed on both nodes; the standby kept its own version as a conflict copy.
+     *
+     * <p>Raised by the file synchronizer on the node that holds conflict copies ({@code name.hakit-conflict-<time>-
+     * <node>-<n>} next to the file), for example after a split brain or after files were written on the standby;
+     * source: the synchronizer. The detail names the copies. Cleared when the operator has resolved every copy (kept
+     * the right version, then deleted or renamed the copy). Operators should compare each copy with the file
+     * ({@code hakit sync conflicts} lists both versions) and find out why the standby's files were written.
+     */
+    SYNC_CONFLICT(45694, Severity.MAJOR, "Synchronized file changed on both nodes (conflict copy kept)");
 
     private static final Map<Integer, AlarmType> BY_ID = new HashMap<>();
 

@@ -122,6 +122,25 @@ public final class Digests {
             }
         }
 
+        /**
+         * Feeds {@code n} zero bytes (a hole): whole blocks of zeros take a digest computed once per length, so a
+         * large hole costs no hashing.
+         */
+        public void zeros(long n) {
+            while (n > 0) {
+                long whole = Math.min(blockSize, size - position);
+                if (inBlock == 0 && whole > 0 && n >= whole) {
+                    blocks.add(zeroBlock(whole));
+                    position += whole;
+                    n -= whole;
+                    continue;
+                }
+                int k = (int) Math.min(n, Math.min(ZERO.capacity(), blockSize - inBlock));
+                update(ZERO.duplicate().limit(k));
+                n -= k;
+            }
+        }
+
         /** The next whole block was taken from elsewhere, with this digest (the caller vouches for it). */
         public void reuse(byte[] blockDigest) {
             if (inBlock != 0) {
@@ -149,6 +168,23 @@ public final class Digests {
         }
     }
 
+    private static final ByteBuffer ZERO = ByteBuffer.allocateDirect(64 * 1024).asReadOnlyBuffer();
+    private static final java.util.concurrent.ConcurrentHashMap<Long, byte[]> ZERO_BLOCKS =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** The digest of a block of {@code length} zero bytes. */
+    static byte[] zeroBlock(long length) {
+        return ZERO_BLOCKS.computeIfAbsent(length, n -> {
+            MessageDigest d = sha256();
+            for (long left = n; left > 0; ) {
+                int k = (int) Math.min(left, ZERO.capacity());
+                d.update(ZERO.duplicate().limit(k));
+                left -= k;
+            }
+            return d.digest();
+        }).clone();
+    }
+
     /** The result whose block digests are {@code blocks}: the file digest is computed from them. */
     public static Result ofBlocks(List<byte[]> blocks) {
         MessageDigest whole = sha256();
@@ -165,14 +201,22 @@ public final class Digests {
 
     /** {@link #of(Path, long)} with blocks of {@code blockSize}. */
     public static Result of(Path file, long size, int blockSize) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            return of(ch, size, blockSize);
+        }
+    }
+
+    /** Reads {@code ch} from its start and digests it in blocks of {@code blockSize}. */
+    public static Result of(FileChannel ch, long size, int blockSize) throws IOException {
         Builder b = new Builder(size, blockSize);
         ByteBuffer buf = ByteBuffer.allocateDirect(256 * 1024);
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            while (ch.read(buf) >= 0) {
-                buf.flip();
-                b.update(buf);
-                buf.clear();
-            }
+        long pos = 0;
+        int n;
+        while ((n = ch.read(buf, pos)) >= 0) {
+            pos += n;
+            buf.flip();
+            b.update(buf);
+            buf.clear();
         }
         return b.finish();
     }

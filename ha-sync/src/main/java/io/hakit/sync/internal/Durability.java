@@ -16,10 +16,10 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Makes written files durable before they are renamed into place. One file: {@code fsync} it. Many files: one
+ * Makes written files durable before they are renamed into place. A few files: {@code fsync} each. Many files: one
  * {@code syncfs(2)} of their file system (coreutils' {@code sync -f}, a single journal commit: 10,000 small files
  * took 0.1 s this way against 1.9 s of per-file fsyncs on 32 threads on the benchmark machine), falling back to
- * per-file fsyncs on a small pool when {@code sync} is not available or fails. Thread-safe.
+ * per-file fsyncs when {@code sync} is not available or fails. Thread-safe.
  */
 public final class Durability {
 
@@ -45,19 +45,26 @@ public final class Durability {
      * one still runs), so that the fsync before its rename has little left to do. Best effort: errors are ignored
      * (the fsync before the rename reports them).
      */
-    public static void startWriteback(Path file) {
+    public static void startWriteback(FileChannel file) {
         if (!WRITEBACK_BUSY.compareAndSet(false, true)) {
             return;
         }
         WRITEBACK.execute(() -> {
-            try (FileChannel c = FileChannel.open(file, StandardOpenOption.WRITE)) {
-                c.force(false);
+            try {
+                file.force(false);
             } catch (IOException | RuntimeException ignored) {
-                // the file may be gone already (renamed or discarded)
+                // the file may be closed already (finished or discarded)
             } finally {
                 WRITEBACK_BUSY.set(false);
             }
         });
+    }
+
+    /** fsyncs the file {@code name} in {@code dir} (opened without following a link). */
+    public static void fsync(SafeDir dir, String name) throws IOException {
+        try (FileChannel c = dir.openRead(name)) {
+            c.force(true);
+        }
     }
 
     public static void fsync(Path file) throws IOException {
@@ -72,24 +79,14 @@ public final class Durability {
         }
     }
 
-    /** Makes every file in {@code files} durable (all on the file system of {@code anyDir}). */
-    public static void flush(List<Path> files, Path anyDir) throws IOException {
-        if (files.isEmpty()) {
-            return;
+    /**
+     * One {@code syncfs(2)} of the file system holding {@code dir} (coreutils' {@code sync -f}); false when it is not
+     * available or failed (then fsync files one by one).
+     */
+    static boolean syncfs(Path dir) {
+        if (!syncfsWorks) {
+            return false;
         }
-        if (files.size() <= PER_FILE_UP_TO) {
-            for (Path f : files) {
-                fsync(f);
-            }
-            return;
-        }
-        if (syncfsWorks && syncfs(anyDir)) {
-            return;
-        }
-        parallelFsync(files);
-    }
-
-    private static boolean syncfs(Path dir) {
         try {
             Process p = new ProcessBuilder("sync", "-f", dir.toString()).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
@@ -110,34 +107,5 @@ public final class Durability {
         }
         syncfsWorks = false;
         return false;
-    }
-
-    private static void parallelFsync(List<Path> files) throws IOException {
-        ExecutorService pool = Executors.newFixedThreadPool(Math.min(16, files.size()), r -> {
-            Thread t = new Thread(r, "hakit-sync-fsync");
-            t.setDaemon(true);
-            return t;
-        });
-        try {
-            List<Future<?>> fs = new ArrayList<>(files.size());
-            for (Path f : files) {
-                fs.add(pool.submit(() -> {
-                    fsync(f);
-                    return null;
-                }));
-            }
-            for (Future<?> f : fs) {
-                try {
-                    f.get();
-                } catch (ExecutionException e) {
-                    throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IOException("interrupted while fsyncing", e);
-                }
-            }
-        } finally {
-            pool.shutdownNow();
-        }
     }
 }

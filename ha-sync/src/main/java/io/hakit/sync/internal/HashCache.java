@@ -6,27 +6,30 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Digests of files keyed by path and valid while the file's size, mtime and inode stay the same, so that an unchanged
- * tree is never read again. Block digests are kept for files of more than one block, up to a memory budget. In
- * memory only: a restarted node digests again what it needs. Thread-safe.
+ * Digests of files keyed by path and valid while the file's identity stays the same: its size, mtime, inode and
+ * ctime. Any write, truncate, chmod, chown, rename or {@code touch} changes the ctime (only the kernel sets it), and a
+ * file renamed over another, a hard link replaced or a file re-created has another inode, so an unchanged tree is
+ * never read again and a changed file always is, even when its size and mtime are what they were. Block digests are
+ * kept for files of more than one block, up to a memory budget. The digests of the files both sides agreed on
+ * survive a restart in the {@link SyncRecord} ({@link #seed}). Thread-safe.
  *
- * <p>Racy files (as git calls them): file systems stamp mtimes with a coarse clock (ticks of a few milliseconds, a
- * second or two on some), so a write just after a file was read can leave its size and mtime as they were. A digest
- * is therefore trusted only for a file whose mtime lies more than {@link #RACY_NANOS} before the read began; a file
- * modified more recently is digested again when a round needs its digest.
+ * <p>Racy files (as git calls them): file systems stamp times with a coarse clock (ticks of a few milliseconds), so
+ * a write just after a file was read can leave its size, mtime and ctime as they were. A digest is therefore trusted
+ * only for a file whose ctime lies more than {@link #RACY_NANOS} before the read began; a file changed more recently
+ * is digested again when a round needs its digest.
  */
 public final class HashCache {
 
-    private record Key(long size, long mtimeNanos, long inode) {
+    private record Key(long size, long mtimeNanos, long inode, long ctimeNanos) {
     }
 
     private record Cached(Key key, byte[] digest, List<byte[]> blocks, long readStart) {
         boolean valid(FileEntry e) {
-            return key.equals(HashCache.key(e)) && !racy(e.mtimeNanos(), readStart);
+            return key.equals(HashCache.key(e)) && !racy(e.ctimeNanos(), readStart);
         }
     }
 
-    /** How long before a read a file's mtime must lie for the read's digest to hold while size and mtime stay. */
+    /** How long before a read a file's ctime must lie for the read's digest to hold while its identity stays. */
     public static final long RACY_NANOS = TimeUnit.SECONDS.toNanos(2);
     /** Read start of a digest of content known to stay (the sink's own writes: nothing else writes them). */
     public static final long EXACT = Long.MAX_VALUE;
@@ -44,6 +47,15 @@ public final class HashCache {
     public byte[] digest(String root, FileEntry e) {
         Cached c = map.get(root + '\0' + e.path());
         return c != null && c.valid(e) ? c.digest : null;
+    }
+
+    /**
+     * Whether this file, as it is now, was digested while its ctime was too recent to trust the digest (racy then):
+     * reading it again now gives a digest that holds.
+     */
+    public boolean racyThen(String root, FileEntry e) {
+        Cached c = map.get(root + '\0' + e.path());
+        return c != null && c.key.equals(key(e)) && racy(e.ctimeNanos(), c.readStart);
     }
 
     /** The cached block digests of this file, or null. */
@@ -92,14 +104,27 @@ public final class HashCache {
     }
 
     /**
-     * Whether content read from {@code readStart} on may differ from a file's content with the same size and mtime:
-     * the mtime is not safely before the read (a mtime in the future always is racy).
+     * Whether content read from {@code readStart} on may differ from a file's content with the same identity: its
+     * ctime is not safely before the read.
      */
-    public static boolean racy(long mtimeNanos, long readStart) {
-        return readStart != EXACT && mtimeNanos > readStart - RACY_NANOS;
+    public static boolean racy(long ctimeNanos, long readStart) {
+        return readStart != EXACT && ctimeNanos > readStart - RACY_NANOS;
     }
 
     private static Key key(FileEntry e) {
-        return new Key(e.size(), e.mtimeNanos(), e.inode());
+        return new Key(e.size(), e.mtimeNanos(), e.inode(), e.ctimeNanos());
+    }
+
+    /**
+     * Seeds the cache with the digests of the files {@code record} says both sides agreed on, each valid for the
+     * identity recorded with it (so a restarted node reads only what changed while it was down).
+     */
+    public void seed(SyncRecord record) {
+        record.forEach((key, a) -> {
+            if (a.inode() != 0 && a.digest() != null) {
+                map.putIfAbsent(key[0] + '\0' + key[1], new Cached(new Key(a.size(), a.mtimeNanos(), a.inode(),
+                        a.ctimeNanos()), a.digest(), null, EXACT));
+            }
+        });
     }
 }

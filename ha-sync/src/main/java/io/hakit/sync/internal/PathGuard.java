@@ -140,13 +140,23 @@ public final class PathGuard {
         return true;
     }
 
-    /** The path for an error message: control characters escaped, cut at 200 characters. */
+    /** The path for an error message, quoted: control characters and bytes that are not UTF-8 escaped. */
     public static String show(String rel) {
-        StringBuilder b = new StringBuilder("'");
+        return "'" + display(rel) + "'";
+    }
+
+    /**
+     * A path as messages and listings show it: control characters, backslashes and bytes that are not valid UTF-8
+     * ({@link Names}) as {@code \xNN}, cut at 200 characters.
+     */
+    public static String display(String rel) {
+        StringBuilder b = new StringBuilder();
         for (int i = 0; i < rel.length() && i < 200; i++) {
             char c = rel.charAt(i);
-            if (c < 0x20 || c == 0x7f) {
+            if (c < 0x20 || c == 0x7f || c == '\\') {
                 b.append(String.format("\\x%02x", (int) c));
+            } else if (c >= 0xDC80 && c <= 0xDCFF && !(i > 0 && Character.isHighSurrogate(rel.charAt(i - 1)))) {
+                b.append(String.format("\\x%02x", c - 0xDC00));
             } else {
                 b.append(c);
             }
@@ -154,6 +164,6 @@ public final class PathGuard {
         if (rel.length() > 200) {
             b.append("...");
         }
-        return b.append('\'').toString();
+        return b.toString();
     }
 }

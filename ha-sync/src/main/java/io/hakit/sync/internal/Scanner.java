@@ -31,7 +31,8 @@ public final class Scanner {
     public static final String TEMP_PREFIX = ".hakit-tmp-";
     /** Infix of conflict copies: {@code name.hakit-conflict-<time>-<node>}. */
     public static final String CONFLICT_INFIX = ".hakit-conflict-";
-    static final String ATTRS = "unix:mode,ino,uid,gid,size,lastModifiedTime,isDirectory,isRegularFile,isSymbolicLink";
+    static final String ATTRS = "unix:mode,ino,uid,gid,size,lastModifiedTime,ctime,isDirectory,isRegularFile,"
+            + "isSymbolicLink";
 
     private final List<PathMatcher> includes = new ArrayList<>();
     private final List<PathMatcher> excludes = new ArrayList<>();
@@ -66,7 +67,7 @@ public final class Scanner {
         if (isInternal(rel)) {
             return false;
         }
-        Path p = Path.of(rel);
+        Path p = Path.of(Names.hasEscapes(rel) ? rel.replaceAll("[\uDC80-\uDCFF]", "\uFFFD") : rel);
         for (PathMatcher m : excludes) {
             if (m.matches(p) || m.matches(p.getFileName())) {
                 return false;
@@ -104,11 +105,11 @@ public final class Scanner {
 
     private void walk(Path root, String dirRel, String rootName, HashCache cache, boolean digestAll,
                       Consumer<String> refused, List<FileEntry> out) throws IOException {
-        Path dir = dirRel.isEmpty() ? root : root.resolve(dirRel);
+        Path dir = dirRel.isEmpty() ? root : Names.resolve(root, dirRel);
         List<String> names = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
             for (Path child : ds) {
-                names.add(child.getFileName().toString());
+                names.add(Names.name(child));
             }
         } catch (NoSuchFileException | NotDirectoryException e) {
             return; // vanished (or replaced) while we walked: the next round sees it gone
@@ -133,9 +134,9 @@ public final class Scanner {
                 byte[] d = cache.digest(rootName, e);
                 if (d == null && digestAll) {
                     long t = HashCache.now();
-                    Digests.Result r = Digests.of(root.resolve(rel), e.size());
+                    Digests.Result r = Digests.of(Names.resolve(root, rel), e.size());
                     FileEntry again = stat(root, rel, refused);
-                    if (again != null && again.size() == e.size() && again.mtimeNanos() == e.mtimeNanos()) {
+                    if (again != null && again.sameIdentity(e)) {
                         cache.put(rootName, e, r, t);
                         d = r.digestNoCopy();
                     }
@@ -155,7 +156,7 @@ public final class Scanner {
      * @throws NoSuchFileException when it does not exist (also when a parent is no longer a directory)
      */
     public static FileEntry stat(Path root, String rel, Consumer<String> refused) throws IOException {
-        Path p = root.resolve(rel);
+        Path p = Names.resolve(root, rel);
         Map<String, Object> a;
         try {
             a = Files.readAttributes(p, ATTRS, LinkOption.NOFOLLOW_LINKS);
@@ -174,22 +175,25 @@ public final class Scanner {
         int uid = (Integer) a.get("uid");
         int gid = (Integer) a.get("gid");
         long mtime = ((FileTime) a.get("lastModifiedTime")).to(TimeUnit.NANOSECONDS);
+        long ctime = ((FileTime) a.get("ctime")).to(TimeUnit.NANOSECONDS);
         if ((Boolean) a.get("isDirectory")) {
-            return new FileEntry(rel, EntryType.ENTRY_TYPE_DIRECTORY, 0, mtime, mode, null, "", uid, gid, ino);
+            return new FileEntry(rel, EntryType.ENTRY_TYPE_DIRECTORY, 0, mtime, mode, null, "", uid, gid, ino, ctime);
         }
         if ((Boolean) a.get("isRegularFile")) {
             return new FileEntry(rel, EntryType.ENTRY_TYPE_FILE, (Long) a.get("size"), mtime, mode, null, "", uid,
-                    gid, ino);
+                    gid, ino, ctime);
         }
         if ((Boolean) a.get("isSymbolicLink")) {
-            String target = Files.readSymbolicLink(p).toString();
+            String target = Names.readLink(root, rel, p);
             if (!PathGuard.linkStaysInside(rel, target)) {
-                refused.accept("symbolic link " + rel + " -> " + target + " leaves the root: not synchronized");
+                refused.accept("symbolic link " + PathGuard.show(rel) + " -> " + PathGuard.show(target)
+                        + " leaves the root: not synchronized");
                 return null;
             }
-            return new FileEntry(rel, EntryType.ENTRY_TYPE_SYMLINK, 0, mtime, mode, null, target, uid, gid, ino);
+            return new FileEntry(rel, EntryType.ENTRY_TYPE_SYMLINK, 0, mtime, mode, null, target, uid, gid, ino,
+                    ctime);
         }
-        refused.accept("special file " + rel + " (not a file, directory or link): not synchronized");
+        refused.accept("special file " + PathGuard.show(rel) + " (not a file, directory or link): not synchronized");
         return null;
     }
 }

@@ -2,6 +2,7 @@ package io.hakit.sync.internal;
 
 import io.hakit.sync.internal.proto.FileEnd;
 import io.hakit.sync.internal.proto.FileStart;
+import io.hakit.sync.internal.proto.Hole;
 import io.hakit.sync.internal.proto.Manifest;
 import io.hakit.sync.internal.proto.Reuse;
 import io.hakit.sync.internal.proto.RoundDone;
@@ -10,10 +11,12 @@ import io.hakit.sync.internal.proto.Want;
 import com.google.protobuf.ByteString;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -23,20 +26,30 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
 
 /**
  * The active's side of a round: sends the manifest of every root (all of it, or the paths that changed), then
- * streams each file the sink wants (only the changed blocks when the sink offered the digests of its copy), each
- * followed by its digest, and waits for the sink's report. A file that changes while it is read is sent as skipped
- * and goes again in the next round.
+ * streams each file the sink wants (only the changed blocks when the sink offered the digests of its copy; holes of
+ * sparse files as {@link Hole}s, not as zeros), each followed by its digest, and waits for the sink's report.
+ *
+ * <p>Nothing is skipped silently. A file that changes while it is read is sent as skipped: the sink reports it as
+ * pending, the round is not clean, and the next round sends it again. After {@value #DIRECT_ATTEMPTS} such attempts
+ * in a row the file is sent from a consistent snapshot: a reflink where the file system has them (atomic), else a
+ * local copy whose source did not change while it was copied (a local copy is far faster than the link, so it
+ * succeeds where sending directly did not). A file that changes even faster than it can be copied, or that cannot be
+ * read, is sent as failed, naming why: the sink reports an error and SYNC_FAILED names the file.
  *
  * <p><b>Threading:</b> not thread-safe; one thread runs rounds, one at a time.
  */
 public final class Source {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Source.class);
 
     /** The connection to the sink, as the round sees it. */
     public interface Link {
@@ -65,17 +78,32 @@ public final class Source {
         void acquire(long bytes) throws InterruptedException;
     }
 
-    /** What one round did. */
+    /**
+     * What one round did.
+     *
+     * @param pending     files not on the standby because they changed while being sent (the next round retries)
+     * @param differences a verification round's findings: each path that differs, with what differs
+     */
     public record RoundResult(long round, boolean full, int entries, int files, long bytes, long bytesSent,
                               int deleted, List<String> errors, List<String> conflicts, List<String> refused,
-                              long nanos) {
+                              List<String> pending, List<String> differences, long nanos) {
+        /** No error and nothing refused (conflict copies were made safely; pending files may remain). */
         public boolean ok() {
             return errors.isEmpty() && refused.isEmpty();
+        }
+
+        /** {@link #ok()} and nothing pending: every file the round listed is on the standby as listed. */
+        public boolean clean() {
+            return ok() && pending.isEmpty();
         }
     }
 
     static final int ENTRIES_PER_MESSAGE = 1000;
     static final int CHUNK = 256 * 1024;
+    /** Attempts to send a changing file directly before it is sent from a snapshot. */
+    static final int DIRECT_ATTEMPTS = 2;
+    /** Copies tried for a snapshot before a file is reported as changing too fast. */
+    static final int COPY_ATTEMPTS = 3;
 
     private final Map<String, Path> roots;
     private final Scanner scanner;
@@ -84,6 +112,16 @@ public final class Source {
     private final Throttle throttle;
     private final Duration answerTimeout;
     private final Consumer<String> refusedLocally;
+    /** Consecutive rounds in which a file changed while it was sent (root:path). */
+    private final Map<String, Integer> busy = new HashMap<>();
+    /** Digests of what this round sent from snapshots (their files have moved on: the cache cannot hold them). */
+    private final Map<String, byte[]> sentFromSnapshot = new HashMap<>();
+    /** Files of this round that did not reach the sink (skipped or failed), root NUL path. */
+    private final java.util.Set<String> notSent = new java.util.HashSet<>();
+    /** Whether the transfer in progress has sent its FileStart. */
+    private boolean started;
+    /** The transfer in progress: root NUL path. */
+    private String current;
 
     public Source(Map<String, Path> roots, Scanner scanner, HashCache cache, SyncRecord record, Throttle throttle,
                   Duration answerTimeout, Consumer<String> refusedLocally) {
@@ -96,14 +134,53 @@ public final class Source {
         this.refusedLocally = refusedLocally;
     }
 
-    /** The entries of a full round, per root. */
-    public Map<String, List<FileEntry>> scanAll(boolean digestAll) throws IOException {
+    /**
+     * The entries of a full round, per root.
+     *
+     * @param reread digest every file now, whatever is cached (a verification, or sync.verify-content)
+     */
+    public Map<String, List<FileEntry>> scanAll(boolean reread) throws IOException {
         Map<String, List<FileEntry>> m = new LinkedHashMap<>();
+        HashCache c = reread ? new HashCache(0) : cache;
         for (Map.Entry<String, Path> r : roots.entrySet()) {
-            m.put(r.getKey(), digestRacy(r.getValue(), r.getKey(),
-                    scanner.scan(r.getValue(), r.getKey(), cache, digestAll, refusedLocally)));
+            List<FileEntry> list = scanner.scan(r.getValue(), r.getKey(), c, reread, refusedLocally);
+            m.put(r.getKey(), reread ? list : digestRacy(r.getValue(), r.getKey(), list));
         }
         return m;
+    }
+
+    /** Racy files up to this size get their digest at the scan; larger ones travel as a block delta instead. */
+    static final long RACY_DIGEST_MAX = 4L << 20;
+
+    /**
+     * Gives each small file without a trusted digest whose ctime is recent ({@link HashCache#racy}), or was when it was
+     * last read, the digest of its content now, so that the sink can tell it unchanged without a transfer (a file
+     * sent within the racy window would otherwise be sent again). A file that changes while it is read keeps no
+     * digest.
+     */
+    private List<FileEntry> digestRacy(Path root, String rootName, List<FileEntry> entries) throws IOException {
+        long now = HashCache.now();
+        for (int i = 0; i < entries.size(); i++) {
+            FileEntry e = entries.get(i);
+            if (!e.isFile() || e.digest() != null || e.size() > RACY_DIGEST_MAX
+                    || !(HashCache.racy(e.ctimeNanos(), now) || cache.racyThen(rootName, e))) {
+                continue;
+            }
+            long t = HashCache.now();
+            Digests.Result r;
+            FileEntry again;
+            try {
+                r = Digests.of(Names.resolve(root, e.path()), e.size());
+                again = Scanner.stat(root, e.path(), s -> { });
+            } catch (IOException unreadable) {
+                continue; // gone or replaced meanwhile (that change is pending), or unreadable: the send says why
+            }
+            if (again != null && again.sameIdentity(e)) {
+                cache.put(rootName, e, r, t);
+                entries.set(i, e.withDigest(r.digestNoCopy()));
+            }
+        }
+        return entries;
     }
 
     /** The entries for paths that changed (per root), with new directories' contents; parents first. */
@@ -147,37 +224,6 @@ public final class Source {
         return m;
     }
 
-    /**
-     * Gives each file without a digest whose mtime is recent ({@link HashCache#racy}) the digest of its content now.
-     * Without it the sink would compare such a file by size and mtime only, and a rewrite within the file system's
-     * timestamp tick (same size, same mtime) would never travel. A file that changes while it is read keeps no digest
-     * (its change is pending for the next round).
-     */
-    private List<FileEntry> digestRacy(Path root, String rootName, List<FileEntry> entries) throws IOException {
-        long now = HashCache.now();
-        for (int i = 0; i < entries.size(); i++) {
-            FileEntry e = entries.get(i);
-            if (!e.isFile() || e.digest() != null || !HashCache.racy(e.mtimeNanos(), now)) {
-                continue;
-            }
-            long t = HashCache.now();
-            Digests.Result r;
-            FileEntry again;
-            try {
-                r = Digests.of(root.resolve(e.path()), e.size());
-                again = Scanner.stat(root, e.path(), s -> { });
-            } catch (IOException unreadable) {
-                continue; // gone or replaced meanwhile (that change is pending), or unreadable: no digest, as before
-            }
-            if (again != null && again.size() == e.size() && again.mtimeNanos() == e.mtimeNanos()
-                    && again.inode() == e.inode()) {
-                cache.put(rootName, e, r, t);
-                entries.set(i, e.withDigest(r.digestNoCopy()));
-            }
-        }
-        return entries;
-    }
-
     /** Whether every ancestor of {@code rel} that {@code byPath} lists is a directory. */
     private static boolean belowDirectories(Map<String, FileEntry> byPath, String rel) {
         int i = -1;
@@ -200,6 +246,22 @@ public final class Source {
         return true;
     }
 
+    /** Runs one round over {@code link}; see {@link #run(Link, long, boolean, Map, Mode)}. */
+    public RoundResult run(Link link, long round, boolean full, Map<String, List<FileEntry>> entries)
+            throws IOException, InterruptedException {
+        return run(link, round, full, entries, Mode.SYNC);
+    }
+
+    /** What a round asks of the sink. */
+    public enum Mode {
+        /** Apply: the sink decides by digest what it needs. */
+        SYNC,
+        /** Apply, the sink re-reading its copies instead of trusting its cached digests (sync.verify-content). */
+        REREAD,
+        /** Change nothing: the sink compares digests read now and reports each difference. */
+        VERIFY
+    }
+
     /**
      * Runs one round over {@code link}.
      *
@@ -207,9 +269,11 @@ public final class Source {
      * @param entries  per root, as from {@link #scanAll} or {@link #describe}
      * @throws IOException when the connection fails or the sink does not answer in time; the round did not finish
      */
-    public RoundResult run(Link link, long round, boolean full, Map<String, List<FileEntry>> entries)
+    public RoundResult run(Link link, long round, boolean full, Map<String, List<FileEntry>> entries, Mode mode)
             throws IOException, InterruptedException {
         long t0 = System.nanoTime();
+        sentFromSnapshot.clear();
+        notSent.clear();
         List<String> rootNames = new ArrayList<>(full ? roots.keySet() : entries.keySet());
         int count = 0;
         for (int r = 0; r < rootNames.size(); r++) {
@@ -219,10 +283,14 @@ public final class Source {
             int chunks = Math.max(1, (list.size() + ENTRIES_PER_MESSAGE - 1) / ENTRIES_PER_MESSAGE);
             for (int c = 0; c < chunks; c++) {
                 Manifest.Builder m = Manifest.newBuilder().setRound(round).setRoot(root).setFull(full)
-                        .setLast(r == rootNames.size() - 1 && c == chunks - 1);
+                        .setLast(r == rootNames.size() - 1 && c == chunks - 1).setVerify(mode == Mode.VERIFY)
+                        .setReread(mode == Mode.REREAD);
                 for (FileEntry e : list.subList(c * ENTRIES_PER_MESSAGE,
                         Math.min(list.size(), (c + 1) * ENTRIES_PER_MESSAGE))) {
-                    m.addEntries(e.toWire());
+                    SyncRecord.Agreed base = e.isFile() || e.type() == io.hakit.sync.internal.proto.EntryType
+                            .ENTRY_TYPE_ABSENT ? record.get(root, e.path()) : null;
+                    m.addEntries(base == null || base.digest() == null ? e.toWire() : e.toWire().toBuilder()
+                            .setBaseDigest(ByteString.copyFrom(base.digest())).build());
                 }
                 link.send(SyncMessage.newBuilder().setManifest(m).build());
             }
@@ -238,7 +306,12 @@ public final class Source {
                 throw new IOException("the standby did not answer within " + answerTimeout.toMillis() + " ms");
             }
             switch (m.getBodyCase()) {
-                case WANT -> sent += sendFile(link, m.getWant());
+                case WANT -> {
+                    if (mode == Mode.VERIFY) {
+                        throw new IOException("the standby wants a file during a verification round");
+                    }
+                    sent += sendFile(link, m.getWant());
+                }
                 case WANTS_DONE -> {
                     // the RoundDone that follows the last file ends the round
                 }
@@ -247,12 +320,13 @@ public final class Source {
                     if (d.getRound() != round) {
                         throw new IOException("the standby reported round " + d.getRound() + " during " + round);
                     }
-                    if (d.getErrorsCount() == 0) {
+                    if (d.getErrorsCount() == 0 && mode != Mode.VERIFY) {
                         remember(entries);
                     }
                     return new RoundResult(round, full, count, d.getFiles(), d.getBytes(), sent, d.getDeleted(),
                             List.copyOf(d.getErrorsList()), List.copyOf(d.getConflictsList()),
-                            List.copyOf(d.getRefusedList()), System.nanoTime() - t0);
+                            List.copyOf(d.getRefusedList()), List.copyOf(d.getPendingList()),
+                            List.copyOf(d.getDifferencesList()), System.nanoTime() - t0);
                 }
                 case REFUSE -> throw new IOException("the standby refused: " + m.getRefuse().getReason());
                 default -> throw new IOException("unexpected " + m.getBodyCase() + " from the standby");
@@ -260,11 +334,25 @@ public final class Source {
         }
     }
 
-    /** After a clean round both sides hold these files: what a later conflict check compares against. */
+    /**
+     * After a round without errors both sides hold these files (but the pending ones): what a later conflict check
+     * compares against. A file's identity is recorded only with a digest that is known to be its content now.
+     */
     private void remember(Map<String, List<FileEntry>> entries) {
         entries.forEach((root, list) -> list.forEach(e -> {
             if (e.isFile()) {
-                record.put(root, e.path(), e.size(), e.mtimeNanos());
+                if (notSent.contains(root + '\0' + e.path())) {
+                    return;
+                }
+                byte[] d = cache.digest(root, e);
+                if (d != null) {
+                    record.put(root, e.path(), e, d);
+                } else {
+                    // sent from a snapshot, or changed within the racy window: the content is known, not the identity
+                    byte[] s = sentFromSnapshot.get(root + '\0' + e.path());
+                    record.put(root, e.path(), new FileEntry(e.path(), e.type(), e.size(), e.mtimeNanos(), e.mode(),
+                            null, "", e.uid(), e.gid(), 0, 0), s != null ? s : e.digest());
+                }
             } else if (e.type() == io.hakit.sync.internal.proto.EntryType.ENTRY_TYPE_ABSENT) {
                 record.remove(root, e.path());
             }
@@ -279,12 +367,14 @@ public final class Source {
         }
         String rel;
         try {
-            rel = PathGuard.check(w.getPath());
+            rel = PathGuard.check(Names.decode(w.getPath().toByteArray()));
         } catch (PathGuard.BadPathException e) {
             throw new IOException("the standby wants a bad path: " + e.getMessage());
         }
         int id = w.getId();
-        long readStart = HashCache.now();
+        started = false;
+        current = w.getRoot() + '\0' + rel;
+        String key = w.getRoot() + ":" + rel;
         FileEntry before;
         try {
             before = Scanner.stat(root, rel, s -> { });
@@ -292,13 +382,207 @@ public final class Source {
             before = null;
         }
         if (before == null || !before.isFile()) {
+            busy.remove(key);
             skip(link, id, "no longer a regular file");
             return 0;
         }
-        link.send(SyncMessage.newBuilder().setFileStart(FileStart.newBuilder().setId(id).setSize(before.size())
-                .setMtimeNanos(before.mtimeNanos()).setMode(before.mode()).setUid(before.uid())
-                .setGid(before.gid())).build());
-        long size = before.size();
+        Path file = Names.resolve(root, rel);
+        int attempts = busy.getOrDefault(key, 0);
+        if (attempts >= DIRECT_ATTEMPTS) {
+            return sendSnapshot(link, w, root, rel, file, before, key);
+        }
+        long readStart = HashCache.now();
+        Sent s;
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            s = stream(link, w, ch, before, file);
+        } catch (NoSuchFileException gone) {
+            busy.remove(key);
+            end(link, id, "vanished while being sent");
+            return 0;
+        } catch (AccessDeniedException denied) {
+            failed(link, id, "cannot read it on the source: permission denied");
+            return 0;
+        } catch (SourceReadException e) {
+            if (stillTheFile(root, rel, before)) {
+                failed(link, id, "cannot read it on the source: " + Sink.describe(e.io));
+                return e.sent;
+            }
+            // replaced meanwhile, e.g. by a directory (which opens, then fails to read with EISDIR)
+            end(link, id, "replaced while being sent");
+            return e.sent;
+        } catch (IOException e) {
+            if (!stillTheFile(root, rel, before)) {
+                end(link, id, "replaced while being sent");
+                return 0;
+            }
+            throw e; // the connection failed
+        }
+        if (s.result == null) {
+            busy.merge(key, 1, Integer::sum);
+            end(link, id, s.why);
+            return s.bytes;
+        }
+        FileEntry after;
+        try {
+            after = Scanner.stat(root, rel, x -> { });
+        } catch (NoSuchFileException gone) {
+            after = null;
+        }
+        if (after == null || !after.sameIdentity(before)) {
+            busy.merge(key, 1, Integer::sum);
+            end(link, id, "changed while being sent");
+            return s.bytes;
+        }
+        busy.remove(key);
+        cache.put(w.getRoot(), before, s.result, readStart);
+        link.send(SyncMessage.newBuilder().setFileEnd(s.end).build());
+        return s.bytes;
+    }
+
+    /** A read of the source file failed (not the connection). */
+    private static final class SourceReadException extends IOException {
+        private static final long serialVersionUID = 1L;
+        final IOException io;
+        final long sent;
+
+        SourceReadException(IOException io, long sent) {
+            super(io.getMessage(), io);
+            this.io = io;
+            this.sent = sent;
+        }
+    }
+
+    /** What streaming a file gave: its digest and FileEnd, or (result null) why it was not sent whole. */
+    private record Sent(Digests.Result result, FileEnd end, long bytes, String why) {
+    }
+
+    /**
+     * Sends a consistent snapshot of a file that kept changing while it was sent: a reflink, or a local copy made
+     * while the file stayed the same, next to it (the same file system), removed afterwards.
+     */
+    private long sendSnapshot(Link link, Want w, Path root, String rel, Path file, FileEntry before, String key)
+            throws IOException, InterruptedException {
+        int id = w.getId();
+        Path snap = file.resolveSibling(Scanner.TEMP_PREFIX + "snap-"
+                + Long.toHexString(ThreadLocalRandom.current().nextLong()));
+        try {
+            FileEntry taken = null;
+            String why = "it keeps changing";
+            for (int i = 0; i < COPY_ATTEMPTS && taken == null; i++) {
+                Files.deleteIfExists(snap);
+                FileEntry pre = Scanner.stat(root, rel, x -> { });
+                if (pre == null || !pre.isFile()) {
+                    busy.remove(key);
+                    end(link, id, "no longer a regular file");
+                    return 0;
+                }
+                boolean reflinked = reflink(file, snap);
+                if (!reflinked) {
+                    copy(file, snap, pre.size());
+                }
+                FileEntry post = Scanner.stat(root, rel, x -> { });
+                if (reflinked || (post != null && post.sameIdentity(pre))) {
+                    taken = pre;
+                } else {
+                    why = "it changed while it was copied, " + (i + 1) + " times";
+                }
+            }
+            if (taken == null) {
+                failed(link, id, "not sent: " + why + " (changes faster than it can be copied; " + COPY_ATTEMPTS
+                        + " snapshot attempts after " + DIRECT_ATTEMPTS + " direct ones)");
+                return 0;
+            }
+            FileEntry shot = new FileEntry(rel, taken.type(), Files.size(snap), taken.mtimeNanos(), taken.mode(), null,
+                    "", taken.uid(), taken.gid(), 0, 0);
+            Sent s;
+            try (FileChannel ch = FileChannel.open(snap, StandardOpenOption.READ)) {
+                s = stream(link, w, ch, shot, snap);
+            } catch (SourceReadException e) {
+                failed(link, id, "cannot read its snapshot on the source: " + Sink.describe(e.io));
+                return e.sent;
+            }
+            if (s.result == null) {
+                failed(link, id, "its snapshot could not be sent: " + s.why);
+                return s.bytes;
+            }
+            busy.remove(key);
+            sentFromSnapshot.put(w.getRoot() + '\0' + rel, s.result.digestNoCopy());
+            LOG.info("{}:{} kept changing while it was sent; sent a consistent snapshot of it", w.getRoot(),
+                    PathGuard.display(rel));
+            link.send(SyncMessage.newBuilder().setFileEnd(s.end).build());
+            return s.bytes;
+        } catch (NoSuchFileException gone) {
+            busy.remove(key);
+            end(link, id, "vanished while being sent");
+            return 0;
+        } finally {
+            Files.deleteIfExists(snap);
+        }
+    }
+
+    /** Clones {@code from} into a new {@code to} where the file system can (one atomic ioctl). */
+    private static boolean reflink(Path from, Path to) {
+        try {
+            Posix.check();
+        } catch (IOException none) {
+            return false;
+        }
+        int src = Posix.openat(Posix.AT_FDCWD, Posix.c(Names.encode(from.toString())),
+                Posix.O_RDONLY | Posix.O_NOFOLLOW | Posix.O_CLOEXEC, 0);
+        if (src < 0) {
+            return false;
+        }
+        try {
+            int dst = Posix.openat(Posix.AT_FDCWD, Posix.c(Names.encode(to.toString())),
+                    Posix.O_WRONLY | Posix.O_CREAT | Posix.O_EXCL | Posix.O_NOFOLLOW | Posix.O_CLOEXEC, 0600);
+            if (dst < 0) {
+                return false;
+            }
+            try {
+                return Posix.ioctl(dst, Posix.FICLONE, src) == 0;
+            } finally {
+                Posix.close(dst);
+            }
+        } finally {
+            Posix.close(src);
+        }
+    }
+
+    private static void copy(Path from, Path to, long size) throws IOException {
+        try (FileChannel in = FileChannel.open(from, StandardOpenOption.READ);
+             FileChannel out = FileChannel.open(to, StandardOpenOption.WRITE, StandardOpenOption.CREATE,
+                     StandardOpenOption.TRUNCATE_EXISTING)) {
+            long pos = 0;
+            while (pos < size) {
+                long n = in.transferTo(pos, size - pos, out);
+                if (n <= 0) {
+                    break;
+                }
+                pos += n;
+            }
+        }
+    }
+
+    /**
+     * Streams {@code ch} (of {@code e.size()} bytes) for transfer {@code w}: FileStart, then data, Reuse of blocks the
+     * sink has, Hole for the file's holes; returns the FileEnd to send once the caller confirmed the file did not
+     * change, or (result null) why it stopped.
+     *
+     * @throws SourceReadException when reading the file fails
+     */
+    private Sent stream(Link link, Want w, FileChannel ch, FileEntry e, Path file)
+            throws IOException, InterruptedException {
+        int id = w.getId();
+        long size = e.size();
+        List<long[]> data = Sparse.dataRanges(file, size);
+        long allocated = 0;
+        for (long[] r : data) {
+            allocated += r[1] - r[0];
+        }
+        started = true;
+        link.send(SyncMessage.newBuilder().setFileStart(FileStart.newBuilder().setId(id).setSize(size)
+                .setMtimeNanos(e.mtimeNanos()).setMode(e.mode()).setUid(e.uid()).setGid(e.gid())
+                .setAllocated(allocated)).build());
         Digests.Builder digest = new Digests.Builder(size);
         int bs = digest.blockSize();
         List<ByteString> theirs = w.getBlockDigestsList();
@@ -309,84 +593,89 @@ public final class Source {
         long pos = 0;
         int reuseFirst = -1;
         int reuseCount = 0;
-        try (FileChannel ch = FileChannel.open(root.resolve(rel), StandardOpenOption.READ)) {
-            while (pos < size) {
-                int index = (int) (pos / bs);
-                int len = (int) Math.min(delta ? bs : CHUNK, size - pos);
-                ByteBuf buf = link.alloc().directBuffer(len);
+        long holeStart = -1;
+        Sparse.Cursor holes = new Sparse.Cursor(data);
+        while (pos < size) {
+            int index = (int) (pos / bs);
+            int len = (int) Math.min(delta ? bs : CHUNK, size - pos);
+            if (holes.isHole(pos, pos + len)) {
+                if (reuseCount > 0) {
+                    flushReuse(link, id, reuseFirst, reuseCount);
+                    reuseFirst = -1;
+                    reuseCount = 0;
+                }
+                if (holeStart < 0) {
+                    holeStart = pos;
+                }
+                digest.zeros(len);
+                pos += len;
+                continue;
+            }
+            if (holeStart >= 0) {
+                hole(link, id, holeStart, pos);
+                holeStart = -1;
+            }
+            ByteBuf buf = link.alloc().directBuffer(len);
+            try {
                 try {
-                    while (buf.writableBytes() > 0 && buf.readableBytes() < len) {
+                    while (buf.readableBytes() < len) {
                         int n = buf.writeBytes(ch, pos + buf.readableBytes(), len - buf.readableBytes());
                         if (n < 0) {
                             break;
                         }
                     }
-                    if (buf.readableBytes() < len) {
-                        end(link, id, "shrank while being sent");
-                        return sent;
-                    }
-                    if (delta) {
-                        block.update(buf.nioBuffer());
-                        byte[] d = block.digest();
-                        digest.reuse(d); // our own digest of what we read: vouched for
-                        if (index < theirs.size() && Arrays.equals(d, theirs.get(index).toByteArray())) {
-                            if (reuseFirst < 0) {
-                                reuseFirst = index;
-                            }
-                            reuseCount++;
-                            pos += len;
-                            continue; // buf released in finally
-                        }
-                        flushReuse(link, id, reuseFirst, reuseCount);
-                        reuseFirst = -1;
-                        reuseCount = 0;
-                    } else {
-                        digest.update(buf.nioBuffer());
-                        crc.update(buf.nioBuffer());
-                    }
-                    for (int off = 0; off < len; off += CHUNK) {
-                        int n = Math.min(CHUNK, len - off);
-                        throttle.acquire(n);
-                        link.sendData(id, pos + off, buf.retainedSlice(off, n));
-                    }
-                    sent += len;
-                    pos += len;
-                } finally {
-                    buf.release();
+                } catch (IOException io) {
+                    throw new SourceReadException(io, sent);
                 }
+                if (buf.readableBytes() < len) {
+                    return new Sent(null, null, sent, "shrank while being sent");
+                }
+                if (delta) {
+                    block.update(buf.nioBuffer());
+                    byte[] d = block.digest();
+                    digest.reuse(d); // our own digest of what we read: vouched for
+                    if (index < theirs.size() && Arrays.equals(d, theirs.get(index).toByteArray())) {
+                        if (reuseFirst < 0) {
+                            reuseFirst = index;
+                        }
+                        reuseCount++;
+                        pos += len;
+                        continue; // buf released in finally
+                    }
+                    flushReuse(link, id, reuseFirst, reuseCount);
+                    reuseFirst = -1;
+                    reuseCount = 0;
+                } else {
+                    digest.update(buf.nioBuffer());
+                    crc.update(buf.nioBuffer());
+                }
+                for (int off = 0; off < len; off += CHUNK) {
+                    int n = Math.min(CHUNK, len - off);
+                    throttle.acquire(n);
+                    link.sendData(id, pos + off, buf.retainedSlice(off, n));
+                }
+                sent += len;
+                pos += len;
+            } finally {
+                buf.release();
             }
-        } catch (NoSuchFileException gone) {
-            end(link, id, "vanished while being sent");
-            return sent;
-        } catch (IOException e) {
-            if (stillTheFile(root, rel, before)) {
-                throw e; // the connection failed, or a read error of a file that is still there
-            }
-            // replaced meanwhile, e.g. by a directory (which opens, then fails to read with EISDIR)
-            end(link, id, "replaced while being sent");
-            return sent;
+        }
+        if (holeStart >= 0) {
+            hole(link, id, holeStart, size);
         }
         flushReuse(link, id, reuseFirst, reuseCount);
-        FileEntry after;
-        try {
-            after = Scanner.stat(root, rel, s -> { });
-        } catch (NoSuchFileException gone) {
-            after = null;
-        }
-        if (after == null || after.size() != before.size() || after.mtimeNanos() != before.mtimeNanos()
-                || after.inode() != before.inode()) {
-            end(link, id, "changed while being sent");
-            return sent;
-        }
         Digests.Result r = digest.finish();
-        cache.put(w.getRoot(), before, r, readStart);
         FileEnd.Builder end = FileEnd.newBuilder().setId(id).setDigest(ByteString.copyFrom(r.digestNoCopy()));
         if (!delta) {
             end.setCrc32C((int) crc.getValue());
             r.blocks().forEach(b -> end.addBlockDigests(ByteString.copyFrom(b)));
         }
-        link.send(SyncMessage.newBuilder().setFileEnd(end).build());
-        return sent;
+        return new Sent(r, end.build(), sent, null);
+    }
+
+    private static void hole(Link link, int id, long from, long to) throws IOException {
+        link.send(SyncMessage.newBuilder().setHole(Hole.newBuilder().setId(id).setOffset(from).setLength(to - from))
+                .build());
     }
 
     private static boolean stillTheFile(Path root, String rel, FileEntry before) {
@@ -405,16 +694,31 @@ public final class Source {
         }
     }
 
-    /** Ends a started transfer as skipped: the sink writes nothing, the next round sends the file again. */
-    private static void end(Link link, int id, String why) throws IOException {
+    /** Ends a transfer as skipped: the sink writes nothing, reports it pending; the next round retries. */
+    private void end(Link link, int id, String why) throws IOException {
+        startIfNot(link, id);
+        notSent.add(current);
         link.send(SyncMessage.newBuilder().setFileEnd(FileEnd.newBuilder().setId(id).setSkipped(true)
                 .setReason(why)).build());
     }
 
-    private static void skip(Link link, int id, String why) throws IOException {
-        link.send(SyncMessage.newBuilder().setFileStart(FileStart.newBuilder().setId(id)).build());
+    /** Ends a transfer as failed on this side: the sink writes nothing and reports an error naming the file. */
+    private void failed(Link link, int id, String why) throws IOException {
+        LOG.warn("{}: {}", PathGuard.display(current.replace('\0', ':')), why);
+        startIfNot(link, id);
+        notSent.add(current);
+        link.send(SyncMessage.newBuilder().setFileEnd(FileEnd.newBuilder().setId(id).setSkipped(true)
+                .setFailed(true).setReason(why)).build());
+    }
+
+    private void skip(Link link, int id, String why) throws IOException {
         end(link, id, why);
     }
 
-
+    private void startIfNot(Link link, int id) throws IOException {
+        if (!started) {
+            started = true;
+            link.send(SyncMessage.newBuilder().setFileStart(FileStart.newBuilder().setId(id)).build());
+        }
+    }
 }

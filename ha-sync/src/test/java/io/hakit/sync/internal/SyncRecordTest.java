@@ -25,14 +25,21 @@ class SyncRecordTest {
         Path f = dir.resolve("sync-record.bin");
         SyncRecord r = SyncRecord.load(f);
         assertThat(r.admitEpoch(7)).isTrue();
-        r.put("data", "a/b.txt", 12, 34);
+        FileEntry local = file("a/b.txt", 12, 34, 56, 78);
+        r.put("data", "a/b.txt", local, new byte[] {1, 2, 3});
         r.save();
         SyncRecord again = SyncRecord.load(f);
         assertThat(again.highestEpoch()).isEqualTo(7);
-        assertThat(again.matches("data", "a/b.txt", 12, 34)).isTrue();
-        assertThat(again.matches("data", "a/b.txt", 12, 35)).isFalse();
+        assertThat(again.get("data", "a/b.txt").sameIdentity(local)).isTrue();
+        assertThat(again.get("data", "a/b.txt").digest()).containsExactly(1, 2, 3);
+        assertThat(again.get("data", "a/b.txt").sameIdentity(file("a/b.txt", 12, 34, 56, 79))).isFalse();
         assertThat(again.admitEpoch(6)).isFalse();
         assertThat(again.highestEpoch()).isEqualTo(7);
+    }
+
+    static FileEntry file(String path, long size, long mtime, long inode, long ctime) {
+        return new FileEntry(path, io.hakit.sync.internal.proto.EntryType.ENTRY_TYPE_FILE, size, mtime, 0644, null, "",
+                0, 0, inode, ctime);
     }
 
     @Test
