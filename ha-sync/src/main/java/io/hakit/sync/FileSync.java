@@ -124,6 +124,10 @@ public final class FileSync implements AutoCloseable {
     private final AtomicLong pendingFiles = new AtomicLong();
     private final AtomicLong pendingBytes = new AtomicLong();
     private final Deque<String> latestConflicts = new ArrayDeque<>();
+    /** What the source does not synchronize, and why (special files, links out of the root, too long paths). */
+    private final java.util.Map<String, Long> skipped = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.Map<String, Long> skipLogged = new java.util.concurrent.ConcurrentHashMap<>();
+    private volatile int unwatched;
 
     private FileSync(SyncConfig config, AlarmRegistry alarms) throws IOException {
         this.config = config;
@@ -245,7 +249,7 @@ public final class FileSync implements AutoCloseable {
         record.admitEpoch(ep);
         control.execute(this::saveRecord);
         Source source = new Source(config.roots, scanner, cache, record, throttle(), config.timeout,
-                s -> LOG.warn("{}: {}", config.nodeId, s));
+                this::skippedOnSource);
         return new SourceLoop(new SourceLoop.Settings(config.clusterId, config.nodeId, config.roots, config.period,
                 config.debounce, config.timeout, config.watch, config.verifyContent, PROTOCOL_VERSION), ep, source,
                 transport, config.ticker, new LoopListener()).start();
@@ -342,7 +346,8 @@ public final class FileSync implements AutoCloseable {
             latest = List.copyOf(latestConflicts);
         }
         return new SyncStatus(r, source ? connected : sinkChannel != null, lastSuccess, lag, pendingFiles.get(),
-                pendingBytes.get(), rounds.get(), lastError, latest, record.conflicts(), inSync, verifiedAt);
+                pendingBytes.get(), rounds.get(), lastError, latest, record.conflicts(), inSync, verifiedAt,
+                source ? unwatched : 0, stillSkipped());
     }
 
     @Override
@@ -448,6 +453,35 @@ public final class FileSync implements AutoCloseable {
         public void idle() {
             checkLag();
         }
+
+        @Override
+        public void unwatched(int directories) {
+            unwatched = directories;
+        }
+    }
+
+    /**
+     * The source leaves a path out, for a reason the operator should see: logged once per path per hour, counted in
+     * the status with the latest reasons.
+     */
+    private void skippedOnSource(String why) {
+        long now = config.ticker.read();
+        Long last = skipLogged.get(why);
+        if (last == null || now - last > TimeUnit.HOURS.toNanos(1)) {
+            skipLogged.put(why, now);
+            LOG.warn("{}: {}", config.nodeId, why);
+        }
+        if (skipped.size() < 1000 || skipped.containsKey(why)) {
+            skipped.put(why, now); // seen again at each full round while it lasts
+        }
+    }
+
+    /** The paths the source left out in the last two periods (a path fixed since drops out). */
+    private List<String> stillSkipped() {
+        long now = config.ticker.read();
+        long horizon = 2 * config.period.toNanos() + TimeUnit.MINUTES.toNanos(1);
+        skipped.values().removeIf(seen -> now - seen > horizon);
+        return List.copyOf(new java.util.TreeSet<>(skipped.keySet()));
     }
 
     private void failed(String cause) {

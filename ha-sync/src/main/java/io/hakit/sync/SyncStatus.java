@@ -20,10 +20,15 @@ import java.util.List;
  * @param inSync          true only after a full round found both sides equal and every round since was clean: a
  *                        round that could have seen every difference vouches for it
  * @param verifiedAt      when a full round last found both sides equal (null: not since start)
+ * @param unwatchedDirectories directories the watch could not cover (the inotify limit): their changes travel with
+ *                        the full rounds only
+ * @param skippedOnSource paths the source does not synchronize, each with why (special files, links that leave the
+ *                        root, paths longer than the system allows)
  */
 public record SyncStatus(String role, boolean connected, Instant lastSuccess, long lagMillis, long pendingFiles,
                          long pendingBytes, long rounds, String lastError, List<String> latestConflicts,
-                         List<String> conflicts, boolean inSync, Instant verifiedAt) {
+                         List<String> conflicts, boolean inSync, Instant verifiedAt, int unwatchedDirectories,
+                         List<String> skippedOnSource) {
 
     /** One line for an operator: in sync (and since when it was verified), or what is not verified. */
     public String state() {
@@ -61,6 +66,11 @@ public record SyncStatus(String role, boolean connected, Instant lastSuccess, lo
         m.put("sync.conflicts", Integer.toString(conflicts.size()));
         for (int i = 0; i < Math.min(conflicts.size(), 20); i++) {
             m.put("sync.conflict." + i, conflicts.get(i));
+        }
+        m.put("sync.unwatched-directories", Integer.toString(unwatchedDirectories));
+        m.put("sync.not-synchronized", Integer.toString(skippedOnSource.size()));
+        for (int i = 0; i < Math.min(skippedOnSource.size(), 20); i++) {
+            m.put("sync.not-synchronized." + i, skippedOnSource.get(i));
         }
         if (!latestConflicts.isEmpty()) {
             m.put("sync.latest-conflict", latestConflicts.get(latestConflicts.size() - 1));

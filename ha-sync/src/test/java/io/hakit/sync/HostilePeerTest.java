@@ -192,7 +192,6 @@ class HostilePeerTest {
                 Arguments.of("a/../../x", "'..' segment in path: 'a/../../x'"),
                 Arguments.of("./x", "'.' segment in path"),
                 Arguments.of("a\0b", "NUL in path: 'a\\x00b'"),
-                Arguments.of("a\\b", "backslash in path"),
                 Arguments.of("a//b", "empty segment in path: 'a//b'"),
                 Arguments.of("a/", "empty segment in path"),
                 Arguments.of("", "empty path"),

@@ -44,9 +44,22 @@ public final class ChangeWatcher implements Closeable {
     private final Map<String, Set<String>> pending = new LinkedHashMap<>();
     private boolean needFull;
     private final Thread thread;
+    private final int maxWatches;
+    private int unwatched;
+    private boolean warnedLimit;
 
     /** Starts watching; {@code onChange} runs (on the watcher's thread) after each batch of events. */
     public ChangeWatcher(Map<String, Path> roots, Runnable onChange) throws IOException {
+        this(roots, onChange, Integer.MAX_VALUE);
+    }
+
+    /**
+     * A watcher that watches at most {@code maxWatches} directories (the kernel's own limit,
+     * {@code fs.inotify.max_user_watches}, applies as well): the others are counted ({@link #unwatched}), logged and
+     * left to the full rounds.
+     */
+    ChangeWatcher(Map<String, Path> roots, Runnable onChange, int maxWatches) throws IOException {
+        this.maxWatches = maxWatches;
         this.roots = Map.copyOf(roots);
         this.onChange = onChange;
         this.service = FileSystems.getDefault().newWatchService();
@@ -70,6 +83,11 @@ public final class ChangeWatcher implements Closeable {
         }
         List<String> children = new ArrayList<>();
         try {
+            synchronized (this) {
+                if (keys.size() >= maxWatches) {
+                    throw new IOException("User limit of inotify watches reached (" + maxWatches + ")");
+                }
+            }
             WatchKey k = dir.register(service, StandardWatchEventKinds.ENTRY_CREATE,
                     StandardWatchEventKinds.ENTRY_DELETE, StandardWatchEventKinds.ENTRY_MODIFY);
             synchronized (this) {
@@ -85,9 +103,18 @@ public final class ChangeWatcher implements Closeable {
         } catch (NoSuchFileException | NotDirectoryException gone) {
             return;
         } catch (IOException e) {
-            LOG.warn("cannot watch {} ({}); changes there wait for a full round", dir, e.getMessage());
+            boolean limit = String.valueOf(e.getMessage()).contains("limit");
+            boolean log;
             synchronized (this) {
                 needFull = true;
+                unwatched++;
+                log = !limit || !warnedLimit;
+                warnedLimit |= limit;
+            }
+            if (log) {
+                LOG.warn("cannot watch {} ({}); changes there wait for a full round (every sync.period){}", dir,
+                        e.getMessage(), limit ? "; raise fs.inotify.max_user_watches. Further directories over the "
+                                + "limit are counted in 'hakit status' (sync unwatched), not logged one by one" : "");
             }
             return;
         }
@@ -148,6 +175,11 @@ public final class ChangeWatcher implements Closeable {
                 keys.remove(key);
             }
         }
+    }
+
+    /** How many directories could not be watched (their changes travel with the full rounds only). */
+    public synchronized int unwatched() {
+        return unwatched;
     }
 
     /** The changes gathered since the last call, per root. */

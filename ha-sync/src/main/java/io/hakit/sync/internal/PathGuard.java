@@ -11,7 +11,8 @@ import java.nio.file.attribute.BasicFileAttributes;
 /**
  * Checks every path that comes from the peer before it touches the disk. A relative path is accepted only when it is
  * '/'-separated, non-empty, at most {@value #MAX_PATH_BYTES} bytes, with at most {@value #MAX_DEPTH} segments of at
- * most {@value #MAX_SEGMENT_BYTES} bytes each, no empty, '.' or '..' segment, no NUL and no backslash; resolving it
+ * most {@value #MAX_SEGMENT_BYTES} bytes each, no empty, '.' or '..' segment and no NUL (any other byte is a legal
+ * name character on Linux: a backslash is just a character, shown escaped in messages); resolving it
  * under a root never passes through a symbolic link (each existing ancestor must be a real directory). Stateless.
  */
 public final class PathGuard {
@@ -50,14 +51,11 @@ public final class PathGuard {
         if (rel == null || rel.isEmpty()) {
             throw new BadPathException("empty path");
         }
-        if (rel.getBytes(StandardCharsets.UTF_8).length > MAX_PATH_BYTES) {
+        if (Names.encode(rel).length > MAX_PATH_BYTES) {
             throw new BadPathException("path longer than " + MAX_PATH_BYTES + " bytes: " + show(rel));
         }
         if (rel.indexOf('\0') >= 0) {
             throw new BadPathException("NUL in path: " + show(rel));
-        }
-        if (rel.indexOf('\\') >= 0) {
-            throw new BadPathException("backslash in path: " + show(rel));
         }
         if (rel.startsWith("/")) {
             throw new BadPathException("absolute path: " + show(rel));
@@ -73,7 +71,7 @@ public final class PathGuard {
             if (p.equals(".") || p.equals("..")) {
                 throw new BadPathException("'" + p + "' segment in path: " + show(rel));
             }
-            if (p.getBytes(StandardCharsets.UTF_8).length > MAX_SEGMENT_BYTES) {
+            if (Names.encode(p).length > MAX_SEGMENT_BYTES) {
                 throw new BadPathException("segment longer than " + MAX_SEGMENT_BYTES + " bytes in " + show(rel));
             }
         }
@@ -147,11 +145,14 @@ public final class PathGuard {
 
     /**
      * A path as messages and listings show it: control characters, backslashes and bytes that are not valid UTF-8
-     * ({@link Names}) as {@code \xNN}, cut at 200 characters.
+     * ({@link Names}) as {@code \xNN}; a path over 200 characters shows its first 80 and its last 100 (the name).
      */
     public static String display(String rel) {
+        if (rel.length() > 200) {
+            return display(rel.substring(0, 80)) + "..." + display(rel.substring(rel.length() - 100));
+        }
         StringBuilder b = new StringBuilder();
-        for (int i = 0; i < rel.length() && i < 200; i++) {
+        for (int i = 0; i < rel.length(); i++) {
             char c = rel.charAt(i);
             if (c < 0x20 || c == 0x7f || c == '\\') {
                 b.append(String.format("\\x%02x", (int) c));
@@ -160,9 +161,6 @@ public final class PathGuard {
             } else {
                 b.append(c);
             }
-        }
-        if (rel.length() > 200) {
-            b.append("...");
         }
         return b.toString();
     }

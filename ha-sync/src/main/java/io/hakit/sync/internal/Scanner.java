@@ -31,12 +31,14 @@ public final class Scanner {
     public static final String TEMP_PREFIX = ".hakit-tmp-";
     /** Infix of conflict copies: {@code name.hakit-conflict-<time>-<node>}. */
     public static final String CONFLICT_INFIX = ".hakit-conflict-";
-    static final String ATTRS = "unix:mode,ino,uid,gid,size,lastModifiedTime,ctime,isDirectory,isRegularFile,"
-            + "isSymbolicLink";
+    static final String ATTRS = "unix:mode,ino,uid,gid,size,lastModifiedTime,ctime,nlink,isDirectory,"
+            + "isRegularFile,isSymbolicLink";
 
     private final List<PathMatcher> includes = new ArrayList<>();
     private final List<PathMatcher> excludes = new ArrayList<>();
     private final int maxEntries;
+    /** Files with more than one hard link seen by the last {@link #scan} (each is copied as a file of its own). */
+    private int hardLinked;
 
     /**
      * @param includes   globs (relative paths) of files to keep; empty keeps every file
@@ -93,8 +95,17 @@ public final class Scanner {
     public List<FileEntry> scan(Path root, String rootName, HashCache cache, boolean digestAll,
                                 Consumer<String> refused) throws IOException {
         List<FileEntry> out = new ArrayList<>();
+        hardLinked = 0;
         walk(root, "", rootName, cache, digestAll, refused, out);
         return out;
+    }
+
+    /**
+     * How many files of the last {@link #scan} have more than one hard link: each is synchronized as a file of its
+     * own (the standby gets separate copies, not links), as rsync does without {@code -H}.
+     */
+    public int hardLinked() {
+        return hardLinked;
     }
 
     /** Scans a subtree (a directory that appeared) below {@code rel}, {@code rel} itself not included. */
@@ -115,12 +126,25 @@ public final class Scanner {
             return; // vanished (or replaced) while we walked: the next round sees it gone
         }
         names.sort(null);
+        int[] links = new int[1];
         for (String name : names) {
             String rel = dirRel.isEmpty() ? name : dirRel + "/" + name;
+            if (Names.encode(rel).length > PathGuard.MAX_PATH_BYTES) {
+                refused.accept("path " + PathGuard.show(rel) + " is longer than " + PathGuard.MAX_PATH_BYTES
+                        + " bytes: not synchronized");
+                continue;
+            }
             FileEntry e;
             try {
-                e = stat(root, rel, refused);
+                e = stat(root, rel, refused, links);
             } catch (NoSuchFileException gone) {
+                continue;
+            } catch (FileSystemException tooLong) {
+                if (tooLong.getReason() == null || !tooLong.getReason().contains("File name too long")) {
+                    throw tooLong;
+                }
+                refused.accept("path " + PathGuard.show(rel) + " under " + root + " is longer than the system allows "
+                        + "(PATH_MAX, 4096 bytes from /): not synchronized");
                 continue;
             }
             if (e == null || !keeps(rel, e.isDirectory())) {
@@ -131,6 +155,9 @@ public final class Scanner {
                         + " entries (sync.max-entries)");
             }
             if (e.isFile()) {
+                if (links[0] > 1) {
+                    hardLinked++;
+                }
                 byte[] d = cache.digest(rootName, e);
                 if (d == null && digestAll) {
                     long t = HashCache.now();
@@ -156,6 +183,11 @@ public final class Scanner {
      * @throws NoSuchFileException when it does not exist (also when a parent is no longer a directory)
      */
     public static FileEntry stat(Path root, String rel, Consumer<String> refused) throws IOException {
+        return stat(root, rel, refused, new int[1]);
+    }
+
+    /** {@link #stat(Path, String, Consumer)}, putting the number of hard links into {@code links[0]}. */
+    static FileEntry stat(Path root, String rel, Consumer<String> refused, int[] links) throws IOException {
         Path p = Names.resolve(root, rel);
         Map<String, Object> a;
         try {
@@ -171,6 +203,7 @@ public final class Scanner {
             throw gone;
         }
         int mode = (Integer) a.get("mode") & 07777;
+        links[0] = (Integer) a.get("nlink");
         long ino = (Long) a.get("ino");
         int uid = (Integer) a.get("uid");
         int gid = (Integer) a.get("gid");

@@ -699,23 +699,13 @@ final class SinkRound {
         }
         Map<String, List<Staged>> byRoot = new LinkedHashMap<>();
         staged.forEach(s -> byRoot.computeIfAbsent(s.root, k -> new ArrayList<>()).add(s));
-        Set<String> unsynced = new HashSet<>();
+        List<Staged> ready = new ArrayList<>();
         for (Map.Entry<String, List<Staged>> r : byRoot.entrySet()) {
-            try {
-                durable(r.getKey(), r.getValue());
-            } catch (IOException | PathGuard.BadPathException e) {
-                unsynced.add(r.getKey());
-                errors.add("making files durable in " + r.getKey() + ": " + (e instanceof IOException io
-                        ? Sink.describe(io) : e.getMessage()) + " (nothing renamed)");
-            }
+            ready.addAll(durable(r.getKey(), r.getValue()));
         }
         Map<String, Applier.Place> dirs = new LinkedHashMap<>();
         try {
-            for (Staged s : staged) {
-                if (unsynced.contains(s.root)) {
-                    removeTemp(s.root, s.rel, s.temp);
-                    continue;
-                }
+            for (Staged s : ready) {
                 try {
                     rename(s, dirs);
                 } catch (PathGuard.BadPathException bad) {
@@ -734,16 +724,30 @@ final class SinkRound {
         stagedBytes = 0;
     }
 
-    /** One fsync per file for a few files; one syncfs of the root's file system for many. */
-    private void durable(String root, List<Staged> files) throws IOException, PathGuard.BadPathException {
+    /**
+     * Makes the files of one root durable: one syncfs of the root's file system for many files, an fsync each for a
+     * few (or when syncfs is not available). Returns those that are; the others are reported and their temp files
+     * removed (nothing of them is renamed).
+     */
+    private List<Staged> durable(String root, List<Staged> files) {
         if (files.size() > Durability.PER_FILE_UP_TO && Durability.syncfs(roots.get(root))) {
-            return;
+            return files;
         }
+        List<Staged> ready = new ArrayList<>();
         for (Staged s : files) {
             try (Applier.Place p = fs.place(root, s.rel, false)) {
                 Durability.fsync(p.dir(), s.temp);
+                ready.add(s);
+            } catch (PathGuard.BadPathException bad) {
+                removeTemp(s.root, s.rel, s.temp);
+                refuse(root, bad.getMessage() + " (not renamed into place)");
+            } catch (IOException io) {
+                removeTemp(s.root, s.rel, s.temp);
+                errors.add("making " + root + ":" + PathGuard.display(s.rel) + " durable: " + Sink.describe(io)
+                        + " (not renamed into place)");
             }
         }
+        return ready;
     }
 
     private void rename(Staged s, Map<String, Applier.Place> dirs) throws IOException, PathGuard.BadPathException {

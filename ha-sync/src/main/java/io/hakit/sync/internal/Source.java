@@ -142,12 +142,24 @@ public final class Source {
     public Map<String, List<FileEntry>> scanAll(boolean reread) throws IOException {
         Map<String, List<FileEntry>> m = new LinkedHashMap<>();
         HashCache c = reread ? new HashCache(0) : cache;
+        int linked = 0;
         for (Map.Entry<String, Path> r : roots.entrySet()) {
             List<FileEntry> list = scanner.scan(r.getValue(), r.getKey(), c, reread, refusedLocally);
+            linked += scanner.hardLinked();
             m.put(r.getKey(), reread ? list : digestRacy(r.getValue(), r.getKey(), list));
+        }
+        if (linked != hardLinked) {
+            hardLinked = linked;
+            if (linked > 0) {
+                LOG.info("{} file(s) in the roots have more than one hard link: each is copied as a file of its own on "
+                        + "the standby (links are not kept there)", linked);
+            }
         }
         return m;
     }
+
+    /** Files with more than one hard link in the last full scan. */
+    private int hardLinked;
 
     /** Racy files up to this size get their digest at the scan; larger ones travel as a block delta instead. */
     static final long RACY_DIGEST_MAX = 4L << 20;

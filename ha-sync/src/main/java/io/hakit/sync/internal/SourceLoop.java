@@ -49,6 +49,9 @@ public final class SourceLoop {
 
         /** The loop waits for its next reason to run a round; a chance to check the lag. */
         void idle();
+
+        /** How many directories the watch could not cover (their changes wait for a full round). */
+        void unwatched(int directories);
     }
 
     private final Settings settings;
@@ -323,6 +326,9 @@ public final class SourceLoop {
             throws InterruptedException, IOException {
         while (true) {
             listener.idle();
+            if (watcher != null) {
+                listener.unwatched(watcher.unwatched());
+            }
             synchronized (lock) {
                 if (stopped) {
                     throw new InterruptedException("no longer the source");
