@@ -38,7 +38,8 @@ final class AgentCommand {
             "        cleanly (the peer takes over at once). Keys: keepalive.* (node-id, priority, bind,",
             "        peer.address, peer.node-id, tls.cert-dir, state-dir, arbiter, vip, notify.*, ...), and",
             "        high-availability.* for a lease arbiter; sync.* (root.<name>, period, exclude, ...) also runs",
-            "        the file synchronizer. See the Javadoc of KeepaliveConfig, KeepaliveAgent and SyncConfig.",
+            "        the file synchronizer (then 'hakit sync verify|conflicts' work on it). See the Javadoc of",
+            "        KeepaliveConfig, KeepaliveAgent and SyncConfig.",
             "status  prints role, epoch, peer, heartbeat, sync and alarms; exit 1 if the status is older than",
             "        --max-age (default 5) seconds (the agent is not running) or the file is missing.",
             "");
@@ -101,6 +102,7 @@ final class AgentCommand {
         }
         KeepaliveAgent agent;
         FileSync sync = null;
+        ControlServer control = null;
         try {
             Map<String, String> settings = load(config);
             // validate the synchronizer's keys before anything starts
@@ -116,7 +118,17 @@ final class AgentCommand {
                     agent.addStatus(() -> s.status().toProperties());
                 }
                 agent.start();
-            } catch (RuntimeException e) {
+                if (sync != null) {
+                    FileSync s = sync;
+                    control = ControlServer.start(agent.node().config().stateDir(), (command, reply) -> {
+                        if (command.equals("sync verify")) {
+                            return SyncCommand.answerVerify(s, reply);
+                        }
+                        reply.accept("ERROR unknown command '" + command + "'");
+                        return 2;
+                    });
+                }
+            } catch (RuntimeException | IOException e) {
                 if (sync != null) {
                     sync.close();
                 }
@@ -139,7 +151,11 @@ final class AgentCommand {
         }
         CountDownLatch stopped = new CountDownLatch(1);
         FileSync syncToClose = sync;
+        ControlServer controlToClose = control;
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            if (controlToClose != null) {
+                controlToClose.close();
+            }
             if (syncToClose != null) {
                 syncToClose.close();
             }
@@ -224,6 +240,19 @@ final class AgentCommand {
                                     + " B", p.getProperty("sync.rounds"), p.getProperty("sync.conflicts"),
                             p.getProperty("sync.last-error", "").isEmpty() ? "-" : p.getProperty("sync.last-error"))
                     .print(out);
+            out.println("sync: " + p.getProperty("sync.state", "-"));
+            int copies = Integer.parseInt(p.getProperty("sync.conflicts", "0"));
+            for (int i = 0; i < Math.min(copies, 20); i++) {
+                out.println("sync: conflict copy to resolve: " + p.getProperty("sync.conflict." + i));
+            }
+            if (!"0".equals(p.getProperty("sync.unwatched-directories", "0"))) {
+                out.println("sync: " + p.getProperty("sync.unwatched-directories") + " directories are not watched "
+                        + "(inotify limit): their changes travel with the full rounds only");
+            }
+            int skipped = Integer.parseInt(p.getProperty("sync.not-synchronized", "0"));
+            for (int i = 0; i < Math.min(skipped, 20); i++) {
+                out.println("sync: not synchronized: " + p.getProperty("sync.not-synchronized." + i));
+            }
         }
         if (age > maxAge) {
             out.println("STALE: last updated " + age + " s ago (" + updated + "); is the agent running?");

@@ -26,6 +26,8 @@ public final class Main {
             "  cert generate|check           create the keepalive pair's CA and certificates; check a directory",
             "  agent --config FILE           run a keepalive node (active/standby, floating IP) until stopped",
             "  status --config FILE          role, epoch, peer, last heartbeat and alarms of a running agent",
+            "  sync verify|conflicts --config FILE",
+            "                                compare active and standby by content; list conflict copies",
             "  help [command]                this text, or a command's options",
             "  --version                     the version of hakit",
             "");
@@ -59,6 +61,8 @@ public final class Main {
                 return new AgentCommand(out, err).agent(Arrays.asList(args).subList(1, args.length));
             case "status":
                 return new AgentCommand(out, err).status(Arrays.asList(args).subList(1, args.length));
+            case "sync":
+                return new SyncCommand(out, err).run(Arrays.asList(args).subList(1, args.length));
             case "help":
             case "--help":
             case "-h":
@@ -85,6 +89,10 @@ public final class Main {
         }
         if (topics.length == 1 && (topics[0].equals("agent") || topics[0].equals("status"))) {
             out.print(AgentCommand.USAGE);
+            return 0;
+        }
+        if (topics.length == 1 && topics[0].equals("sync")) {
+            out.print(SyncCommand.USAGE);
             return 0;
         }
         if (topics.length == 1 && topics[0].equals("cert")) {

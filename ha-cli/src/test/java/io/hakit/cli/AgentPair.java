@@ -124,6 +124,27 @@ final class AgentPair implements AutoCloseable {
         }
     }
 
+    /** Waits (bounded) until node {@code n}'s status file satisfies {@code test}; fails with the status and log. */
+    void awaitStatus(String n, String what, java.util.function.Predicate<Properties> test, Duration limit) {
+        try {
+            await(n + " " + what).atMost(limit).pollInterval(Duration.ofMillis(50)).until(() -> test.test(status(n)));
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw new AssertionError(e.getMessage() + "\nstatus " + new java.util.TreeMap<>(status(n)) + "\nlog of "
+                    + n + ":\n" + running.get(n).output(), e);
+        }
+    }
+
+    /** Whether a status lists an active alarm of this id. */
+    static boolean hasAlarm(Properties status, int id) {
+        int n = Integer.parseInt(status.getProperty("alarms", "0"));
+        for (int i = 0; i < n; i++) {
+            if (Integer.toString(id).equals(status.getProperty("alarm." + i + ".id"))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private static int[] freePorts(int n) throws IOException {
         int[] ports = new int[n];
         List<ServerSocket> held = new ArrayList<>();

@@ -194,6 +194,11 @@ public final class KeepaliveConfig {
         return heartbeatInterval;
     }
 
+    /** Where the node keeps its epoch (and the agent its status, lock and control socket). */
+    public java.nio.file.Path stateDir() {
+        return stateDir;
+    }
+
     public Duration deadInterval() {
         return deadInterval;
     }

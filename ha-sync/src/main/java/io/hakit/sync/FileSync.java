@@ -247,7 +247,7 @@ public final class FileSync implements AutoCloseable {
     private SourceLoop newLoop(long ep) {
         // having led at this epoch, this node never again takes files from a source below it
         record.admitEpoch(ep);
-        control.execute(this::saveRecord);
+        onControl(this::saveRecord);
         Source source = new Source(config.roots, scanner, cache, record, throttle(), config.timeout,
                 this::skippedOnSource);
         return new SourceLoop(new SourceLoop.Settings(config.clusterId, config.nodeId, config.roots, config.period,
@@ -258,8 +258,7 @@ public final class FileSync implements AutoCloseable {
     /** Removes zero-size no-permission junk, once this node is known to be a standby (control thread). */
     private void cleanJunk() {
         try {
-            Sink.cleanLeftovers(config.roots, true).forEach(c -> LOG.info("{}: removed left-over {}", config.nodeId,
-                    c));
+            Sink.cleanJunk(config.roots).forEach(c -> LOG.info("{}: removed left-over {}", config.nodeId, c));
         } catch (IOException | UncheckedIOException e) {
             LOG.warn("{}: cleaning left-overs in {}: {}", config.nodeId, config.roots.values(), e.getMessage());
         }
@@ -387,7 +386,7 @@ public final class FileSync implements AutoCloseable {
         try {
             record.save();
         } catch (IOException e) {
-            LOG.warn("{}: saving the sync record: {}", config.nodeId, e.getMessage());
+            LOG.warn("{}: saving the sync record: {}", config.nodeId, e.toString());
         }
     }
 
@@ -412,8 +411,9 @@ public final class FileSync implements AutoCloseable {
         @Override
         public void finished(Source.RoundResult r) {
             // what both sides now hold survives a crash of this node: were it forgotten, this node's files would
-            // all look changed here when it comes back as a standby, and become conflict copies
-            saveRecord();
+            // look changed here when it comes back as a standby (the manifests' base digests cover most of that).
+            // Saved on the control thread: this one is interrupted when the node is demoted
+            onControl(FileSync.this::saveRecord);
             rounds.incrementAndGet();
             pendingFiles.set(r.pending().size());
             pendingBytes.set(0);
@@ -580,7 +580,16 @@ public final class FileSync implements AutoCloseable {
                 }
             }
         }
-        control.execute(this::checkConflicts);
+        onControl(this::checkConflicts);
+    }
+
+    /** Runs {@code task} on the control thread, or here once that has stopped (the synchronizer is closing). */
+    private void onControl(Runnable task) {
+        try {
+            control.execute(task);
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+            task.run();
+        }
     }
 
     /**

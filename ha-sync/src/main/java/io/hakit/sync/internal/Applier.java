@@ -460,20 +460,21 @@ final class Applier implements Closeable {
     // ------------------------------------------------------------------ start-up cleaning
 
     /**
-     * Removes what a crash can leave in a root: this library's temp files (safe on any node: only this library
-     * makes them) and, when {@code standby}, zero-size files with no permission bits (the junk an interrupted copy
-     * leaves on a standby; on the active such a file is the user's). Never follows a link. Appends what it removed
-     * to {@code removed} and the conflict copies it saw to {@code conflicts}.
+     * Removes what a crash can leave in a root: when {@code temps}, this library's temp files (safe on any node: only
+     * this library makes them, and only while it runs: call it before the synchronizer takes connections) and, when
+     * {@code standby}, zero-size files with no permission bits (the junk an interrupted copy leaves on a standby; on
+     * the active such a file is the user's). Never follows a link. Appends what it removed to {@code removed} and the
+     * conflict copies it saw to {@code conflicts}.
      */
-    static void clean(String rootName, Path root, boolean standby, List<String> removed, List<String> conflicts)
-            throws IOException {
+    static void clean(String rootName, Path root, boolean temps, boolean standby, List<String> removed,
+                      List<String> conflicts) throws IOException {
         try (SafeDir d = SafeDir.openRoot(root)) {
-            clean(rootName, d, "", standby, removed, conflicts);
+            clean(rootName, d, "", temps, standby, removed, conflicts);
         }
     }
 
-    private static void clean(String rootName, SafeDir dir, String dirRel, boolean standby, List<String> removed,
-                              List<String> conflicts) throws IOException {
+    private static void clean(String rootName, SafeDir dir, String dirRel, boolean temps, boolean standby,
+                              List<String> removed, List<String> conflicts) throws IOException {
         for (String name : dir.list()) {
             String rel = dirRel.isEmpty() ? name : dirRel + "/" + name;
             Posix.Stat s = dir.statOrNull(name);
@@ -481,6 +482,9 @@ final class Applier implements Closeable {
                 continue;
             }
             if (name.startsWith(Scanner.TEMP_PREFIX) && !s.isDirectory()) {
+                if (!temps) {
+                    continue; // a round may be writing it right now
+                }
                 quietly(() -> dir.unlink(name));
                 removed.add(rootName + ":" + PathGuard.display(rel) + " (temp file of an interrupted transfer)");
             } else if (name.contains(Scanner.CONFLICT_INFIX)) {
@@ -490,7 +494,7 @@ final class Applier implements Closeable {
                 removed.add(rootName + ":" + PathGuard.display(rel) + " (zero-size file without permissions)");
             } else if (s.isDirectory()) {
                 try (SafeDir sub = dir.openDir(name)) {
-                    clean(rootName, sub, rel, standby, removed, conflicts);
+                    clean(rootName, sub, rel, temps, standby, removed, conflicts);
                 } catch (NoSuchFileException | NotDirectoryException | SafeDir.LinkException gone) {
                     // replaced meanwhile: not ours to walk
                 }

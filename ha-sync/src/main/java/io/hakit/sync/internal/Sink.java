@@ -133,7 +133,19 @@ public final class Sink {
             throws IOException {
         List<String> removed = new ArrayList<>();
         for (Map.Entry<String, Path> r : roots.entrySet()) {
-            Applier.clean(r.getKey(), r.getValue(), standby, removed, copies);
+            Applier.clean(r.getKey(), r.getValue(), true, standby, removed, copies);
+        }
+        return removed;
+    }
+
+    /**
+     * Removes zero-size files with no permission bits (the junk an interrupted copy leaves on a standby), but not
+     * temp files: safe while rounds run. Returns what it removed.
+     */
+    public static List<String> cleanJunk(Map<String, Path> roots) throws IOException {
+        List<String> removed = new ArrayList<>();
+        for (Map.Entry<String, Path> r : roots.entrySet()) {
+            Applier.clean(r.getKey(), r.getValue(), false, true, removed, new ArrayList<>());
         }
         return removed;
     }
