@@ -52,7 +52,7 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>The status file holds role, epoch, peer, heartbeat, the alarms, and {@code tls-problem}: why TLS handshakes
  * with the peer fail, while they do (empty otherwise). The agent refuses to start, like {@link KeepaliveNode#start},
- * when its own certificate cannot work.
+ * when another node holds its state directory or its own certificate cannot work.
  */
 public final class KeepaliveAgent implements AutoCloseable {
 

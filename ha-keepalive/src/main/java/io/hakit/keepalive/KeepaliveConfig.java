@@ -378,7 +378,11 @@ public final class KeepaliveConfig {
             return this;
         }
 
-        /** {@value KeepaliveConfig#STATE_DIR}: where the epoch is persisted. Required; must survive restarts. */
+        /**
+         * {@value KeepaliveConfig#STATE_DIR}: where the epoch is persisted. Required; must survive restarts. One node
+         * per directory: a node holds {@code node.lock} in it while it runs, and a second node (in this or another
+         * process) refuses to start, naming the process that holds it.
+         */
         public Builder stateDir(Path dir) {
             this.stateDir = Objects.requireNonNull(dir, STATE_DIR);
             return this;

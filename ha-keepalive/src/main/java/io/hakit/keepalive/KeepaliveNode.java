@@ -9,6 +9,7 @@ import io.hakit.api.internal.EventExecutor;
 import io.hakit.keepalive.internal.EpochStore;
 import io.hakit.keepalive.internal.FrameCodec;
 import io.hakit.keepalive.internal.RoleMachine;
+import io.hakit.keepalive.internal.StateDirLock;
 import io.hakit.keepalive.internal.proto.Ack;
 import io.hakit.keepalive.internal.proto.Envelope;
 import io.hakit.keepalive.internal.proto.Goodbye;
@@ -86,6 +87,10 @@ import javax.net.ssl.SSLException;
  * start when its own certificate is expired, not yet valid, not issued by the CA in its {@code ca.crt}, or does not
  * name its node id.
  *
+ * <p><b>One node per state directory</b>: {@link #start} first locks {@code node.lock} in the state directory (before
+ * it reads the epoch, checks certificates or binds), and holds it until {@link #close}; a second node on the same
+ * directory, in any process, is refused with the holder's PID.
+ *
  * <p><b>Threading.</b> Role decisions and {@link RoleListener} calls run on the node's own thread; I/O on one Netty
  * event loop; arbiter calls and health checks on threads of their own so that neither blocks heartbeats. Thread-safe.
  */
@@ -122,12 +127,14 @@ public final class KeepaliveNode implements AutoCloseable {
     private ScheduledFuture<?> deadlineCheck; // node thread only
     private long deadlineCheckAt;
     private final RepeatFilter lastProblem;
+    private final StateDirLock stateLock;
     private int failures;
     private int passes;
     private boolean reportedHealthy = true;
 
-    private KeepaliveNode(KeepaliveConfig config, AlarmRegistry alarms) {
+    private KeepaliveNode(KeepaliveConfig config, AlarmRegistry alarms, StateDirLock stateLock) {
         this.config = config;
+        this.stateLock = stateLock;
         this.lastProblem = new RepeatFilter(TimeUnit.MINUTES.toNanos(1), config.ticker);
         this.thread = new ScheduledThreadPoolExecutor(1, EventExecutor.daemon("hakit-ka-" + config.nodeId));
         this.thread.setRemoveOnCancelPolicy(true);
@@ -150,12 +157,13 @@ public final class KeepaliveNode implements AutoCloseable {
     }
 
     /**
-     * Starts a node: loads the epoch and certificates, checks them, binds, dials the peer.
+     * Starts a node: locks the state directory, loads the epoch and certificates, checks them, binds, dials the peer.
      *
      * @param listeners called for every role change from the first (STOPPED to STANDBY) on
-     * @throws IllegalStateException if the certificates cannot be used or this node's own certificate is expired,
-     *     not yet valid, not issued by the CA in {@code ca.crt} or does not name {@link KeepaliveConfig#nodeId()} (the
-     *     message names the file and the cause; the certificate alarm is raised), or if the bind address is taken
+     * @throws IllegalStateException if another node holds the state directory (the message names its PID), if the
+     *     certificates cannot be used or this node's own certificate is expired, not yet valid, not issued by the CA
+     *     in {@code ca.crt} or does not name {@link KeepaliveConfig#nodeId()} (the message names the file and the
+     *     cause; the certificate alarm is raised), or if the bind address is taken
      */
     public static KeepaliveNode start(KeepaliveConfig config, RoleListener... listeners) {
         return start(config, null, listeners);
@@ -163,7 +171,15 @@ public final class KeepaliveNode implements AutoCloseable {
 
     /** {@link #start(KeepaliveConfig, RoleListener...)} raising alarms on {@code alarms}. */
     public static KeepaliveNode start(KeepaliveConfig config, AlarmRegistry alarms, RoleListener... listeners) {
-        KeepaliveNode node = new KeepaliveNode(config, alarms);
+        StateDirLock lock = StateDirLock.acquire(config.stateDir, config.nodeId + ", bind "
+                + config.bind.getHostString() + ":" + config.bind.getPort());
+        KeepaliveNode node;
+        try {
+            node = new KeepaliveNode(config, alarms, lock);
+        } catch (RuntimeException e) {
+            lock.close();
+            throw e;
+        }
         node.listeners.addAll(List.of(listeners));
         try {
             node.startUp();
@@ -391,6 +407,7 @@ public final class KeepaliveNode implements AutoCloseable {
         arbiterThread.shutdownNow();
         thread.shutdownNow();
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(2, TimeUnit.SECONDS);
+        stateLock.close(); // last: nothing of this node writes to the state directory any more
     }
 
     // ------------------------------------------------------------------ periodic work (node thread)
