@@ -564,10 +564,12 @@ public final class RoleMachine {
             effects.alarm(AlarmType.HEARTBEAT_INTERRUPTED, interrupted, interrupted ? tls != null
                     ? "no heartbeat from " + who + ": the TLS handshake fails: " + tls
                     : "no heartbeat from " + who + " for " + since / 1_000_000 + " ms" : null);
-        } else if (interrupted && tls != null && !tls.equals(heartbeatAlarmCause)) {
-            heartbeatAlarmCause = tls; // the cause changed (or became known): say so
-            effects.alarm(AlarmType.HEARTBEAT_INTERRUPTED, true, "no heartbeat from " + who
-                    + ": the TLS handshake fails: " + tls);
+        } else if (interrupted && !Objects.equals(tls, heartbeatAlarmCause)) {
+            // the cause changed, became known, or is gone (the peer's address stopped answering): say so
+            heartbeatAlarmCause = tls;
+            effects.alarm(AlarmType.HEARTBEAT_INTERRUPTED, true, tls != null
+                    ? "no heartbeat from " + who + ": the TLS handshake fails: " + tls
+                    : "no heartbeat from " + who + " for " + since / 1_000_000 + " ms");
         }
     }
 }

@@ -464,7 +464,9 @@ class RoleMachineTest {
         assertThat(r.arbiterRequests).isEqualTo(1);
         m.arbiterResult(true, "none");
         assertThat(m.role()).isEqualTo(Role.ACTIVE);
-        assertThat(r.alarms).as("no heartbeat yet: the alarm stays").containsExactly("+HEARTBEAT_INTERRUPTED");
+        assertThat(r.alarms).as("no heartbeat yet: the alarm stays, with its cause brought up to date")
+                .containsExactly("+HEARTBEAT_INTERRUPTED", "+HEARTBEAT_INTERRUPTED");
+        assertThat(r.alarmDetails).last().isEqualTo("no heartbeat from the peer for 5000 ms");
     }
 
     @Test
