@@ -363,15 +363,16 @@ public final class KeepaliveConfig {
          * detail, and logs the cause once a minute. That is the safe default: a certificate mistake is by far the
          * likelier cause, the peer is then alive and may be active, and promoting would make two active nodes that
          * each serve and write files the other does not see (nothing else stops it with arbiter {@code none}).
-         * Failures that are not a handshake (connection refused, reset, or timed out) are silence either way, so a
-         * peer that is down is still taken over after the dead interval: the hold of failed handshakes ends when a
-         * connection to the peer's address is refused or times out, or a handshake there times out.
+         * Only connections this node dials to {@link #peer the peer's address} count (anyone can connect to this
+         * node). Failures that are not a handshake (connection refused, reset, or timed out) are silence either way,
+         * so a peer that is down is still taken over after the dead interval: the hold of failed handshakes ends when
+         * a connection to the peer's address is refused or times out, or a handshake there times out.
          *
-         * <p>Hazard of the default: if the peer is truly dead but something else answers on its address with a TLS
-         * handshake this node refuses (another service that took the port, a TLS proxy in between, the address given
-         * to another machine), no node takes over until that stops or an operator acts; the alarm says why. Hazard of
-         * true: every certificate mistake makes both nodes active, unless an arbiter refuses the second; with a lease
-         * arbiter (one active at a time, whatever the link) true is safe.
+         * <p>Hazard of the default: if the peer is truly dead but something else answers on its address and fails
+         * the handshake (another service that took the port, TLS or not; a TLS proxy in between; the address given to
+         * another machine), no node takes over until that stops or an operator acts; the alarm and the status say
+         * why. Hazard of true: every certificate mistake makes both nodes active, unless an arbiter refuses the
+         * second; with a lease arbiter (one active at a time, whatever the link) true is safe.
          */
         public Builder promoteOnHandshakeFailure(boolean promote) {
             this.promoteOnHandshakeFailure = promote;
