@@ -40,8 +40,11 @@ final class AgentCommand {
             "        high-availability.* for a lease arbiter; sync.* (root.<name>, period, exclude, ...) also runs",
             "        the file synchronizer (then 'hakit sync verify|conflicts' work on it). See the Javadoc of",
             "        KeepaliveConfig, KeepaliveAgent and SyncConfig.",
-            "status  prints role, epoch, peer, heartbeat, sync and alarms; exit 1 if the status is older than",
-            "        --max-age (default 5) seconds (the agent is not running) or the file is missing.",
+            "        Exits 1 at once if another agent holds the state directory (naming its PID) or if this node's",
+            "        own certificate is expired, not yet valid, not issued by its ca.crt or names another node.",
+            "status  prints role, epoch, peer, heartbeat, why TLS handshakes with the peer fail (if they do),",
+            "        sync and alarms; exit 1 if the status is older than --max-age (default 5) seconds (the agent",
+            "        is not running) or the file is missing.",
             "");
 
     private final PrintStream out;
@@ -220,6 +223,10 @@ final class AgentCommand {
                         p.getProperty("rtt-ms") + " ms", p.getProperty("connections"))
                 .print(out);
         out.println("arbiter: " + p.getProperty("arbiter"));
+        String tls = p.getProperty("tls-problem", "");
+        if (!tls.isEmpty()) {
+            out.println("TLS handshake with the peer fails: " + tls);
+        }
         int alarms = Integer.parseInt(p.getProperty("alarms", "0"));
         if (alarms == 0) {
             out.println("alarms: none");

@@ -78,6 +78,25 @@ class AgentCommandTest {
     }
 
     @Test
+    void statusShowsWhyTlsHandshakesWithThePeerFail() throws Exception {
+        Path status = dir.resolve("status.properties");
+        for (String problem : new String[] {"", "unknown CA: the peer's certificate (CN=node-b) is not signed by our "
+                + "CA (CN=pair CA) but by CN=other CA"}) {
+            Files.writeString(status, String.join("\n", "updated=" + Instant.now(), "node=node-a", "role=STANDBY",
+                    "epoch=0", "healthy=true", "peer=never heard", "last-heartbeat-ms=-1", "rtt-ms=-1.000",
+                    "connections=0", "arbiter=none", "tls-problem=" + problem, "alarms=0", ""));
+            outBytes.reset();
+            assertThat(cmd.status(List.of("--status-file", status.toString()))).isZero();
+            String out = outBytes.toString(StandardCharsets.UTF_8);
+            if (problem.isEmpty()) {
+                assertThat(out).doesNotContain("TLS");
+            } else {
+                assertThat(out).contains("TLS handshake with the peer fails: " + problem + "\n");
+            }
+        }
+    }
+
+    @Test
     void aBadSyncKeyStopsTheAgentBeforeAnythingStarts() throws Exception {
         Path data = Files.createDirectories(dir.resolve("data"));
         Path props = dir.resolve("node.properties");

@@ -29,6 +29,8 @@ final class AgentPair implements AutoCloseable {
 
     final Path dir;
     final Path certs;
+    /** The pair's CA: {@link #issue} signs with it. */
+    final CertificateGenerator.Issued ca;
     private final Map<String, Map<String, String>> settings = new LinkedHashMap<>();
     private final Map<String, AgentProcess> running = new LinkedHashMap<>();
     private final List<AgentProcess> all = new ArrayList<>();
@@ -37,8 +39,8 @@ final class AgentPair implements AutoCloseable {
         this.dir = dir;
         this.certs = dir.resolve("certs");
         Instant now = Instant.now();
-        CertificateGenerator.Issued ca = CertificateGenerator.certificateAuthority("test CA",
-                now.minus(Duration.ofMinutes(5)), now.plus(Duration.ofDays(30)));
+        ca = CertificateGenerator.certificateAuthority("test CA", now.minus(Duration.ofMinutes(5)),
+                now.plus(Duration.ofDays(30)));
         CertificateGenerator.writeCa(certs, ca);
         for (String n : List.of(A, B)) {
             CertificateGenerator.writeNode(certs.resolve(n), CertificateGenerator.node(ca, n, List.of(),
@@ -76,6 +78,32 @@ final class AgentPair implements AutoCloseable {
         return settings.get(n);
     }
 
+    /** Gives node {@code n} the certificate directory {@code certDir} instead of its own; before {@link #start}. */
+    void certDir(String n, Path certDir) {
+        settings.get(n).put("keepalive.tls.cert-dir", certDir.toString());
+    }
+
+    /** Writes a certificate directory {@code name} for {@code cn}, signed by the pair's CA, valid from..to. */
+    Path issue(String name, String cn, Instant from, Instant to) {
+        Path d = certs.resolve(name);
+        CertificateGenerator.writeNode(d, CertificateGenerator.node(ca, cn, List.of(), from, to), ca);
+        return d;
+    }
+
+    /**
+     * Writes a certificate directory {@code name} for {@code cn} signed by another CA, "other CA": with
+     * {@code trustsOtherCa} its {@code ca.crt} is that CA (a node set up with another pair's files), else the pair's.
+     */
+    Path ofAnotherCa(String name, String cn, boolean trustsOtherCa) {
+        Instant now = Instant.now();
+        CertificateGenerator.Issued other = CertificateGenerator.certificateAuthority("other CA",
+                now.minus(Duration.ofMinutes(5)), now.plus(Duration.ofDays(30)));
+        Path d = certs.resolve(name);
+        CertificateGenerator.writeNode(d, CertificateGenerator.node(other, cn, List.of(),
+                now.minus(Duration.ofMinutes(5)), now.plus(Duration.ofDays(30))), trustsOtherCa ? other : ca);
+        return d;
+    }
+
     Path data(String n) {
         return Path.of(settings.get(n).get("sync.root.data"));
     }
@@ -98,12 +126,29 @@ final class AgentPair implements AutoCloseable {
 
     /** Writes node {@code n}'s configuration file and starts {@code hakit agent --config} on it. */
     AgentProcess start(String n) throws IOException {
-        Files.writeString(config(n), settings.get(n).entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
-                .collect(Collectors.joining("\n", "", "\n")));
+        writeConfig(n);
         AgentProcess p = AgentProcess.start(n, log(n), "agent", "--config", config(n).toString());
         running.put(n, p);
         all.add(p);
         return p;
+    }
+
+    /** Writes node {@code n}'s configuration file (what {@link #start} runs on) and returns its path. */
+    Path writeConfig(String n) throws IOException {
+        Files.writeString(config(n), settings.get(n).entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
+                .collect(Collectors.joining("\n", "", "\n")));
+        return config(n);
+    }
+
+    /**
+     * Runs {@code hakit status --config} for node {@code n} through {@link Main#run} (the command's own entry point,
+     * in this JVM: it only reads the status file) and returns its exit code and what it printed.
+     */
+    String hakitStatus(String n) {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream out = new java.io.PrintStream(bytes, true, java.nio.charset.StandardCharsets.UTF_8);
+        int code = Main.run(new String[] {"status", "--config", config(n).toString()}, out, out);
+        return "exit " + code + "\n" + bytes.toString(java.nio.charset.StandardCharsets.UTF_8);
     }
 
     AgentProcess process(String n) {

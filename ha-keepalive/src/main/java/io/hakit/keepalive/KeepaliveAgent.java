@@ -49,6 +49,10 @@ import java.util.concurrent.TimeUnit;
  *   <tr><td>{@code keepalive.status-file}</td><td>where the status is written every second; default
  *   {@code <state-dir>/status.properties}</td></tr>
  * </table>
+ *
+ * <p>The status file holds role, epoch, peer, heartbeat, the alarms, and {@code tls-problem}: why TLS handshakes
+ * with the peer fail, while they do (empty otherwise). The agent refuses to start, like {@link KeepaliveNode#start},
+ * when another node holds its state directory or its own certificate cannot work.
  */
 public final class KeepaliveAgent implements AutoCloseable {
 
@@ -253,7 +257,7 @@ public final class KeepaliveAgent implements AutoCloseable {
             } catch (RuntimeException e) {
                 // the node is stopped: report what it last was
                 s = new NodeStatus(node.config().nodeId, node.role(), node.epoch(), false, "-", -1, -1, 0,
-                        node.config().arbiter.describe(), node.alarms().active());
+                        node.config().arbiter.describe(), node.alarms().active(), "");
             }
             Properties p = new Properties();
             p.setProperty("updated", clock.instant().toString());
@@ -266,6 +270,7 @@ public final class KeepaliveAgent implements AutoCloseable {
             p.setProperty("rtt-ms", String.format(Locale.ROOT, "%.3f", s.rttMillis()));
             p.setProperty("connections", Integer.toString(s.connections()));
             p.setProperty("arbiter", s.arbiter());
+            p.setProperty("tls-problem", s.tlsProblem());
             int i = 0;
             for (Alarm a : s.alarms()) {
                 p.setProperty("alarm." + i + ".id", Integer.toString(a.type().id()));

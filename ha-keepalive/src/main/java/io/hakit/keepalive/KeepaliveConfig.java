@@ -39,6 +39,7 @@ public final class KeepaliveConfig {
     public static final String DETECTOR = "keepalive.heartbeat.detector";
     public static final String CERT_DIR = "keepalive.tls.cert-dir";
     public static final String INSECURE = "keepalive.tls.insecure";
+    public static final String PROMOTE_ON_HANDSHAKE_FAILURE = "keepalive.tls.promote-on-handshake-failure";
     public static final String STATE_DIR = "keepalive.state-dir";
     public static final String HEALTH_FALL = "keepalive.health.fall";
     public static final String HEALTH_RISE = "keepalive.health.rise";
@@ -63,6 +64,7 @@ public final class KeepaliveConfig {
     final boolean phiDetector;
     final Path certDir;
     final boolean insecure;
+    final boolean promoteOnHandshakeFailure;
     final Path stateDir;
     final int healthFall;
     final int healthRise;
@@ -90,6 +92,7 @@ public final class KeepaliveConfig {
         phiDetector = b.phiDetector;
         certDir = b.certDir;
         insecure = b.insecure;
+        promoteOnHandshakeFailure = b.promoteOnHandshakeFailure;
         stateDir = b.stateDir;
         healthFall = b.healthFall;
         healthRise = b.healthRise;
@@ -141,6 +144,7 @@ public final class KeepaliveConfig {
                     break;
                 case CERT_DIR: b.tls(Paths.get(v)); break;
                 case INSECURE: if (bool(k, v)) { b.insecure(); } break;
+                case PROMOTE_ON_HANDSHAKE_FAILURE: b.promoteOnHandshakeFailure(bool(k, v)); break;
                 case STATE_DIR: b.stateDir(Paths.get(v)); break;
                 case HEALTH_FALL: b.healthCounts(ConfigParsing.integer(k, v), b.healthRise); break;
                 case HEALTH_RISE: b.healthCounts(b.healthFall, ConfigParsing.integer(k, v)); break;
@@ -208,7 +212,8 @@ public final class KeepaliveConfig {
         return "KeepaliveConfig{" + nodeId + " priority " + priority + (preempt ? " preempt" : " nopreempt")
                 + ", peer " + peerNodeId + "@" + peerAddress + ", heartbeat " + ConfigParsing.format(heartbeatInterval)
                 + ", dead after " + ConfigParsing.format(deadInterval) + ", arbiter " + arbiter.describe()
-                + (insecure ? ", INSECURE (no TLS)" : ", mTLS from " + certDir) + "}";
+                + (insecure ? ", INSECURE (no TLS)" : ", mTLS from " + certDir
+                + (promoteOnHandshakeFailure ? " (promotes on handshake failure)" : "")) + "}";
     }
 
     /** Builds a {@link KeepaliveConfig}; {@link #build()} checks the cross-field rules naming both fields. */
@@ -226,6 +231,7 @@ public final class KeepaliveConfig {
         private boolean phiDetector;
         private Path certDir;
         private boolean insecure;
+        private boolean promoteOnHandshakeFailure;
         private Path stateDir;
         private int healthFall = 3;
         private int healthRise = 2;
@@ -351,7 +357,38 @@ public final class KeepaliveConfig {
             return this;
         }
 
-        /** {@value KeepaliveConfig#STATE_DIR}: where the epoch is persisted. Required; must survive restarts. */
+        /**
+         * {@value KeepaliveConfig#PROMOTE_ON_HANDSHAKE_FAILURE}: whether this node, as STANDBY, takes the active role
+         * when no heartbeat arrives while something still answers on the peer's address and fails the TLS handshake.
+         * Default false.
+         *
+         * <p>With false, a failed handshake (a certificate one side refuses: another CA, expired, not yet valid,
+         * another node's name; or the other end not speaking TLS) counts as a sign that the peer is alive: this node
+         * does not promote on the peer's silence, raises HEARTBEAT_INTERRUPTED (45640) at once with the cause as its
+         * detail, and logs the cause once a minute. That is the safe default: a certificate mistake is by far the
+         * likelier cause, the peer is then alive and may be active, and promoting would make two active nodes that
+         * each serve and write files the other does not see (nothing else stops it with arbiter {@code none}).
+         * Only connections this node dials to {@link #peer the peer's address} count (anyone can connect to this
+         * node). Failures that are not a handshake (connection refused, reset, or timed out) are silence either way,
+         * so a peer that is down is still taken over after the dead interval: the hold of failed handshakes ends when
+         * a connection to the peer's address is refused or times out, or a handshake there times out.
+         *
+         * <p>Hazard of the default: if the peer is truly dead but something else answers on its address and fails
+         * the handshake (another service that took the port, TLS or not; a TLS proxy in between; the address given to
+         * another machine), no node takes over until that stops or an operator acts; the alarm and the status say
+         * why. Hazard of true: every certificate mistake makes both nodes active, unless an arbiter refuses the
+         * second; with a lease arbiter (one active at a time, whatever the link) true is safe.
+         */
+        public Builder promoteOnHandshakeFailure(boolean promote) {
+            this.promoteOnHandshakeFailure = promote;
+            return this;
+        }
+
+        /**
+         * {@value KeepaliveConfig#STATE_DIR}: where the epoch is persisted. Required; must survive restarts. One node
+         * per directory: a node holds {@code node.lock} in it while it runs, and a second node (in this or another
+         * process) refuses to start, naming the process that holds it.
+         */
         public Builder stateDir(Path dir) {
             this.stateDir = Objects.requireNonNull(dir, STATE_DIR);
             return this;

@@ -9,6 +9,7 @@ import io.hakit.api.internal.EventExecutor;
 import io.hakit.keepalive.internal.EpochStore;
 import io.hakit.keepalive.internal.FrameCodec;
 import io.hakit.keepalive.internal.RoleMachine;
+import io.hakit.keepalive.internal.StateDirLock;
 import io.hakit.keepalive.internal.proto.Ack;
 import io.hakit.keepalive.internal.proto.Envelope;
 import io.hakit.keepalive.internal.proto.Goodbye;
@@ -18,6 +19,7 @@ import io.hakit.keepalive.internal.proto.WireRole;
 import io.hakit.keepalive.tls.CertificateChecker;
 import io.hakit.keepalive.tls.PemLayout;
 import io.hakit.keepalive.tls.TlsContexts;
+import io.hakit.keepalive.tls.TlsProblem;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -32,6 +34,7 @@ import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.timeout.IdleState;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
@@ -44,7 +47,9 @@ import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.ZonedDateTime;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -57,6 +62,7 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import javax.net.ssl.SSLException;
 
 /**
  * One node of an active/standby pair: heartbeats over TCP (Netty, mutual TLS by default), roles decided by a
@@ -65,8 +71,25 @@ import java.util.concurrent.atomic.AtomicLong;
  * SPLIT_BRAIN, CERT_INVALID/EXPIRING/EXPIRED (45653-45655).
  *
  * <p>Both nodes accept and dial; each live, authenticated connection carries heartbeats, so a pair has up to two.
- * Reconnects back off from 20 ms to one heartbeat interval (at most 1 s). A peer's silence is judged at the moment
- * it reaches the dead interval (a timer armed from its last heartbeat), not at the next heartbeat tick.
+ * Reconnects back off from 20 ms to one heartbeat interval (at most 1 s), and start again from 20 ms only once the
+ * peer's Hello arrived (a connection that is accepted and then fails its TLS handshake backs off too). A peer's
+ * silence is judged at the moment it reaches the dead interval (a timer armed from its last heartbeat), not at the
+ * next heartbeat tick.
+ *
+ * <p><b>TLS failures are named, and are not silence.</b> A failed handshake is logged with its cause
+ * ({@link TlsProblem}: the peer's certificate is not signed by our CA, expired at a date, not valid before a date,
+ * names another node; or the peer's alert, what it means, and that the peer's log names the cause), once per cause
+ * per minute. When the peer's address accepts this node's connection and the handshake fails, that is probably the
+ * peer: the node does not promote on that alone (until the address stops answering: a connection refused or timed
+ * out), raises HEARTBEAT_INTERRUPTED (45640) at once with the cause, and shows it in {@link NodeStatus#tlsProblem()};
+ * {@link KeepaliveConfig.Builder#promoteOnHandshakeFailure} explains the hazard and overrides it. (Failed handshakes
+ * of connections the node accepted are logged, but anyone can connect: they hold nothing back.) A node refuses to
+ * start when its own certificate is expired, not yet valid, not issued by the CA in its {@code ca.crt}, or does not
+ * name its node id.
+ *
+ * <p><b>One node per state directory</b>: {@link #start} first locks {@code node.lock} in the state directory (before
+ * it reads the epoch, checks certificates or binds), and holds it until {@link #close}; a second node on the same
+ * directory, in any process, is refused with the holder's PID.
  *
  * <p><b>Threading.</b> Role decisions and {@link RoleListener} calls run on the node's own thread; I/O on one Netty
  * event loop; arbiter calls and health checks on threads of their own so that neither blocks heartbeats. Thread-safe.
@@ -101,15 +124,19 @@ public final class KeepaliveNode implements AutoCloseable {
     private volatile boolean closed;
     private final java.util.concurrent.atomic.AtomicBoolean started = new java.util.concurrent.atomic.AtomicBoolean();
     private long reconnectDelayNanos = RECONNECT_MIN_NANOS;
+    private boolean dialed; // node thread only: the first dial was made
     private ScheduledFuture<?> deadlineCheck; // node thread only
     private long deadlineCheckAt;
-    private final RepeatFilter lastProblem = new RepeatFilter(TimeUnit.MINUTES.toNanos(1));
+    private final RepeatFilter lastProblem;
+    private final StateDirLock stateLock;
     private int failures;
     private int passes;
     private boolean reportedHealthy = true;
 
-    private KeepaliveNode(KeepaliveConfig config, AlarmRegistry alarms) {
+    private KeepaliveNode(KeepaliveConfig config, AlarmRegistry alarms, StateDirLock stateLock) {
         this.config = config;
+        this.stateLock = stateLock;
+        this.lastProblem = new RepeatFilter(TimeUnit.MINUTES.toNanos(1), config.ticker);
         this.thread = new ScheduledThreadPoolExecutor(1, EventExecutor.daemon("hakit-ka-" + config.nodeId));
         this.thread.setRemoveOnCancelPolicy(true);
         // on close, pending one-shot tasks (reconnects, the daily certificate check) are dropped, not awaited
@@ -126,15 +153,18 @@ public final class KeepaliveNode implements AutoCloseable {
         this.machine = new RoleMachine(config.nodeId, config.priority, config.preempt, config.ticker,
                 config.deadInterval.toNanos(), config.heartbeatAlarmAfter.toNanos(), epochs.load(), new Effects(),
                 detector(config));
+        this.machine.promoteOnHandshakeFailure(config.promoteOnHandshakeFailure);
         this.epoch = machine.epoch();
     }
 
     /**
-     * Starts a node: loads the epoch and certificates, checks them, binds, dials the peer.
+     * Starts a node: locks the state directory, loads the epoch and certificates, checks them, binds, dials the peer.
      *
      * @param listeners called for every role change from the first (STOPPED to STANDBY) on
-     * @throws IllegalStateException if the certificates cannot be used (the message names the file; CERT_INVALID
-     *     is raised) or the bind address is taken
+     * @throws IllegalStateException if another node holds the state directory (the message names its PID), if the
+     *     certificates cannot be used or this node's own certificate is expired, not yet valid, not issued by the CA
+     *     in {@code ca.crt} or does not name {@link KeepaliveConfig#nodeId()} (the message names the file and the
+     *     cause; the certificate alarm is raised), or if the bind address is taken
      */
     public static KeepaliveNode start(KeepaliveConfig config, RoleListener... listeners) {
         return start(config, null, listeners);
@@ -148,16 +178,25 @@ public final class KeepaliveNode implements AutoCloseable {
     }
 
     /**
-     * Creates a node without starting it: it loads its persisted epoch but binds nothing and does not contact its
-     * peer until {@link #start()}. Whatever must be in force from the node's first instant is set in between: role
-     * listeners that must see the first change ({@link #addRoleListener}) and the preemption gate
-     * ({@link #preemptWhen}); the file synchronizer's {@code FileSync.follow} does both. Close it if it is not
-     * started.
+     * Creates a node without starting it: it locks its state directory (one node per state directory, in any
+     * process) and loads its persisted epoch, but binds nothing and does not contact its peer until {@link #start()}.
+     * Whatever must be in force from the node's first instant is set in between: role listeners that must see the
+     * first change ({@link #addRoleListener}) and the preemption gate ({@link #preemptWhen}); the file synchronizer's
+     * {@code FileSync.follow} does both (and keeps its own state in the same, now locked, directory). Close it if it
+     * is not started.
      *
      * @param alarms where the node raises its alarms; null: a registry of its own ({@link #alarms()})
+     * @throws IllegalStateException if another node holds the state directory (the message names its PID)
      */
     public static KeepaliveNode create(KeepaliveConfig config, AlarmRegistry alarms) {
-        return new KeepaliveNode(config, alarms);
+        StateDirLock lock = StateDirLock.acquire(config.stateDir, config.nodeId + ", bind "
+                + config.bind.getHostString() + ":" + config.bind.getPort());
+        try {
+            return new KeepaliveNode(config, alarms, lock);
+        } catch (RuntimeException e) {
+            lock.close();
+            throw e;
+        }
     }
 
     /**
@@ -186,7 +225,10 @@ public final class KeepaliveNode implements AutoCloseable {
             LOG.warn("{}: TLS is DISABLED ({}=true): anyone who can reach {} can impersonate the peer", config.nodeId,
                     KeepaliveConfig.INSECURE, config.bind);
         } else {
-            checkCertificates();
+            CertificateChecker.Verdict own = checkCertificates();
+            if (refused(own)) {
+                throw new IllegalStateException(config.nodeId + ": refusing to start: " + own.detail());
+            }
             PemLayout layout = new PemLayout(config.certDir);
             try {
                 tls = TlsContexts.load(layout, config.peerNodeId);
@@ -205,6 +247,7 @@ public final class KeepaliveNode implements AutoCloseable {
             throw new IllegalStateException(config.nodeId + ": cannot listen on " + bind + ": " + e.getMessage(), e);
         }
         thread.execute(() -> {
+            machine.awaitFirstContact(helloTimeoutNanos() + TimeUnit.SECONDS.toNanos(1));
             machine.start();
             armDeadline();
         });
@@ -312,9 +355,10 @@ public final class KeepaliveNode implements AutoCloseable {
     public NodeStatus status() {
         Future<NodeStatus> f = thread.submit(() -> {
             long since = machine.sinceLastHeartbeatNanos();
+            String tls = machine.handshakeProblem();
             return new NodeStatus(config.nodeId, machine.role(), machine.epoch(), machine.healthy(),
                     machine.describePeer(), since < 0 ? -1 : since / 1_000_000, rttMillis, peers.size(),
-                    config.arbiter.describe(), alarms.active());
+                    config.arbiter.describe(), alarms.active(), tls == null ? "" : tls);
         });
         try {
             return f.get(1, TimeUnit.SECONDS);
@@ -326,12 +370,20 @@ public final class KeepaliveNode implements AutoCloseable {
         }
     }
 
-    /** Re-reads the certificate directory for new connections; live connections keep theirs. */
+    /**
+     * Re-reads the certificate directory for new connections; live connections keep theirs. Files that this node
+     * could not start with (expired, not yet valid, not issued by the CA, naming another node) are not taken: the old
+     * ones stay, and the certificate alarm says why.
+     */
     public void reloadCertificates() {
         if (config.insecure) {
             return;
         }
-        checkCertificates();
+        CertificateChecker.Verdict own = checkCertificates();
+        if (refused(own)) {
+            LOG.error("{}: keeping the old certificates: {}", config.nodeId, own.detail());
+            return;
+        }
         try {
             tls = TlsContexts.load(new PemLayout(config.certDir), config.peerNodeId);
             LOG.info("{}: certificates reloaded from {}", config.nodeId, config.certDir);
@@ -385,6 +437,7 @@ public final class KeepaliveNode implements AutoCloseable {
         arbiterThread.shutdownNow();
         thread.shutdownNow();
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(2, TimeUnit.SECONDS);
+        stateLock.close(); // last: nothing of this node writes to the state directory any more
     }
 
     // ------------------------------------------------------------------ periodic work (node thread)
@@ -446,15 +499,41 @@ public final class KeepaliveNode implements AutoCloseable {
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.max(50,
                         Math.min(5000, config.deadInterval.toMillis())))
                 .handler(new PeerInitializer(true));
+        boolean first = !dialed;
+        dialed = true;
         b.connect(resolve(config.peerAddress)).addListener((ChannelFuture f) -> {
             if (f.isSuccess()) {
+                // the delay starts over only once the peer's Hello arrives (PeerHandler): a connection that is
+                // accepted and then fails its TLS handshake must not be retried every 20 ms
                 outbound = f.channel();
-                f.channel().closeFuture().addListener(x -> thread.execute(this::scheduleReconnect));
-                thread.execute(() -> reconnectDelayNanos = RECONNECT_MIN_NANOS);
+                f.channel().closeFuture().addListener(x -> onNodeThread(() -> {
+                    if (first) {
+                        machine.firstContactConcluded();
+                    }
+                    scheduleReconnect();
+                }));
             } else {
-                thread.execute(this::scheduleReconnect);
+                // refused, unreachable or timed out: nothing answers at the peer's address
+                onNodeThread(() -> {
+                    machine.peerUnreachable();
+                    if (first) {
+                        machine.firstContactConcluded();
+                    }
+                    scheduleReconnect();
+                });
             }
         });
+    }
+
+    /** Runs {@code task} on the node's thread; after {@link #close} (the thread is gone) drops it. */
+    private void onNodeThread(Runnable task) {
+        try {
+            thread.execute(task);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            if (!closed) {
+                throw e;
+            }
+        }
     }
 
     private void scheduleReconnect() {
@@ -509,13 +588,20 @@ public final class KeepaliveNode implements AutoCloseable {
         }
     }
 
-    private void checkCertificates() {
+    /** Checks this node's own certificate directory (and that it names this node), raising the matching alarm. */
+    private CertificateChecker.Verdict checkCertificates() {
         CertificateChecker.Verdict v = new CertificateChecker(config.certExpiringWithin, config.clock)
-                .check(new PemLayout(config.certDir));
+                .check(new PemLayout(config.certDir), config.nodeId);
         CertificateChecker.applyAlarms(v, alarms, config.certDir.toString());
         if (v.status() != CertificateChecker.Status.VALID) {
             LOG.warn("{}: HA certificate check: {}", config.nodeId, v);
         }
+        return v;
+    }
+
+    /** Whether a node must not start with (or switch to) these certificates: no peer could accept them. */
+    private static boolean refused(CertificateChecker.Verdict v) {
+        return v.status() == CertificateChecker.Status.EXPIRED || v.status() == CertificateChecker.Status.INVALID;
     }
 
     private void scheduleDailyCertificateCheck() {
@@ -589,17 +675,32 @@ public final class KeepaliveNode implements AutoCloseable {
             // until the peer's Hello: the TLS handshake of a cold JVM on a busy machine can take longer than a short
             // dead interval, and closing it then would start it over; the dead interval applies after the Hello
             p.addLast("idle", new IdleStateHandler(helloTimeoutNanos(), 0, 0, TimeUnit.NANOSECONDS));
-            p.addLast("peer", new PeerHandler());
+            p.addLast("peer", new PeerHandler(dialing));
         }
     }
 
-    /** Speaks the protocol on one channel: Hello first, then heartbeats, acks, role changes, goodbye. */
+    /**
+     * Speaks the protocol on one channel: Hello first (the accepting side's, then the dialing side's answer), then
+     * heartbeats, acks, role changes, goodbye.
+     */
     private final class PeerHandler extends SimpleChannelInboundHandler<Envelope> {
+        private final boolean dialing;
         private boolean greeted;
+        private boolean tlsReported;
+
+        PeerHandler(boolean dialing) {
+            this.dialing = dialing;
+        }
 
         @Override
         public void channelActive(ChannelHandlerContext ctx) {
-            ctx.writeAndFlush(hello());
+            // the accepting side speaks first (its Hello leaves once the handshake is done), the dialing side answers
+            // the peer's Hello with its own: with TLS 1.3 a client finishes its side of the handshake before the
+            // server checks the client's certificate, and a Hello sent then would still be unread when the server
+            // refuses and closes, so that the close became a reset and the client never read the server's alert
+            if (!dialing) {
+                ctx.writeAndFlush(hello());
+            }
         }
 
         @Override
@@ -624,12 +725,19 @@ public final class KeepaliveNode implements AutoCloseable {
                     return;
                 }
                 greeted = true;
+                if (dialing) {
+                    ctx.writeAndFlush(hello());
+                }
                 ctx.pipeline().replace("idle", "idle", new IdleStateHandler(config.deadInterval.toNanos(), 0, 0,
                         TimeUnit.NANOSECONDS));
                 peers.add(ctx.channel());
                 Role r = role(h.getRole());
                 thread.execute(() -> {
                     machine.peerHeard(h.getNodeId(), r, h.getEpoch(), h.getPriority(), true);
+                    if (dialing) {
+                        reconnectDelayNanos = RECONNECT_MIN_NANOS;
+                        machine.firstContactConcluded();
+                    }
                     armDeadline();
                 });
                 return;
@@ -675,7 +783,13 @@ public final class KeepaliveNode implements AutoCloseable {
 
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
-            if (evt instanceof IdleStateEvent && ((IdleStateEvent) evt).state() == IdleState.READER_IDLE) {
+            if (evt instanceof SslHandshakeCompletionEvent && !((SslHandshakeCompletionEvent) evt).isSuccess()) {
+                handshakeFailed(ctx, ((SslHandshakeCompletionEvent) evt).cause());
+                ctx.close();
+            } else if (evt instanceof IdleStateEvent && ((IdleStateEvent) evt).state() == IdleState.READER_IDLE) {
+                if (!greeted && dialing) {
+                    onNodeThread(machine::peerUnreachable); // the peer's address accepted, and then not a word
+                }
                 LOG.info("{}: {} from {} for {} ms; closing the connection", config.nodeId,
                         greeted ? "nothing" : "no Hello", ctx.channel().remoteAddress(),
                         (greeted ? config.deadInterval.toNanos() : helloTimeoutNanos()) / 1_000_000);
@@ -694,7 +808,11 @@ public final class KeepaliveNode implements AutoCloseable {
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            if (!closed) {
+            if (!greeted && isTls(cause)) {
+                // before the peer's Hello: a handshake failure (a TLS 1.3 client reads the server's refusal of its
+                // certificate only after its own side of the handshake completed)
+                handshakeFailed(ctx, cause);
+            } else if (!closed) {
                 String what = cause.toString();
                 if (lastProblem.shouldLog(what)) {
                     LOG.warn("{}: closing the connection with {}: {}", config.nodeId, ctx.channel().remoteAddress(),
@@ -706,26 +824,101 @@ public final class KeepaliveNode implements AutoCloseable {
             }
             ctx.close();
         }
+
+        /**
+         * Names the cause of a failed handshake and logs it once per cause per minute; for a connection this node
+         * dialed (to the peer's address), tells the role machine.
+         */
+        private void handshakeFailed(ChannelHandlerContext ctx, Throwable cause) {
+            if (tlsReported || closed) {
+                return;
+            }
+            tlsReported = true;
+            TlsProblem problem = TlsProblem.of(cause);
+            String with = (dialing ? "to " + config.peerNodeId + " at " + config.peerAddress.getHostString() + ":"
+                    + config.peerAddress.getPort() : "from " + ctx.channel().remoteAddress());
+            if (!problem.peerAnswered()) {
+                LOG.debug("{}: TLS handshake {}: {}", config.nodeId, with, problem.detail());
+                if (dialing && problem.kind() == TlsProblem.Kind.TIMED_OUT) {
+                    onNodeThread(machine::peerUnreachable);
+                }
+                return;
+            }
+            if (lastProblem.shouldLog(problem.detail())) {
+                LOG.warn("{}: TLS handshake {} failed: {}{}", config.nodeId, with, problem.detail(),
+                        lastProblem.suppressedNote(problem.detail()));
+            } else {
+                LOG.debug("{}: TLS handshake {} failed: {}", config.nodeId, with, problem.detail());
+            }
+            if (!dialing) {
+                return; // anyone may connect: only what the peer's own address answers holds a promotion back
+            }
+            String detail = problem.detail();
+            boolean namedHere = problem.kind() != TlsProblem.Kind.REFUSED_BY_PEER
+                    && problem.kind() != TlsProblem.Kind.OTHER;
+            onNodeThread(() -> {
+                machine.peerHandshakeFailed(detail, namedHere);
+                armDeadline();
+            });
+        }
     }
 
-    /** Lets a repeated problem (a peer retrying a refused handshake every few ms) through once a minute. */
-    static final class RepeatFilter {
-        private final long quietNanos;
-        private String last;
-        private long lastNanos;
+    private static boolean isTls(Throwable cause) {
+        for (Throwable t = cause; t != null; t = t.getCause()) {
+            if (t instanceof SSLException) {
+                return true;
+            }
+        }
+        return false;
+    }
 
-        RepeatFilter(long quietNanos) {
+    /**
+     * Lets each problem (a peer retrying a refused handshake every heartbeat interval) through once a minute, on the
+     * node's ticker; counts the repeats it held back and names their number with the next line of the same problem.
+     */
+    static final class RepeatFilter {
+        private static final int MAX_PROBLEMS = 64;
+        private final long quietNanos;
+        private final io.hakit.api.Ticker ticker;
+        private final Map<String, long[]> seen = new LinkedHashMap<>(16, 0.75f, true) {
+            private static final long serialVersionUID = 1L;
+
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, long[]> eldest) {
+                return size() > MAX_PROBLEMS;
+            }
+        };
+
+        RepeatFilter(long quietNanos, io.hakit.api.Ticker ticker) {
             this.quietNanos = quietNanos;
+            this.ticker = ticker;
         }
 
+        /** Whether to log {@code problem} now: the first time, and again once a quiet period passed since. */
         synchronized boolean shouldLog(String problem) {
-            long now = System.nanoTime();
-            if (problem.equals(last) && now - lastNanos < quietNanos) {
+            long now = ticker.read();
+            long[] s = seen.get(problem); // {last logged at, repeats since}
+            if (s != null && now - s[0] < quietNanos) {
+                s[1]++;
                 return false;
             }
-            last = problem;
-            lastNanos = now;
+            if (s == null) {
+                seen.put(problem, new long[] {now, 0});
+            } else {
+                s[0] = now;
+            }
             return true;
+        }
+
+        /** " (N more times since the last line)" after {@link #shouldLog} let a repeated problem through, or "". */
+        synchronized String suppressedNote(String problem) {
+            long[] s = seen.get(problem);
+            if (s == null || s[1] == 0) {
+                return "";
+            }
+            long n = s[1];
+            s[1] = 0;
+            return " (" + n + " more time" + (n == 1 ? "" : "s") + " since the last line)";
         }
     }
 

@@ -20,9 +20,10 @@ public final class NodeStatus {
     private final int connections;
     private final String arbiter;
     private final List<Alarm> alarms;
+    private final String tlsProblem;
 
     NodeStatus(String nodeId, Role role, long epoch, boolean healthy, String peer, long lastHeartbeatAgeMillis,
-            double rttMillis, int connections, String arbiter, List<Alarm> alarms) {
+            double rttMillis, int connections, String arbiter, List<Alarm> alarms, String tlsProblem) {
         this.nodeId = nodeId;
         this.role = role;
         this.epoch = epoch;
@@ -33,6 +34,7 @@ public final class NodeStatus {
         this.connections = connections;
         this.arbiter = arbiter;
         this.alarms = List.copyOf(alarms);
+        this.tlsProblem = tlsProblem;
     }
 
     public String nodeId() {
@@ -79,11 +81,21 @@ public final class NodeStatus {
         return alarms;
     }
 
+    /**
+     * Why the TLS handshakes with the peer fail, while they do and no authenticated connection is up (for example
+     * "unknown CA: the peer's certificate (CN=node-b) is not signed by our CA (CN=pair CA) but by CN=other CA"), or ""
+     * when none failed lately.
+     */
+    public String tlsProblem() {
+        return tlsProblem;
+    }
+
     @Override
     public String toString() {
         return nodeId + " " + role + " epoch " + epoch + (healthy ? "" : " (unhealthy)") + "; peer " + peer
                 + "; last heartbeat " + (lastHeartbeatAgeMillis < 0 ? "never" : lastHeartbeatAgeMillis + " ms ago")
                 + "; rtt " + (rttMillis < 0 ? "-" : String.format(java.util.Locale.ROOT, "%.2f ms", rttMillis))
-                + "; connections " + connections + "; arbiter " + arbiter + "; alarms " + alarms.size();
+                + "; connections " + connections + "; arbiter " + arbiter + "; alarms " + alarms.size()
+                + (tlsProblem.isEmpty() ? "" : "; TLS handshake fails: " + tlsProblem);
     }
 }

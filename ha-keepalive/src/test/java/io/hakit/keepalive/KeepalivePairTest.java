@@ -191,4 +191,35 @@ class KeepalivePairTest {
             assertThat(again.epoch()).isGreaterThan(first);
         }
     }
+
+    @Test
+    void aSecondNodeOnTheSameStateDirectoryIsRefusedNamingTheHolderAndTheFirstRunsOn() {
+        try (PairFixture pair = new PairFixture(dir, false)) {
+            KeepaliveNode a = pair.start("node-a", 150, x -> x);
+            KeepaliveNode b = pair.start("node-b", 100, x -> x);
+            await().atMost(BOUND).until(() -> a.role() == Role.ACTIVE && b.role() == Role.STANDBY);
+            int otherPort = PairFixture.freePort();
+            KeepaliveConfig twin = pair.config("node-a", 150)
+                    .bind(new java.net.InetSocketAddress("127.0.0.1", otherPort)).build();
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> KeepaliveNode.start(twin))
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("is in use: this process (PID " + ProcessHandle.current().pid() + ")")
+                    .hasMessageContaining("node-a, bind 127.0.0.1:" + pair.portA)
+                    .hasMessageContaining("one node per state directory");
+            // it bound nothing, and the pair did not notice
+            try (java.net.ServerSocket s = new java.net.ServerSocket(otherPort, 1,
+                    java.net.InetAddress.getByName("127.0.0.1"))) {
+                assertThat(s.getLocalPort()).isEqualTo(otherPort);
+            } catch (java.io.IOException e) {
+                throw new AssertionError(e);
+            }
+            await().during(Duration.ofMillis(300)).atMost(BOUND)
+                    .until(() -> a.role() == Role.ACTIVE && b.role() == Role.STANDBY);
+
+            // once the holder stops, the directory is free for the next node
+            a.close();
+            KeepaliveNode again = KeepaliveNode.start(twin);
+            again.close();
+        }
+    }
 }

@@ -317,7 +317,8 @@ public final class FileSync implements AutoCloseable {
 
     /**
      * Whether this node, as a standby, has applied a whole round without errors and with nothing pending from the
-     * newest active it knows (the highest epoch it has admitted): it then holds the active's files. {@link #follow}
+     * newest active it knows (the highest epoch it has admitted), and no round since has left anything out: it then
+     * holds the active's files. {@link #follow}
      * makes a returning node of higher priority wait for this before it preempts, so that it never becomes the source
      * of stale files (which would turn the active's newer files into conflict copies). Hazard: a standby that cannot
      * catch up (its disk is full, the active's synchronizer cannot reach it) does not preempt; a failover after the
@@ -540,10 +541,12 @@ public final class FileSync implements AutoCloseable {
             rounds.incrementAndGet();
             noteConflicts(d.getConflictsList());
             pendingFiles.set(d.getPendingCount());
+            if (d.getErrorsCount() > 0 || d.getRefusedCount() > 0 || d.getPendingCount() > 0) {
+                caughtUpEpoch = -1; // something of the active's is not here: no preempting until a clean full round
+            } else if (d.getFull() && sourceEpoch > caughtUpEpoch) {
+                caughtUpEpoch = sourceEpoch;
+            }
             if (d.getErrorsCount() == 0 && d.getRefusedCount() == 0) {
-                if (d.getFull() && d.getPendingCount() == 0 && sourceEpoch > caughtUpEpoch) {
-                    caughtUpEpoch = sourceEpoch;
-                }
                 if (d.getFull() && d.getPendingCount() == 0) {
                     verifiedAt = Instant.now();
                 }

@@ -18,9 +18,11 @@ public enum AlarmType {
      * 45640: heartbeats between the active and the standby node stopped arriving.
      *
      * <p>Raised by the keepalive when no heartbeat from the peer arrived for the configured interruption timeout
-     * (30 s by default); source: the peer node. Cleared when heartbeats arrive again. Operators should check that
-     * the peer process is running, the network path and firewall between the two nodes, and the TLS certificates
-     * used by the keepalive link.
+     * (30 s by default), and at once when the peer's address answers but the TLS handshake with it fails (the detail
+     * then names the cause: an unknown CA, an expired or not yet valid certificate, another node's name, or the
+     * peer's refusal of this node's certificate); source: the peer node. Cleared when heartbeats arrive again.
+     * Operators should check that the peer process is running, the network path and firewall between the two nodes,
+     * and the TLS certificates used by the keepalive link.
      */
     HEARTBEAT_INTERRUPTED(45640, Severity.MAJOR, "Heartbeat between the active and standby nodes interrupted"),
 

@@ -20,7 +20,8 @@ import java.util.Objects;
  * <ul>
  *   <li>A node starts STANDBY. FAULT while local health checks fail; STOPPED after {@link #stop}.</li>
  *   <li>A STANDBY promotes itself only after winning the arbiter, when the peer is silent for the dead interval
- *   (never heard since start, or its last heartbeat is older), when the peer says it is not active (FAULT,
+ *   (never heard since start, or its last heartbeat is older) and its address does not fail TLS handshakes (see
+ *   below), when the peer says it is not active (FAULT,
  *   STOPPED, a goodbye), or when both are STANDBY and this node outranks the peer (higher priority, then lower
  *   node id). A promotion takes an epoch above every epoch seen (its own and the peer's) and persists it before
  *   acting, so a restart never goes backwards.</li>
@@ -31,6 +32,16 @@ import java.util.Objects;
  *   <li>An ACTIVE whose arbiter lease is lost steps down to STANDBY.</li>
  *   <li>HEARTBEAT_INTERRUPTED is raised after {@code heartbeatAlarmAfter} without a heartbeat from the peer and
  *   cleared when they return.</li>
+ *   <li>A failed TLS handshake is not silence: something answers on the peer's port and takes part in TLS, most
+ *   likely the peer itself with a certificate one side refuses. From a failed handshake until the peer is heard or
+ *   its address stops answering (a connection refused or timed out, a handshake timed out: {@link #peerUnreachable}),
+ *   a STANDBY does not promote on the peer's silence (unless {@link #promoteOnHandshakeFailure(boolean)}), and
+ *   HEARTBEAT_INTERRUPTED is raised at once with the cause as its detail (not after {@code heartbeatAlarmAfter}: the
+ *   cause is known and will not go away by itself). The hold ends on evidence, not after a time, so that a stall of
+ *   this process (a GC pause, a starved CPU) that delays the next failed handshake cannot turn it into a promotion.
+ *   Why HEARTBEAT_INTERRUPTED (45640) and not CERT_INVALID (45653): what fails is the heartbeat link, and the
+ *   refusing node cannot tell whose file is wrong (the peer's certificate, or its own CA file); 45653 stays what the
+ *   certificate check raises for this node's own files, with the file as source.</li>
  * </ul>
  */
 public final class RoleMachine {
@@ -92,7 +103,24 @@ public final class RoleMachine {
     private long preemptAskedNanos;
     private boolean splitBrain;
     private boolean heartbeatAlarm;
+    private String heartbeatAlarmCause; // the TLS problem the raised alarm names, or null
+    private long heardAtAlarm; // the value of heard when the alarm was raised: cleared once the peer is heard again
+    private long heard; // counts messages from the peer
     private long startedNanos;
+    private boolean promoteOnHandshakeFailure;
+    // whether the peer's address fails TLS handshakes (set by a failure, cleared by a Hello or by the address not
+    // answering); the last failure whose cause this node named (it refused the peer's certificate), and the last other
+    // one (the peer's alert): a refusal both ways alternates between the two, and the status prefers the first
+    private boolean handshakeFailing;
+    private String handshakeProblem;
+    private long handshakeProblemNanos;
+    private String handshakeRefusal;
+    private String withheldFor; // the handshake problem a promotion was last withheld for (logged once per cause)
+    private boolean firstContactPending;
+    private long firstContactMaxNanos;
+
+    /** How long, in dead intervals, a cause named here is shown rather than a newer alert from the peer. */
+    static final int NAMED_CAUSE_DEAD_INTERVALS = 2;
 
     /**
      * @param deadNanos how long the peer may be silent before it is considered dead
@@ -128,6 +156,14 @@ public final class RoleMachine {
      */
     public void preemptGate(java.util.function.BooleanSupplier gate) {
         this.preemptGate = Objects.requireNonNull(gate, "gate");
+    }
+
+    /**
+     * Whether a STANDBY may promote on the peer's silence while TLS handshakes with the peer fail (default false: it
+     * does not; see the class comment and {@code KeepaliveConfig.Builder#promoteOnHandshakeFailure}).
+     */
+    public void promoteOnHandshakeFailure(boolean promote) {
+        this.promoteOnHandshakeFailure = promote;
     }
 
     // ------------------------------------------------------------------ queries
@@ -170,7 +206,43 @@ public final class RoleMachine {
         return splitBrain;
     }
 
+    /**
+     * The cause of the TLS handshake failures that keep the peer from being heard, or null: while handshakes with the
+     * peer's address fail (see the class comment) and no authenticated connection is up, the last cause this node
+     * named itself (it refused the peer's certificate) if it saw it within the last two dead intervals, else the last
+     * failure (the peer's alert).
+     */
+    public String handshakeProblem() {
+        if (!handshakeFailing || peer.connected) {
+            return null;
+        }
+        if (handshakeProblem != null && (handshakeRefusal == null
+                || ticker.read() - handshakeProblemNanos < NAMED_CAUSE_DEAD_INTERVALS * deadNanos)) {
+            return handshakeProblem;
+        }
+        return handshakeRefusal;
+    }
+
     // ------------------------------------------------------------------ events
+
+    /**
+     * Extends the start-up grace until {@link #firstContactConcluded()} (at most {@code maxNanos} after the start):
+     * the node's first attempt to reach the peer (connect, TLS handshake, Hello) ends in a Hello, a refusal, a failed
+     * handshake or a close. So a handshake slower than the dead interval (a cold JVM, a busy machine) cannot make a
+     * node promote before it learns that the peer answers. Call before {@link #start()}.
+     */
+    public void awaitFirstContact(long maxNanos) {
+        firstContactPending = true;
+        firstContactMaxNanos = maxNanos;
+    }
+
+    /** The node's first attempt to reach the peer ended (whatever the outcome); see {@link #awaitFirstContact}. */
+    public void firstContactConcluded() {
+        if (firstContactPending) {
+            firstContactPending = false;
+            evaluate();
+        }
+    }
 
     /** Starts the node as STANDBY. */
     public void start() {
@@ -184,6 +256,8 @@ public final class RoleMachine {
         peer.everHeard = true;
         peer.connected = true;
         peer.lastHeardNanos = ticker.read();
+        heard++;
+        clearHandshakeFailure(); // an authenticated connection works
         detector.heartbeat();
         peer.nodeId = peerNodeId;
         peer.priority = peerPriority;
@@ -196,6 +270,7 @@ public final class RoleMachine {
     public void peerRoleChange(Role peerRole, long peerEpoch, boolean wantActive, String reason) {
         peer.lastHeardNanos = ticker.read();
         peer.everHeard = true;
+        heard++;
         detector.heartbeat();
         peer.healthy = peerRole != Role.FAULT; // a node announces STANDBY or ACTIVE only when its checks pass
         updatePeerRole(peerRole, peerEpoch);
@@ -215,6 +290,46 @@ public final class RoleMachine {
         updatePeerRole(peerRole == Role.ACTIVE ? Role.STOPPED : peerRole, peerEpoch);
         LOG.info("{}: peer {} said goodbye ({})", nodeId, peer.nodeId, reason);
         evaluate();
+    }
+
+    /**
+     * A TLS handshake with the peer's address failed with a cause that shows something answered there (not a
+     * connection closed or timed out mid-handshake): see the class comment.
+     *
+     * @param problem the cause, in an operator's words, the same text for the same cause on every attempt
+     * @param namedHere whether this node found the cause (it refused the peer's certificate, or the other end does not
+     *     speak TLS), rather than the peer (its alert); {@link #handshakeProblem()} prefers such a cause
+     */
+    public void peerHandshakeFailed(String problem, boolean namedHere) {
+        Objects.requireNonNull(problem, "problem");
+        handshakeFailing = true;
+        if (namedHere) {
+            handshakeProblem = problem;
+            handshakeProblemNanos = ticker.read();
+        } else {
+            handshakeRefusal = problem;
+        }
+        evaluate();
+    }
+
+    /**
+     * The peer's address did not answer: a connection to it was refused or timed out, or it accepted and then never
+     * took part in the handshake. Ends the hold of failed handshakes (see the class comment); silence is judged by
+     * time as usual.
+     */
+    public void peerUnreachable() {
+        if (handshakeFailing) {
+            LOG.info("{}: the peer's address stopped answering TLS handshakes", nodeId);
+            clearHandshakeFailure();
+            evaluate();
+        }
+    }
+
+    private void clearHandshakeFailure() {
+        handshakeFailing = false;
+        handshakeProblem = null;
+        handshakeRefusal = null;
+        withheldFor = null;
     }
 
     /** The connection to the peer closed; silence is judged by time, not by the connection. */
@@ -297,7 +412,9 @@ public final class RoleMachine {
     private boolean peerAlive() {
         long now = ticker.read();
         if (!peer.everHeard) {
-            return now - startedNanos < deadNanos; // grace at start: give the peer one dead interval to show up
+            // grace at start: give the peer one dead interval to show up, and the first attempt to reach it its end
+            long up = now - startedNanos;
+            return up < deadNanos || firstContactPending && up < firstContactMaxNanos;
         }
         return detector.isAvailable();
     }
@@ -308,6 +425,17 @@ public final class RoleMachine {
             return null;
         }
         if (!peerAlive()) {
+            String tls = handshakeProblem();
+            if (tls != null && !promoteOnHandshakeFailure) {
+                if (!tls.equals(withheldFor)) {
+                    withheldFor = tls;
+                    LOG.warn("{}: not taking the active role although no heartbeat arrives: something answers on the "
+                            + "peer's port but the TLS handshake fails ({}); fix the certificates, or set "
+                            + "keepalive.tls.promote-on-handshake-failure=true to promote anyway (risk: two active "
+                            + "nodes)", nodeId, tls);
+                }
+                return null;
+            }
             return peer.everHeard ? "peer " + peer.nodeId + " silent for " + (ticker.read() - peer.lastHeardNanos)
                     / 1_000_000 + " ms" : "no peer heard since start";
         }
@@ -425,12 +553,23 @@ public final class RoleMachine {
             return;
         }
         long since = ticker.read() - (peer.everHeard ? peer.lastHeardNanos : startedNanos);
-        boolean interrupted = since >= heartbeatAlarmNanos;
+        String tls = handshakeProblem();
+        // once raised, the alarm stays until the peer is heard again (not when the handshake failures end)
+        boolean interrupted = heartbeatAlarm ? heard == heardAtAlarm : since >= heartbeatAlarmNanos || tls != null;
+        String who = peer.everHeard ? peer.nodeId : "the peer";
         if (interrupted != heartbeatAlarm) {
             heartbeatAlarm = interrupted;
-            effects.alarm(AlarmType.HEARTBEAT_INTERRUPTED, interrupted, interrupted
-                    ? "no heartbeat from " + (peer.everHeard ? peer.nodeId : "the peer") + " for " + since / 1_000_000
-                    + " ms" : null);
+            heardAtAlarm = heard;
+            heartbeatAlarmCause = interrupted ? tls : null;
+            effects.alarm(AlarmType.HEARTBEAT_INTERRUPTED, interrupted, interrupted ? tls != null
+                    ? "no heartbeat from " + who + ": the TLS handshake fails: " + tls
+                    : "no heartbeat from " + who + " for " + since / 1_000_000 + " ms" : null);
+        } else if (interrupted && !Objects.equals(tls, heartbeatAlarmCause)) {
+            // the cause changed, became known, or is gone (the peer's address stopped answering): say so
+            heartbeatAlarmCause = tls;
+            effects.alarm(AlarmType.HEARTBEAT_INTERRUPTED, true, tls != null
+                    ? "no heartbeat from " + who + ": the TLS handshake fails: " + tls
+                    : "no heartbeat from " + who + " for " + since / 1_000_000 + " ms");
         }
     }
 }

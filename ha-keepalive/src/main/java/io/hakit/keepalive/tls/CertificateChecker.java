@@ -156,6 +156,31 @@ public final class CertificateChecker {
     }
 
     /**
+     * Judges the directory as {@link #check(PemLayout)} does, and also whether its certificate names {@code nodeName}
+     * (a DNS subject alternative name, or the CN when there is none: what the peer checks): a certificate that names
+     * another node is INVALID ("does not name this node").
+     */
+    public Verdict check(PemLayout layout, String nodeName) {
+        Verdict v = check(layout);
+        if (v.status == Status.INVALID || v.status == Status.EXPIRED) {
+            return v;
+        }
+        try {
+            X509Certificate leaf = layout.certificateChain().get(0);
+            List<String> names = PeerNameTrustManager.names(leaf);
+            if (!names.contains(nodeName.toLowerCase(java.util.Locale.ROOT))) {
+                return new Verdict(Status.INVALID, v.subject, v.issuer, v.notBefore, v.notAfter, v.daysLeft,
+                        "our own certificate " + layout.certificateFile() + " (" + v.subject + ") does not name this "
+                        + "node " + nodeName + ": it names " + names + " (another node's certificate?)");
+            }
+        } catch (PemLayout.CertificateProblem | java.security.cert.CertificateParsingException e) {
+            return new Verdict(Status.INVALID, v.subject, v.issuer, v.notBefore, v.notAfter, v.daysLeft,
+                    e.getMessage());
+        }
+        return v;
+    }
+
+    /**
      * Raises the alarm that matches the verdict on {@code alarms} (source: the directory) and clears the other two
      * certificate alarms; a VALID verdict clears all three.
      */

@@ -3,6 +3,7 @@ package io.hakit.keepalive.tls;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
 
 import javax.net.ssl.SSLException;
 import java.security.GeneralSecurityException;
@@ -12,8 +13,9 @@ import java.util.List;
 
 /**
  * Netty TLS contexts for the keepalive pair, built from a {@link PemLayout}: TLS 1.3/1.2, mutual authentication
- * required, the peer checked by {@link PeerNameTrustManager}. Immutable; build a new one to reload certificates
- * (connections already established keep theirs, new connections use the new one).
+ * required, the peer checked by {@link PeerNameTrustManager}, this node's certificate presented on every handshake
+ * ({@link OwnKeyManager}), so that a refusal on either side names its cause ({@link TlsProblem}). Immutable; build a
+ * new one to reload certificates (connections already established keep theirs, new connections use the new one).
  */
 public final class TlsContexts {
 
@@ -28,22 +30,29 @@ public final class TlsContexts {
     }
 
     /**
-     * Loads the directory and builds both contexts.
+     * Loads the directory and builds both contexts, on netty's default engine (netty-tcnative's OpenSSL when it is on
+     * the class path, else the JDK's).
      *
      * @param expectedPeerName the name the peer's certificate must carry
      * @throws PemLayout.CertificateProblem naming the file that is missing or invalid
      */
     public static TlsContexts load(PemLayout layout, String expectedPeerName) throws PemLayout.CertificateProblem {
+        return load(layout, expectedPeerName, SslContext.defaultServerProvider());
+    }
+
+    /** {@link #load(PemLayout, String)} on the given engine (tests run both). */
+    static TlsContexts load(PemLayout layout, String expectedPeerName, SslProvider provider)
+            throws PemLayout.CertificateProblem {
         List<X509Certificate> chain = layout.certificateChain();
         PrivateKey key = layout.privateKey();
         List<X509Certificate> cas = layout.caCertificates();
         try {
-            PeerNameTrustManager trust = new PeerNameTrustManager(cas, expectedPeerName);
-            X509Certificate[] certs = chain.toArray(new X509Certificate[0]);
-            SslContext server = SslContextBuilder.forServer(key, certs).trustManager(trust)
+            PeerNameTrustManager trust = new PeerNameTrustManager(cas, expectedPeerName, provider != SslProvider.JDK);
+            OwnKeyManager own = new OwnKeyManager(key, chain);
+            SslContext server = SslContextBuilder.forServer(own).sslProvider(provider).trustManager(trust)
                     .clientAuth(ClientAuth.REQUIRE).protocols("TLSv1.3", "TLSv1.2").build();
-            SslContext client = SslContextBuilder.forClient().keyManager(key, certs).trustManager(trust)
-                    .protocols("TLSv1.3", "TLSv1.2").build();
+            SslContext client = SslContextBuilder.forClient().sslProvider(provider).keyManager(own)
+                    .trustManager(trust).protocols("TLSv1.3", "TLSv1.2").build();
             return new TlsContexts(server, client, chain.get(0));
         } catch (SSLException | GeneralSecurityException | IllegalArgumentException e) {
             throw new PemLayout.CertificateProblem(layout.certificateFile(),

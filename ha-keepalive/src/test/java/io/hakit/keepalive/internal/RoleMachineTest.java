@@ -24,6 +24,7 @@ class RoleMachineTest {
         final List<RoleChange> changes = new ArrayList<>();
         final List<String> sent = new ArrayList<>();
         final List<String> alarms = new ArrayList<>();
+        final List<String> alarmDetails = new ArrayList<>();
         long persisted = -1;
         int arbiterRequests;
         int releases;
@@ -65,6 +66,7 @@ class RoleMachineTest {
         @Override
         public void alarm(AlarmType type, boolean raise, String detail) {
             alarms.add((raise ? "+" : "-") + type);
+            alarmDetails.add(detail);
         }
     }
 
@@ -406,5 +408,195 @@ class RoleMachineTest {
         assertThat(r.releases).isEqualTo(1);
         m.stop("again");
         assertThat(r.changes).hasSize(3);
+    }
+
+    // ------------------------------------------------------------------ a failing TLS handshake is not silence
+
+    private static final String UNKNOWN_CA = "unknown CA: the peer's certificate (CN=a) is not signed by our CA";
+
+    @Test
+    void aFailingHandshakeKeepsTheStandbyStandbyAndRaisesTheAlarmAtOnceNamingTheCause() {
+        Recorder r = new Recorder();
+        RoleMachine m = machine("b", 100, true, 0, r);
+        m.start();
+        ticker.advance(Duration.ofMillis(100));
+        m.peerHandshakeFailed(UNKNOWN_CA, true);
+        assertThat(r.alarms).as("raised at once, not after 30 s").containsExactly("+HEARTBEAT_INTERRUPTED");
+        assertThat(r.alarmDetails).containsExactly("no heartbeat from the peer: the TLS handshake fails: "
+                + UNKNOWN_CA);
+        assertThat(m.handshakeProblem()).isEqualTo(UNKNOWN_CA);
+        // the peer retries every second for ten dead intervals: it answers, so it is not dead
+        for (int i = 0; i < 30; i++) {
+            ticker.advance(Duration.ofSeconds(1));
+            m.peerHandshakeFailed(UNKNOWN_CA, true);
+            m.tick();
+        }
+        assertThat(m.role()).isEqualTo(Role.STANDBY);
+        assertThat(r.arbiterRequests).isZero();
+        assertThat(r.alarms).as("one alarm, not one per failure").containsExactly("+HEARTBEAT_INTERRUPTED");
+    }
+
+    @Test
+    void aStallOfThisNodeIsNoEndOfTheFailures() {
+        // a GC pause or a starved CPU: no handshake for a minute, and no sign that the peer's address went quiet
+        Recorder r = new Recorder();
+        RoleMachine m = machine("b", 100, true, 0, r);
+        m.start();
+        m.peerHandshakeFailed(UNKNOWN_CA, true);
+        ticker.advance(Duration.ofMinutes(1));
+        m.tick();
+        assertThat(r.arbiterRequests).isZero();
+        assertThat(m.handshakeProblem()).isEqualTo(UNKNOWN_CA);
+    }
+
+    @Test
+    void onceThePeersAddressStopsAnsweringTheSilentPeerIsTakenOver() {
+        // the peer died for real: the next connection is refused
+        Recorder r = new Recorder();
+        RoleMachine m = machine("b", 100, true, 0, r);
+        m.start();
+        ticker.advance(Duration.ofSeconds(5));
+        m.peerHandshakeFailed(UNKNOWN_CA, true);
+        m.tick();
+        assertThat(r.arbiterRequests).isZero();
+        m.peerUnreachable();
+        assertThat(m.handshakeProblem()).isNull();
+        assertThat(r.arbiterRequests).isEqualTo(1);
+        m.arbiterResult(true, "none");
+        assertThat(m.role()).isEqualTo(Role.ACTIVE);
+        assertThat(r.alarms).as("no heartbeat yet: the alarm stays, with its cause brought up to date")
+                .containsExactly("+HEARTBEAT_INTERRUPTED", "+HEARTBEAT_INTERRUPTED");
+        assertThat(r.alarmDetails).last().isEqualTo("no heartbeat from the peer for 5000 ms");
+    }
+
+    @Test
+    void withPromoteOnHandshakeFailureAFailingHandshakeIsSilenceAsBefore() {
+        Recorder r = new Recorder();
+        RoleMachine m = machine("b", 100, true, 0, r);
+        m.promoteOnHandshakeFailure(true);
+        m.start();
+        for (int i = 0; i < 3; i++) {
+            ticker.advance(Duration.ofSeconds(1));
+            m.peerHandshakeFailed(UNKNOWN_CA, true);
+        }
+        assertThat(r.arbiterRequests).isEqualTo(1);
+        m.arbiterResult(true, "none");
+        assertThat(m.role()).isEqualTo(Role.ACTIVE);
+        assertThat(r.alarmDetails).first().asString().contains(UNKNOWN_CA);
+    }
+
+    @Test
+    void aHandshakeFailureWhileTheArbiterIsAskedCancelsThePromotion() {
+        Recorder r = new Recorder();
+        RoleMachine m = machine("b", 100, true, 0, r);
+        m.start();
+        ticker.advance(DEAD);
+        m.tick();
+        assertThat(r.arbiterRequests).isEqualTo(1);
+        m.peerHandshakeFailed(UNKNOWN_CA, true);
+        m.arbiterResult(true, "none");
+        assertThat(m.role()).isEqualTo(Role.STANDBY);
+        assertThat(r.releases).isEqualTo(1);
+    }
+
+    @Test
+    void anActivePeerWhoseHandshakesStartFailingIsNotTakenOver() {
+        // the link dropped and every new handshake fails (a certificate replaced by a bad one on one side)
+        Recorder r = new Recorder();
+        RoleMachine m = machine("b", 100, true, 0, r);
+        m.start();
+        m.peerHeard("a", Role.ACTIVE, 4, 150, true);
+        m.peerDisconnected();
+        for (int i = 0; i < 20; i++) {
+            ticker.advance(Duration.ofSeconds(1));
+            m.peerHandshakeFailed("peer name x where a was expected", true);
+            m.tick();
+        }
+        assertThat(m.role()).isEqualTo(Role.STANDBY);
+        assertThat(r.arbiterRequests).isZero();
+        assertThat(r.alarmDetails).containsExactly("no heartbeat from a: the TLS handshake fails: peer name x where a "
+                + "was expected");
+    }
+
+    @Test
+    void theAlarmFollowsTheCauseAndClearsWhenThePeerIsHeard() {
+        Recorder r = new Recorder();
+        RoleMachine m = machine("b", 100, true, 0, r);
+        m.start();
+        m.peerHandshakeFailed(UNKNOWN_CA, true);
+        m.peerHandshakeFailed(UNKNOWN_CA, true);
+        m.peerHandshakeFailed("the peer's certificate (CN=a) expired at 2026-01-01T00:00:00Z", true);
+        assertThat(r.alarms).containsExactly("+HEARTBEAT_INTERRUPTED", "+HEARTBEAT_INTERRUPTED");
+        assertThat(r.alarmDetails.get(1)).endsWith("expired at 2026-01-01T00:00:00Z");
+        m.peerHeard("a", Role.STANDBY, 0, 150, true);
+        assertThat(r.alarms).endsWith("-HEARTBEAT_INTERRUPTED");
+        assertThat(m.handshakeProblem()).isNull();
+    }
+
+    @Test
+    void aSlowFirstHandshakeExtendsTheStartUpGraceUntilItEnds() {
+        Recorder r = new Recorder();
+        RoleMachine m = machine("b", 100, true, 0, r);
+        m.awaitFirstContact(Duration.ofSeconds(11).toNanos());
+        m.start();
+        ticker.advance(DEAD.multipliedBy(2));
+        m.tick();
+        assertThat(r.arbiterRequests).as("the first handshake has not ended yet").isZero();
+        m.peerHandshakeFailed(UNKNOWN_CA, true);
+        m.firstContactConcluded();
+        ticker.advance(Duration.ofSeconds(3));
+        m.tick();
+        assertThat(r.arbiterRequests).isZero();
+        assertThat(m.role()).isEqualTo(Role.STANDBY);
+    }
+
+    @Test
+    void theStartUpGraceForTheFirstContactIsBounded() {
+        Recorder r = new Recorder();
+        RoleMachine m = machine("b", 100, true, 0, r);
+        m.awaitFirstContact(Duration.ofSeconds(11).toNanos());
+        m.start();
+        ticker.advance(Duration.ofSeconds(11).minusMillis(1));
+        m.tick();
+        assertThat(r.arbiterRequests).isZero();
+        ticker.advance(Duration.ofMillis(1));
+        m.tick();
+        assertThat(r.arbiterRequests).as("a peer that accepts and never answers is silent").isEqualTo(1);
+    }
+
+    @Test
+    void aRefusedConnectionEndsTheFirstContactAndTheLoneNodePromotesAfterTheDeadInterval() {
+        Recorder r = new Recorder();
+        RoleMachine m = machine("a", 100, true, 0, r);
+        m.awaitFirstContact(Duration.ofSeconds(11).toNanos());
+        m.start();
+        m.firstContactConcluded();
+        ticker.advance(DEAD);
+        m.tick();
+        assertThat(r.arbiterRequests).isEqualTo(1);
+    }
+
+    @Test
+    void aCauseNamedHereIsShownRatherThanThePeersAlertWhenBothRefuse() {
+        // both refuse each other's certificate: each direction fails on the side that checks first, so this node
+        // alternately names the cause and receives the peer's alert; the status and the alarm stay on the cause
+        Recorder r = new Recorder();
+        RoleMachine m = machine("b", 100, true, 0, r);
+        m.start();
+        String alert = "the peer refused the handshake with the TLS alert unknown_ca (...)";
+        m.peerHandshakeFailed(alert, false);
+        assertThat(m.handshakeProblem()).isEqualTo(alert);
+        for (int i = 0; i < 10; i++) {
+            ticker.advance(Duration.ofMillis(500));
+            m.peerHandshakeFailed(UNKNOWN_CA, true);
+            m.peerHandshakeFailed(alert, false);
+            assertThat(m.handshakeProblem()).isEqualTo(UNKNOWN_CA);
+        }
+        assertThat(r.alarmDetails).containsExactly("no heartbeat from the peer: the TLS handshake fails: " + alert,
+                "no heartbeat from the peer: the TLS handshake fails: " + UNKNOWN_CA);
+        // only the peer's alert goes on: it is shown again once the cause named here is old
+        ticker.advance(DEAD.multipliedBy(RoleMachine.NAMED_CAUSE_DEAD_INTERVALS));
+        m.peerHandshakeFailed(alert, false);
+        assertThat(m.handshakeProblem()).isEqualTo(alert);
     }
 }

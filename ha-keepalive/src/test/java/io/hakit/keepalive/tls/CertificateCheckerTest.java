@@ -74,6 +74,22 @@ class CertificateCheckerTest {
     }
 
     @Test
+    void aCertificateThatDoesNotNameTheNodeIsInvalidForThatNode() {
+        TestCerts certs = new TestCerts(dir, NOW);
+        PemLayout b = certs.node("node-b");
+        assertThat(checker(NOW).check(b, "node-b").status()).isEqualTo(CertificateChecker.Status.VALID);
+        assertThat(checker(NOW).check(b, "NODE-B").status()).as("DNS names are case-insensitive")
+                .isEqualTo(CertificateChecker.Status.VALID);
+        CertificateChecker.Verdict v = checker(NOW).check(b, "node-a");
+        assertThat(v.status()).isEqualTo(CertificateChecker.Status.INVALID);
+        assertThat(v.detail()).contains("our own certificate " + b.certificateFile() + " (CN=node-b) does not name "
+                + "this node node-a").contains("[node-b, 127.0.0.1, localhost]");
+        // the date is judged first: an expired certificate of another node reads "expired"
+        assertThat(checker(NOW.plus(Duration.ofDays(400))).check(b, "node-a").status())
+                .isEqualTo(CertificateChecker.Status.EXPIRED);
+    }
+
+    @Test
     void theVerdictRaisesExactlyOneAlarmAndAValidOneClearsThem() {
         TestCerts certs = new TestCerts(dir, NOW);
         PemLayout node = certs.node("node-a", NOW.minus(Duration.ofDays(1)), NOW.plus(Duration.ofDays(10)));
