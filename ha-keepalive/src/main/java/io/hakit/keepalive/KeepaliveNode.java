@@ -129,6 +129,8 @@ public final class KeepaliveNode implements AutoCloseable {
     private long deadlineCheckAt;
     private final RepeatFilter lastProblem;
     private final StateDirLock stateLock;
+    /** Bounds the accepted connections that have not sent their Hello yet (a flood cannot exhaust the node). */
+    private final ConnectionLimiter limiter;
     private int failures;
     private int passes;
     private boolean reportedHealthy = true;
@@ -154,6 +156,9 @@ public final class KeepaliveNode implements AutoCloseable {
                 config.deadInterval.toNanos(), config.heartbeatAlarmAfter.toNanos(), epochs.load(), new Effects(),
                 detector(config));
         this.machine.promoteOnHandshakeFailure(config.promoteOnHandshakeFailure);
+        this.limiter = new ConnectionLimiter(config.nodeId + " keepalive port " + config.bind.getPort(),
+                ConnectionLimiter.DEFAULT_MAX_PENDING, ConnectionLimiter.DEFAULT_MAX_PER_ADDRESS,
+                Duration.ofNanos(helloTimeoutNanos()), LOG);
         this.epoch = machine.epoch();
     }
 
@@ -666,6 +671,9 @@ public final class KeepaliveNode implements AutoCloseable {
         @Override
         protected void initChannel(SocketChannel ch) {
             ChannelPipeline p = ch.pipeline();
+            if (!dialing) {
+                p.addLast("limits", limiter); // until its Hello, an accepted connection is anyone's
+            }
             TlsContexts t = tls;
             if (t != null) {
                 p.addLast("tls", dialing ? t.client().newHandler(ch.alloc()) : t.server().newHandler(ch.alloc()));
@@ -727,6 +735,8 @@ public final class KeepaliveNode implements AutoCloseable {
                 greeted = true;
                 if (dialing) {
                     ctx.writeAndFlush(hello());
+                } else {
+                    limiter.admitted(ctx.channel());
                 }
                 ctx.pipeline().replace("idle", "idle", new IdleStateHandler(config.deadInterval.toNanos(), 0, 0,
                         TimeUnit.NANOSECONDS));
