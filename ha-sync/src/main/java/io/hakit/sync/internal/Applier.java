@@ -365,16 +365,45 @@ final class Applier implements Closeable {
         }
     }
 
-    /**
-     * Removes what a full manifest of {@code root} did not list. Reads directory names only, descending (without
-     * following links) into listed directories; only unlisted names are looked at further.
-     */
-    void deleteUnlisted(String root, Set<String> keep, Set<String> keepDirs, List<String> errors) throws IOException {
-        walkUnlisted(root, root(root).reopen(), "", keep, keepDirs, errors);
+    /** What a walk of a root does with each entry the full manifest did not list. */
+    private interface Unlisted {
+        void found(SafeDir dir, String name, String rel, FileEntry local) throws IOException;
     }
 
+    /**
+     * Removes what a full manifest of {@code root} did not list (each file as a delete would: one changed here is
+     * kept as a conflict copy); errors are added to {@code errors}.
+     */
+    void deleteUnlisted(String root, Set<String> keep, Set<String> keepDirs, List<String> errors) throws IOException {
+        walkUnlisted(root, root(root).reopen(), "", keep, keepDirs, errors, (dir, name, rel, e) -> {
+            try {
+                if (e.isDirectory()) {
+                    if (!removeTree(root, dir, name, rel)) {
+                        LOG.debug("{}:{} kept: holds what is not to be deleted", root, PathGuard.display(rel));
+                    }
+                } else {
+                    preserveOrDelete(root, new Place(dir, name), e, null, null);
+                }
+            } catch (IOException io) {
+                errors.add(root + ":" + PathGuard.display(rel) + ": " + Sink.describe(io));
+            }
+        });
+    }
+
+    /** Lists what a verification round finds only here: entries of {@code root} the full manifest did not list. */
+    void unlisted(String root, Set<String> keep, Set<String> keepDirs, List<String> out) throws IOException {
+        walkUnlisted(root, root(root).reopen(), "", keep, keepDirs, out, (dir, name, rel, e) ->
+                out.add(root + ":" + PathGuard.display(rel) + ": only on the standby (" + (e.isDirectory()
+                        ? "directory" : e.isSymlink() ? "link" : "file") + ")"));
+    }
+
+    /**
+     * Walks {@code dir} (closing it), reading names only and descending, without following links, into the
+     * directories the manifest listed; each unlisted entry of ours (not internal, special or excluded) goes to
+     * {@code action}. A link where the manifest has a directory is reported in {@code problems}, never followed.
+     */
     private void walkUnlisted(String root, SafeDir dir, String dirRel, Set<String> keep, Set<String> keepDirs,
-                              List<String> errors) throws IOException {
+                              List<String> problems, Unlisted action) throws IOException {
         try (dir) {
             for (String name : dir.list()) {
                 String rel = dirRel.isEmpty() ? name : dirRel + "/" + name;
@@ -387,13 +416,13 @@ final class Applier implements Closeable {
                         try {
                             sub = dir.openDir(name);
                         } catch (NoSuchFileException | NotDirectoryException gone) {
-                            continue; // replaced meanwhile: the next round sees it
+                            continue; // replaced meanwhile: the entry's own handling or the next round sees it
                         } catch (SafeDir.LinkException link) {
-                            errors.add(root + ":" + PathGuard.display(rel) + " is a symbolic link here where the "
+                            problems.add(root + ":" + PathGuard.display(rel) + " is a symbolic link here where the "
                                     + "source has a directory (swapped during the round?): not followed");
                             continue;
                         }
-                        walkUnlisted(root, sub, rel, keep, keepDirs, errors);
+                        walkUnlisted(root, sub, rel, keep, keepDirs, problems, action);
                     }
                     continue;
                 }
@@ -404,55 +433,9 @@ final class Applier implements Closeable {
                 FileEntry e = FileEntry.of(rel, s, s.isSymlink() ? dir.readlink(name) : null);
                 if (e.type() == io.hakit.sync.internal.proto.EntryType.ENTRY_TYPE_UNSPECIFIED
                         || !scanner.keeps(rel, e.isDirectory())) {
-                    continue; // special or excluded: not ours to delete
+                    continue; // special or excluded: not ours
                 }
-                try {
-                    if (e.isDirectory()) {
-                        if (!removeTree(root, dir, name, rel)) {
-                            LOG.debug("{}:{} kept: holds what is not to be deleted", root, PathGuard.display(rel));
-                        }
-                    } else {
-                        preserveOrDelete(root, new Place(dir, name), e, null, null);
-                    }
-                } catch (IOException io) {
-                    errors.add(root + ":" + PathGuard.display(rel) + ": " + Sink.describe(io));
-                }
-            }
-        }
-    }
-
-    /**
-     * Lists what a verification round finds only here: entries of {@code root} that the full manifest did not list.
-     */
-    void unlisted(String root, Set<String> keep, Set<String> keepDirs, List<String> out) throws IOException {
-        listUnlisted(root, root(root).reopen(), "", keep, keepDirs, out);
-    }
-
-    private void listUnlisted(String root, SafeDir dir, String dirRel, Set<String> keep, Set<String> keepDirs,
-                              List<String> out) throws IOException {
-        try (dir) {
-            for (String name : dir.list()) {
-                String rel = dirRel.isEmpty() ? name : dirRel + "/" + name;
-                if (Scanner.isInternal(rel)) {
-                    continue;
-                }
-                if (keep.contains(rel)) {
-                    if (keepDirs.contains(rel)) {
-                        try {
-                            listUnlisted(root, dir.openDir(name), rel, keep, keepDirs, out);
-                        } catch (NoSuchFileException | NotDirectoryException | SafeDir.LinkException gone) {
-                            // the manifest entry's own comparison reports it
-                        }
-                    }
-                    continue;
-                }
-                Posix.Stat s = dir.statOrNull(name);
-                if (s != null && FileEntry.of(rel, s, null).type()
-                        != io.hakit.sync.internal.proto.EntryType.ENTRY_TYPE_UNSPECIFIED
-                        && scanner.keeps(rel, s.isDirectory())) {
-                    out.add(root + ":" + PathGuard.display(rel) + ": only on the standby ("
-                            + (s.isDirectory() ? "directory" : s.isSymlink() ? "link" : "file") + ")");
-                }
+                action.found(dir, name, rel, e);
             }
         }
     }
