@@ -73,11 +73,11 @@ public final class Names {
         int i = 0;
         while (i < s.length()) {
             int j = i;
-            while (j < s.length() && !escape(s.charAt(j))) {
+            while (j < s.length() && !escapeAt(s, j)) {
                 j++;
             }
             out.writeBytes(s.substring(i, j).getBytes(StandardCharsets.UTF_8));
-            while (j < s.length() && escape(s.charAt(j))) {
+            while (j < s.length() && escapeAt(s, j)) {
                 out.write(s.charAt(j) - 0xDC00);
                 j++;
             }
@@ -86,18 +86,17 @@ public final class Names {
         return out.toByteArray();
     }
 
-    private static boolean escape(char c) {
-        return c >= 0xDC80 && c <= 0xDCFF;
+    /** Whether the char at {@code i} is an escaped byte: a lone low surrogate in DC80..DCFF (not half of a pair). */
+    private static boolean escapeAt(String s, int i) {
+        char c = s.charAt(i);
+        return c >= 0xDC80 && c <= 0xDCFF && !(i > 0 && Character.isHighSurrogate(s.charAt(i - 1)));
     }
 
     /** Whether {@code s} holds bytes that are not valid UTF-8 (escaped). */
     public static boolean hasEscapes(String s) {
         for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (Character.isSurrogate(c)) {
-                if (escape(c) && !(i > 0 && Character.isHighSurrogate(s.charAt(i - 1)))) {
-                    return true;
-                }
+            if (escapeAt(s, i)) {
+                return true;
             }
         }
         return false;

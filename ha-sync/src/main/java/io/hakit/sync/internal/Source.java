@@ -357,13 +357,15 @@ public final class Source {
                     return;
                 }
                 byte[] d = cache.digest(root, e);
-                if (d != null) {
+                byte[] s = sentFromSnapshot.get(root + '\0' + e.path());
+                if (d != null && s == null) {
                     record.put(root, e.path(), e, d);
-                } else {
+                } else if (s != null || e.digest() != null) {
                     // sent from a snapshot, or changed within the racy window: the content is known, not the identity
-                    byte[] s = sentFromSnapshot.get(root + '\0' + e.path());
                     record.put(root, e.path(), new FileEntry(e.path(), e.type(), e.size(), e.mtimeNanos(), e.mode(),
                             null, "", e.uid(), e.gid(), 0, 0), s != null ? s : e.digest());
+                } else {
+                    record.remove(root, e.path()); // what both hold is not known here: a later check reads the file
                 }
             } else if (e.type() == io.hakit.sync.internal.proto.EntryType.ENTRY_TYPE_ABSENT) {
                 record.remove(root, e.path());

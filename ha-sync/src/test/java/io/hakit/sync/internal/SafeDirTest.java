@@ -113,6 +113,10 @@ class SafeDirTest {
         assertThat(Names.encode(name)).isEqualTo(raw);
         assertThat(Names.hasEscapes(name)).isTrue();
         assertThat(PathGuard.display(name)).isEqualTo("bad\\xffn\\xc3x");
+        // a character outside the BMP whose low surrogate lies in the escape range, then an invalid byte
+        byte[] pairThenBad = {(byte) 0xf0, (byte) 0x90, (byte) 0x82, (byte) 0x80, (byte) 0x80};
+        assertThat(Names.decode(pairThenBad)).isEqualTo("\uD800\uDC80\uDC80");
+        assertThat(Names.encode(Names.decode(pairThenBad))).isEqualTo(pairThenBad);
         String ok = "naïve 名前 \uD83D\uDE00";
         assertThat(Names.decode(ok.getBytes(StandardCharsets.UTF_8))).isEqualTo(ok);
         assertThat(Names.hasEscapes(ok)).isFalse();
