@@ -114,8 +114,8 @@ public final class Source {
     private final Consumer<String> refusedLocally;
     /** Consecutive rounds in which a file changed while it was sent (root:path). */
     private final Map<String, Integer> busy = new HashMap<>();
-    /** Digests of what this round sent from snapshots (their files have moved on: the cache cannot hold them). */
-    private final Map<String, byte[]> sentFromSnapshot = new HashMap<>();
+    /** Digests of what this round sent, root NUL path (the cache holds them only where the identity is trusted). */
+    private final Map<String, byte[]> sentDigests = new HashMap<>();
     /** Files of this round that did not reach the sink (skipped or failed), root NUL path. */
     private final java.util.Set<String> notSent = new java.util.HashSet<>();
     /** Whether the transfer in progress has sent its FileStart. */
@@ -167,15 +167,17 @@ public final class Source {
     /**
      * Gives each small file without a trusted digest whose ctime is recent ({@link HashCache#racy}), or was when it was
      * last read, the digest of its content now, so that the sink can tell it unchanged without a transfer (a file
-     * sent within the racy window would otherwise be sent again). A file that changes while it is read keeps no
-     * digest.
+     * sent within the racy window would otherwise be sent again). Only files both sides already share (recorded):
+     * a new file travels anyway, and reading it twice would only slow a first copy. A file that changes while it is
+     * read keeps no digest.
      */
     private List<FileEntry> digestRacy(Path root, String rootName, List<FileEntry> entries) throws IOException {
         long now = HashCache.now();
         for (int i = 0; i < entries.size(); i++) {
             FileEntry e = entries.get(i);
             if (!e.isFile() || e.digest() != null || e.size() > RACY_DIGEST_MAX
-                    || !(HashCache.racy(e.ctimeNanos(), now) || cache.racyThen(rootName, e))) {
+                    || !(HashCache.racy(e.ctimeNanos(), now) || cache.racyThen(rootName, e))
+                    || record.get(rootName, e.path()) == null) { // not shared yet: it travels anyway
                 continue;
             }
             long t = HashCache.now();
@@ -284,7 +286,7 @@ public final class Source {
     public RoundResult run(Link link, long round, boolean full, Map<String, List<FileEntry>> entries, Mode mode)
             throws IOException, InterruptedException {
         long t0 = System.nanoTime();
-        sentFromSnapshot.clear();
+        sentDigests.clear();
         notSent.clear();
         List<String> rootNames = new ArrayList<>(full ? roots.keySet() : entries.keySet());
         int count = 0;
@@ -357,11 +359,11 @@ public final class Source {
                     return;
                 }
                 byte[] d = cache.digest(root, e);
-                byte[] s = sentFromSnapshot.get(root + '\0' + e.path());
-                if (d != null && s == null) {
+                byte[] s = sentDigests.get(root + '\0' + e.path());
+                if (d != null && (s == null || Arrays.equals(d, s))) {
                     record.put(root, e.path(), e, d);
                 } else if (s != null || e.digest() != null) {
-                    // sent from a snapshot, or changed within the racy window: the content is known, not the identity
+                    // sent from a snapshot, or within the racy window: the content is known, not the file's identity
                     record.put(root, e.path(), new FileEntry(e.path(), e.type(), e.size(), e.mtimeNanos(), e.mode(),
                             null, "", e.uid(), e.gid(), 0, 0), s != null ? s : e.digest());
                 } else {
@@ -449,6 +451,7 @@ public final class Source {
         }
         busy.remove(key);
         cache.put(w.getRoot(), before, s.result, readStart);
+        sentDigests.put(w.getRoot() + '\0' + rel, s.result.digestNoCopy());
         link.send(SyncMessage.newBuilder().setFileEnd(s.end).build());
         return s.bytes;
     }
@@ -520,7 +523,7 @@ public final class Source {
                 return s.bytes;
             }
             busy.remove(key);
-            sentFromSnapshot.put(w.getRoot() + '\0' + rel, s.result.digestNoCopy());
+            sentDigests.put(w.getRoot() + '\0' + rel, s.result.digestNoCopy());
             LOG.info("{}:{} kept changing while it was sent; sent a consistent snapshot of it", w.getRoot(),
                     PathGuard.display(rel));
             link.send(SyncMessage.newBuilder().setFileEnd(s.end).build());
