@@ -32,7 +32,7 @@ final class AgentCommand {
 
     static final String USAGE = String.join("\n",
             "usage: hakit agent --config FILE",
-            "       hakit status --config FILE | --status-file FILE [--max-age SECONDS]",
+            "       hakit status --config FILE | --status-file FILE [--max-age SECONDS] [--json]",
             "",
             "agent   runs a keepalive node from FILE (YAML or .properties) until SIGTERM/SIGINT, then stops it",
             "        cleanly (the peer takes over at once). Keys: keepalive.* (node-id, priority, bind,",
@@ -43,8 +43,10 @@ final class AgentCommand {
             "        Exits 1 at once if another agent holds the state directory (naming its PID) or if this node's",
             "        own certificate is expired, not yet valid, not issued by its ca.crt or names another node.",
             "status  prints role, epoch, peer, heartbeat, why TLS handshakes with the peer fail (if they do),",
-            "        sync and alarms; exit 1 if the status is older than --max-age (default 5) seconds (the agent",
-            "        is not running) or the file is missing.",
+            "        operator actions (maintenance, switchover), sync and alarms; --json prints it as one JSON",
+            "        object. A node whose agent is not running (its status older than --max-age, default 5",
+            "        seconds, or no process holding its state directory) is shown as DOWN, not by its last",
+            "        role, and the exit code is 1; a missing status file is 1 too.",
             "");
 
     private final PrintStream out;
@@ -55,59 +57,36 @@ final class AgentCommand {
         this.err = err;
     }
 
-    /** Reads a YAML or properties file into flat keys. */
-    static Map<String, String> load(Path file) throws IOException {
-        Map<String, String> flat = new TreeMap<>();
-        String name = file.getFileName().toString();
-        try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            if (name.endsWith(".properties")) {
-                Properties p = new Properties();
-                p.load(r);
-                p.stringPropertyNames().forEach(k -> flat.put(k, p.getProperty(k)));
-            } else {
-                LoaderOptions options = new LoaderOptions();
-                options.setMaxAliasesForCollections(10);
-                options.setCodePointLimit(1 << 20);
-                Object doc = new Yaml(new SafeConstructor(options)).load(r);
-                if (doc != null && !(doc instanceof Map)) {
-                    throw new IOException(file + ": the top level must be a mapping of keys");
-                }
-                flatten("", doc == null ? Map.of() : (Map<?, ?>) doc, flat, file);
-            }
-        }
-        return flat;
-    }
-
-    private static void flatten(String prefix, Map<?, ?> map, Map<String, String> out, Path file) throws IOException {
-        for (Map.Entry<?, ?> e : map.entrySet()) {
-            String key = prefix + e.getKey();
-            Object v = e.getValue();
-            if (v instanceof Map) {
-                flatten(key + ".", (Map<?, ?>) v, out, file);
-            } else if (v instanceof List) {
-                StringBuilder sb = new StringBuilder();
-                for (Object o : (List<?>) v) {
-                    sb.append(sb.length() == 0 ? "" : ",").append(o);
-                }
-                out.put(key, sb.toString());
-            } else if (v == null) {
-                throw new IOException(file + ": key " + key + " has no value");
-            } else {
-                out.put(key, String.valueOf(v));
-            }
-        }
+    /**
+     * Reads a YAML or properties file into flat keys, strictly ({@link ConfigFile}).
+     *
+     * @throws InvalidConfigException naming the file, the line and the problem
+     */
+    static Map<String, String> load(Path file) {
+        return ConfigFile.read(file).values();
     }
 
     int agent(List<String> args) {
+        if (args.size() == 1 && (args.get(0).equals("--help") || args.get(0).equals("-h"))) {
+            out.print(USAGE);
+            return 0;
+        }
         Path config = configArg(args);
         if (config == null) {
             return 2;
+        }
+        ConfigFile file;
+        try {
+            file = ConfigFile.read(config);
+        } catch (InvalidConfigException e) {
+            err.println("hakit agent: " + e.getMessage());
+            return 1;
         }
         KeepaliveAgent agent;
         FileSync sync = null;
         ControlServer control = null;
         try {
-            Map<String, String> settings = load(config);
+            Map<String, String> settings = file.values();
             // validate the synchronizer's keys before anything starts
             SyncConfig syncConfig = SyncConfig.wanted(settings) ? SyncConfig.fromMap(settings).build() : null;
             agent = KeepaliveAgent.create(settings);
@@ -115,37 +94,30 @@ final class AgentCommand {
                 if (syncConfig != null) {
                     // before the node starts: the synchronizer's preemption gate and role listener are in force
                     // from its first instant (a returning node must not take the active role before it holds the
-                    // active's files)
+                    // active's files); its port is bound before the node announces itself to its peer
                     sync = FileSync.follow(syncConfig, agent.node());
                     FileSync s = sync;
                     agent.addStatus(() -> s.status().toProperties());
                 }
+                control = ControlServer.start(agent.node().config().stateDir(), new AgentControl(agent, sync));
                 agent.start();
-                if (sync != null) {
-                    FileSync s = sync;
-                    control = ControlServer.start(agent.node().config().stateDir(), (command, reply) -> {
-                        if (command.equals("sync verify")) {
-                            return SyncCommand.answerVerify(s, reply);
-                        }
-                        reply.accept("ERROR unknown command '" + command + "'");
-                        return 2;
-                    });
-                }
             } catch (RuntimeException | IOException e) {
+                if (control != null) {
+                    control.close();
+                }
                 if (sync != null) {
                     sync.close();
                 }
                 agent.close();
                 throw e;
             }
-        } catch (IOException e) {
-            err.println("hakit agent: cannot read " + config + ": " + e.getMessage());
-            return 1;
         } catch (InvalidConfigException e) {
-            err.println("hakit agent: " + config + ": " + e.getMessage());
+            err.println("hakit agent: " + file.explain(e));
             return 1;
-        } catch (RuntimeException e) {
-            err.println("hakit agent: cannot start: " + e.getMessage());
+        } catch (IOException | RuntimeException e) {
+            String why = e instanceof java.io.UncheckedIOException u ? u.getCause().getMessage() : e.getMessage();
+            err.println("hakit agent: cannot start: " + (e instanceof java.io.UncheckedIOException ? e.getMessage()
+                    : why));
             return 1;
         }
         out.println("hakit agent: " + agent.node().config() + "; status in " + agent.statusFile());
@@ -175,13 +147,20 @@ final class AgentCommand {
 
     int status(List<String> args) {
         Path statusFile = null;
+        Path stateDir = null;
         long maxAge = 5;
+        boolean json = false;
         try {
             for (int i = 0; i < args.size(); i++) {
                 switch (args.get(i)) {
+                    case "--help":
+                    case "-h":
+                        out.print(USAGE);
+                        return 0;
                     case "--config": {
                         Map<String, String> settings = load(Paths.get(args.get(++i)));
                         String state = settings.get("keepalive.state-dir");
+                        stateDir = state == null ? null : Paths.get(state);
                         statusFile = Paths.get(settings.getOrDefault(KeepaliveAgent.STATUS_FILE,
                                 (state == null ? "." : state) + "/status.properties"));
                         break;
@@ -192,17 +171,20 @@ final class AgentCommand {
                     case "--max-age":
                         maxAge = Long.parseLong(args.get(++i));
                         break;
+                    case "--json":
+                        json = true;
+                        break;
                     default:
                         throw new IllegalArgumentException("unknown option '" + args.get(i) + "'");
                 }
             }
+        } catch (InvalidConfigException e) {
+            err.println("hakit status: " + e.getMessage());
+            return 1;
         } catch (IndexOutOfBoundsException | IllegalArgumentException e) {
             err.println("hakit status: " + (e.getMessage() == null ? "an option needs a value" : e.getMessage()));
             err.print(USAGE);
             return 2;
-        } catch (IOException e) {
-            err.println("hakit status: cannot read the configuration: " + e.getMessage());
-            return 1;
         }
         if (statusFile == null) {
             err.print(USAGE);
@@ -217,12 +199,38 @@ final class AgentCommand {
         }
         Instant updated = Instant.parse(p.getProperty("updated", "1970-01-01T00:00:00Z"));
         long age = Duration.between(updated, Instant.now()).toSeconds();
+        String down = null;
+        if (age > maxAge) {
+            down = "its status was last written " + age + " s ago (" + updated + ")";
+        } else if (stateDir != null && !holderAlive(stateDir.resolve("node.lock"))) {
+            down = "no process holds " + stateDir.resolve("node.lock");
+        }
+        if (json) {
+            StringBuilder b = new StringBuilder("{\"state\": ").append(quote(down == null ? "UP" : "DOWN"));
+            if (down != null) {
+                b.append(", \"down\": ").append(quote(down));
+            }
+            for (String k : new java.util.TreeSet<>(p.stringPropertyNames())) {
+                b.append(", ").append(quote(k)).append(": ").append(quote(p.getProperty(k)));
+            }
+            out.println(b.append('}'));
+            return down == null ? 0 : 1;
+        }
+        if (down != null) {
+            out.println("DOWN: " + p.getProperty("node", "the node") + " is not running: " + down
+                    + "; its last known role was " + p.getProperty("role", "-"));
+            return 1;
+        }
         new Table("node", "role", "epoch", "healthy", "peer", "last heartbeat", "rtt", "connections")
                 .row(p.getProperty("node"), p.getProperty("role"), p.getProperty("epoch"), p.getProperty("healthy"),
-                        p.getProperty("peer"), p.getProperty("last-heartbeat-ms") + " ms ago",
-                        p.getProperty("rtt-ms") + " ms", p.getProperty("connections"))
+                        p.getProperty("peer"), never(p.getProperty("last-heartbeat-ms"), " ms ago"),
+                        never(p.getProperty("rtt-ms"), " ms"), p.getProperty("connections"))
                 .print(out);
         out.println("arbiter: " + p.getProperty("arbiter"));
+        String operator = p.getProperty("operator", "-");
+        if (!operator.equals("-")) {
+            out.println("operator: " + operator);
+        }
         String tls = p.getProperty("tls-problem", "");
         if (!tls.isEmpty()) {
             out.println("TLS handshake with the peer fails: " + tls);
@@ -261,11 +269,46 @@ final class AgentCommand {
                 out.println("sync: not synchronized: " + p.getProperty("sync.not-synchronized." + i));
             }
         }
-        if (age > maxAge) {
-            out.println("STALE: last updated " + age + " s ago (" + updated + "); is the agent running?");
-            return 1;
-        }
         return 0;
+    }
+
+    /** A figure the node has no value for yet (-1) as "-". */
+    private static String never(String value, String unit) {
+        return value == null || value.startsWith("-") ? "-" : value + unit;
+    }
+
+    /** Whether the process named in a node's lock file (pid=N) is alive; true when that cannot be told. */
+    private static boolean holderAlive(Path lock) {
+        String text;
+        try {
+            text = Files.readString(lock, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return false; // no lock file: no node ever ran there, or it was removed
+        }
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("pid=(\\d+)").matcher(text);
+        if (!m.find()) {
+            return true;
+        }
+        return ProcessHandle.of(Long.parseLong(m.group(1))).map(ProcessHandle::isAlive).orElse(false);
+    }
+
+    private static String quote(String s) {
+        StringBuilder b = new StringBuilder("\"");
+        for (char c : s.toCharArray()) {
+            switch (c) {
+                case '"' -> b.append("\\\"");
+                case '\\' -> b.append("\\\\");
+                case '\n' -> b.append("\\n");
+                default -> {
+                    if (c < 0x20) {
+                        b.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        b.append(c);
+                    }
+                }
+            }
+        }
+        return b.append('"').toString();
     }
 
     private Path configArg(List<String> args) {

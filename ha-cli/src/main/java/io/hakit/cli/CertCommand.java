@@ -44,9 +44,13 @@ final class CertCommand {
     }
 
     int run(List<String> args) {
-        if (args.isEmpty() || args.get(0).equals("--help") || args.get(0).equals("-h")) {
-            (args.isEmpty() ? err : out).print(USAGE);
-            return args.isEmpty() ? 2 : 0;
+        if (args.isEmpty()) {
+            err.print(USAGE);
+            return 2;
+        }
+        if (args.contains("--help") || args.contains("-h")) {
+            out.print(USAGE);
+            return 0;
         }
         try {
             switch (args.get(0)) {

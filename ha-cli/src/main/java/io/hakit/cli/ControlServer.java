@@ -174,6 +174,31 @@ final class ControlServer implements AutoCloseable {
         }
     }
 
+    /**
+     * Sends {@code command} to the agent that runs with {@code configFile} (its keepalive.state-dir), printing its
+     * answer; returns its exit code, or 1 with the reason on {@code err} when no agent answers.
+     */
+    static int ask(Path configFile, String command, java.io.PrintStream out, java.io.PrintStream err, String who) {
+        java.util.Map<String, String> settings;
+        try {
+            settings = ConfigFile.read(configFile).values();
+        } catch (io.hakit.api.InvalidConfigException e) {
+            err.println(who + ": " + e.getMessage());
+            return 1;
+        }
+        String state = settings.get("keepalive.state-dir");
+        if (state == null) {
+            err.println(who + ": " + configFile + " has no keepalive.state-dir (where the agent listens)");
+            return 1;
+        }
+        try {
+            return request(Path.of(state), command, out::println);
+        } catch (IOException e) {
+            err.println(who + ": " + e.getMessage());
+            return 1;
+        }
+    }
+
     @Override
     public void close() {
         try {

@@ -28,6 +28,11 @@ public final class Main {
             "  status --config FILE          role, epoch, peer, last heartbeat and alarms of a running agent",
             "  sync verify|conflicts --config FILE",
             "                                compare active and standby by content; list conflict copies",
+            "  switchover --config FILE [--force]",
+            "                                hand the active role over to the standby cleanly",
+            "  maintenance on|off --config FILE",
+            "                                keep this node from taking the active role (kept across restarts)",
+            "  config check|reference ...    validate a configuration file; print every key",
             "  help [command]                this text, or a command's options",
             "  --version                     the version of hakit",
             "");
@@ -63,6 +68,12 @@ public final class Main {
                 return new AgentCommand(out, err).status(Arrays.asList(args).subList(1, args.length));
             case "sync":
                 return new SyncCommand(out, err).run(Arrays.asList(args).subList(1, args.length));
+            case "switchover":
+                return new OperatorCommand(out, err).switchover(Arrays.asList(args).subList(1, args.length));
+            case "maintenance":
+                return new OperatorCommand(out, err).maintenance(Arrays.asList(args).subList(1, args.length));
+            case "config":
+                return new ConfigCommand(out, err).run(Arrays.asList(args).subList(1, args.length));
             case "help":
             case "--help":
             case "-h":
@@ -93,6 +104,18 @@ public final class Main {
         }
         if (topics.length == 1 && topics[0].equals("sync")) {
             out.print(SyncCommand.USAGE);
+            return 0;
+        }
+        if (topics.length == 1 && topics[0].equals("switchover")) {
+            out.print(OperatorCommand.SWITCHOVER_USAGE);
+            return 0;
+        }
+        if (topics.length == 1 && topics[0].equals("maintenance")) {
+            out.print(OperatorCommand.MAINTENANCE_USAGE);
+            return 0;
+        }
+        if (topics.length == 1 && topics[0].equals("config")) {
+            out.print(ConfigCommand.USAGE);
             return 0;
         }
         if (topics.length == 1 && topics[0].equals("cert")) {

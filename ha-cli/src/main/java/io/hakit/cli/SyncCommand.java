@@ -41,16 +41,20 @@ final class SyncCommand {
     }
 
     int run(List<String> args) {
+        if (args.contains("--help") || args.contains("-h")) {
+            out.print(USAGE);
+            return 0;
+        }
         if (args.size() != 3 || !args.get(1).equals("--config")) {
-            (args.isEmpty() || args.get(0).equals("--help") ? out : err).print(USAGE);
-            return args.size() == 1 && args.get(0).equals("--help") ? 0 : 2;
+            err.print(USAGE);
+            return 2;
         }
         Path file = Paths.get(args.get(2));
         Map<String, String> settings;
         try {
             settings = AgentCommand.load(file);
-        } catch (IOException e) {
-            err.println("hakit sync: cannot read " + file + ": " + e.getMessage());
+        } catch (InvalidConfigException e) {
+            err.println("hakit sync: " + e.getMessage());
             return 1;
         }
         if (!SyncConfig.wanted(settings)) {
@@ -59,27 +63,13 @@ final class SyncCommand {
         }
         switch (args.get(0)) {
             case "verify":
-                return verify(settings);
+                return ControlServer.ask(file, "sync verify", out, err, "hakit sync verify");
             case "conflicts":
                 return conflicts(file, settings);
             default:
                 err.println("hakit sync: unknown command '" + args.get(0) + "'");
                 err.print(USAGE);
                 return 2;
-        }
-    }
-
-    private int verify(Map<String, String> settings) {
-        String state = settings.get("keepalive.state-dir");
-        if (state == null) {
-            err.println("hakit sync verify: the configuration has no keepalive.state-dir (where the agent listens)");
-            return 1;
-        }
-        try {
-            return ControlServer.request(Paths.get(state), "sync verify", out::println);
-        } catch (IOException e) {
-            err.println("hakit sync verify: " + e.getMessage());
-            return 1;
         }
     }
 

@@ -34,8 +34,8 @@ class AgentCommandTest {
                 "  peer:",
                 "    address: 10.0.0.2:7655",
                 "    node-id: node-b",
-                "  arbiter:",
-                "    addresses: [10.0.0.254:22, 10.0.0.253:53]",
+                "  arbiter: reachability",
+                "  arbiter.addresses: [10.0.0.254:22, 10.0.0.253:53]",
                 "high-availability:",
                 "  type: zookeeper",
                 ""));
@@ -45,6 +45,7 @@ class AgentCommandTest {
                 "keepalive.priority=150",
                 "keepalive.peer.address=10.0.0.2:7655",
                 "keepalive.peer.node-id=node-b",
+                "keepalive.arbiter=reachability",
                 "keepalive.arbiter.addresses=10.0.0.254:22,10.0.0.253:53",
                 "high-availability.type=zookeeper",
                 ""));
@@ -71,8 +72,10 @@ class AgentCommandTest {
         assertThat(out).contains("source", "2026-11-22T04:00:00Z", "3 files, 12288 B", "42");
 
         Files.writeString(status, Files.readString(status).replaceFirst("updated=[^\n]*", "updated=2020-01-01T00:00:00Z"));
+        outBytes.reset();
         assertThat(cmd.status(List.of("--status-file", status.toString()))).isEqualTo(1);
-        assertThat(outBytes.toString(StandardCharsets.UTF_8)).contains("STALE");
+        assertThat(outBytes.toString(StandardCharsets.UTF_8)).startsWith("DOWN: node-a is not running")
+                .contains("its last known role was ACTIVE").doesNotContain("ACTIVE   ");
         assertThat(cmd.status(List.of("--status-file", dir.resolve("missing").toString()))).isEqualTo(1);
         assertThat(cmd.status(List.of("--bogus"))).isEqualTo(2);
     }

@@ -1,5 +1,6 @@
 package io.hakit.keepalive;
 
+import io.hakit.api.HaConfig;
 import io.hakit.api.HaServices;
 import io.hakit.api.InvalidConfigException;
 import io.hakit.api.alarm.Alarm;
@@ -69,6 +70,42 @@ public final class KeepaliveAgent implements AutoCloseable {
     static final String HEALTH_SCRIPT = "keepalive.health.script";
     public static final String STATUS_FILE = "keepalive.status-file";
 
+    /** The agent's own keys (beyond {@link KeepaliveConfig#OPTIONS}), with their types, defaults and hazards. */
+    public static final List<io.hakit.api.ConfigOption> OPTIONS = io.hakit.api.ConfigOption.list(
+            new io.hakit.api.ConfigOption(ARBITER, io.hakit.api.ConfigOption.Type.CHOICE, "required",
+                    "What a standby must win before it promotes on peer silence: none, reachability or lease. "
+                            + "Hazard of none: a cut link between the nodes makes both active (split brain, "
+                            + "resolved by epoch when it heals)."),
+            new io.hakit.api.ConfigOption(ARBITER_ADDRESSES, io.hakit.api.ConfigOption.Type.LIST, "required with "
+                    + "reachability", "host:port,... of third parties (a gateway, a DNS server) that a node must "
+                    + "reach (TCP connect) to promote."),
+            new io.hakit.api.ConfigOption(ARBITER_COMPONENT, io.hakit.api.ConfigOption.Type.STRING,
+                    "keepalive-<cluster-id>", "lease: the election component; the backend comes from the "
+                    + "high-availability.* keys."),
+            new io.hakit.api.ConfigOption(ARBITER_TIMEOUT, io.hakit.api.ConfigOption.Type.DURATION,
+                    "the dead interval", "How long one arbiter attempt may take."),
+            new io.hakit.api.ConfigOption(VIP, io.hakit.api.ConfigOption.Type.STRING, "-",
+                    "The floating IP, A.B.C.D/PREFIX, held by the active node (ip addr and gratuitous ARP)."),
+            new io.hakit.api.ConfigOption(VIP_DEVICE, io.hakit.api.ConfigOption.Type.STRING, "required with vip",
+                    "The interface the floating IP goes on."),
+            new io.hakit.api.ConfigOption(VIP_NETNS, io.hakit.api.ConfigOption.Type.STRING, "-",
+                    "A network namespace the interface is in."),
+            new io.hakit.api.ConfigOption(NOTIFY + "active", io.hakit.api.ConfigOption.Type.COMMAND, "-",
+                    "Run when this node becomes active (start the service). A non-zero exit or a timeout raises "
+                            + "NOTIFY_FAILED (45695) naming the script."),
+            new io.hakit.api.ConfigOption(NOTIFY + "standby", io.hakit.api.ConfigOption.Type.COMMAND, "-",
+                    "Run when this node becomes standby."),
+            new io.hakit.api.ConfigOption(NOTIFY + "fault", io.hakit.api.ConfigOption.Type.COMMAND, "-",
+                    "Run when this node's health checks fail (FAULT)."),
+            new io.hakit.api.ConfigOption(NOTIFY + "stopped", io.hakit.api.ConfigOption.Type.COMMAND, "-",
+                    "Run when the agent stops."),
+            new io.hakit.api.ConfigOption(NOTIFY_TIMEOUT, io.hakit.api.ConfigOption.Type.DURATION, "10 s",
+                    "A notify command still running after this is stopped and counts as failed."),
+            new io.hakit.api.ConfigOption(HEALTH_SCRIPT, io.hakit.api.ConfigOption.Type.COMMAND, "-",
+                    "A health check run every heartbeat interval; exit 0 is healthy (see keepalive.health.fall)."),
+            new io.hakit.api.ConfigOption(STATUS_FILE, io.hakit.api.ConfigOption.Type.PATH,
+                    "<state-dir>/status.properties", "Where the agent writes its status every second."));
+
     private final KeepaliveNode node;
     private final Takeover takeover;
     private final HaServices ha;
@@ -119,6 +156,20 @@ public final class KeepaliveAgent implements AutoCloseable {
      * @throws InvalidConfigException naming the first bad key; nothing is created then
      */
     public static KeepaliveAgent create(Map<String, String> settings, RoleListener... listeners) {
+        return create(settings, false, listeners);
+    }
+
+    /**
+     * Checks every setting as {@link #create} does (keys, values, cross-field rules, notify commands executable, the
+     * lease arbiter's high-availability.* settings) without creating anything: no lock, thread, connection or port.
+     *
+     * @throws InvalidConfigException naming the first bad key
+     */
+    public static void validate(Map<String, String> settings) {
+        create(settings, true);
+    }
+
+    private static KeepaliveAgent create(Map<String, String> settings, boolean dryRun, RoleListener... listeners) {
         Map<String, String> node = new HashMap<>();
         Map<String, String> agent = new HashMap<>();
         settings.forEach((k, v) -> {
@@ -187,6 +238,11 @@ public final class KeepaliveAgent implements AutoCloseable {
                 break;
             }
             case "lease":
+                if (dryRun) {
+                    HaConfig.fromMap(settings); // the backend's own keys are checked when it connects
+                    b.arbiter(Arbiter.none());
+                    break;
+                }
                 ha = HaServices.create(settings);
                 b.arbiter(Arbiter.lease(ha, agent.getOrDefault(ARBITER_COMPONENT, "keepalive-" + probe.clusterId)));
                 break;
@@ -197,8 +253,21 @@ public final class KeepaliveAgent implements AutoCloseable {
         KeepaliveConfig config = b.build();
         Path status = Paths.get(agent.getOrDefault(STATUS_FILE,
                 config.stateDir.resolve("status.properties").toString()));
+        if (dryRun) {
+            return null;
+        }
         Takeover takeover = tb.build();
-        KeepaliveNode n = KeepaliveNode.create(config, null);
+        KeepaliveNode n;
+        try {
+            n = KeepaliveNode.create(config, null);
+        } catch (RuntimeException e) {
+            takeover.close();
+            if (ha != null) {
+                ha.close();
+            }
+            throw e;
+        }
+        takeover.alarms(n.alarms());
         n.addRoleListener(takeover);
         for (RoleListener l : listeners) {
             n.addRoleListener(l);
@@ -257,7 +326,7 @@ public final class KeepaliveAgent implements AutoCloseable {
             } catch (RuntimeException e) {
                 // the node is stopped: report what it last was
                 s = new NodeStatus(node.config().nodeId, node.role(), node.epoch(), false, "-", -1, -1, 0,
-                        node.config().arbiter.describe(), node.alarms().active(), "");
+                        node.config().arbiter.describe(), node.alarms().active(), "", "-");
             }
             Properties p = new Properties();
             p.setProperty("updated", clock.instant().toString());
@@ -271,6 +340,7 @@ public final class KeepaliveAgent implements AutoCloseable {
             p.setProperty("connections", Integer.toString(s.connections()));
             p.setProperty("arbiter", s.arbiter());
             p.setProperty("tls-problem", s.tlsProblem());
+            p.setProperty("operator", s.operatorState());
             int i = 0;
             for (Alarm a : s.alarms()) {
                 p.setProperty("alarm." + i + ".id", Integer.toString(a.type().id()));

@@ -1,5 +1,6 @@
 package io.hakit.keepalive;
 
+import io.hakit.api.ConfigOption;
 import io.hakit.api.InvalidConfigException;
 import io.hakit.api.Ticker;
 import io.hakit.api.internal.ConfigParsing;
@@ -47,6 +48,55 @@ public final class KeepaliveConfig {
     public static final String CERT_CHECK_TIME = "keepalive.cert.check-time";
     public static final String CERT_EXPIRING_WITHIN = "keepalive.cert.expiring-within";
     public static final String MAX_FRAME = "keepalive.max-frame-size";
+
+    /** Every {@code keepalive.*} key of a node, with its type, default and hazard (the agent adds its own). */
+    public static final List<ConfigOption> OPTIONS = ConfigOption.list(
+            new ConfigOption(CLUSTER_ID, ConfigOption.Type.ID, "default",
+                    "The pair's name; both nodes must agree (a Hello with another id is refused)."),
+            new ConfigOption(NODE_ID, ConfigOption.Type.ID, "required",
+                    "This node's name; its certificate must name it (CN or DNS name)."),
+            new ConfigOption(PRIORITY, ConfigOption.Type.INTEGER, "100",
+                    "1-255; the higher wins when both could be active."),
+            new ConfigOption(PREEMPT, ConfigOption.Type.BOOLEAN, "true",
+                    "A healthy node of higher priority takes the active role back. Hazard: every return of the "
+                            + "preferred node is a second, voluntary failover; false (nopreempt) stays on the survivor."),
+            new ConfigOption(BIND, ConfigOption.Type.ADDRESS, "required", "Where this node accepts its peer."),
+            new ConfigOption(PEER_ADDRESS, ConfigOption.Type.ADDRESS, "required", "Where the peer listens."),
+            new ConfigOption(PEER_NODE_ID, ConfigOption.Type.ID, "required",
+                    "The peer's name; its certificate must name it."),
+            new ConfigOption(HEARTBEAT_INTERVAL, ConfigOption.Type.DURATION, "1 s",
+                    "How often heartbeats are sent; usable down to 50 ms. Hazard: short intervals with a short dead "
+                            + "interval fail over on a CPU stall."),
+            new ConfigOption(DEAD_INTERVAL, ConfigOption.Type.DURATION, "3 heartbeat intervals",
+                    "Peer silence after which the standby tries to promote; greater than the heartbeat interval."),
+            new ConfigOption(HEARTBEAT_ALARM_AFTER, ConfigOption.Type.DURATION, "30 s",
+                    "Silence before HEARTBEAT_INTERRUPTED (45640) is raised."),
+            new ConfigOption(DETECTOR, ConfigOption.Type.CHOICE, "fixed",
+                    "fixed: dead after the dead interval (keepalived's master-down timer); phi: phi-accrual, adapts "
+                            + "to a jittery link at the cost of a less predictable failover time."),
+            new ConfigOption(CERT_DIR, ConfigOption.Type.PATH, "required unless insecure",
+                    "Mutual TLS from server.crt, server.key and ca.crt in this directory (hakit cert generate)."),
+            new ConfigOption(INSECURE, ConfigOption.Type.BOOLEAN, "false",
+                    "No TLS. Hazard: anyone who reaches the port can make the active step down; tests and isolated "
+                            + "labs only."),
+            new ConfigOption(PROMOTE_ON_HANDSHAKE_FAILURE, ConfigOption.Type.BOOLEAN, "false",
+                    "Take the active role although the peer's address answers and fails the TLS handshake. Hazard: "
+                            + "true makes any certificate mistake two actives unless a lease arbiter refuses; false "
+                            + "does not take over a dead peer whose port something else answers."),
+            new ConfigOption(STATE_DIR, ConfigOption.Type.PATH, "required",
+                    "Epoch, status, lock and control socket; must survive restarts; one node per directory."),
+            new ConfigOption(HEALTH_FALL, ConfigOption.Type.INTEGER, "3",
+                    "Failed health checks in a row that make the node unhealthy (FAULT)."),
+            new ConfigOption(HEALTH_RISE, ConfigOption.Type.INTEGER, "2",
+                    "Passed health checks in a row that make it healthy again."),
+            new ConfigOption(HEALTH_TIMEOUT, ConfigOption.Type.DURATION, "5 s",
+                    "A health check still running after this counts as failed."),
+            new ConfigOption(CERT_CHECK_TIME, ConfigOption.Type.TIME_OF_DAY, "01:00",
+                    "Daily certificate check (also at start), local time."),
+            new ConfigOption(CERT_EXPIRING_WITHIN, ConfigOption.Type.DURATION, "30 d",
+                    "CERT_EXPIRING (45654) this long before a certificate expires."),
+            new ConfigOption(MAX_FRAME, ConfigOption.Type.SIZE, "64 kb",
+                    "Largest frame accepted from the peer, 256 b to 1 mb."));
 
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
     private static final Duration MIN_INTERVAL = Duration.ofMillis(10);

@@ -41,6 +41,9 @@ import io.netty.handler.timeout.IdleStateHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.time.LocalDate;
@@ -101,6 +104,8 @@ public final class KeepaliveNode implements AutoCloseable {
     private static final long RECONNECT_MIN_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
     /** How long a new connection may take to its Hello (TLS handshake included); at least the dead interval. */
     static final Duration HELLO_TIMEOUT = Duration.ofSeconds(10);
+    /** Present in the state directory while the node is in maintenance. */
+    static final String MAINTENANCE_FILE = "maintenance";
 
     private final KeepaliveConfig config;
     private final ScheduledThreadPoolExecutor thread;
@@ -156,6 +161,10 @@ public final class KeepaliveNode implements AutoCloseable {
                 config.deadInterval.toNanos(), config.heartbeatAlarmAfter.toNanos(), epochs.load(), new Effects(),
                 detector(config));
         this.machine.promoteOnHandshakeFailure(config.promoteOnHandshakeFailure);
+        Path mark = config.stateDir.resolve(MAINTENANCE_FILE);
+        if (Files.exists(mark)) {
+            this.machine.maintenance(true, "set before this start (" + mark + ")");
+        }
         this.limiter = new ConnectionLimiter(config.nodeId + " keepalive port " + config.bind.getPort(),
                 ConnectionLimiter.DEFAULT_MAX_PENDING, ConnectionLimiter.DEFAULT_MAX_PER_ADDRESS,
                 Duration.ofNanos(helloTimeoutNanos()), LOG);
@@ -351,6 +360,47 @@ public final class KeepaliveNode implements AutoCloseable {
         thread.execute(() -> machine.preemptGate(gate));
     }
 
+    /**
+     * Hands the active role over to the peer now (an operator's switchover): the peer must be alive, a standby and
+     * eligible. This node becomes a standby that does not take the role back (preemption is suspended) until the
+     * peer stops being active. Bounded wait of 1 s for the node's thread.
+     *
+     * @return null when the handover started, else why it cannot (nothing changed)
+     */
+    public String switchover(String reason) {
+        return onNodeThread(() -> machine.switchover(reason));
+    }
+
+    /**
+     * Maintenance on: this node never takes the active role (an active node hands over at once); off: an ordinary
+     * standby again. Kept in {@code <state-dir>/maintenance} across restarts. Bounded wait of 1 s.
+     *
+     * @throws IOException when the state directory cannot record it (nothing changed)
+     */
+    public void maintenance(boolean on, String reason) throws IOException {
+        Path mark = config.stateDir.resolve(MAINTENANCE_FILE);
+        if (on) {
+            Files.writeString(mark, reason + "\n");
+        } else {
+            Files.deleteIfExists(mark);
+        }
+        onNodeThread(() -> {
+            machine.maintenance(on, reason);
+            return null;
+        });
+    }
+
+    private <T> T onNodeThread(java.util.concurrent.Callable<T> task) {
+        try {
+            return thread.submit(task).get(1, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        } catch (Exception e) {
+            throw new IllegalStateException(config.nodeId + ": the node did not answer: " + e, e);
+        }
+    }
+
     /** Adds a role listener; see {@link RoleListener} for the threading contract. */
     public void addRoleListener(RoleListener listener) {
         listeners.add(listener);
@@ -363,7 +413,7 @@ public final class KeepaliveNode implements AutoCloseable {
             String tls = machine.handshakeProblem();
             return new NodeStatus(config.nodeId, machine.role(), machine.epoch(), machine.healthy(),
                     machine.describePeer(), since < 0 ? -1 : since / 1_000_000, rttMillis, peers.size(),
-                    config.arbiter.describe(), alarms.active(), tls == null ? "" : tls);
+                    config.arbiter.describe(), alarms.active(), tls == null ? "" : tls, machine.operatorState());
         });
         try {
             return f.get(1, TimeUnit.SECONDS);
@@ -454,7 +504,7 @@ public final class KeepaliveNode implements AutoCloseable {
         Envelope hb = Envelope.newBuilder().setHeartbeat(Heartbeat.newBuilder()
                 .setSequence(sequence.incrementAndGet()).setSendTimeNanos(System.nanoTime())
                 .setRole(wire(machine.role())).setEpoch(machine.epoch()).setPriority(config.priority)
-                .setHealthy(machine.healthy())).build();
+                .setHealthy(machine.eligible())).build();
         for (Channel c : peers) {
             c.writeAndFlush(hb);
         }

@@ -21,9 +21,11 @@ public final class NodeStatus {
     private final String arbiter;
     private final List<Alarm> alarms;
     private final String tlsProblem;
+    private final String operatorState;
 
     NodeStatus(String nodeId, Role role, long epoch, boolean healthy, String peer, long lastHeartbeatAgeMillis,
-            double rttMillis, int connections, String arbiter, List<Alarm> alarms, String tlsProblem) {
+            double rttMillis, int connections, String arbiter, List<Alarm> alarms, String tlsProblem,
+            String operatorState) {
         this.nodeId = nodeId;
         this.role = role;
         this.epoch = epoch;
@@ -35,6 +37,15 @@ public final class NodeStatus {
         this.arbiter = arbiter;
         this.alarms = List.copyOf(alarms);
         this.tlsProblem = tlsProblem;
+        this.operatorState = operatorState;
+    }
+
+    /**
+     * Operator actions in force: "maintenance" (the node will not take the active role), a switchover handing over,
+     * preemption suspended after a switchover; "-" when none.
+     */
+    public String operatorState() {
+        return operatorState;
     }
 
     public String nodeId() {

@@ -32,6 +32,11 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Scripts get the environment {@code HAKIT_ROLE}, {@code HAKIT_PREVIOUS_ROLE}, {@code HAKIT_EPOCH},
  * {@code HAKIT_NODE_ID} and {@code HAKIT_REASON}.
+ *
+ * <p>A script that exits non-zero, times out or cannot run, and a floating-IP action that fails, raise NOTIFY_FAILED
+ * (45695) naming the script, the role change, the exit code and the tail of its output (source
+ * {@code <node>:notify.<role>} or {@code <node>:vip}); the next successful run of the same action clears it. (The
+ * role itself is not undone: the peer may already have stepped down; an operator or a health check decides.)
  */
 public final class Takeover implements RoleListener, AutoCloseable {
 
@@ -44,6 +49,7 @@ public final class Takeover implements RoleListener, AutoCloseable {
     private final Duration timeout;
     private final ExecutorService runner;
     private final ExecutorService announcer;
+    private volatile io.hakit.api.alarm.AlarmRegistry alarms;
 
     private Takeover(Builder b) {
         this.nodeId = b.nodeId;
@@ -58,6 +64,25 @@ public final class Takeover implements RoleListener, AutoCloseable {
         return new Builder(nodeId);
     }
 
+    /** Where NOTIFY_FAILED is raised (the node's registry); without one, failures are only logged. */
+    public void alarms(io.hakit.api.alarm.AlarmRegistry registry) {
+        this.alarms = registry;
+    }
+
+    private void failed(String source, String detail) {
+        io.hakit.api.alarm.AlarmRegistry a = alarms;
+        if (a != null) {
+            a.raise(io.hakit.api.alarm.AlarmType.NOTIFY_FAILED, nodeId + ":" + source, detail);
+        }
+    }
+
+    private void succeeded(String source) {
+        io.hakit.api.alarm.AlarmRegistry a = alarms;
+        if (a != null) {
+            a.clear(io.hakit.api.alarm.AlarmType.NOTIFY_FAILED, nodeId + ":" + source);
+        }
+    }
+
     @Override
     public void roleChanged(RoleChange change) {
         runner.execute(() -> apply(change));
@@ -69,11 +94,15 @@ public final class Takeover implements RoleListener, AutoCloseable {
                 if (change.to() == Role.ACTIVE) {
                     floatingIp.add();
                     announcer.execute(floatingIp::announce);
+                    succeeded("vip");
                 } else if (change.from() == Role.ACTIVE || change.from() == Role.STOPPED) {
                     floatingIp.release();
+                    succeeded("vip");
                 }
             } catch (RuntimeException e) {
                 LOG.error("{}: floating IP action on {} failed: {}", nodeId, change, e.getMessage());
+                failed("vip", "floating IP " + floatingIp + " on " + change.from() + " -> " + change.to()
+                        + " at epoch " + change.epoch() + " failed: " + e.getMessage());
             }
         }
         List<String> script = scripts.get(change.to());
@@ -99,20 +128,37 @@ public final class Takeover implements RoleListener, AutoCloseable {
             }
             byte[] out = p.getInputStream().readNBytes(MAX_OUTPUT);
             String text = new String(out, StandardCharsets.UTF_8).trim();
+            String what = "notify." + change.to().name().toLowerCase(java.util.Locale.ROOT) + " " + command + " on "
+                    + change.from() + " -> " + change.to() + " at epoch " + change.epoch();
+            String source = "notify." + change.to().name().toLowerCase(java.util.Locale.ROOT);
             if (!done) {
                 LOG.error("{}: notify script {} for {} did not finish within {} ms and was killed; output: {}",
                         nodeId, command, change.to(), timeout.toMillis(), text);
+                failed(source, what + " did not finish within " + timeout.toMillis() + " ms (killed)" + tail(text));
             } else if (p.exitValue() != 0) {
                 LOG.error("{}: notify script {} for {} exited with {}; output: {}", nodeId, command, change.to(),
                         p.exitValue(), text);
+                failed(source, what + " exited with " + p.exitValue() + tail(text));
             } else {
                 LOG.info("{}: notify script {} for {} done; output: {}", nodeId, command, change.to(), text);
+                succeeded(source);
             }
         } catch (IOException e) {
             LOG.error("{}: notify script {} for {} could not run: {}", nodeId, command, change.to(), e.getMessage());
+            failed("notify." + change.to().name().toLowerCase(java.util.Locale.ROOT), "notify script " + command
+                    + " for " + change.from() + " -> " + change.to() + " could not run: " + e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** The last 200 characters of a script's output, for an alarm's detail. */
+    private static String tail(String text) {
+        if (text.isEmpty()) {
+            return "";
+        }
+        String t = text.replace('\n', ' ');
+        return "; output: " + (t.length() > 200 ? "..." + t.substring(t.length() - 200) : t);
     }
 
     /**

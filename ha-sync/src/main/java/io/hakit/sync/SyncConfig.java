@@ -67,6 +67,45 @@ public final class SyncConfig {
     public static final String STATE_DIR = "sync.state-dir";
     public static final String WATCH = "sync.watch";
 
+    /** Every {@code sync.*} key, with its type, default and hazard. */
+    public static final List<io.hakit.api.ConfigOption> OPTIONS = io.hakit.api.ConfigOption.list(
+            new io.hakit.api.ConfigOption(ROOT + "<name>", io.hakit.api.ConfigOption.Type.PATH, "required, one or more",
+                    "A directory to mirror from the active to the standby, under a name both nodes share (the paths "
+                            + "may differ); roots must not nest."),
+            new io.hakit.api.ConfigOption(BIND, io.hakit.api.ConfigOption.Type.ADDRESS,
+                    "keepalive.bind's host, its port + 1", "Where the standby accepts the active's synchronizer."),
+            new io.hakit.api.ConfigOption(PEER_ADDRESS, io.hakit.api.ConfigOption.Type.ADDRESS,
+                    "keepalive.peer.address's host, its port + 1", "Where the active reaches the standby's."),
+            new io.hakit.api.ConfigOption(INCLUDE, io.hakit.api.ConfigOption.Type.LIST, "everything",
+                    "Globs on relative paths (or names) of the files to synchronize."),
+            new io.hakit.api.ConfigOption(EXCLUDE, io.hakit.api.ConfigOption.Type.LIST, "nothing",
+                    "Globs of files and directories to leave out (a directory left out hides its subtree); left "
+                            + "alone on both nodes."),
+            new io.hakit.api.ConfigOption(PERIOD, io.hakit.api.ConfigOption.Type.DURATION, "60 s",
+                    "A full round compares the whole trees this often; SYNC_FAILED when the standby has not been in "
+                            + "sync for two periods."),
+            new io.hakit.api.ConfigOption(WATCH, io.hakit.api.ConfigOption.Type.BOOLEAN, "true",
+                    "Watch the roots on the active and send changes within milliseconds; false leaves them to the "
+                            + "full rounds."),
+            new io.hakit.api.ConfigOption(DEBOUNCE, io.hakit.api.ConfigOption.Type.DURATION, "5 ms",
+                    "Changes that come while a round runs, or this soon after it, travel together."),
+            new io.hakit.api.ConfigOption(BANDWIDTH, io.hakit.api.ConfigOption.Type.SIZE, "0 b (no limit)",
+                    "File data per second (e.g. 50 mb); a file that changes faster than it travels is sent from a "
+                            + "snapshot."),
+            new io.hakit.api.ConfigOption(RESERVE, io.hakit.api.ConfigOption.Type.SIZE, "64 mb",
+                    "Free space a write must leave on the standby's disk."),
+            new io.hakit.api.ConfigOption(MAX_FILE, io.hakit.api.ConfigOption.Type.SIZE, "64 gb",
+                    "Largest file accepted from the peer."),
+            new io.hakit.api.ConfigOption(MAX_ENTRIES, io.hakit.api.ConfigOption.Type.INTEGER, "1000000",
+                    "Most paths in one root (and one round's manifest)."),
+            new io.hakit.api.ConfigOption(TIMEOUT, io.hakit.api.ConfigOption.Type.DURATION, "30 s",
+                    "The longest silence from the peer within a round."),
+            new io.hakit.api.ConfigOption(VERIFY_CONTENT, io.hakit.api.ConfigOption.Type.BOOLEAN, "false",
+                    "Full rounds re-read every file on both nodes instead of trusting digests kept per file "
+                            + "identity. Hazard: reads both trees in full every period."),
+            new io.hakit.api.ConfigOption(STATE_DIR, io.hakit.api.ConfigOption.Type.PATH, "keepalive.state-dir",
+                    "Where the sync record (what both nodes agreed on, and the epoch) is kept."));
+
     static final String KA_CLUSTER = "keepalive.cluster-id";
     static final String KA_NODE = "keepalive.node-id";
     static final String KA_PEER_NODE = "keepalive.peer.node-id";
@@ -151,8 +190,7 @@ public final class SyncConfig {
         Builder b = builder();
         Map<String, String> s = new LinkedHashMap<>();
         settings.forEach((k, v) -> s.put(k, v == null ? "" : v.trim()));
-        req(s, KA_CLUSTER);
-        b.cluster(s.get(KA_CLUSTER), req(s, KA_NODE), req(s, KA_PEER_NODE));
+        b.cluster(s.getOrDefault(KA_CLUSTER, "default"), req(s, KA_NODE), req(s, KA_PEER_NODE));
         if (ConfigParsing.bool(KA_INSECURE, s.getOrDefault(KA_INSECURE, "false"))) {
             b.insecure();
         } else {

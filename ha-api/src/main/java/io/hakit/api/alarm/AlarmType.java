@@ -110,7 +110,18 @@ public enum AlarmType {
      * the right version, then deleted or renamed the copy). Operators should compare each copy with the file
      * ({@code hakit sync conflicts} lists both versions) and find out why the standby's files were written.
      */
-    SYNC_CONFLICT(45694, Severity.MAJOR, "Synchronized file changed on both nodes (conflict copy kept)");
+    SYNC_CONFLICT(45694, Severity.MAJOR, "Synchronized file changed on both nodes (conflict copy kept)"),
+
+    /**
+     * 45695: a takeover action failed: a notify script (the service's start or stop script) exited non-zero, timed
+     * out or could not run, or the floating IP could not be added or removed.
+     *
+     * <p>Raised by the keepalive's takeover actions; source: {@code <node>:notify.<role>} or {@code <node>:vip}; the
+     * detail names the script, the role change, the exit code and the tail of its output. Cleared by the next
+     * successful run of the same action. The role is not undone. Operators should read the script's output in the
+     * agent's log, fix the script or the service, and check that the service runs on the active node.
+     */
+    NOTIFY_FAILED(45695, Severity.MAJOR, "Takeover action (notify script or floating IP) failed");
 
     private static final Map<Integer, AlarmType> BY_ID = new HashMap<>();
 

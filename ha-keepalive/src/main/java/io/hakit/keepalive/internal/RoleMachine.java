@@ -9,6 +9,7 @@ import io.hakit.keepalive.RoleChange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -118,6 +119,11 @@ public final class RoleMachine {
     private String withheldFor; // the handshake problem a promotion was last withheld for (logged once per cause)
     private boolean firstContactPending;
     private long firstContactMaxNanos;
+    // operator actions: maintenance (never take the active role), a switchover in progress (handed over, waits for
+    // the peer to be active), and the preemption a switchover suspends until the peer stops being active
+    private boolean maintenance;
+    private boolean yielding;
+    private boolean preemptSuspended;
 
     /** How long, in dead intervals, a cause named here is shown rather than a newer alert from the peer. */
     static final int NAMED_CAUSE_DEAD_INTERVALS = 2;
@@ -178,6 +184,33 @@ public final class RoleMachine {
 
     public boolean healthy() {
         return healthy;
+    }
+
+    /**
+     * Whether this node may take the active role: healthy, not in maintenance, not handing over. What its heartbeats
+     * announce as {@code healthy}: a peer takes over from a node that is not eligible whatever their priorities.
+     */
+    public boolean eligible() {
+        return healthy && !maintenance && !yielding;
+    }
+
+    public boolean maintenance() {
+        return maintenance;
+    }
+
+    /** Operator actions in force, for status output ("-" when none). */
+    public String operatorState() {
+        List<String> s = new java.util.ArrayList<>();
+        if (maintenance) {
+            s.add("maintenance");
+        }
+        if (yielding) {
+            s.add("switchover: handing over to " + peer.nodeId);
+        }
+        if (preemptSuspended) {
+            s.add("preempt suspended after a switchover until " + peer.nodeId + " stops being active");
+        }
+        return s.isEmpty() ? "-" : String.join("; ", s);
     }
 
     /** The peer's last known role, epoch and liveness, for status output. */
@@ -381,6 +414,48 @@ public final class RoleMachine {
         }
     }
 
+    /**
+     * Maintenance on: this node never takes the active role (an ACTIVE node hands over, as {@link #switchover} does,
+     * without its checks); off: it is an ordinary standby again. Its heartbeats say it is not eligible, so the peer
+     * takes over whatever the priorities.
+     */
+    public void maintenance(boolean on, String reason) {
+        if (on == maintenance) {
+            return;
+        }
+        maintenance = on;
+        LOG.info("{}: maintenance {} ({})", nodeId, on ? "on: this node will not take the active role" : "off",
+                reason);
+        if (on && role == Role.ACTIVE) {
+            demote(Role.STANDBY, "maintenance: handing over to " + peer.nodeId + " (" + reason + ")");
+        }
+        evaluate();
+    }
+
+    /**
+     * Hands the active role over to the peer, which must be alive, a standby and eligible: this node becomes a
+     * standby that is not eligible until the peer is active, and then does not preempt until the peer stops being
+     * active (so that a node of higher priority does not take the role straight back).
+     *
+     * @return null when the handover started, else why it cannot
+     */
+    public String switchover(String reason) {
+        if (role != Role.ACTIVE) {
+            return nodeId + " is " + role + ", not ACTIVE: run the switchover on the active node";
+        }
+        if (!peer.everHeard || !peerAlive()) {
+            return "the peer " + (peer.nodeId == null ? "" : peer.nodeId + " ") + "is not heard: nobody to hand over to";
+        }
+        if (peer.role != Role.STANDBY || !peer.healthy) {
+            return "the peer " + peer.nodeId + " is " + peer.role + (peer.healthy ? "" : " and not eligible")
+                    + ": it cannot take the active role now";
+        }
+        yielding = true;
+        demote(Role.STANDBY, "switchover: handing over to " + peer.nodeId + " (" + reason + ")");
+        evaluate();
+        return null;
+    }
+
     /** Periodic: judges the peer's silence and the heartbeat alarm. */
     public void tick() {
         evaluate();
@@ -406,6 +481,15 @@ public final class RoleMachine {
         peer.epoch = Math.max(peer.epoch, peerEpoch);
         if (peerRole != Role.ACTIVE) {
             preemptAsked = false;
+            if (preemptSuspended) {
+                preemptSuspended = false;
+                LOG.info("{}: {} is no longer active: preemption resumes", nodeId, peer.nodeId);
+            }
+        } else if (yielding) {
+            yielding = false;
+            preemptSuspended = preempt;
+            LOG.info("{}: switchover done: {} is active{}", nodeId, peer.nodeId,
+                    preempt ? "; this node does not preempt until it stops being active" : "");
         }
     }
 
@@ -421,7 +505,7 @@ public final class RoleMachine {
 
     /** Why a STANDBY should promote now, or null. */
     private String promotionReason() {
-        if (role != Role.STANDBY || !healthy) {
+        if (role != Role.STANDBY || !eligible()) {
             return null;
         }
         if (!peerAlive()) {
@@ -446,6 +530,10 @@ public final class RoleMachine {
             case ACTIVE:
                 return null;
             case STANDBY:
+                if (!peer.healthy) {
+                    return "peer " + peer.nodeId + " is a standby that will not take the active role (unhealthy, "
+                            + "in maintenance or handing over)";
+                }
                 return outranks() ? "both standby and this node outranks " + peer.nodeId : null;
             case FAULT:
             case STOPPED:
@@ -493,7 +581,8 @@ public final class RoleMachine {
                     LOG.info("{}: asking the arbiter to promote: {}", nodeId, reason);
                     effects.requestArbiter();
                 }
-            } else if (preempt && healthy && alive && peer.role == Role.ACTIVE && priority > peer.priority
+            } else if (preempt && eligible() && !preemptSuspended && alive && peer.role == Role.ACTIVE
+                    && priority > peer.priority
                     && (!preemptAsked || ticker.read() - preemptAskedNanos >= deadNanos)
                     && preemptGate.getAsBoolean()) {
                 // ask again after a dead interval: the peer may have refused while it still thought us unhealthy

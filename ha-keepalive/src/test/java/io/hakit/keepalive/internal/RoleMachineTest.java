@@ -599,4 +599,86 @@ class RoleMachineTest {
         m.peerHandshakeFailed(alert, false);
         assertThat(m.handshakeProblem()).isEqualTo(alert);
     }
+
+    /** a (priority 150, preempt) is active at epoch 1 with b (100) its standby. */
+    private RoleMachine activeWithStandby(Recorder r) {
+        RoleMachine a = machine("a", 150, true, 0, r);
+        a.start();
+        ticker.advance(DEAD);
+        a.tick();
+        a.arbiterResult(true, "none");
+        a.peerHeard("b", Role.STANDBY, 0, 100, true);
+        assertThat(a.role()).isEqualTo(Role.ACTIVE);
+        return a;
+    }
+
+    @Test
+    void aSwitchoverHandsOverAndTheHigherPriorityDoesNotTakeTheRoleStraightBack() {
+        Recorder r = new Recorder();
+        RoleMachine a = activeWithStandby(r);
+        assertThat(a.switchover("operator")).isNull();
+        assertThat(a.role()).isEqualTo(Role.STANDBY);
+        assertThat(a.eligible()).as("its heartbeats say it will not take the role").isFalse();
+        assertThat(a.operatorState()).contains("switchover");
+        // the peer promotes and says so; a does not preempt although its priority is higher
+        a.peerRoleChange(Role.ACTIVE, 2, false, "peer a is a standby that will not take the active role");
+        for (int i = 0; i < 10; i++) {
+            ticker.advance(Duration.ofSeconds(1));
+            a.peerHeard("b", Role.ACTIVE, 2, 100, true);
+            a.tick();
+        }
+        assertThat(r.sent).noneMatch(x -> x.contains("want-active"));
+        assertThat(a.eligible()).isTrue();
+        assertThat(a.operatorState()).contains("preempt suspended");
+        // once b stops being active, a is an ordinary node of higher priority again
+        a.peerGoodbye(Role.STANDBY, 2, "stopped");
+        assertThat(a.operatorState()).isEqualTo("-");
+    }
+
+    @Test
+    void aSwitchoverNeedsAnActiveNodeAndAnEligibleStandbyPeer() {
+        Recorder r = new Recorder();
+        RoleMachine b = machine("b", 100, true, 0, r);
+        b.start();
+        b.peerHeard("a", Role.ACTIVE, 1, 150, true);
+        assertThat(b.switchover("operator")).contains("not ACTIVE");
+        RoleMachine a = activeWithStandby(new Recorder());
+        a.peerHeard("b", Role.FAULT, 0, 100, false);
+        assertThat(a.switchover("operator")).contains("cannot take the active role");
+        assertThat(a.role()).isEqualTo(Role.ACTIVE);
+        ticker.advance(DEAD.plusSeconds(1));
+        a.tick();
+        assertThat(a.switchover("operator")).contains("not heard");
+    }
+
+    @Test
+    void theLowerPriorityPeerTakesOverFromAStandbyThatIsNotEligible() {
+        Recorder r = new Recorder();
+        RoleMachine b = machine("b", 100, true, 0, r);
+        b.start();
+        b.peerHeard("a", Role.ACTIVE, 1, 150, true);
+        // a hands over: its role change, then its heartbeats saying it will not take the role
+        b.peerRoleChange(Role.STANDBY, 1, false, "switchover");
+        b.peerHeard("a", Role.STANDBY, 1, 150, false);
+        assertThat(r.arbiterRequests).isEqualTo(1);
+        b.arbiterResult(true, "none");
+        assertThat(b.role()).isEqualTo(Role.ACTIVE);
+        assertThat(r.changes.get(r.changes.size() - 1).reason()).contains("will not take the active role");
+    }
+
+    @Test
+    void maintenanceHandsOverAndNeverTakesTheActiveRoleEvenWhenThePeerDies() {
+        Recorder r = new Recorder();
+        RoleMachine a = activeWithStandby(r);
+        a.maintenance(true, "operator");
+        assertThat(a.role()).isEqualTo(Role.STANDBY);
+        assertThat(a.eligible()).isFalse();
+        ticker.advance(DEAD.multipliedBy(3));
+        a.tick();
+        assertThat(a.role()).as("in maintenance even a lone node stays standby").isEqualTo(Role.STANDBY);
+        int requests = r.arbiterRequests;
+        a.maintenance(false, "operator");
+        a.tick();
+        assertThat(r.arbiterRequests).as("out of maintenance, a lone node promotes").isEqualTo(requests + 1);
+    }
 }
