@@ -53,6 +53,12 @@ final class ConfigMapStore implements StoreDriver {
     private final String namespace;
     final String objectName;
     private final String kind;
+    /**
+     * The ConfigMap as last read or written here: the first attempt of a write is computed from it (the usual
+     * read-then-write then costs one request less); the update is conditional on its resourceVersion, so a stale
+     * copy only costs a 409 and a fresh read. Never used to answer a read.
+     */
+    private volatile ConfigMap lastRead;
 
     ConfigMapStore(KubernetesBackend backend, String namespace, String objectName, String kind) {
         this.backend = backend;
@@ -80,6 +86,7 @@ final class ConfigMapStore implements StoreDriver {
     private Optional<ConfigMap> read() {
         Optional<ConfigMap> cm = backend.kube.getConfigMap(objectName);
         cm.ifPresent(this::checkOwnership);
+        lastRead = cm.orElse(null);
         return cm;
     }
 
@@ -179,7 +186,8 @@ final class ConfigMapStore implements StoreDriver {
                         + attempt + " attempts within " + HaConfig.OPERATION_TIMEOUT + " ("
                         + ConfigParsing.format(backend.config.operationTimeout()) + "); nothing was written");
             }
-            ConfigMap cm = read().orElse(null);
+            ConfigMap remembered = lastRead;
+            ConfigMap cm = attempt == 0 && remembered != null ? remembered : read().orElse(null);
             if (fenceEpoch > 0) {
                 long fence = fence(cm);
                 if (fence > fenceEpoch) {
@@ -219,11 +227,11 @@ final class ConfigMapStore implements StoreDriver {
             }
             try {
                 if (cm == null) {
-                    backend.kube.write("create ConfigMap " + objectName + " (" + full + ")",
+                    lastRead = backend.kube.write("create ConfigMap " + objectName + " (" + full + ")",
                             () -> backend.kube.client.configMaps().inNamespace(backend.kube.namespace)
                                     .resource(next).create());
                 } else {
-                    backend.kube.write("update ConfigMap " + objectName + " (" + full + ")",
+                    lastRead = backend.kube.write("update ConfigMap " + objectName + " (" + full + ")",
                             () -> backend.kube.client.configMaps().inNamespace(backend.kube.namespace)
                                     .resource(next).update());
                 }
