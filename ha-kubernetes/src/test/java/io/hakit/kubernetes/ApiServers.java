@@ -36,6 +36,11 @@ public abstract class ApiServers implements AutoCloseable {
     /** The client configuration of an administrator of this server. */
     public abstract Config adminConfig();
 
+    /** Whether this is the mock server (no RBAC there). */
+    public boolean isMock() {
+        return false;
+    }
+
     /** What this server is, for messages. */
     public abstract String describe();
 
@@ -76,6 +81,11 @@ public abstract class ApiServers implements AutoCloseable {
             @Override
             public String describe() {
                 return "fabric8 KubernetesMockServer (CRUD) at " + config.getMasterUrl();
+            }
+
+            @Override
+            public boolean isMock() {
+                return true;
             }
 
             @Override

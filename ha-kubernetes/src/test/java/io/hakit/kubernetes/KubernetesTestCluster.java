@@ -36,10 +36,13 @@ public final class KubernetesTestCluster implements TestCluster {
     private final Map<String, KubernetesBackend> backends = new ConcurrentHashMap<>();
     private final Map<String, FaultInjectingProxy> proxies = new ConcurrentHashMap<>();
 
+    private final Config processConfig;
+
     private KubernetesTestCluster(ApiServers server, boolean proxied) {
         this.server = server;
         this.namespace = server.freshNamespace();
         this.proxied = proxied;
+        this.processConfig = server.isMock() ? server.adminConfig() : Rbac.bindTestUser(server, namespace);
     }
 
     public static KubernetesTestCluster on(ApiServers server) {
@@ -58,7 +61,7 @@ public final class KubernetesTestCluster implements TestCluster {
     @Override
     public HaServices newProcess(HaConfig.Builder config) {
         HaConfig c = configure(config).build();
-        Config client = server.adminConfig();
+        Config client = processConfig;
         if (proxied) {
             URI master = URI.create(client.getMasterUrl());
             FaultInjectingProxy proxy = FaultInjectingProxy.start(new InetSocketAddress(master.getHost(),

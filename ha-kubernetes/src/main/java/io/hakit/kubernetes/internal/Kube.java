@@ -127,10 +127,11 @@ final class Kube {
     /**
      * A conditional write, sent once.
      *
-     * @throws Conflict                    on 409 (stale resourceVersion, or the object exists): not applied
+     * @throws Conflict                    on 409 (stale resourceVersion, or the object exists) or 404 (deleted since
+     *                                     it was read): not applied
      * @throws Refused                     on 400/413/422: not applied
      * @throws BackendUnavailableException if it was refused before reaching the server (connection refused) or
-     *                                     with 404/403/429: not applied
+     *                                     with 401/403/429: not applied
      * @throws UnknownOutcomeException     on a timeout, a broken connection or a 5xx: it may have been applied
      */
     <T> T write(String what, Supplier<T> call) {
@@ -145,13 +146,14 @@ final class Kube {
             if (isAnswer(e)) {
                 answered(sent);
             }
-            if (code == 409) {
+            if (code == 409 || code == 404) {
+                // 404 on an update: the object was deleted since it was read, which is a conflict too
                 throw new Conflict(what + ": " + describe(e));
             }
             if (code == 400 || code == 413 || code == 422) {
                 throw new Refused(what + " refused by the Kubernetes API server: " + describe(e), e);
             }
-            if (code == 404 || code == 403 || code == 401 || code == 429) {
+            if (code == 403 || code == 401 || code == 429) {
                 throw new BackendUnavailableException(what + " refused by the Kubernetes API server: " + describe(e)
                         + "; nothing was written", e);
             }

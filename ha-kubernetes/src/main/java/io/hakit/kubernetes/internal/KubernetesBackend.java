@@ -332,10 +332,17 @@ public final class KubernetesBackend implements HaBackend {
                 .withName(name).delete());
     }
 
-    /** Deletes every object of this cluster id: the Lease and all its ConfigMaps. Stops nothing that still runs. */
+    /**
+     * Deletes every object of this cluster id: its ConfigMaps (listed by label, deleted one by one: the Role needs no
+     * deletecollection) and the Lease. Stops nothing that still runs; a process still running re-creates what it
+     * writes (its epochs start above nothing then: call it only when the cluster is gone).
+     */
     public void deleteClusterData() {
-        kube.write("delete the ConfigMaps of cluster " + config.clusterId(), () -> kube.client.configMaps()
-                .inNamespace(kube.namespace).withLabel(Naming.LABEL_CLUSTER, clusterLabel).delete());
+        for (ConfigMap cm : kube.listConfigMaps(clusterLabel)) {
+            String name = cm.getMetadata().getName();
+            kube.write("delete ConfigMap " + name, () -> kube.client.configMaps().inNamespace(kube.namespace)
+                    .withName(name).delete());
+        }
         kube.write("delete Lease " + leaseName, () -> kube.client.resources(Lease.class).inNamespace(kube.namespace)
                 .withName(leaseName).delete());
     }
