@@ -160,7 +160,19 @@ public final class KubernetesBackend implements HaBackend {
                 : clientConfig.getNamespace());
         KubernetesBackend b = new KubernetesBackend(config, options, client, ns, events);
         try {
-            b.startInformers();
+            // a first list that hangs (seen on the mock server under load) is given up and started afresh, twice
+            for (int attempt = 1; ; attempt++) {
+                try {
+                    b.startInformers();
+                    break;
+                } catch (BackendUnavailableException e) {
+                    b.stopInformers();
+                    if (attempt == 3) {
+                        throw e;
+                    }
+                    LOG.warn("{}: {}; trying again", config.nodeId(), e.getMessage());
+                }
+            }
         } catch (RuntimeException e) {
             b.close();
             throw e;
@@ -168,6 +180,18 @@ public final class KubernetesBackend implements HaBackend {
         long period = options.retryPeriod().toNanos();
         b.timerThread.scheduleWithFixedDelay(b::probe, period, period, TimeUnit.NANOSECONDS);
         return b;
+    }
+
+    private void stopInformers() {
+        for (SharedIndexInformer<?> i : Arrays.asList(leaseInformer, configMapInformer)) {
+            if (i != null) {
+                try {
+                    i.stop();
+                } catch (RuntimeException ex) {
+                    LOG.debug("stopping an informer failed", ex);
+                }
+            }
+        }
     }
 
     private void startInformers() {
@@ -302,15 +326,7 @@ public final class KubernetesBackend implements HaBackend {
         }
         driverThread.shutdownNow();
         timerThread.shutdownNow();
-        for (SharedIndexInformer<?> i : Arrays.asList(leaseInformer, configMapInformer)) {
-            if (i != null) {
-                try {
-                    i.stop();
-                } catch (RuntimeException ex) {
-                    LOG.debug("stopping an informer failed", ex);
-                }
-            }
-        }
+        stopInformers();
         kube.client.close();
     }
 
