@@ -59,6 +59,7 @@ public final class Runner {
         m.put(EmbeddedHandover.NAME, new EmbeddedHandover());
         m.put(JmhDetectors.NAME, new JmhDetectors());
         m.put(ZkHandover.NAME, new ZkHandover());
+        m.put(K8sHandover.NAME, new K8sHandover());
         m.put(ZkFailover.NAME, new ZkFailover());
         m.put(ZkCas.NAME, new ZkCas());
         m.put(ZkComponents.NAME, new ZkComponents());
