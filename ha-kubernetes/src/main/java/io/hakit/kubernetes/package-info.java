@@ -26,8 +26,8 @@
  *   any ConfigMap survives. (An operator who deletes the Lease and every ConfigMap of the cluster deletes its state
  *   too; the epochs then start again at 1 with nothing left to protect.)
  *   <li><b>Seals before it grants</b>: after acquiring epoch {@code e}, the new leader lists every ConfigMap of the
- *   cluster and raises its fence to {@code e} (version-checked), reads the Lease once more, and only then reports the
- *   grant. A fenced write at epoch {@code e} is one update of the namespace's ConfigMap conditional on the version in
+ *   cluster and raises its fence to {@code e} (version-checked), and reports the grant only if that finished within
+ *   the renew deadline of its acquiring update (nobody else can acquire before the lease duration since then). A fenced write at epoch {@code e} is one update of the namespace's ConfigMap conditional on the version in
  *   which the fence is exactly {@code e}; once a newer leader sealed the namespace, the old leader's write can only
  *   fail (409, then refused by the fence). A namespace created after the seal is first claimed (fence := e), then the
  *   Lease is read to confirm epoch {@code e} is still the holder's; a later leader lists after acquiring, so it seals

@@ -249,15 +249,20 @@ final class ConfigMapStore implements StoreDriver {
         if (cm == null) {
             ConfigMap fresh = newConfigMap(epoch);
             try {
-                backend.kube.write("create ConfigMap " + objectName + " (claim at epoch " + epoch + ")",
+                lastRead = backend.kube.write("create ConfigMap " + objectName + " (claim at epoch " + epoch + ")",
                         () -> backend.kube.client.configMaps().inNamespace(backend.kube.namespace).resource(fresh)
                                 .create());
             } catch (Kube.Refused e) {
                 throw new IllegalStateException("create ConfigMap " + objectName + ": " + e.getMessage(), e);
             }
         } else {
-            raiseFence(backend, cm, epoch);
+            lastRead = raiseFence(backend, cm, epoch);
         }
+    }
+
+    /** Remembers {@code cm} as this namespace's latest known version (see {@link #lastRead}). */
+    void remember(ConfigMap cm) {
+        lastRead = cm;
     }
 
     /**

@@ -511,7 +511,7 @@ public final class KubernetesBackend implements HaBackend {
             e = elector;
         }
         if (e != null && LeaseElector.holder(lease) == null) {
-            e.wake(); // released or deleted: contend now, not after a retry period
+            e.released(lease); // released or deleted: contend now, not after a retry period
         }
     }
 

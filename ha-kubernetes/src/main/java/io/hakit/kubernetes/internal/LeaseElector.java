@@ -38,7 +38,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *   <li><b>Seal before grant</b>: after acquiring epoch {@code e}, every ConfigMap of the cluster is listed (after the
  *   Lease update, so a claim made under an older epoch is seen) and its fence raised to {@code e} by a
  *   version-checked update; a fence already at or above {@code e} (the Lease was recreated) raises the epoch above
- *   it first. Then the Lease is read once more, and only if it is still ours at {@code e} is the grant reported.
+ *   it first. The grant is reported only if all this finished within the renew deadline of the acquiring update's
+ *   send: no other process can acquire before the longer lease duration has passed since it saw that update.
  *   <li><b>Renew deadline</b>: the leader renews every retry period; if no renewal sent within the last renew
  *   deadline succeeded, it reports revoke, from a timer that no blocked request can hold up.
  *   <li><b>Release on close</b>: the holder is cleared (lease duration 1 s, epoch kept), and the other contenders,
@@ -87,7 +88,7 @@ final class LeaseElector implements ElectionDriver {
         wake();
     }
 
-    /** Runs a step soon (a Lease event: a released Lease is taken at once). */
+    /** Runs a step soon. */
     void wake() {
         if (stepQueued.compareAndSet(false, true)) {
             b.runAsync(() -> {
@@ -96,6 +97,17 @@ final class LeaseElector implements ElectionDriver {
             });
         }
     }
+
+    /**
+     * The informer saw the Lease released (or deleted): a step now, which acquires from that very version without
+     * reading it again (a stale version only costs a 409), so the handover takes one request, not a retry period.
+     */
+    void released(Lease seen) {
+        released = seen;
+        wake();
+    }
+
+    private volatile Lease released;
 
     /** The epoch this driver leads at, or 0. */
     long leadingEpoch() {
@@ -196,8 +208,9 @@ final class LeaseElector implements ElectionDriver {
             }
             backingOff = false;
         }
-        Optional<Lease> current = b.kube.getLease(b.leaseName);
-        Lease lease = current.orElse(null);
+        Lease hint = released;
+        released = null;
+        Lease lease = hint != null && holder(hint) == null ? hint : b.kube.getLease(b.leaseName).orElse(null);
         observe(lease);
         if (heldByAnother(lease)) {
             return;
@@ -287,7 +300,7 @@ final class LeaseElector implements ElectionDriver {
 
     /**
      * Raises the fence of every ConfigMap of the cluster to the epoch (creating the leader-information ConfigMap if
-     * missing), raising the epoch first above any fence already at or over it; then checks the Lease is still ours.
+     * missing), raising the epoch first above any fence already at or over it.
      *
      * @return the epoch to report
      * @throws RuntimeException if the Lease moved on, or a request failed
@@ -329,22 +342,20 @@ final class LeaseElector implements ElectionDriver {
             for (ConfigMap cm : maps) {
                 if (ConfigMapStore.fence(cm) < e) {
                     try {
-                        ConfigMapStore.raiseFence(b, cm, e);
+                        ConfigMap sealedMap = ConfigMapStore.raiseFence(b, cm, e);
                         sealedHere.add(cm.getMetadata().getName());
+                        if (cm.getMetadata().getName().equals(b.leaders.objectName)) {
+                            b.leaders.remember(sealedMap); // the first confirmation then writes at once
+                        }
                     } catch (Kube.Conflict c) {
                         again = true; // changed since the list: list again
                     }
                 }
             }
             if (!again) {
-                Lease now = b.kube.getLease(b.leaseName).orElse(null);
-                if (!identity.equals(holder(now)) || epochOf(now).orElse(-1) != e) {
-                    throw new LeadershipLostException("the Lease moved on while sealing epoch " + e + " (holder "
-                            + holder(now) + ", epoch " + epochOf(now) + ")");
-                }
-                synchronized (lock) {
-                    mine = now;
-                }
+                // No second read of the Lease: the grant is reported only within the renew deadline of the acquiring
+                // update's send (checked by the caller), and no other process can acquire before the longer lease
+                // duration has passed since it saw that update.
                 return e;
             }
         }
@@ -370,8 +381,10 @@ final class LeaseElector implements ElectionDriver {
         try {
             Lease renewed = updateLease(from, epoch, false);
             synchronized (lock) {
+                if (mine == from) {
+                    mine = renewed; // also when close() came meanwhile: the release must start from this version
+                }
                 if (leadingEpoch == epoch && !closed) {
-                    mine = renewed;
                     lastRenewSend = lastRenewSend + Math.max(0, send - lastRenewSend);
                 }
             }
@@ -493,16 +506,24 @@ final class LeaseElector implements ElectionDriver {
         if (from == null) {
             return;
         }
-        Lease next = new LeaseBuilder(from).build();
-        next.getSpec().setHolderIdentity(null);
-        next.getSpec().setLeaseDurationSeconds(1);
-        next.getSpec().setRenewTime(ZonedDateTime.now(ZoneOffset.UTC));
-        try {
-            b.kube.write("release Lease " + b.leaseName, () -> b.kube.client.resources(Lease.class)
-                    .inNamespace(b.kube.namespace).resource(next).update());
-            LOG.info("{}: released the Lease", identity);
-        } catch (RuntimeException e) {
-            LOG.info("{}: could not release the Lease (it expires by itself): {}", identity, e.getMessage());
+        for (int attempt = 0; attempt < 3 && from != null; attempt++) {
+            Lease next = new LeaseBuilder(from).build();
+            next.getSpec().setHolderIdentity(null);
+            next.getSpec().setLeaseDurationSeconds(1);
+            next.getSpec().setRenewTime(ZonedDateTime.now(ZoneOffset.UTC));
+            try {
+                b.kube.write("release Lease " + b.leaseName, () -> b.kube.client.resources(Lease.class)
+                        .inNamespace(b.kube.namespace).resource(next).update());
+                LOG.info("{}: released the Lease", identity);
+                return;
+            } catch (Kube.Conflict e) {
+                // changed since our last write (a renewal in flight at close): release from its current version
+                Lease now = b.kube.getLease(b.leaseName).orElse(null);
+                from = identity.equals(holder(now)) ? now : null;
+            } catch (RuntimeException e) {
+                LOG.info("{}: could not release the Lease (it expires by itself): {}", identity, e.getMessage());
+                return;
+            }
         }
     }
 
