@@ -338,14 +338,30 @@ public final class KubernetesBackend implements HaBackend {
 
     // ------------------------------------------------------------------ data lifecycle
 
-    /**
-     * Deletes the ConfigMap of one store namespace (every key; blobs are the core's). Not fenced: call it when the
-     * namespace's owner (a finished job) is gone.
-     */
-    public void deleteNamespace(String namespace) {
+    @Override
+    public List<String> namespaces() {
+        List<String> out = new ArrayList<>();
+        for (ConfigMap cm : kube.listConfigMaps(clusterLabel)) {
+            Map<String, String> a = cm.getMetadata().getAnnotations();
+            if (Naming.KIND_STORE.equals(cm.getMetadata().getLabels().get(Naming.LABEL_KIND)) && a != null
+                    && config.clusterId().equals(a.get(Naming.ANNOTATION_CLUSTER))
+                    && a.get(Naming.ANNOTATION_NAMESPACE) != null) {
+                out.add(a.get(Naming.ANNOTATION_NAMESPACE));
+            }
+        }
+        return out;
+    }
+
+    /** Deletes the namespace's ConfigMap (the core deleted its keys first; a store keeps no other state). */
+    @Override
+    public void dropNamespace(String namespace) {
         String name = Naming.storeName(config.clusterId(), namespace);
-        kube.write("delete ConfigMap " + name, () -> kube.client.configMaps().inNamespace(kube.namespace)
-                .withName(name).delete());
+        try {
+            kube.write("delete ConfigMap " + name, () -> kube.client.configMaps().inNamespace(kube.namespace)
+                    .withName(name).delete());
+        } catch (Kube.Conflict e) {
+            // already gone
+        }
     }
 
     /**
@@ -353,6 +369,7 @@ public final class KubernetesBackend implements HaBackend {
      * deletecollection) and the Lease. Stops nothing that still runs; a process still running re-creates what it
      * writes (its epochs start above nothing then: call it only when the cluster is gone).
      */
+    @Override
     public void deleteClusterData() {
         for (ConfigMap cm : kube.listConfigMaps(clusterLabel)) {
             String name = cm.getMetadata().getName();
