@@ -67,9 +67,7 @@ final class K8sHandover implements Runner.Scenario {
         try {
             String kubeconfig = System.getenv("KUBECONFIG");
             if (kubeconfig == null) {
-                dir = Files.createTempDirectory(Files.isWritable(Paths.get("/dev/shm")) ? Paths.get("/dev/shm")
-                        : Paths.get(System.getProperty("java.io.tmpdir")), "hakit-bench-apiserver");
-                sh(script(), "start", dir.toString());
+                dir = startApiServer();
                 kubeconfig = dir.resolve("kubeconfig").toString();
             }
             out.println(NAME + ": API server from " + kubeconfig);
@@ -116,14 +114,15 @@ final class K8sHandover implements Runner.Scenario {
             double[] hakitMs = new double[cycles];
             double[] fabricMs = new double[cycles];
             out.println(NAME + ": " + cycles + " handovers of each, interleaved");
-            for (int c = 0; c < cycles; c++) {
+            int warmup = 3;
+            for (int c = 0; c < warmup + cycles; c++) {
                 // HAKit
                 int leader = Integer.parseInt(current.address().orElseThrow().replace("node-", "").replace(":9000", ""));
                 seen.clear();
                 long t0 = System.nanoTime();
                 elections[leader].close();
                 LeaderInformation next = awaitNew(seen, current);
-                hakitMs[c] = ((long) lastSeenNanos - t0) / 1e6;
+                double hMs = ((long) lastSeenNanos - t0) / 1e6;
                 current = next;
                 elections[leader] = contend(nodes[leader], leader);
                 // fabric8
@@ -135,7 +134,10 @@ final class K8sHandover implements Runner.Scenario {
                 if (s == null) {
                     throw new Runner.BenchmarkFailure("fabric8 cycle " + c + ": no new leader within " + BOUND);
                 }
-                fabricMs[c] = (s[1] - t1) / 1e6;
+                if (c >= warmup) {
+                    hakitMs[c - warmup] = hMs;
+                    fabricMs[c - warmup] = (s[1] - t1) / 1e6;
+                }
                 fLeader = s;
                 electors[fl] = elector(clients[fl], ns, fl, lease, renew, retry, started);
             }
@@ -143,6 +145,7 @@ final class K8sHandover implements Runner.Scenario {
             params.put("api_server", System.getenv("KUBECONFIG") == null ? "kube-apiserver 1.20.2 + etcd, loopback"
                     : "KUBECONFIG");
             params.put("contenders", CONTENDERS);
+            params.put("warmup_cycles", 3);
             params.put("cycles", cycles);
             params.put("lease_duration_s", lease.toSeconds());
             params.put("renew_deadline_s", renew.toSeconds());
@@ -166,13 +169,7 @@ final class K8sHandover implements Runner.Scenario {
             for (int i = toClose.size() - 1; i >= 0; i--) {
                 ZkBench.closeQuietly(toClose.get(i));
             }
-            if (dir != null) {
-                try {
-                    sh(script(), "stop", dir.toString());
-                } catch (Exception e) {
-                    out.println(NAME + ": stopping the API server failed: " + e);
-                }
-            }
+            stopApiServer(dir, out);
         }
     }
 
@@ -228,6 +225,27 @@ final class K8sHandover implements Runner.Scenario {
                 .build()).build().start();
     }
 
+    /** Starts kube-apiserver 1.20.2 + etcd (data on tmpfs when there is one); returns its directory. */
+    static Path startApiServer() throws Exception {
+        Path dir = Files.createTempDirectory(Files.isWritable(Paths.get("/dev/shm")) ? Paths.get("/dev/shm")
+                : Paths.get(System.getProperty("java.io.tmpdir")), "hakit-bench-apiserver");
+        sh(script(), "start", dir.toString());
+        return dir;
+    }
+
+    /** Stops what {@link #startApiServer()} started; null: nothing. */
+    static void stopApiServer(Path dir, PrintStream out) {
+        if (dir == null) {
+            return;
+        }
+        try {
+            sh(script(), "stop", dir.toString());
+            sh(Paths.get("/bin/rm"), "-rf", dir.toString());
+        } catch (Exception e) {
+            out.println("stopping the API server failed: " + e);
+        }
+    }
+
     static Path script() {
         for (Path p : new Path[] {Paths.get("ha-kubernetes/src/test/k8s/kube-apiserver.sh"),
                 Paths.get("../ha-kubernetes/src/test/k8s/kube-apiserver.sh")}) {
@@ -239,7 +257,8 @@ final class K8sHandover implements Runner.Scenario {
     }
 
     private static void sh(Path script, String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of("bash", script.toString()));
+        List<String> cmd = new ArrayList<>(script.toString().endsWith(".sh") ? List.of("bash", script.toString())
+                : List.of(script.toString()));
         cmd.addAll(List.of(args));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String text = new String(p.getInputStream().readAllBytes());

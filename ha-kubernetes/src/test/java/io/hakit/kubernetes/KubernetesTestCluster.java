@@ -96,7 +96,11 @@ public final class KubernetesTestCluster implements TestCluster {
     @Override
     public boolean expireSession(HaServices process) {
         String name = Naming.leaseName(clusterId);
-        try (KubernetesClient admin = server.adminClient()) {
+        // fail fast (no retries, 2 s) when the API server is down, as a fault campaign may find it
+        Config fast = new ConfigBuilder(server.adminConfig()).withRequestRetryBackoffLimit(0).withRequestTimeout(2000)
+                .withConnectionTimeout(2000).build();
+        try (KubernetesClient admin = new io.fabric8.kubernetes.client.KubernetesClientBuilder().withConfig(fast)
+                .withHttpClientFactory(new io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory()).build()) {
             Lease l = admin.resources(Lease.class).inNamespace(namespace).withName(name).get();
             Lease stolen = new LeaseBuilder(l).editSpec().withHolderIdentity("expired-by-test")
                     .withLeaseDurationSeconds(1).endSpec().build();
@@ -120,6 +124,11 @@ public final class KubernetesTestCluster implements TestCluster {
 
     public void heal(HaServices process) {
         proxy(process).fault(Fault.pass());
+    }
+
+    /** Ends every proxy fault. */
+    public void healAll() {
+        proxies.values().forEach(p -> p.fault(Fault.pass()));
     }
 
     public String clusterId() {
