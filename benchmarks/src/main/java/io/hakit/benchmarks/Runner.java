@@ -62,6 +62,7 @@ public final class Runner {
         m.put(K8sHandover.NAME, new K8sHandover());
         m.put(K8sRequests.NAME, new K8sRequests());
         m.put(K8sFailover.NAME, new K8sFailover());
+        m.put(K8sCampaign.NAME, new K8sCampaign());
         m.put(ZkFailover.NAME, new ZkFailover());
         m.put(ZkCas.NAME, new ZkCas());
         m.put(ZkComponents.NAME, new ZkComponents());

@@ -5,10 +5,6 @@ import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -18,19 +14,16 @@ import java.util.List;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.util.HashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The API servers the tests run against: fabric8's {@link KubernetesMockServer} in CRUD mode (in-process, fast), a
+ * The API servers the tests run against: fabric8's KubernetesMockServer in CRUD mode ({@link MockApiServer}), a
  * real kube-apiserver 1.20.2 with etcd started by {@code kube-apiserver.sh} (the script this module ships in
  * {@code src/test/k8s}), or the real cluster of {@code $KUBECONFIG}.
  */
 public abstract class ApiServers implements AutoCloseable {
 
-    /** The mock server logs every request at INFO through java.util.logging. */
-    private static final java.util.logging.Logger MOCK_LOG = java.util.logging.Logger.getLogger("io.fabric8");
     private static final AtomicInteger NAMESPACES = new AtomicInteger();
 
     /** The client configuration of an administrator of this server. */
@@ -58,41 +51,6 @@ public abstract class ApiServers implements AutoCloseable {
                     .createOr(existing -> existing.update());
         }
         return ns;
-    }
-
-    // ------------------------------------------------------------------ the mock server
-
-    /** fabric8's mock server in CRUD mode. */
-    public static ApiServers mock() {
-        MOCK_LOG.setLevel(java.util.logging.Level.WARNING);
-        KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
-                new KubernetesMixedDispatcher(new HashMap<>()), false);
-        server.init();
-        Config config;
-        try (KubernetesClient c = server.createClient()) {
-            config = c.getConfiguration();
-        }
-        return new ApiServers() {
-            @Override
-            public Config adminConfig() {
-                return config;
-            }
-
-            @Override
-            public String describe() {
-                return "fabric8 KubernetesMockServer (CRUD) at " + config.getMasterUrl();
-            }
-
-            @Override
-            public boolean isMock() {
-                return true;
-            }
-
-            @Override
-            public void close() {
-                server.destroy();
-            }
-        };
     }
 
     // ------------------------------------------------------------------ a real API server
