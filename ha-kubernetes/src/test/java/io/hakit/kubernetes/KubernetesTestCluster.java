@@ -101,12 +101,21 @@ public final class KubernetesTestCluster implements TestCluster {
                 .withConnectionTimeout(2000).build();
         try (KubernetesClient admin = new io.fabric8.kubernetes.client.KubernetesClientBuilder().withConfig(fast)
                 .withHttpClientFactory(new io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory()).build()) {
-            Lease l = admin.resources(Lease.class).inNamespace(namespace).withName(name).get();
-            Lease stolen = new LeaseBuilder(l).editSpec().withHolderIdentity("expired-by-test")
-                    .withLeaseDurationSeconds(1).endSpec().build();
-            admin.resources(Lease.class).inNamespace(namespace).resource(stolen).update();
+            for (int attempt = 0; ; attempt++) {
+                Lease l = admin.resources(Lease.class).inNamespace(namespace).withName(name).get();
+                Lease stolen = new LeaseBuilder(l).editSpec().withHolderIdentity("expired-by-test")
+                        .withLeaseDurationSeconds(1).endSpec().build();
+                try {
+                    admin.resources(Lease.class).inNamespace(namespace).resource(stolen).update();
+                    return true;
+                } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+                    if (e.getCode() != 409 || attempt == 20) {
+                        throw e;
+                    }
+                    // a renewal came between the read and the update: read again
+                }
+            }
         }
-        return true;
     }
 
     public FaultInjectingProxy proxy(HaServices process) {

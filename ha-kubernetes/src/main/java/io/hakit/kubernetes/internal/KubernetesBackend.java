@@ -314,6 +314,8 @@ public final class KubernetesBackend implements HaBackend {
                 viewExpiry.cancel(false);
             }
         }
+        // the informers first: a closing process needs no more events (and its own release's event need not reach it)
+        stopInformers();
         if (e != null) {
             e.close();
         }
@@ -326,7 +328,6 @@ public final class KubernetesBackend implements HaBackend {
         }
         driverThread.shutdownNow();
         timerThread.shutdownNow();
-        stopInformers();
         kube.client.close();
     }
 
@@ -527,8 +528,8 @@ public final class KubernetesBackend implements HaBackend {
             refreshViewLocked();
             e = elector;
         }
-        if (e != null && LeaseElector.holder(lease) == null) {
-            e.released(lease); // released or deleted: contend now, not after a retry period
+        if (e != null) {
+            e.seen(lease); // an observation; released or deleted: contend now, not after a retry period
         }
     }
 

@@ -107,6 +107,25 @@ final class LeaseElector implements ElectionDriver {
         wake();
     }
 
+    /**
+     * A version of the Lease seen by the informer (about when it was written): noted as an observation, so that the
+     * expiry of another holder's lease counts from its last renewal as seen here, not from this driver's next read.
+     * An older version arriving late only counts as a change: expiry moves later, never earlier.
+     */
+    void seen(Lease lease) {
+        observe(lease);
+        if (holder(lease) == null) {
+            released(lease);
+        } else {
+            synchronized (lock) {
+                observedHolder = lease;
+            }
+        }
+    }
+
+    /** The Lease as last observed with a holder (for the expiry timer of {@link #scheduleNext()}). */
+    private Lease observedHolder;
+
     private volatile Lease released;
 
     /** The epoch this driver leads at, or 0. */
@@ -159,6 +178,16 @@ final class LeaseElector implements ElectionDriver {
             long delay = retryNanos;
             if (leadingEpoch == 0) {
                 delay += (long) (retryNanos * 0.2 * ThreadLocalRandom.current().nextDouble());
+                // another holder's lease runs out before the next period: try right then
+                Lease held = observedHolder;
+                if (held != null && holder(held) != null && !identity.equals(holder(held)) && !backingOff) {
+                    long duration = held.getSpec().getLeaseDurationSeconds() == null ? leaseNanos
+                            : TimeUnit.SECONDS.toNanos(held.getSpec().getLeaseDurationSeconds());
+                    long untilExpiry = observedAt + duration - b.ticker.read() + 1_000_000;
+                    if (untilExpiry > 0 && untilExpiry < delay) {
+                        delay = untilExpiry;
+                    }
+                }
             }
             nextStep = b.schedule(this::wake, delay);
         }
@@ -213,6 +242,9 @@ final class LeaseElector implements ElectionDriver {
         Lease lease = hint != null && holder(hint) == null ? hint : b.kube.getLease(b.leaseName).orElse(null);
         observe(lease);
         if (heldByAnother(lease)) {
+            synchronized (lock) {
+                observedHolder = lease;
+            }
             return;
         }
         OptionalLong annotated = epochOf(lease);
