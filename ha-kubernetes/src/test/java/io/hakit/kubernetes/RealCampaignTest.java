@@ -41,6 +41,8 @@ class RealCampaignTest {
                 if (!r.passed()) {
                     failed.add(r);
                     System.out.println(r.report());
+                } else if (Boolean.getBoolean("hakit.campaign.verbose")) {
+                    System.out.println(r.report());
                 }
             }
         } finally {
