@@ -258,4 +258,45 @@ class RealFaultTest {
                     .isInstanceOf(KubernetesClientException.class).hasMessageContaining("403");
         }
     }
+
+    /**
+     * The observer is cut off while 500 ConfigMap writes go by, then resumes: whether the API server still has the
+     * version its watch resumes from or answers 410 Gone (then the informer lists again), the fan-out, which diffs each
+     * ConfigMap against the last version it saw, reports every key's final value and the delete. (kube-apiserver
+     * 1.20 sizes its watch cache by time, so this test cannot force the 410 and does not assert which path ran.)
+     */
+    @Test
+    void aLongOutageWithManyWritesIsResumedWithoutAMissedUpdate() {
+        HaServices writer = process("writer");
+        HaServices observer = process("observer");
+        Map<String, String> seen = new ConcurrentHashMap<>();
+        observer.stateStore("w").watch("k", ev -> {
+            if (ev.type() == StoreEvent.Type.PUT) {
+                seen.put(ev.key(), new String(ev.value().orElseThrow().value(), StandardCharsets.UTF_8));
+            } else {
+                seen.remove(ev.key());
+            }
+        });
+        StateStore w = writer.stateStore("w");
+        StateStore noise = writer.stateStore("noise");
+        w.put("k0", bytes("before"), StateStore.NEW);
+        await("the watch works").atMost(TIMEOUT).until(() -> "before".equals(seen.get("k0")));
+
+        cluster.proxy(observer).fault(io.hakit.testkit.proxy.Fault.reset());
+        for (int i = 0; i < 500; i++) {
+            noise.put("n" + (i % 20), bytes("x" + i), StateStore.ANY);
+            if (i % 100 == 0) {
+                w.put("k" + (i / 100), bytes("v" + i), StateStore.ANY);
+            }
+        }
+        w.delete("k0", StateStore.ANY);
+        cluster.proxy(observer).fault(io.hakit.testkit.proxy.Fault.pass());
+
+        await("the observer caught up").atMost(TIMEOUT).untilAsserted(() -> {
+            for (int k = 1; k < 5; k++) {
+                assertThat(seen.get("k" + k)).isEqualTo("v" + (k * 100));
+            }
+            assertThat(seen).doesNotContainKey("k0");
+        });
+    }
 }
