@@ -122,4 +122,44 @@ class MockFaultTest {
             assertThat(size).isLessThan(1024 * 1024).isGreaterThan(800 * 1024);
         }
     }
+
+    /**
+     * A crashed leader leaves its record in the ConfigMap (no ephemeral node vanishes): a retriever shows it until the
+     * Lease has gone unrenewed for its duration on the retriever's own ticker, then shows no leader.
+     */
+    @Test
+    void aCrashedLeadersRecordDisappearsWhenItsLeaseRunsOutOnTheRetrieversTicker() {
+        KubernetesTestCluster proxied = KubernetesTestCluster.proxied(SERVER.get());
+        try {
+            HaServices a = proxied.newProcess(HaConfig.builder().nodeId("node-a").storageDir(storage.resolve("a"))
+                    .leaseDuration(Duration.ofSeconds(15)).renewDeadline(Duration.ofSeconds(10))
+                    .retryPeriod(Duration.ofMillis(100)).operationTimeout(Duration.ofSeconds(2)));
+            processes.add(a);
+            ManualTicker ticker = new ManualTicker();
+            HaServices observer = proxied.newProcess(HaConfig.builder().nodeId("observer")
+                    .storageDir(storage.resolve("o")).ticker(ticker).operationTimeout(Duration.ofSeconds(2)));
+            processes.add(observer);
+            io.hakit.testkit.TestingRetrievalListener seen = new io.hakit.testkit.TestingRetrievalListener();
+            observer.watchLeader("jm", seen);
+            io.hakit.api.LeaderElection e = a.leaderElection("jm");
+            new TestingContender("a", "addr-a", null).startOn(e).awaitGrant(TIMEOUT);
+            seen.awaitLatest(i -> i.address().map("addr-a"::equals).orElse(false), TIMEOUT);
+
+            proxied.partition(a); // a crashed: no more renewals, no goodbye
+            // a renewal already on its way may still land (and count as a fresh one): start once a has noticed
+            await("a cut off").atMost(TIMEOUT)
+                    .until(() -> a.connectionState() != io.hakit.api.ConnectionState.CONNECTED);
+            await().pollDelay(Duration.ofMillis(300)).atMost(TIMEOUT).until(() -> true);
+            ticker.advance(Duration.ofSeconds(14));
+            await().pollDelay(Duration.ofMillis(500)).atMost(TIMEOUT).until(() -> true);
+            assertThat(seen.latest().address()).as("14 s of 15 on the observer's ticker").contains("addr-a");
+            ticker.advance(Duration.ofSeconds(2));
+            await("no leader shown").atMost(TIMEOUT).until(() -> seen.latest().isEmpty());
+            proxied.heal(a);
+        } finally {
+            processes.forEach(HaServices::close); // before their proxies go
+            processes.clear();
+            proxied.close();
+        }
+    }
 }

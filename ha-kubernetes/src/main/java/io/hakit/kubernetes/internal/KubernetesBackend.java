@@ -461,9 +461,23 @@ public final class KubernetesBackend implements HaBackend {
         }
     }
 
-    /** While the connection is in doubt: a cheap read (its answer reports RECONNECTED), and LOST after the deadline. */
+    /**
+     * Every retry period: LOST after the deadline; while the connection is in doubt, a cheap read (its answer reports
+     * RECONNECTED); and the retrieval view's lease check.
+     */
     private void probe() {
+        try {
+            probeOnce();
+        } catch (RuntimeException e) {
+            LOG.warn("{}: periodic check failed", config.nodeId(), e); // never let it end the periodic task
+        }
+    }
+
+    private void probeOnce() {
         kube.checkLost(options.renewDeadline().toNanos());
+        synchronized (lock) {
+            refreshViewLocked(); // also every retry period: the expiry is read from the ticker, not only from a timer
+        }
         if (!kube.state().isConnected()) {
             runAsync(() -> {
                 try {
@@ -618,11 +632,15 @@ public final class KubernetesBackend implements HaBackend {
                 if (viewExpiry != null) {
                     viewExpiry.cancel(false);
                 }
-                viewExpiry = timerThread.isShutdown() ? null : timerThread.schedule(() -> {
-                    synchronized (lock) {
-                        refreshViewLocked();
-                    }
-                }, left + 1_000_000, TimeUnit.NANOSECONDS);
+                try {
+                    viewExpiry = timerThread.schedule(() -> {
+                        synchronized (lock) {
+                            refreshViewLocked();
+                        }
+                    }, left + 1_000_000, TimeUnit.NANOSECONDS);
+                } catch (java.util.concurrent.RejectedExecutionException e) {
+                    viewExpiry = null; // closing
+                }
             }
         }
         Map<String, LeaderInformation> visible = new HashMap<>();
