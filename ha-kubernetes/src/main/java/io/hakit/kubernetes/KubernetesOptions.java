@@ -52,7 +52,8 @@ public final class KubernetesOptions {
     /**
      * {@value}: an owner reference put on every object HAKit creates, so that Kubernetes garbage-collects the HA data
      * with its owner, as {@code apiVersion/kind/name/uid} (for example {@code apps/v1/Deployment/flink/0f5c...}).
-     * Default: none (the data stays until deleted; see {@link io.hakit.api.HaServices#closeAndDeleteAllData()}). Hazard: deleting the
+     * Default: none (the data stays until deleted; see {@link io.hakit.api.HaServices#closeAndDeleteAllData()}).
+     * Hazard: deleting the
      * owner deletes the checkpoint pointers with it.
      */
     public static final String OWNER_REFERENCE = "high-availability.kubernetes.owner-reference";

@@ -27,7 +27,8 @@
  *   too; the epochs then start again at 1 with nothing left to protect.)
  *   <li><b>Seals before it grants</b>: after acquiring epoch {@code e}, the new leader lists every ConfigMap of the
  *   cluster and raises its fence to {@code e} (version-checked), and reports the grant only if that finished within
- *   the renew deadline of its acquiring update (nobody else can acquire before the lease duration since then). A fenced write at epoch {@code e} is one update of the namespace's ConfigMap conditional on the version in
+ *   the renew deadline of its acquiring update (nobody else can acquire before the lease duration since then).
+ *   A fenced write at epoch {@code e} is one update of the namespace's ConfigMap conditional on the version in
  *   which the fence is exactly {@code e}; once a newer leader sealed the namespace, the old leader's write can only
  *   fail (409, then refused by the fence). A namespace created after the seal is first claimed (fence := e), then the
  *   Lease is read to confirm epoch {@code e} is still the holder's; a later leader lists after acquiring, so it seals
@@ -44,7 +45,8 @@
  * process, whatever the number of components and store watches; they resume from the last resourceVersion and relist
  * on 410 Gone, and the fan-out diffs each ConfigMap against the last version seen, so no change is missed. Reads
  * ({@code get}, {@code list}) go to the API server, never to the informers' cache. A released Lease is taken by the
- * next contender on the informer's event, not after a retry period. An idle leader sends one renewal per retry period;
+ * next contender on the informer's event, not after a retry period; a crashed holder's Lease at the instant it runs
+ * out as measured here (followers note every renewal the informer delivers). An idle leader sends one renewal per retry period;
  * each follower one read per retry period.
  *
  * <h2>Connection states</h2> SUSPENDED when a request fails (I/O, timeout, 5xx; a routine watch reconnect is not a

@@ -361,7 +361,8 @@ final class LeaseElector implements ElectionDriver {
                 e = raised;
                 continue;
             }
-            boolean leadersExist = maps.stream().anyMatch(cm -> cm.getMetadata().getName().equals(b.leaders.objectName));
+            boolean leadersExist = maps.stream()
+                    .anyMatch(cm -> cm.getMetadata().getName().equals(b.leaders.objectName));
             if (!leadersExist) {
                 try {
                     b.leaders.create(e); // created sealed; if someone created it meanwhile, the next round seals it
