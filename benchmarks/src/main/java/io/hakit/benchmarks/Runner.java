@@ -59,6 +59,10 @@ public final class Runner {
         m.put(EmbeddedHandover.NAME, new EmbeddedHandover());
         m.put(JmhDetectors.NAME, new JmhDetectors());
         m.put(ZkHandover.NAME, new ZkHandover());
+        m.put(K8sHandover.NAME, new K8sHandover());
+        m.put(K8sRequests.NAME, new K8sRequests());
+        m.put(K8sFailover.NAME, new K8sFailover());
+        m.put(K8sCampaign.NAME, new K8sCampaign());
         m.put(ZkFailover.NAME, new ZkFailover());
         m.put(ZkCas.NAME, new ZkCas());
         m.put(ZkComponents.NAME, new ZkComponents());

@@ -24,7 +24,8 @@ import java.util.regex.Pattern;
  * <p>Build it with {@link #builder()} or from Flink-style keys with {@link #fromMap(Map)}. Every option's Javadoc
  * on the {@link Builder} gives its key, its default and its hazard. Keys under {@code high-availability.} that are
  * not core keys (for example {@code high-availability.zookeeper.quorum}) are kept in {@link #backendOptions()} for
- * the backend, which validates them.
+ * the backend, which validates them, and so are Flink's {@code kubernetes.*} keys (for example
+ * {@code kubernetes.namespace}), which the Kubernetes backend reads.
  */
 public final class HaConfig {
 
@@ -60,6 +61,9 @@ public final class HaConfig {
      */
     public static final String ZOOKEEPER_TOLERATE_SUSPENDED =
             "high-availability.zookeeper.client.tolerate-suspended-connections";
+
+    /** Flink's Kubernetes keys ({@code kubernetes.namespace}, ...) are kept as backend options too. */
+    private static final String KUBERNETES_PREFIX = "kubernetes.";
 
     private static final Set<String> CORE_KEYS = Set.of(TYPE, CLUSTER_ID, NODE_ID, STORAGE_DIR, LEASE_DURATION,
             RENEW_DEADLINE, RETRY_PERIOD, OPERATION_TIMEOUT, CONNECTION_STATE_POLICY, MAX_VALUE_SIZE,
@@ -117,8 +121,9 @@ public final class HaConfig {
     }
 
     /**
-     * Builds a configuration from Flink-style keys. Keys outside {@code high-availability.} are ignored (so a whole
-     * Flink configuration can be passed); unknown keys under it go to {@link #backendOptions()}.
+     * Builds a configuration from Flink-style keys. Keys outside {@code high-availability.} and {@code kubernetes.}
+     * are ignored (so a whole Flink configuration can be passed); unknown keys under them go to
+     * {@link #backendOptions()}.
      *
      * @throws InvalidConfigException naming the key of the first invalid value
      */
@@ -417,8 +422,9 @@ public final class HaConfig {
         public Builder backendOption(String key, String value) {
             Objects.requireNonNull(key, "key");
             Objects.requireNonNull(value, "value of " + key);
-            if (!key.startsWith("high-availability.")) {
-                throw new InvalidConfigException("backend option " + key + " must start with high-availability.", key);
+            if (!key.startsWith("high-availability.") && !key.startsWith(KUBERNETES_PREFIX)) {
+                throw new InvalidConfigException("backend option " + key + " must start with high-availability. or "
+                        + KUBERNETES_PREFIX, key);
             }
             if (CORE_KEYS.contains(key) || key.equals(ZOOKEEPER_TOLERATE_SUSPENDED)) {
                 options(Map.of(key, value));
@@ -430,7 +436,7 @@ public final class HaConfig {
 
         /**
          * Applies Flink-style keys (see {@link HaConfig#fromMap(Map)}): core keys set their option, other keys under
-         * {@code high-availability.} become backend options, the rest is ignored.
+         * {@code high-availability.} and keys under {@code kubernetes.} become backend options, the rest is ignored.
          *
          * @throws InvalidConfigException naming the key of the first invalid value
          */
@@ -438,6 +444,10 @@ public final class HaConfig {
             for (Map.Entry<String, String> e : new TreeMap<>(map).entrySet()) {
                 String key = e.getKey();
                 String value = e.getValue();
+                if (key != null && key.startsWith(KUBERNETES_PREFIX) && value != null) {
+                    backendOptions.put(key, value);
+                    continue;
+                }
                 if (key == null || !key.startsWith("high-availability.")) {
                     continue;
                 }

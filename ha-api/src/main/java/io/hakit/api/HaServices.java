@@ -68,6 +68,30 @@ public interface HaServices extends AutoCloseable {
     AlarmRegistry alarms();
 
     /**
+     * Deletes one state-store namespace: every key (unfenced, as {@link StateStore#delete(String, long)} with
+     * {@link StateStore#ANY}), every blob of the namespace, and what the backend keeps for it (Kubernetes: its
+     * ConfigMap). Flink's per-job clean-up. Watches of the namespace see the deletes.
+     *
+     * <p>Hazard: not fenced; call it only when the namespace's owner (a finished job) is gone for good. A writer that
+     * still runs re-creates what it writes.
+     *
+     * @throws UnknownOutcomeException or {@link BackendUnavailableException} if it could not finish; call it again
+     */
+    void deleteNamespace(String namespace);
+
+    /**
+     * Closes these services (revokes delivered, as {@link #close()}), then deletes everything the cluster id stores:
+     * every namespace with its blobs, the leader information and the election's storage. Flink's
+     * {@code closeWithCleanupAllData}, for a cluster that is shut down for good.
+     *
+     * <p>Hazard: every other process of the cluster must be stopped first; one still running re-creates what it writes,
+     * and with the election's storage gone its epochs may start again at 1.
+     *
+     * @throws UnsupportedOperationException if the backend cannot delete its data (the services are closed anyway)
+     */
+    void closeAndDeleteAllData();
+
+    /**
      * Closes every election (revoke is delivered to each contender, even those that never led), every watch and the
      * backend connection; the process gives up leadership. Idempotent.
      */

@@ -27,7 +27,9 @@
  *   epoch. Every leader-only action takes the session: {@link io.hakit.api.LeaderElection#confirmLeadership} and the
  *   fenced {@link io.hakit.api.StateStore} writes. The core refuses a session that is no longer current, and the
  *   backend refuses, atomically with the write, a session whose epoch is not the current leadership's (ZooKeeper: a
- *   multi-op checking the leader's node; Kubernetes: the lease's transitions; embedded: under one lock). So a stale
+ *   multi-op checking the leader's node; Kubernetes: an update of the namespace's ConfigMap conditional on its
+ *   resourceVersion, whose fence annotation every new leader raises before it is told it leads; embedded: under one
+ *   lock). So a stale
  *   leader's write never lands, even when the stale leader has not yet heard that it lost.</li>
  *   <li><b>Leases are measured locally.</b> Every timeout is read from a monotonic {@link io.hakit.api.Ticker} from
  *   what this process observed; HAKit never compares another node's timestamp with the local clock. Clock

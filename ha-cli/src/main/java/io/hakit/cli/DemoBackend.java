@@ -59,8 +59,11 @@ interface DemoBackend extends AutoCloseable {
                 return new Embedded();
             case "zookeeper":
                 return new ZooKeeper();
+            case "kubernetes":
+                return new Kubernetes();
             default:
-                throw new IllegalArgumentException("--backend must be embedded or zookeeper, was '" + type + "'");
+                throw new IllegalArgumentException("--backend must be embedded, zookeeper or kubernetes, was '" + type
+                        + "'");
         }
     }
 
@@ -218,6 +221,156 @@ interface DemoBackend extends AutoCloseable {
                 ensemble.close();
             } catch (Exception e) {
                 // going away
+            }
+        }
+    }
+
+    /**
+     * A real Kubernetes API server: the cluster of {@code $KUBECONFIG}, else kube-apiserver 1.20.2 + etcd started on
+     * loopback for the demo by {@code ha-kubernetes/src/test/k8s/kube-apiserver.sh} (built once with its
+     * {@code build} command). Every process reaches it through its own fault-injecting proxy (TLS passes through),
+     * so the demo can cut one off; its Lease then runs out on the others' clocks. Leases of 3 s / 2 s / 200 ms.
+     * fabric8's mock server is not offered here: its Vert.x needs Netty 4.2, the keepalive in this CLI Netty 4.1.
+     */
+    final class Kubernetes implements DemoBackend {
+        private static final java.util.regex.Pattern SERVER =
+                java.util.regex.Pattern.compile("server: \"?(https?)://([^:/\"]+):(\\d+)\"?");
+        private final java.nio.file.Path dir;
+        private final java.nio.file.Path script;
+        private final String kubeconfig;
+        private final String what;
+        private final Map<String, FaultInjectingProxy> proxies = new HashMap<>();
+
+        Kubernetes() {
+            String env = System.getenv("KUBECONFIG");
+            try {
+                if (env != null) {
+                    dir = null;
+                    script = null;
+                    kubeconfig = java.nio.file.Files.readString(java.nio.file.Paths.get(env));
+                    what = "the Kubernetes cluster of KUBECONFIG=" + env;
+                    return;
+                }
+                script = script();
+                if (run(List.of("bash", script.toString(), "path")) != 0) {
+                    throw new IllegalStateException("kube-apiserver 1.20.2 is not built on this machine: run 'bash "
+                            + script + " build' as root (once, 3.5-6 min), or set KUBECONFIG to a cluster");
+                }
+                dir = java.nio.file.Files.createTempDirectory("hakit-demo-apiserver");
+                if (run(List.of("bash", script.toString(), "start", dir.toString())) != 0) {
+                    throw new IllegalStateException("kube-apiserver.sh start failed; see " + dir);
+                }
+                kubeconfig = java.nio.file.Files.readString(dir.resolve("kubeconfig"));
+                what = "a real kube-apiserver 1.20.2 + etcd on loopback (started for the demo)";
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException("could not prepare the Kubernetes API server: " + e, e);
+            }
+        }
+
+        private static java.nio.file.Path script() {
+            for (String p : List.of("ha-kubernetes/src/test/k8s/kube-apiserver.sh",
+                    "../ha-kubernetes/src/test/k8s/kube-apiserver.sh")) {
+                if (java.nio.file.Files.isRegularFile(java.nio.file.Paths.get(p))) {
+                    return java.nio.file.Paths.get(p).toAbsolutePath();
+                }
+            }
+            throw new IllegalStateException("ha-kubernetes/src/test/k8s/kube-apiserver.sh not found: run the demo from "
+                    + "the repository, or set KUBECONFIG to a cluster");
+        }
+
+        private static int run(List<String> command) {
+            try {
+                Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+                p.getInputStream().readAllBytes();
+                return p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS) ? p.exitValue() : -1;
+            } catch (java.io.IOException e) {
+                return -1;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return -1;
+            }
+        }
+
+        @Override
+        public String description() {
+            return what + ", each process behind its own proxy (lease 3 s, renew deadline 2 s)";
+        }
+
+        @Override
+        public HaServices newProcess(String nodeId) {
+            java.util.regex.Matcher m = SERVER.matcher(kubeconfig);
+            if (!m.find()) {
+                throw new IllegalStateException("no server address in the kubeconfig");
+            }
+            FaultInjectingProxy proxy = FaultInjectingProxy.start(new InetSocketAddress(m.group(2),
+                    Integer.parseInt(m.group(3))));
+            proxies.put(nodeId, proxy);
+            String mine = m.replaceFirst("server: \"" + m.group(1) + "://127.0.0.1:" + proxy.localPort() + "\"");
+            java.nio.file.Path file;
+            try {
+                file = java.nio.file.Files.createTempFile("hakit-demo-" + nodeId, ".kubeconfig");
+                file.toFile().deleteOnExit();
+                java.nio.file.Files.writeString(file, mine);
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException("could not write a kubeconfig: " + e, e);
+            }
+            return HaServices.create(HaConfig.builder().type("kubernetes").clusterId("hakit-demo").nodeId(nodeId)
+                    .leaseDuration(Duration.ofSeconds(3)).renewDeadline(Duration.ofSeconds(2))
+                    .retryPeriod(Duration.ofMillis(200)).operationTimeout(Duration.ofSeconds(2))
+                    .backendOption("kubernetes.config.file", file.toString()).build());
+        }
+
+        @Override
+        public String deposeHow() {
+            return "partitioned (live, cut off from the API server)";
+        }
+
+        @Override
+        public void depose(String nodeId) {
+            cut(nodeId);
+        }
+
+        @Override
+        public void afterDeposed(String nodeId) {
+            FaultInjectingProxy p = proxies.get(nodeId);
+            p.refuseNewConnections(false);
+            p.fault(Fault.pass());
+        }
+
+        @Override
+        public String crashHow() {
+            return "killed (no goodbye; its Lease runs out)";
+        }
+
+        @Override
+        public void crash(String nodeId, HaServices services) {
+            cut(nodeId);
+        }
+
+        private void cut(String nodeId) {
+            FaultInjectingProxy p = proxies.get(nodeId);
+            p.fault(Fault.blackhole());
+            p.refuseNewConnections(true);
+        }
+
+        @Override
+        public Optional<List<String>> contenders() {
+            return Optional.empty();
+        }
+
+        @Override
+        public void prepareClose() {
+            for (String nodeId : proxies.keySet()) {
+                afterDeposed(nodeId);
+            }
+        }
+
+        @Override
+        public void close() {
+            proxies.values().forEach(FaultInjectingProxy::close);
+            if (dir != null) {
+                run(List.of("bash", script.toString(), "stop", dir.toString()));
+                run(List.of("rm", "-rf", dir.toString()));
             }
         }
     }

@@ -40,7 +40,7 @@ import java.util.function.Supplier;
 public final class DemoCommand {
 
     static final String USAGE = String.join("\n",
-            "usage: hakit demo [--verbose] [--nodes N] [--backend embedded|zookeeper]",
+            "usage: hakit demo [--verbose] [--nodes N] [--backend embedded|zookeeper|kubernetes]",
             "",
             "Starts N processes on a HAKit backend (default: embedded), each contending for the components",
             "dispatcher, resourcemanager and jobmaster-7f3a, plus an observer process that watches who leads.",
@@ -52,6 +52,8 @@ public final class DemoCommand {
                     + " (default 3)",
             "  --backend B  embedded (default: in-process) or zookeeper (a real 3-member ensemble started in",
             "               this JVM; each process reaches it through its own proxies, so the demo can cut one off)",
+            "               or kubernetes (a real kube-apiserver 1.20.2 + etcd started for the demo when built with",
+            "               ha-kubernetes/src/test/k8s/kube-apiserver.sh build, or the cluster of KUBECONFIG)",
             "  --verbose    also print HAKit's log (level info) to stdout",
             "  -h, --help   this text",
             "");
@@ -197,8 +199,9 @@ public final class DemoCommand {
 
         private static String backend(String value) {
             String b = value.trim();
-            if (!b.equals("embedded") && !b.equals("zookeeper")) {
-                throw new IllegalArgumentException("--backend must be embedded or zookeeper, was '" + value + "'");
+            if (!b.equals("embedded") && !b.equals("zookeeper") && !b.equals("kubernetes")) {
+                throw new IllegalArgumentException("--backend must be embedded, zookeeper or kubernetes, was '" + value
+                        + "'");
             }
             return b;
         }

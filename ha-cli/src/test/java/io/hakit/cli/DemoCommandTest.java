@@ -72,7 +72,7 @@ class DemoCommandTest {
     void anUnknownBackendIsAUsageError() {
         DemoCommand.Outcome outcome = new DemoCommand(out, err).execute(List.of("--backend", "consul"));
         assertThat(outcome.exitCode()).isEqualTo(2);
-        assertThat(err()).contains("--backend must be embedded or zookeeper");
+        assertThat(err()).contains("--backend must be embedded, zookeeper or kubernetes");
     }
 
     @Test

@@ -218,6 +218,45 @@ final class ZooKeeperBackend implements HaBackend {
         return options.inlineLimit();
     }
 
+    @Override
+    public List<String> namespaces() {
+        try {
+            return bounded("list namespaces", zk -> zk.getChildren(storesPath, false));
+        } catch (KeeperException.NoNodeException e) {
+            return List.of();
+        } catch (KeeperException e) {
+            throw readFailure("list namespaces", e);
+        }
+    }
+
+    /** Deletes the namespace's znode once the core has deleted its keys (a node still holding keys stays). */
+    @Override
+    public void dropNamespace(String namespace) {
+        String path = storesPath + "/" + namespace;
+        try {
+            bounded("delete " + path, zk -> {
+                zk.delete(path, -1);
+                return null;
+            });
+        } catch (KeeperException.NoNodeException | KeeperException.NotEmptyException e) {
+            // gone already, or written again meanwhile
+        } catch (KeeperException e) {
+            throw readFailure("delete " + path, e);
+        }
+    }
+
+    /** Deletes the cluster's whole subtree (election, leader records, what is left of the stores). */
+    @Override
+    public void deleteClusterData() {
+        try {
+            client.delete().deletingChildrenIfNeeded().forPath(root);
+        } catch (KeeperException.NoNodeException e) {
+            // nothing there
+        } catch (Exception e) {
+            throw readFailure("delete " + root, e);
+        }
+    }
+
     /**
      * How much longer, from now, the servers keep this process's session at least: the session timeout after the
      * sending of the last request they answered, less a margin of a tenth of the timeout (at least

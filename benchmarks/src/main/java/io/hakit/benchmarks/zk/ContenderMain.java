@@ -49,7 +49,10 @@ public final class ContenderMain {
 
     static final Set<String> REQUIRED = Set.of("quorum", "cluster-id", "node-id", "component", "address",
             "session-timeout-ms");
-    static final Set<String> OPTIONAL = Set.of("path-root", "max-lifetime-s");
+    static final Set<String> OPTIONAL = Set.of("path-root", "max-lifetime-s", "kubernetes-config",
+            "kubernetes-namespace", "lease-ms", "renew-ms", "retry-ms");
+    /** Required only on ZooKeeper: a contender on Kubernetes gives --kubernetes-config instead. */
+    static final Set<String> ZOOKEEPER_ONLY = Set.of("quorum", "session-timeout-ms");
 
     private static final PrintStream OUT = new PrintStream(System.out, true, StandardCharsets.UTF_8);
 
@@ -122,11 +125,14 @@ public final class ContenderMain {
             m.put(key, a.substring(eq + 1));
         }
         for (String key : REQUIRED) {
+            if (m.containsKey("kubernetes-config") && ZOOKEEPER_ONLY.contains(key)) {
+                continue;
+            }
             if (!m.containsKey(key) || m.get(key).isEmpty()) {
                 throw new IllegalArgumentException("missing --" + key + "; " + usage());
             }
         }
-        for (String key : new String[] {"session-timeout-ms", "max-lifetime-s"}) {
+        for (String key : new String[] {"session-timeout-ms", "max-lifetime-s", "lease-ms", "renew-ms", "retry-ms"}) {
             if (m.containsKey(key)) {
                 try {
                     if (Long.parseLong(m.get(key)) <= 0) {
@@ -143,10 +149,24 @@ public final class ContenderMain {
 
     static String usage() {
         return "usage: ContenderMain --quorum=host:port,... --cluster-id=ID --node-id=ID --component=ID"
-                + " --address=ADDRESS --session-timeout-ms=N [--path-root=/path] [--max-lifetime-s=N]";
+                + " --address=ADDRESS --session-timeout-ms=N [--path-root=/path] [--max-lifetime-s=N]"
+                + " (Kubernetes: --kubernetes-config=FILE --kubernetes-namespace=NS [--lease-ms=N --renew-ms=N"
+                + " --retry-ms=N] instead of --quorum and --session-timeout-ms)";
     }
 
     static HaConfig config(Map<String, String> opts) {
+        if (opts.containsKey("kubernetes-config")) {
+            HaConfig.Builder k = HaConfig.builder().type("kubernetes").clusterId(opts.get("cluster-id"))
+                    .nodeId(opts.get("node-id"))
+                    .backendOption("kubernetes.config.file", opts.get("kubernetes-config"))
+                    .backendOption("kubernetes.namespace", opts.getOrDefault("kubernetes-namespace", "default"));
+            if (opts.containsKey("lease-ms")) {
+                k.leaseDuration(Duration.ofMillis(Long.parseLong(opts.get("lease-ms"))))
+                        .renewDeadline(Duration.ofMillis(Long.parseLong(opts.get("renew-ms"))))
+                        .retryPeriod(Duration.ofMillis(Long.parseLong(opts.get("retry-ms"))));
+            }
+            return k.build();
+        }
         HaConfig.Builder b = HaConfig.builder().type("zookeeper").clusterId(opts.get("cluster-id"))
                 .nodeId(opts.get("node-id"))
                 .backendOption("high-availability.zookeeper.quorum", opts.get("quorum"))

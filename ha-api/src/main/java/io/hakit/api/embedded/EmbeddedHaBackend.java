@@ -528,6 +528,32 @@ public final class EmbeddedHaBackend {
         }
 
         @Override
+        public List<String> namespaces() {
+            synchronized (lock) {
+                return new ArrayList<>(new java.util.TreeSet<>(namespaces.keySet()));
+            }
+        }
+
+        @Override
+        public void dropNamespace(String namespace) {
+            synchronized (lock) {
+                Namespace ns = namespaces.get(namespace);
+                if (ns != null && ns.data.isEmpty() && ns.watches.isEmpty()) {
+                    namespaces.remove(namespace);
+                }
+            }
+        }
+
+        /** Removes the leader information and every namespace; the epoch counter (the floor) is kept. */
+        @Override
+        public void deleteClusterData() {
+            synchronized (lock) {
+                infos.clear();
+                namespaces.entrySet().removeIf(e -> e.getValue().data.isEmpty() && e.getValue().watches.isEmpty());
+            }
+        }
+
+        @Override
         public void close() {
             synchronized (lock) {
                 if (closed) {

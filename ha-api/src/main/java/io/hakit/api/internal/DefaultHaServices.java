@@ -142,6 +142,48 @@ public final class DefaultHaServices implements HaServices {
     }
 
     @Override
+    public void deleteNamespace(String namespace) {
+        checkOpen();
+        deleteNamespaceData(namespace);
+    }
+
+    private void deleteNamespaceData(String namespace) {
+        Names.id("namespace", namespace);
+        StateStore store = stores.computeIfAbsent(namespace, ns -> new DefaultStateStore(ns, backend.store(ns), blobs,
+                backend.inlineLimit(), config.maxValueSize(), events, election::checkCurrent));
+        for (io.hakit.api.Versioned v : backend.store(namespace).list("")) {
+            store.delete(v.key(), StateStore.ANY);
+        }
+        try {
+            for (String ref : blobs.list(namespace, java.time.Duration.ZERO)) {
+                blobs.delete(ref);
+            }
+        } catch (java.io.IOException e) {
+            throw new io.hakit.api.BackendUnavailableException("could not delete the blobs of namespace " + namespace
+                    + ": " + e.getMessage(), e);
+        }
+        backend.dropNamespace(namespace);
+        stores.remove(namespace);
+        LOG.info("{}: deleted namespace {}", config.nodeId(), namespace);
+    }
+
+    @Override
+    public void closeAndDeleteAllData() {
+        checkOpen();
+        election.close();
+        retrieval.close();
+        try {
+            for (String namespace : backend.namespaces()) {
+                deleteNamespaceData(namespace);
+            }
+            backend.deleteClusterData();
+            LOG.info("{}: deleted all data of cluster {}", config.nodeId(), config.clusterId());
+        } finally {
+            close();
+        }
+    }
+
+    @Override
     public ConnectionState connectionState() {
         return connectionState;
     }

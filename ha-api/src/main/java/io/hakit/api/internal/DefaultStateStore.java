@@ -12,6 +12,7 @@ import io.hakit.api.Subscription;
 import io.hakit.api.UnknownOutcomeException;
 import io.hakit.api.VersionConflictException;
 import io.hakit.api.Versioned;
+import io.hakit.api.spi.NamespaceFullException;
 import io.hakit.api.spi.StoreDriver;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -94,7 +95,12 @@ final class DefaultStateStore implements StateStore {
                     + " bytes, above high-availability.store.max-value-size (" + maxValueSize + " bytes)");
         }
         if (value.length + 1 <= inlineLimit) {
-            return driver.put(key, Records.inline(value), expectedVersion, fence);
+            try {
+                return driver.put(key, Records.inline(value), expectedVersion, fence);
+            } catch (NamespaceFullException e) {
+                // the namespace as a whole is at the backend's limit (nothing written): keep only a pointer inline
+                LOG.debug("store {}: {}; writing key '{}' to the blob store", namespace, e.getMessage(), key);
+            }
         }
         String ref;
         try {
@@ -106,7 +112,8 @@ final class DefaultStateStore implements StateStore {
         byte[] pointer = Records.pointer(new Records.Pointer(Records.sha256(value), value.length, ref));
         try {
             return driver.put(key, pointer, expectedVersion, fence);
-        } catch (VersionConflictException | LeadershipLostException | BackendUnavailableException e) {
+        } catch (VersionConflictException | LeadershipLostException | BackendUnavailableException
+                 | NamespaceFullException e) {
             deleteBlobQuietly(ref);
             throw e;
         } catch (UnknownOutcomeException e) {

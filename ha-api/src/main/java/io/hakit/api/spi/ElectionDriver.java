@@ -9,11 +9,17 @@ import io.hakit.api.LeaderInformation;
  * <p>Contract:
  * <ul>
  *   <li>Each grant carries an epoch strictly greater than every epoch granted before in this election, to any
- *   process; two processes are never granted the same epoch.</li>
- *   <li>Leader information published under epoch {@code e} is removed by the backend when epoch {@code e} ends
- *   (revoked, driver closed, session lost).</li>
- *   <li>{@link #publishLeaderInformation} is fenced: it is applied only if, atomically with it, this process still
- *   holds leadership at exactly {@code epoch}; otherwise it throws {@link io.hakit.api.LeadershipLostException}.</li>
+ *   process; two processes are never granted the same epoch, even after the backend's election object was deleted
+ *   or recreated (the backend re-seeds its epochs above the highest fence its stores recorded).</li>
+ *   <li>Leader information published under epoch {@code e} is never shown to retrievers once epoch {@code e} has
+ *   ended (revoked, driver closed, session or lease lost). A backend with ephemeral records removes it; one without
+ *   them (Kubernetes) may leave it in place and hide it by its epoch and lease.</li>
+ *   <li>{@link #publishLeaderInformation} is fenced: it is applied only if, atomically with it, no higher epoch than
+ *   {@code epoch} has been reported granted and the record's storage has seen no higher fence; otherwise it throws
+ *   {@link io.hakit.api.LeadershipLostException}.</li>
+ *   <li>A driver may own a renew loop (a lease-based backend must renew); it reads time only from the configured
+ *   {@link io.hakit.api.Ticker}, measures expiry from what this process observed, and reports a revoke no later
+ *   than its renew deadline.</li>
  *   <li>Listener calls may come from any thread but never concurrently and never after {@link #close()} returned.</li>
  * </ul>
  */

@@ -46,6 +46,32 @@ public interface HaBackend extends AutoCloseable {
         return Optional.empty();
     }
 
+    /**
+     * The store namespaces that hold data in the backend, for {@link io.hakit.api.HaServices#closeAndDeleteAllData()}.
+     *
+     * @throws UnsupportedOperationException if the backend cannot list them (the default)
+     */
+    default java.util.List<String> namespaces() {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot list its namespaces");
+    }
+
+    /**
+     * Removes what the backend keeps for a namespace whose keys the core has deleted (a ZooKeeper parent node, a
+     * Kubernetes ConfigMap). Not fenced. Default: nothing to remove.
+     */
+    default void dropNamespace(String namespace) {
+    }
+
+    /**
+     * Deletes everything of the cluster id that is left after the core deleted every namespace: the election's and
+     * the leader information's storage. Called with this process's election closed; other processes must be gone.
+     *
+     * @throws UnsupportedOperationException if the backend cannot (the default)
+     */
+    default void deleteClusterData() {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot delete its cluster data");
+    }
+
     /** Closes the connection; ephemeral state of this process (leadership, leader information) goes away. */
     @Override
     void close();

@@ -14,9 +14,15 @@ import java.util.function.Consumer;
  * <p>Versions: a created key has version 0; every write increases it. {@code expectedVersion} is a version,
  * {@link io.hakit.api.StateStore#NEW} or {@link io.hakit.api.StateStore#ANY}.
  *
- * <p>Fencing: when {@code fenceEpoch > 0} the write is applied only if, atomically with it, this process holds the
- * election's leadership at exactly {@code fenceEpoch}, and the namespace has seen no higher fence epoch; otherwise
- * {@link io.hakit.api.LeadershipLostException}. {@code fenceEpoch == 0} means unfenced.
+ * <p>Fencing: when {@code fenceEpoch > 0} the write is applied only if, atomically with it, no epoch higher than
+ * {@code fenceEpoch} has been reported granted in the election, and the namespace has seen no higher fence epoch;
+ * the namespace then records {@code fenceEpoch} as the highest fence it accepted. Otherwise
+ * {@link io.hakit.api.LeadershipLostException}. {@code fenceEpoch == 0} means unfenced. (The core checks first that
+ * the writer's session is its process's current one.)
+ *
+ * <p>Size: a backend whose namespace has a total size limit (a Kubernetes ConfigMap: 1 MiB) throws
+ * {@link NamespaceFullException} for a write that would exceed it, having changed nothing; the core then offloads
+ * the value to the blob store.
  *
  * <p>Failures: {@link io.hakit.api.VersionConflictException} (not applied),
  * {@link io.hakit.api.BackendUnavailableException} (not applied), {@link io.hakit.api.UnknownOutcomeException}

@@ -381,4 +381,59 @@ public abstract class StateStoreContractTest extends ContractTestBase {
                 .hasMessageContaining("expectedVersion");
         assertThat(s.list("")).isEmpty();
     }
+
+    @Test
+    void deleteNamespaceRemovesEveryKeyAndBlobAndNothingElse() {
+        HaServices a = process("node-a");
+        HaServices b = process("node-b");
+        StateStore s = a.stateStore("job-1");
+        s.put("k1", bytes("v"), StateStore.NEW);
+        s.put("dir/k2", bytes("w"), StateStore.NEW);
+        byte[] big = new byte[3 * 1024 * 1024];
+        new Random(3).nextBytes(big);
+        s.put("big", big, StateStore.NEW);
+        a.stateStore("job-2").put("keep", bytes("x"), StateStore.NEW);
+        List<StoreEvent> deletes = new ArrayList<>();
+        b.stateStore("job-1").watch("", e -> {
+            synchronized (deletes) {
+                deletes.add(e);
+            }
+        });
+
+        a.deleteNamespace("job-1");
+
+        assertThat(b.stateStore("job-1").list("")).isEmpty();
+        assertThat(a.stateStore("job-1").collectGarbage(Duration.ZERO)).as("blobs left behind").isZero();
+        assertThat(b.stateStore("job-2").get("keep").orElseThrow().value()).isEqualTo(bytes("x"));
+        await("deletes seen by a watch").atMost(TIMEOUT).until(() -> {
+            synchronized (deletes) {
+                return deletes.stream().filter(e -> e.type() == StoreEvent.Type.DELETE).count() == 3;
+            }
+        });
+        assertThat(a.stateStore("job-1").put("k1", bytes("again"), StateStore.NEW)).isZero();
+        assertThatThrownBy(() -> a.deleteNamespace("bad/name")).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void closeAndDeleteAllDataLeavesNothingBehind() {
+        HaServices a = process("node-a");
+        io.hakit.testkit.TestingContender c = contend(a, "jm");
+        LeaderSession s = c.awaitGrant(TIMEOUT);
+        a.stateStore("job-1").put(s, "k", bytes("v"), StateStore.NEW);
+        a.stateStore("job-2").put("big", new byte[2 * 1024 * 1024], StateStore.NEW);
+        a.counter("ids").getAndIncrement();
+
+        a.closeAndDeleteAllData();
+
+        assertThat(c.isLeader()).isFalse();
+        assertThat(c.revokes()).isEqualTo(1);
+        HaServices b = process("node-b");
+        assertThat(b.stateStore("job-1").list("")).isEmpty();
+        assertThat(b.stateStore("job-2").list("")).isEmpty();
+        assertThat(b.counter("ids").get()).isEqualTo(1);
+        io.hakit.testkit.TestingRetrievalListener l = new io.hakit.testkit.TestingRetrievalListener();
+        b.watchLeader("jm", l);
+        assertThat(l.all()).allMatch(io.hakit.api.LeaderInformation::isEmpty);
+        assertThat(b.stateStore("job-2").collectGarbage(Duration.ZERO)).as("blobs left behind").isZero();
+    }
 }

@@ -195,6 +195,16 @@ class FaultCampaignTest {
         }
 
         @Override
+        public void deleteNamespace(String namespace) {
+            d.deleteNamespace(namespace);
+        }
+
+        @Override
+        public void closeAndDeleteAllData() {
+            d.closeAndDeleteAllData();
+        }
+
+        @Override
         public Counter counter(String name) {
             return d.counter(name);
         }

@@ -1,0 +1,16 @@
+package io.hakit.kubernetes;
+
+import io.hakit.testkit.TestCluster;
+import io.hakit.testkit.contract.CounterContractTest;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** The Counter contract suite on fabric8's KubernetesMockServer in CRUD mode. */
+class MockCounterTest extends CounterContractTest {
+    @RegisterExtension
+    static final MockApiServer SERVER = new MockApiServer();
+
+    @Override
+    protected TestCluster createCluster() {
+        return KubernetesTestCluster.on(SERVER.get());
+    }
+}

@@ -1,0 +1,16 @@
+package io.hakit.kubernetes;
+
+import io.hakit.testkit.TestCluster;
+import io.hakit.testkit.contract.LeaderRetrievalContractTest;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** The LeaderRetrieval contract suite on fabric8's KubernetesMockServer in CRUD mode. */
+class MockLeaderRetrievalTest extends LeaderRetrievalContractTest {
+    @RegisterExtension
+    static final MockApiServer SERVER = new MockApiServer();
+
+    @Override
+    protected TestCluster createCluster() {
+        return KubernetesTestCluster.on(SERVER.get());
+    }
+}

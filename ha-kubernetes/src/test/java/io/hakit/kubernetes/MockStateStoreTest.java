@@ -1,0 +1,16 @@
+package io.hakit.kubernetes;
+
+import io.hakit.testkit.TestCluster;
+import io.hakit.testkit.contract.StateStoreContractTest;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** The StateStore contract suite on fabric8's KubernetesMockServer in CRUD mode. */
+class MockStateStoreTest extends StateStoreContractTest {
+    @RegisterExtension
+    static final MockApiServer SERVER = new MockApiServer();
+
+    @Override
+    protected TestCluster createCluster() {
+        return KubernetesTestCluster.on(SERVER.get());
+    }
+}

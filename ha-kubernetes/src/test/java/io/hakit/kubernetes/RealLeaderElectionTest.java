@@ -1,0 +1,16 @@
+package io.hakit.kubernetes;
+
+import io.hakit.testkit.TestCluster;
+import io.hakit.testkit.contract.LeaderElectionContractTest;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** The LeaderElection contract suite on a real kube-apiserver 1.20.2 + etcd (or the cluster of KUBECONFIG). */
+class RealLeaderElectionTest extends LeaderElectionContractTest {
+    @RegisterExtension
+    static final RealApiServer SERVER = new RealApiServer();
+
+    @Override
+    protected TestCluster createCluster() {
+        return KubernetesTestCluster.on(SERVER.get());
+    }
+}

@@ -1,0 +1,16 @@
+package io.hakit.kubernetes;
+
+import io.hakit.testkit.TestCluster;
+import io.hakit.testkit.contract.LeaderRetrievalContractTest;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** The LeaderRetrieval contract suite on a real kube-apiserver 1.20.2 + etcd (or the cluster of KUBECONFIG). */
+class RealLeaderRetrievalTest extends LeaderRetrievalContractTest {
+    @RegisterExtension
+    static final RealApiServer SERVER = new RealApiServer();
+
+    @Override
+    protected TestCluster createCluster() {
+        return KubernetesTestCluster.on(SERVER.get());
+    }
+}
