@@ -152,12 +152,18 @@ final class ConfigFile {
 
     private static void flatten(Path file, String prefix, MappingNode map, Map<String, String> values,
                                 Map<String, Integer> lines) {
+        Map<String, Integer> here = new java.util.HashMap<>(); // YAML keys must be unique in their mapping
         for (NodeTuple t : map.getValue()) {
             if (!(t.getKeyNode() instanceof ScalarNode k)) {
                 throw new InvalidConfigException(file + ":" + line(t.getKeyNode()) + ": a key must be plain text");
             }
             String key = prefix + k.getValue();
             int line = line(k);
+            Integer twice = here.put(k.getValue(), line);
+            if (twice != null) {
+                throw new InvalidConfigException(file + ":" + line + ": " + key + " is set twice (lines " + twice
+                        + " and " + line + "); keep one", key);
+            }
             Node v = t.getValueNode();
             if (v instanceof MappingNode sub) {
                 flatten(file, key + ".", sub, values, lines);
