@@ -2,6 +2,7 @@ package io.hakit.cli;
 
 import io.hakit.api.InvalidConfigException;
 import io.hakit.keepalive.KeepaliveAgent;
+import io.hakit.keepalive.KeepaliveConfig;
 import io.hakit.sync.FileSync;
 import io.hakit.sync.SyncConfig;
 import org.yaml.snakeyaml.LoaderOptions;
@@ -87,8 +88,12 @@ final class AgentCommand {
         ControlServer control = null;
         try {
             Map<String, String> settings = file.values();
-            // validate the synchronizer's keys before anything starts
+            // validate every key before anything starts (nothing is created for a bad file)
             SyncConfig syncConfig = SyncConfig.wanted(settings) ? SyncConfig.fromMap(settings).build() : null;
+            KeepaliveAgent.validate(settings);
+            Path state = Paths.get(settings.get(KeepaliveConfig.STATE_DIR));
+            java.nio.file.Files.createDirectories(state);
+            CliLogging.agent(settings, state);
             agent = KeepaliveAgent.create(settings);
             try {
                 if (syncConfig != null) {

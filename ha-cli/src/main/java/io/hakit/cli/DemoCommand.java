@@ -66,8 +66,6 @@ public final class DemoCommand {
     static final String NAMESPACE = "demo";
     static final String KEY = "checkpoints/latest";
 
-    private static final String LOG_LEVEL = "org.slf4j.simpleLogger.defaultLogLevel";
-    private static final String LOG_FILE = "org.slf4j.simpleLogger.logFile";
 
     private final PrintStream out;
     private final PrintStream err;
@@ -121,23 +119,11 @@ public final class DemoCommand {
     }
 
     /**
-     * Sets slf4j-simple's level (warn, or info when verbose) and, when verbose, sends its output to stdout. Must run
-     * before the first logger is created: slf4j-simple reads these properties once. A level set explicitly with
-     * {@code -D} is kept.
+     * The demo's logging: errors only (the demo reports what matters itself), or everything from INFO on standard
+     * output when verbose.
      */
     static void configureLogging(boolean verbose) {
-        if (System.getProperty(LOG_LEVEL) == null) {
-            System.setProperty(LOG_LEVEL, verbose ? "info" : "error");
-        }
-        if (!verbose) {
-            // the in-process ZooKeeper servers log every cut connection; the demo reports what matters itself
-            for (String noisy : List.of("org.apache.zookeeper", "org.apache.curator")) {
-                System.setProperty("org.slf4j.simpleLogger.log." + noisy, "off");
-            }
-        }
-        if (verbose && System.getProperty(LOG_FILE) == null) {
-            System.setProperty(LOG_FILE, "System.out");
-        }
+        CliLogging.console(verbose ? ch.qos.logback.classic.Level.INFO : ch.qos.logback.classic.Level.ERROR, verbose);
     }
 
     /** The exit code and, when the demo ran to the end, its result. */

@@ -75,6 +75,11 @@ class AgentOperatorTest {
             // maintenance off: the lone node takes over
             assertThat(hakit("maint-off", "maintenance", "off", "--config", config(pair, AgentPair.B))).isZero();
             pair.awaitRole(AgentPair.B, "ACTIVE", LIMIT);
+            // the agent's log: a file in its state directory, every line with a date and time, what it did
+            Path log = Path.of(pair.settings(AgentPair.B).get("keepalive.state-dir")).resolve("agent.log");
+            String text = Files.readString(log, StandardCharsets.UTF_8);
+            assertThat(text).containsPattern("(?m)^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}.* INFO ")
+                    .contains("control: maintenance on").contains("maintenance off");
         }
     }
 
