@@ -69,6 +69,8 @@ final class ZooKeeperBackend implements HaBackend {
     private ZkElection election;
     // @GuardedBy("lock")
     private CuratorCache cache;
+    /** Counted down once the shared cache has loaded what is there (a watch added before would miss deletes). */
+    private final java.util.concurrent.CountDownLatch cacheLoaded = new java.util.concurrent.CountDownLatch(1);
     // @GuardedBy("lock") what the cache has seen under leaders/
     private final Map<String, LeaderInformation> leaderRecords = new HashMap<>();
     // @GuardedBy("lock") the epochs of the latch nodes the cache has seen under election/
@@ -625,6 +627,7 @@ final class ZooKeeperBackend implements HaBackend {
         c.listenable().addListener(CuratorCacheListener.builder()
                 .forCreatesAndChanges((oldNode, node) -> onNode(node, false))
                 .forDeletes(node -> onNode(node, true))
+                .forInitialized(cacheLoaded::countDown)
                 .build());
         cache = c;
         c.start();
@@ -706,6 +709,21 @@ final class ZooKeeperBackend implements HaBackend {
         synchronized (lock) {
             checkOpen();
             ensureCacheLocked();
+        }
+        // the cache must know what is there before the watch counts on it: a key it never loaded has no delete
+        // event; what it loads first is not replayed to the watch (the StateStore contract)
+        try {
+            if (!cacheLoaded.await(config.operationTimeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                throw new io.hakit.api.BackendUnavailableException("ZooKeeper: the store's watch could not load the "
+                        + "current keys within " + HaConfig.OPERATION_TIMEOUT + " ("
+                        + ConfigParsing.format(config.operationTimeout()) + ")");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new io.hakit.api.BackendUnavailableException("interrupted while the store's watch loaded", e);
+        }
+        synchronized (lock) {
+            checkOpen();
             storeWatches.add(w);
         }
         return () -> {
