@@ -23,12 +23,18 @@ final class CertCommand {
     static final String USAGE = String.join("\n",
             "usage: hakit cert generate --out DIR [--nodes node-a,node-b] [--days N] [--ca-days N]",
             "                           [--alt NAME_OR_IP ...]",
+            "       hakit cert renew --ca DIR --node NAME [--out DIR] [--days N] [--alt NAME_OR_IP ...]",
             "       hakit cert check DIR [--warn-days N]",
             "",
             "generate  writes DIR/ca.crt and DIR/ca.key (keep ca.key offline) and, per node, DIR/<node>/ with",
             "          server.crt, server.key and ca.crt: the layout a keepalive node reads (keepalive.tls.cert-dir).",
             "          EC P-256 keys; each node certificate names the node (CN and DNS name) and the --alt names.",
-            "          Defaults: nodes node-a,node-b; 825 days for nodes, 3650 for the CA.",
+            "          Defaults: nodes node-a,node-b; 825 days for nodes, 3650 for the CA. Node certificates",
+            "          expire 14 days apart (the second node's 14 days before the first's), so that the pair never",
+            "          loses both on one day.",
+            "renew     issues a new certificate for one node from the existing CA in DIR (ca.crt, ca.key) into",
+            "          --out (default DIR/<node>), replacing server.crt and server.key there; default 825 days.",
+            "          The agent takes the new files at its daily check (keepalive.cert.check-time) or a restart.",
             "check     judges DIR (server.crt, server.key, ca.crt): key matches, chained to the CA, validity.",
             "          Exit 0 when valid, 1 when expiring (within --warn-days, default 30), expired or invalid.",
             "");
@@ -56,6 +62,8 @@ final class CertCommand {
             switch (args.get(0)) {
                 case "generate":
                     return generate(args.subList(1, args.size()));
+                case "renew":
+                    return renew(args.subList(1, args.size()));
                 case "check":
                     return check(args.subList(1, args.size()));
                 default:
@@ -99,16 +107,64 @@ final class CertCommand {
                 now.plus(Duration.ofDays(caDays)));
         CertificateGenerator.writeCa(outDir, ca);
         Table t = new Table("node", "directory", "valid until");
+        int index = 0;
         for (String node : nodes) {
             String name = node.trim();
+            // staggered: 14 days apart, so that a forgotten renewal never takes both nodes down on one day
+            long valid = Math.max(1, Math.min(days, caDays) - 14L * index++);
             CertificateGenerator.Issued issued = CertificateGenerator.node(ca, name, alt, from,
-                    now.plus(Duration.ofDays(Math.min(days, caDays))));
+                    now.plus(Duration.ofDays(valid)));
             Path dir = outDir.resolve(name);
             CertificateGenerator.writeNode(dir, issued, ca);
             t.row(name, dir, issued.certificate().getNotAfter().toInstant());
         }
         out.println("CA: " + outDir.resolve("ca.crt") + " (key " + outDir.resolve("ca.key") + ", keep it offline)");
         t.print(out);
+        return 0;
+    }
+
+    private int renew(List<String> args) {
+        Path caDir = null;
+        Path outDir = null;
+        String node = null;
+        List<String> alt = new ArrayList<>();
+        int days = 825;
+        for (int i = 0; i < args.size(); i++) {
+            String a = args.get(i);
+            switch (a) {
+                case "--ca": caDir = Paths.get(value(args, ++i, a)); break;
+                case "--node": node = value(args, ++i, a).trim(); break;
+                case "--out": outDir = Paths.get(value(args, ++i, a)); break;
+                case "--alt": alt.add(value(args, ++i, a)); break;
+                case "--days": days = positive(value(args, ++i, a), a); break;
+                default: throw new IllegalArgumentException("unknown option '" + a + "'");
+            }
+        }
+        if (caDir == null || node == null) {
+            throw new IllegalArgumentException("--ca DIR and --node NAME are required");
+        }
+        CertificateGenerator.Issued ca;
+        try {
+            ca = CertificateGenerator.readCa(caDir);
+        } catch (io.hakit.keepalive.tls.PemLayout.CertificateProblem e) {
+            err.println("hakit cert renew: " + e.getMessage());
+            return 1;
+        }
+        Instant now = clock.instant();
+        Instant caEnd = ca.certificate().getNotAfter().toInstant();
+        Instant end = now.plus(Duration.ofDays(days));
+        if (end.isAfter(caEnd)) {
+            end = caEnd;
+            out.println("note: the CA expires at " + caEnd + "; the certificate cannot outlive it");
+        }
+        Path dir = outDir != null ? outDir : caDir.resolve(node);
+        CertificateGenerator.Issued issued = CertificateGenerator.node(ca, node, alt, now.minus(Duration.ofMinutes(5)),
+                end);
+        CertificateGenerator.writeNode(dir, issued, ca);
+        new Table("node", "directory", "valid until").row(node, dir, issued.certificate().getNotAfter().toInstant())
+                .print(out);
+        out.println("copy " + dir + " to " + node + "'s keepalive.tls.cert-dir; its agent takes it at the daily "
+                + "check or a restart");
         return 0;
     }
 

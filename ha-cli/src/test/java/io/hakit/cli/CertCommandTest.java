@@ -73,4 +73,35 @@ class CertCommandTest {
         assertThat(run(NOW, "frobnicate")).isEqualTo(2);
         assertThat(run(NOW, "check", "--warn-days", "zero", "x")).isEqualTo(2);
     }
+
+    @Test
+    void nodeCertificatesExpireApartAndOneIsRenewedFromTheExistingCa() throws Exception {
+        assertThat(run(NOW, "generate", "--out", dir.toString(), "--days", "100")).isZero();
+        java.security.cert.X509Certificate a = cert(dir.resolve("node-a/server.crt"));
+        java.security.cert.X509Certificate b = cert(dir.resolve("node-b/server.crt"));
+        assertThat(Duration.between(b.getNotAfter().toInstant(), a.getNotAfter().toInstant()).toDays())
+                .as("staggered").isEqualTo(14);
+        // about to expire: the check says how to renew it
+        assertThat(run(NOW.plus(Duration.ofDays(80)), "check", dir.resolve("node-a").toString())).isEqualTo(1);
+        assertThat(out()).contains("hakit cert renew --ca").contains("--node node-a");
+
+        Instant later = NOW.plus(Duration.ofDays(80));
+        assertThat(run(later, "renew", "--ca", dir.toString(), "--node", "node-a")).as(out()).isZero();
+        java.security.cert.X509Certificate renewed = cert(dir.resolve("node-a/server.crt"));
+        assertThat(renewed.getSerialNumber()).isNotEqualTo(a.getSerialNumber());
+        assertThat(renewed.getNotAfter().toInstant()).isAfter(a.getNotAfter().toInstant());
+        assertThat(renewed.getIssuerX500Principal()).isEqualTo(a.getIssuerX500Principal());
+        assertThat(run(later, "check", dir.resolve("node-a").toString())).isZero(); // chained to the same CA
+        assertThat(out()).contains("VALID");
+        assertThat(run(later, "renew", "--ca", dir.resolve("node-b").toString(), "--node", "x")).isEqualTo(1);
+        assertThat(errBytes.toString(StandardCharsets.UTF_8)).contains("ca.key");
+        assertThat(run(later, "renew", "--help")).isZero();
+    }
+
+    private static java.security.cert.X509Certificate cert(Path p) throws Exception {
+        try (var in = Files.newInputStream(p)) {
+            return (java.security.cert.X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509")
+                    .generateCertificate(in);
+        }
+    }
 }

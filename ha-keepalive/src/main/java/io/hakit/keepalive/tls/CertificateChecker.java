@@ -145,14 +145,22 @@ public final class CertificateChecker {
         }
         if (!now.isBefore(notAfter)) {
             return new Verdict(Status.EXPIRED, subject, issuer, notBefore, notAfter, daysLeft,
-                    "the HA certificate (" + subject + ") expired at " + notAfter + "; generate new certificates");
+                    "the HA certificate (" + subject + ") expired at " + notAfter + "; " + renewal(subject, layout));
         }
         if (Duration.between(now, notAfter).compareTo(expiringWithin) <= 0) {
             return new Verdict(Status.EXPIRING, subject, issuer, notBefore, notAfter, daysLeft,
-                    "the HA certificate (" + subject + ") expires at " + notAfter + ", in " + daysLeft + " days");
+                    "the HA certificate (" + subject + ") expires at " + notAfter + ", in " + daysLeft + " days; "
+                            + renewal(subject, layout));
         }
         return new Verdict(Status.VALID, subject, issuer, notBefore, notAfter, daysLeft,
                 "valid until " + notAfter + " (" + daysLeft + " days)");
+    }
+
+    /** The command that renews a node certificate from the existing CA, for an alarm's text. */
+    static String renewal(String subject, PemLayout layout) {
+        String cn = subject.startsWith("CN=") ? subject.substring(3).split(",")[0] : subject;
+        return "renew it from the CA: hakit cert renew --ca <directory of ca.key> --node " + cn + " --out "
+                + layout.dir() + " (then restart the agent, or it takes the new files at its daily check)";
     }
 
     /**

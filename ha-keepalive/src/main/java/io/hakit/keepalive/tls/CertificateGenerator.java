@@ -142,6 +142,25 @@ public final class CertificateGenerator {
         }
     }
 
+    /**
+     * Reads the CA that {@link #writeCa} wrote into {@code dir} ({@code ca.crt}, {@code ca.key}), to issue more
+     * node certificates from it ({@code hakit cert renew}).
+     *
+     * @throws PemLayout.CertificateProblem naming the file that is missing or unusable
+     */
+    public static Issued readCa(Path dir) throws PemLayout.CertificateProblem {
+        List<X509Certificate> certs = PemLayout.certificates(dir.resolve(PemLayout.CA));
+        if (certs.isEmpty()) {
+            throw new PemLayout.CertificateProblem(dir.resolve(PemLayout.CA), "holds no certificate");
+        }
+        X509Certificate cert = certs.get(0);
+        java.security.PrivateKey key = PemLayout.privateKey(dir.resolve("ca.key"));
+        if (cert.getBasicConstraints() < 0) {
+            throw new PemLayout.CertificateProblem(dir.resolve(PemLayout.CA), "is not a CA certificate");
+        }
+        return new Issued(new KeyPair(cert.getPublicKey(), key), cert);
+    }
+
     /** Writes the CA's certificate and key into {@code dir} as {@code ca.crt} and {@code ca.key}. */
     public static void writeCa(Path dir, Issued ca) {
         try {

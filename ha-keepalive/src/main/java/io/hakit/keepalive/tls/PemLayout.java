@@ -67,7 +67,11 @@ public final class PemLayout {
 
     /** The node's private key. */
     public PrivateKey privateKey() throws CertificateProblem {
-        Path f = keyFile();
+        return privateKey(keyFile());
+    }
+
+    /** The unencrypted PKCS#8 private key in {@code f} (EC, RSA or Ed25519). */
+    public static PrivateKey privateKey(Path f) throws CertificateProblem {
         String text = new String(read(f), StandardCharsets.US_ASCII);
         if (text.contains("BEGIN RSA PRIVATE KEY") || text.contains("BEGIN EC PRIVATE KEY")
                 || text.contains("BEGIN ENCRYPTED PRIVATE KEY")) {
@@ -94,7 +98,8 @@ public final class PemLayout {
         throw new CertificateProblem(f, "holds a private key that is neither EC, RSA nor Ed25519");
     }
 
-    private static List<X509Certificate> certificates(Path f) throws CertificateProblem {
+    /** The certificates in PEM file {@code f}, in order. */
+    public static List<X509Certificate> certificates(Path f) throws CertificateProblem {
         byte[] bytes = read(f);
         try {
             List<X509Certificate> out = new ArrayList<>();
