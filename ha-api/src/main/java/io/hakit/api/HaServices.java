@@ -58,6 +58,44 @@ public interface HaServices extends AutoCloseable {
     /** A shared counter that starts at {@code initialValue} if it does not exist yet. */
     Counter counter(String name, long initialValue);
 
+    /**
+     * Deletes every key of {@code namespace} (and the blobs of its large values), then whatever the backend keeps for
+     * the namespace itself (a ZooKeeper parent znode, for example). For data whose owner is gone for good, such as a
+     * finished job's state. Unfenced: prefer {@link #deleteNamespace(LeaderSession, String)} when a leader deletes.
+     *
+     * <p>Hazard: a key written concurrently may survive (it is not an error); the namespace can be used again
+     * afterwards.
+     *
+     * @return the number of keys deleted
+     * @throws IllegalArgumentException for a bad namespace name
+     * @throws UnknownOutcomeException if a delete may or may not have been applied; call again
+     * @throws BackendUnavailableException if the backend cannot be reached (some keys may be deleted already)
+     */
+    int deleteNamespace(String namespace);
+
+    /**
+     * Leader-fenced {@link #deleteNamespace(String)}: every delete is fenced by {@code session}.
+     *
+     * @throws LeadershipLostException if {@code session} is not current or the backend has seen a higher epoch (the
+     *     keys deleted before that stay deleted)
+     */
+    int deleteNamespace(LeaderSession session, String namespace);
+
+    /**
+     * Deletes everything this cluster ({@code high-availability.cluster-id}) keeps: every namespace with its keys
+     * and blobs (counters included), then the backend's own bookkeeping of the cluster (election and leader records)
+     * as far as no process contends any more. For a cluster shut down for good; close every election first.
+     *
+     * <p>Hazard: a process of the cluster that still runs loses its state; one that still contends keeps the
+     * election's bookkeeping alive, and the method then returns {@code false}.
+     *
+     * @return whether nothing of the cluster is left in the backend
+     * @throws BackendUnavailableException if the backend cannot be reached (some data may be deleted already)
+     * @throws UnsupportedOperationException if the backend cannot enumerate or delete its data (every backend of
+     *     this project can)
+     */
+    boolean deleteClusterData();
+
     /** The current connection state to the backend. */
     ConnectionState connectionState();
 

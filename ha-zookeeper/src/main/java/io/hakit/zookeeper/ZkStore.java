@@ -170,6 +170,23 @@ final class ZkStore implements StoreDriver {
         }
     }
 
+    /** Deletes the namespace's znode unless a key was written since; the shared cache keeps watching the path. */
+    @Override
+    public void removeIfEmpty() {
+        String what = "remove namespace " + namespace;
+        try {
+            b.bounded(what, zk -> {
+                zk.delete(nsPath, -1);
+                return null;
+            });
+        } catch (KeeperException.NoNodeException | KeeperException.NotEmptyException e) {
+            // gone already, or a key was written since: it stays
+        } catch (KeeperException e) {
+            throw b.readFailure(what, e);
+        }
+        nsCreated = false;
+    }
+
     @Override
     public Subscription watch(String prefix, Consumer<StoreEvent> listener) {
         return b.watchStore(namespace, prefix, listener);

@@ -40,6 +40,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -216,6 +217,76 @@ final class ZooKeeperBackend implements HaBackend {
     @Override
     public int inlineLimit() {
         return options.inlineLimit();
+    }
+
+    /** The children of {@code stores/}: every namespace with keys, and empty ones not removed yet. */
+    @Override
+    public Set<String> namespaces() {
+        String what = "list the namespaces of " + root;
+        syncForRead(storesPath, what);
+        try {
+            List<String> names = bounded(what, zk -> zk.getChildren(storesPath, false));
+            return new TreeSet<>(names);
+        } catch (KeeperException.NoNodeException e) {
+            return Set.of();
+        } catch (KeeperException e) {
+            throw readFailure(what, e);
+        }
+    }
+
+    /**
+     * Deletes the cluster's znode and what is left under it once the core has deleted the namespaces: the leader
+     * records (stale once nobody contends), {@code leaders/}, {@code election/} and {@code stores/}. Nothing is
+     * deleted while a latch node shows a process contending; a process entering meanwhile keeps its part
+     * ({@code NotEmpty}), and the answer is then {@code false}.
+     */
+    @Override
+    public boolean deleteClusterRoot() {
+        String what = "delete cluster " + root;
+        try {
+            List<String> contenders = childrenOf(electionPath, what);
+            if (!contenders.isEmpty()) {
+                LOG.info("{}: {}: {} still contend(s); the election's znodes stay", config.nodeId(), what,
+                        contenders);
+                return false;
+            }
+            for (String record : childrenOf(leadersPath, what)) {
+                deleteIfPresent(leadersPath + "/" + record, what);
+            }
+            for (String path : List.of(leadersPath, electionPath, storesPath, root)) {
+                if (!deleteIfPresent(path, what)) {
+                    LOG.info("{}: {}: {} is not empty (written meanwhile); it stays", config.nodeId(), what, path);
+                    return false;
+                }
+            }
+            return true;
+        } catch (KeeperException e) {
+            throw readFailure(what, e);
+        }
+    }
+
+    private List<String> childrenOf(String path, String what) throws KeeperException {
+        syncForRead(path, what);
+        try {
+            return bounded(what, zk -> zk.getChildren(path, false));
+        } catch (KeeperException.NoNodeException e) {
+            return List.of();
+        }
+    }
+
+    /** Deletes a znode; {@code false} if it has children. */
+    private boolean deleteIfPresent(String path, String what) throws KeeperException {
+        try {
+            bounded(what, zk -> {
+                zk.delete(path, -1);
+                return null;
+            });
+        } catch (KeeperException.NoNodeException e) {
+            // gone already
+        } catch (KeeperException.NotEmptyException e) {
+            return false;
+        }
+        return true;
     }
 
     /**

@@ -30,7 +30,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -528,6 +530,30 @@ public final class EmbeddedHaBackend {
         }
 
         @Override
+        public Set<String> namespaces() {
+            synchronized (lock) {
+                enterLocked(this, false, "list namespaces");
+                Set<String> out = new TreeSet<>();
+                namespaces.forEach((name, ns) -> {
+                    if (!ns.data.isEmpty()) {
+                        out.add(name);
+                    }
+                });
+                return out;
+            }
+        }
+
+        @Override
+        public boolean deleteClusterRoot() {
+            synchronized (lock) {
+                enterLocked(this, true, "delete cluster data");
+                namespaces.values().removeIf(ns -> ns.data.isEmpty() && ns.watches.isEmpty());
+                return leader == null && queue.isEmpty() && infos.isEmpty() && namespaces.values().stream()
+                        .allMatch(ns -> ns.data.isEmpty());
+            }
+        }
+
+        @Override
         public void close() {
             synchronized (lock) {
                 if (closed) {
@@ -734,6 +760,17 @@ public final class EmbeddedHaBackend {
                             w.listener.accept(event);
                         }
                     });
+                }
+            }
+        }
+
+        @Override
+        public void removeIfEmpty() {
+            synchronized (lock) {
+                enterLocked(conn, true, "remove namespace " + namespace);
+                Namespace ns = namespaces.get(namespace);
+                if (ns != null && ns.data.isEmpty() && ns.watches.isEmpty()) {
+                    namespaces.remove(namespace);
                 }
             }
         }

@@ -9,6 +9,7 @@ import io.hakit.api.HaConfig;
 import io.hakit.api.HaServices;
 import io.hakit.api.LeaderElection;
 import io.hakit.api.LeaderRetrievalListener;
+import io.hakit.api.LeaderSession;
 import io.hakit.api.StateStore;
 import io.hakit.api.Subscription;
 import io.hakit.api.alarm.AlarmRegistry;
@@ -21,6 +22,7 @@ import org.slf4j.LoggerFactory;
 
 import java.util.Objects;
 import java.util.Optional;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -139,6 +141,33 @@ public final class DefaultHaServices implements HaServices {
     @Override
     public Counter counter(String name, long initialValue) {
         return new StoreCounter(stateStore(COUNTERS_NAMESPACE), name, initialValue);
+    }
+
+    @Override
+    public int deleteNamespace(String namespace) {
+        return ((DefaultStateStore) stateStore(namespace)).deleteAll(null);
+    }
+
+    @Override
+    public int deleteNamespace(LeaderSession session, String namespace) {
+        Objects.requireNonNull(session, "session");
+        return ((DefaultStateStore) stateStore(namespace)).deleteAll(session);
+    }
+
+    @Override
+    public boolean deleteClusterData() {
+        checkOpen();
+        for (String namespace : new TreeSet<>(backend.namespaces())) {
+            int keys = deleteNamespace(namespace);
+            LOG.info("{}: deleted namespace {} of cluster {} ({} keys)", config.nodeId(), namespace,
+                    config.clusterId(), keys);
+        }
+        boolean gone = backend.deleteClusterRoot();
+        if (!gone) {
+            LOG.warn("{}: data of cluster {} deleted; the backend keeps the election's records while a process still "
+                    + "contends", config.nodeId(), config.clusterId());
+        }
+        return gone;
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.hakit.api.spi;
 
 import java.time.Duration;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * One process's connection to an HA backend: a factory of the small drivers the core services run on. Drivers
@@ -44,6 +45,29 @@ public interface HaBackend extends AutoCloseable {
      */
     default Optional<Duration> sessionLeaseAfterSuspend() {
         return Optional.empty();
+    }
+
+    /**
+     * The namespaces of the cluster that hold keys or that the backend still keeps a container for, in any order.
+     * Used to delete a cluster's data ({@link io.hakit.api.HaServices#deleteClusterData()}). The default throws:
+     * a backend that cannot enumerate its namespaces cannot delete a cluster.
+     *
+     * @throws io.hakit.api.BackendUnavailableException if the backend cannot be reached
+     */
+    default Set<String> namespaces() {
+        throw new UnsupportedOperationException(getClass().getName() + " cannot list its namespaces");
+    }
+
+    /**
+     * Removes the cluster's own bookkeeping once the core has deleted every namespace: the election's records and
+     * containers, as far as no process contends any more (a contender's records stay). Called by
+     * {@link io.hakit.api.HaServices#deleteClusterData()}. The default throws (see {@link #namespaces()}).
+     *
+     * @return whether nothing of the cluster is left in the backend
+     * @throws io.hakit.api.BackendUnavailableException if the backend cannot be reached
+     */
+    default boolean deleteClusterRoot() {
+        throw new UnsupportedOperationException(getClass().getName() + " cannot delete a cluster's data");
     }
 
     /** Closes the connection; ephemeral state of this process (leadership, leader information) goes away. */

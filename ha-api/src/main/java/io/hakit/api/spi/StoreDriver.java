@@ -40,4 +40,14 @@ public interface StoreDriver {
      * carries the raw record). Changes may be coalesced to the latest value.
      */
     Subscription watch(String prefix, Consumer<io.hakit.api.StoreEvent> listener);
+
+    /**
+     * Removes what the backend keeps for the namespace itself (a parent znode, for example) if it holds no key; called
+     * by the core after it deleted every key of the namespace. A key written since keeps it (not an error), and watches
+     * of the namespace keep working. The default does nothing: for backends that keep no such container.
+     *
+     * @throws io.hakit.api.BackendUnavailableException if the backend cannot be reached
+     */
+    default void removeIfEmpty() {
+    }
 }

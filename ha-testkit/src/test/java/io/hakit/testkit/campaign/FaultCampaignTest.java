@@ -205,6 +205,21 @@ class FaultCampaignTest {
         }
 
         @Override
+        public int deleteNamespace(String namespace) {
+            return d.deleteNamespace(namespace);
+        }
+
+        @Override
+        public int deleteNamespace(io.hakit.api.LeaderSession session, String namespace) {
+            return d.deleteNamespace(session, namespace);
+        }
+
+        @Override
+        public boolean deleteClusterData() {
+            return d.deleteClusterData();
+        }
+
+        @Override
         public ConnectionState connectionState() {
             return d.connectionState();
         }
