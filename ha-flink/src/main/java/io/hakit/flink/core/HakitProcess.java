@@ -29,7 +29,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -305,9 +304,9 @@ public final class HakitProcess implements AutoCloseable {
         return open.isEmpty() ? Optional.empty() : Optional.of(open.get(open.size() - 1));
     }
 
-    /** The cluster ids of the processes open in this JVM. */
-    static Set<String> openClusters() {
-        return OPEN.keySet();
+    /** The processes of {@code clusterId} open in this JVM, oldest first (for tests and tools). */
+    public static List<HakitProcess> openProcesses(String clusterId) {
+        return new ArrayList<>(OPEN.getOrDefault(clusterId, List.of()));
     }
 
     /** Closes the HAKit services: every election gives up leadership. Idempotent. */
