@@ -117,8 +117,8 @@ abstract class FailoverTestBase {
         long n = latestCheckpointInStore(config, job);
 
         assertRecoveredFrom(cluster, job, run, n);
-        old.assertRefused();
-        heal(leaderIndex);
+        heal(leaderIndex); // reconnected, its old session gone: the backend answers, and refuses
+        await().atMost(TIMEOUT).untilAsserted(old::assertRefused);
 
         cancelAndAssertJobDataGone(cluster, config, job);
         closeAndAssertNothingLeft(cluster, config);
