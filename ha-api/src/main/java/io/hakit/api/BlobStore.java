@@ -32,4 +32,15 @@ public interface BlobStore {
 
     /** The refs of the blobs of {@code namespace} older than {@code minAge}. */
     List<String> list(String namespace, Duration minAge) throws IOException;
+
+    /**
+     * Deletes every blob of {@code namespace}, whatever its age, and whatever the store keeps for the namespace
+     * (a directory). Called when a namespace is deleted; a blob written concurrently may survive. The default deletes
+     * what {@link #list(String, Duration)} finds.
+     */
+    default void deleteNamespace(String namespace) throws IOException {
+        for (String ref : list(namespace, Duration.ZERO)) {
+            delete(ref);
+        }
+    }
 }

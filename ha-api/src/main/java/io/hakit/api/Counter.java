@@ -26,4 +26,36 @@ public interface Counter {
      * @throws IllegalArgumentException if {@code value} is lower than the current value
      */
     void set(long value);
+
+    /**
+     * Leader-fenced {@link #getAndIncrement()}: the increment is applied only while {@code session} is the current
+     * leadership (Flink's checkpoint ids of a deposed JobManager are refused).
+     *
+     * @throws LeadershipLostException if {@code session} is not current or the backend has seen a higher epoch
+     *     (nothing incremented)
+     */
+    long getAndIncrement(LeaderSession session);
+
+    /**
+     * Leader-fenced {@link #set(long)}.
+     *
+     * @throws LeadershipLostException if {@code session} is not current or the backend has seen a higher epoch
+     */
+    void set(LeaderSession session, long value);
+
+    /**
+     * Deletes the counter; a later use starts again at its initial value. Hazard: values handed out before may be
+     * handed out again then, so delete only a counter whose owner is gone for good (a finished job's checkpoint
+     * ids).
+     *
+     * @return whether it existed
+     */
+    boolean delete();
+
+    /**
+     * Leader-fenced {@link #delete()}.
+     *
+     * @throws LeadershipLostException if {@code session} is not current or the backend has seen a higher epoch
+     */
+    boolean delete(LeaderSession session);
 }

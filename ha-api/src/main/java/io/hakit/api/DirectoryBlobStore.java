@@ -120,6 +120,33 @@ public final class DirectoryBlobStore implements BlobStore {
         return refs;
     }
 
+    /**
+     * Deletes the blobs of {@code namespace} (and left-over temporary files of writes that never finished), then its
+     * directory if nothing else is in it.
+     */
+    @Override
+    public void deleteNamespace(String namespace) throws IOException {
+        Names.id("namespace", namespace);
+        Path dir = root.resolve(namespace);
+        if (!Files.isDirectory(dir)) {
+            return;
+        }
+        try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir)) {
+            for (Path p : stream) {
+                String name = p.getFileName().toString();
+                boolean ours = REF.matcher(namespace + "/" + name).matches() || name.startsWith(TMP_PREFIX + "b-");
+                if (ours && Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        }
+        try {
+            Files.deleteIfExists(dir);
+        } catch (java.nio.file.DirectoryNotEmptyException e) {
+            // something else lives there (or a blob was written concurrently): keep it
+        }
+    }
+
     private Path resolve(String ref) {
         if (ref == null || !REF.matcher(ref).matches()) {
             throw new IllegalArgumentException("not a blob ref of this store: '" + ref + "'");

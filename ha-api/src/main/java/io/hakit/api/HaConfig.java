@@ -69,6 +69,8 @@ public final class HaConfig {
             RENEW_DEADLINE, RETRY_PERIOD, OPERATION_TIMEOUT, CONNECTION_STATE_POLICY, MAX_VALUE_SIZE,
             FLAPPING_MAX_CHANGES, FLAPPING_WINDOW);
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9._-]{1,128}");
+    /** A URI of a file system other than the local one ({@code s3://}, {@code hdfs://}, ...). */
+    private static final Pattern NON_LOCAL_URI = Pattern.compile("(?!file:)[A-Za-z][A-Za-z0-9+.-]*://");
     private static final long MAX_VALUE_SIZE_LIMIT = 1L << 30;
 
     private final String type;
@@ -87,6 +89,7 @@ public final class HaConfig {
     private final Ticker ticker;
     private final Clock clock;
     private final BlobStore blobStore;
+    private final String storageDirUri;
     private final Map<String, String> backendOptions;
 
     private HaConfig(Builder b) {
@@ -107,6 +110,7 @@ public final class HaConfig {
         this.ticker = b.ticker;
         this.clock = b.clock;
         this.blobStore = b.blobStore;
+        this.storageDirUri = b.storageDirUri;
         this.backendOptions = Collections.unmodifiableMap(new TreeMap<>(b.backendOptions));
     }
 
@@ -226,6 +230,7 @@ public final class HaConfig {
         b.ticker = ticker;
         b.clock = clock;
         b.blobStore = blobStore;
+        b.storageDirUri = storageDirUri;
         b.backendOptions.putAll(backendOptions);
         return b;
     }
@@ -273,6 +278,8 @@ public final class HaConfig {
         private Ticker ticker = Ticker.system();
         private Clock clock = Clock.systemUTC();
         private BlobStore blobStore;
+        // a storageDir of a file system other than the local one (s3://, hdfs://): only with an injected blob store
+        private String storageDirUri;
         private final Map<String, String> backendOptions = new TreeMap<>();
 
         private Builder() {
@@ -317,6 +324,7 @@ public final class HaConfig {
          */
         public Builder storageDir(Path storageDir) {
             this.storageDir = Objects.requireNonNull(storageDir, STORAGE_DIR);
+            this.storageDirUri = null;
             return this;
         }
 
@@ -412,7 +420,11 @@ public final class HaConfig {
             return this;
         }
 
-        /** The blob store for large values. Default: a directory store at {@value HaConfig#STORAGE_DIR}. */
+        /**
+         * The blob store for large values. Default: a directory store at {@value HaConfig#STORAGE_DIR}. Required when
+         * {@value HaConfig#STORAGE_DIR} names another file system ({@code s3://}, {@code hdfs://}): {@link #build()}
+         * refuses that without one.
+         */
         public Builder blobStore(BlobStore blobStore) {
             this.blobStore = Objects.requireNonNull(blobStore, "blobStore");
             return this;
@@ -465,7 +477,12 @@ public final class HaConfig {
                         nodeId(value.trim());
                         break;
                     case STORAGE_DIR:
-                        storageDir(Paths.get(value.trim().replaceFirst("^file://", "")));
+                        if (NON_LOCAL_URI.matcher(value.trim()).lookingAt()) {
+                            // s3://, hdfs://, ...: not a java.nio path; valid only with a blob store for it (build())
+                            storageDirUri = value.trim();
+                        } else {
+                            storageDir(Paths.get(value.trim().replaceFirst("^file://", "")));
+                        }
                         break;
                     case LEASE_DURATION:
                         leaseDuration(ConfigParsing.duration(key, value));
@@ -516,6 +533,12 @@ public final class HaConfig {
          *     {@value HaConfig#RETRY_PERIOD} (the message names both fields)
          */
         public HaConfig build() {
+            if (storageDirUri != null && blobStore == null) {
+                throw new InvalidConfigException(STORAGE_DIR + "=" + storageDirUri + " is not a local directory, and "
+                        + "the default blob store needs one: set a local path, or supply a blob store for that file "
+                        + "system with blobStore(...) (io.hakit:ha-flink supplies one on Flink's file systems)",
+                        STORAGE_DIR, "blobStore");
+            }
             if (leaseDuration.compareTo(renewDeadline) <= 0) {
                 throw new InvalidConfigException(LEASE_DURATION + " (" + ConfigParsing.format(leaseDuration)
                         + ") must be greater than " + RENEW_DEADLINE + " (" + ConfigParsing.format(renewDeadline)

@@ -58,6 +58,30 @@ public interface HaServices extends AutoCloseable {
     /** A shared counter that starts at {@code initialValue} if it does not exist yet. */
     Counter counter(String name, long initialValue);
 
+    /**
+     * Deletes every key of {@code namespace} (and the blobs of its large values), then whatever the backend keeps for
+     * the namespace itself (a ZooKeeper parent znode, a Kubernetes ConfigMap). For data whose owner is gone for good,
+     * such as a finished job's state (Flink's per-job clean-up); watches of the namespace see the deletes. Unfenced:
+     * prefer {@link #deleteNamespace(LeaderSession, String)} when a leader deletes.
+     *
+     * <p>Hazard: a key written concurrently may survive (it is not an error); the namespace can be used again
+     * afterwards.
+     *
+     * @return the number of keys deleted
+     * @throws IllegalArgumentException for a bad namespace name
+     * @throws UnknownOutcomeException if a delete may or may not have been applied; call again
+     * @throws BackendUnavailableException if the backend cannot be reached (some keys may be deleted already)
+     */
+    int deleteNamespace(String namespace);
+
+    /**
+     * Leader-fenced {@link #deleteNamespace(String)}: every delete is fenced by {@code session}.
+     *
+     * @throws LeadershipLostException if {@code session} is not current or the backend has seen a higher epoch (the
+     *     keys deleted before that stay deleted)
+     */
+    int deleteNamespace(LeaderSession session, String namespace);
+
     /** The current connection state to the backend. */
     ConnectionState connectionState();
 
@@ -66,18 +90,6 @@ public interface HaServices extends AutoCloseable {
 
     /** The alarms of this process (backend unavailable, leadership flapping, and whatever the application raises). */
     AlarmRegistry alarms();
-
-    /**
-     * Deletes one state-store namespace: every key (unfenced, as {@link StateStore#delete(String, long)} with
-     * {@link StateStore#ANY}), every blob of the namespace, and what the backend keeps for it (Kubernetes: its
-     * ConfigMap). Flink's per-job clean-up. Watches of the namespace see the deletes.
-     *
-     * <p>Hazard: not fenced; call it only when the namespace's owner (a finished job) is gone for good. A writer that
-     * still runs re-creates what it writes.
-     *
-     * @throws UnknownOutcomeException or {@link BackendUnavailableException} if it could not finish; call it again
-     */
-    void deleteNamespace(String namespace);
 
     /**
      * Closes these services (revokes delivered, as {@link #close()}), then deletes everything the cluster id stores:

@@ -40,6 +40,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -220,14 +221,18 @@ final class ZooKeeperBackend implements HaBackend {
         return options.inlineLimit();
     }
 
+    /** The children of {@code stores/}: every namespace with keys, and empty ones not removed yet. */
     @Override
-    public List<String> namespaces() {
+    public Set<String> namespaces() {
+        String what = "list the namespaces of " + root;
+        syncForRead(storesPath, what);
         try {
-            return bounded("list namespaces", zk -> zk.getChildren(storesPath, false));
+            List<String> names = bounded(what, zk -> zk.getChildren(storesPath, false));
+            return new TreeSet<>(names);
         } catch (KeeperException.NoNodeException e) {
-            return List.of();
+            return Set.of();
         } catch (KeeperException e) {
-            throw readFailure("list namespaces", e);
+            throw readFailure(what, e);
         }
     }
 

@@ -30,7 +30,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -528,9 +530,16 @@ public final class EmbeddedHaBackend {
         }
 
         @Override
-        public List<String> namespaces() {
+        public Set<String> namespaces() {
             synchronized (lock) {
-                return new ArrayList<>(new java.util.TreeSet<>(namespaces.keySet()));
+                enterLocked(this, false, "list namespaces");
+                Set<String> out = new TreeSet<>();
+                namespaces.forEach((name, ns) -> {
+                    if (!ns.data.isEmpty()) {
+                        out.add(name);
+                    }
+                });
+                return out;
             }
         }
 

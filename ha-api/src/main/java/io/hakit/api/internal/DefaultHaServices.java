@@ -9,6 +9,7 @@ import io.hakit.api.HaConfig;
 import io.hakit.api.HaServices;
 import io.hakit.api.LeaderElection;
 import io.hakit.api.LeaderRetrievalListener;
+import io.hakit.api.LeaderSession;
 import io.hakit.api.StateStore;
 import io.hakit.api.Subscription;
 import io.hakit.api.alarm.AlarmRegistry;
@@ -21,6 +22,7 @@ import org.slf4j.LoggerFactory;
 
 import java.util.Objects;
 import java.util.Optional;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -142,29 +144,25 @@ public final class DefaultHaServices implements HaServices {
     }
 
     @Override
-    public void deleteNamespace(String namespace) {
+    public int deleteNamespace(String namespace) {
         checkOpen();
-        deleteNamespaceData(namespace);
+        return deleteNamespaceData(namespace, null);
     }
 
-    private void deleteNamespaceData(String namespace) {
+    @Override
+    public int deleteNamespace(LeaderSession session, String namespace) {
+        Objects.requireNonNull(session, "session");
+        checkOpen();
+        return deleteNamespaceData(namespace, session);
+    }
+
+    /** Deletes every key (fenced by {@code session} unless null) and blob, then the backend's container. */
+    private int deleteNamespaceData(String namespace, LeaderSession session) {
         Names.id("namespace", namespace);
-        StateStore store = stores.computeIfAbsent(namespace, ns -> new DefaultStateStore(ns, backend.store(ns), blobs,
-                backend.inlineLimit(), config.maxValueSize(), events, election::checkCurrent));
-        for (io.hakit.api.Versioned v : backend.store(namespace).list("")) {
-            store.delete(v.key(), StateStore.ANY);
-        }
-        try {
-            for (String ref : blobs.list(namespace, java.time.Duration.ZERO)) {
-                blobs.delete(ref);
-            }
-        } catch (java.io.IOException e) {
-            throw new io.hakit.api.BackendUnavailableException("could not delete the blobs of namespace " + namespace
-                    + ": " + e.getMessage(), e);
-        }
+        int keys = ((DefaultStateStore) stateStore(namespace)).deleteAll(session);
         backend.dropNamespace(namespace);
-        stores.remove(namespace);
-        LOG.info("{}: deleted namespace {}", config.nodeId(), namespace);
+        LOG.info("{}: deleted namespace {} ({} keys)", config.nodeId(), namespace, keys);
+        return keys;
     }
 
     @Override
@@ -173,8 +171,8 @@ public final class DefaultHaServices implements HaServices {
         election.close();
         retrieval.close();
         try {
-            for (String namespace : backend.namespaces()) {
-                deleteNamespaceData(namespace);
+            for (String namespace : new TreeSet<>(backend.namespaces())) {
+                deleteNamespaceData(namespace, null);
             }
             backend.deleteClusterData();
             LOG.info("{}: deleted all data of cluster {}", config.nodeId(), config.clusterId());

@@ -170,6 +170,31 @@ final class DefaultStateStore implements StateStore {
                 + MAX_DELETE_ATTEMPTS + " times to concurrent writers");
     }
 
+    /**
+     * Deletes every key (fenced by {@code session} unless it is null) with its blob, then the namespace's remaining
+     * blobs and the backend's container of it. Implements {@code HaServices.deleteNamespace}.
+     */
+    int deleteAll(LeaderSession session) {
+        long fence = 0;
+        if (session != null) {
+            fenceCheck.accept(session);
+            fence = session.epoch();
+        }
+        int deleted = 0;
+        for (Versioned raw : driver.list("")) {
+            if (doDelete(raw.key(), ANY, fence)) {
+                deleted++;
+            }
+        }
+        try {
+            blobs.deleteNamespace(namespace);
+        } catch (IOException e) {
+            throw new BackendUnavailableException("could not delete the blobs of namespace " + namespace + ": "
+                    + e.getMessage(), e);
+        }
+        return deleted;
+    }
+
     @Override
     public Subscription watch(String prefix, StoreListener listener) {
         Names.prefix(prefix);

@@ -2,11 +2,13 @@ package io.hakit.api.internal;
 
 import io.hakit.api.CorruptValueException;
 import io.hakit.api.Counter;
+import io.hakit.api.LeaderSession;
 import io.hakit.api.StateStore;
 import io.hakit.api.VersionConflictException;
 import io.hakit.api.Versioned;
 
 import java.nio.ByteBuffer;
+import java.util.Objects;
 import java.util.Optional;
 
 /** A {@link Counter} on a state store: an 8-byte big-endian value, incremented by compare-and-set. */
@@ -32,6 +34,16 @@ final class StoreCounter implements Counter {
 
     @Override
     public long getAndIncrement() {
+        return increment(null);
+    }
+
+    @Override
+    public long getAndIncrement(LeaderSession session) {
+        return increment(Objects.requireNonNull(session, "session"));
+    }
+
+    /** One increment, fenced by {@code session} unless it is null. */
+    private long increment(LeaderSession session) {
         for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
             Optional<Versioned> current = store.get(name);
             long value = current.map(this::decode).orElse(initialValue);
@@ -39,7 +51,7 @@ final class StoreCounter implements Counter {
                 throw new IllegalStateException("counter '" + name + "' reached Long.MAX_VALUE");
             }
             try {
-                store.put(name, encode(value + 1), current.map(Versioned::version).orElse(StateStore.NEW));
+                write(session, encode(value + 1), current.map(Versioned::version).orElse(StateStore.NEW));
                 return value;
             } catch (VersionConflictException e) {
                 Thread.onSpinWait();
@@ -56,6 +68,34 @@ final class StoreCounter implements Counter {
 
     @Override
     public void set(long newValue) {
+        setTo(null, newValue);
+    }
+
+    @Override
+    public void set(LeaderSession session, long newValue) {
+        setTo(Objects.requireNonNull(session, "session"), newValue);
+    }
+
+    @Override
+    public boolean delete() {
+        return store.delete(name, StateStore.ANY);
+    }
+
+    @Override
+    public boolean delete(LeaderSession session) {
+        return store.delete(Objects.requireNonNull(session, "session"), name, StateStore.ANY);
+    }
+
+    private void write(LeaderSession session, byte[] value, long expectedVersion) {
+        if (session == null) {
+            store.put(name, value, expectedVersion);
+        } else {
+            store.put(session, name, value, expectedVersion);
+        }
+    }
+
+    /** Sets the value, fenced by {@code session} unless it is null. */
+    private void setTo(LeaderSession session, long newValue) {
         for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
             Optional<Versioned> current = store.get(name);
             long value = current.map(this::decode).orElse(initialValue);
@@ -64,7 +104,7 @@ final class StoreCounter implements Counter {
                         + newValue);
             }
             try {
-                store.put(name, encode(newValue), current.map(Versioned::version).orElse(StateStore.NEW));
+                write(session, encode(newValue), current.map(Versioned::version).orElse(StateStore.NEW));
                 return;
             } catch (VersionConflictException e) {
                 Thread.onSpinWait();

@@ -2,6 +2,7 @@ package io.hakit.api.spi;
 
 import java.time.Duration;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * One process's connection to an HA backend: a factory of the small drivers the core services run on. Drivers
@@ -51,7 +52,7 @@ public interface HaBackend extends AutoCloseable {
      *
      * @throws UnsupportedOperationException if the backend cannot list them (the default)
      */
-    default java.util.List<String> namespaces() {
+    default java.util.Collection<String> namespaces() {
         throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot list its namespaces");
     }
 

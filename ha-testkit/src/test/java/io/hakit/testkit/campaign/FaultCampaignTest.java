@@ -195,11 +195,6 @@ class FaultCampaignTest {
         }
 
         @Override
-        public void deleteNamespace(String namespace) {
-            d.deleteNamespace(namespace);
-        }
-
-        @Override
         public void closeAndDeleteAllData() {
             d.closeAndDeleteAllData();
         }
@@ -212,6 +207,16 @@ class FaultCampaignTest {
         @Override
         public Counter counter(String name, long initialValue) {
             return d.counter(name, initialValue);
+        }
+
+        @Override
+        public int deleteNamespace(String namespace) {
+            return d.deleteNamespace(namespace);
+        }
+
+        @Override
+        public int deleteNamespace(io.hakit.api.LeaderSession session, String namespace) {
+            return d.deleteNamespace(session, namespace);
         }
 
         @Override

@@ -1,0 +1,168 @@
+package io.hakit.flink;
+
+import io.hakit.flink.core.HakitCheckpointStoreUtil;
+import io.hakit.flink.core.HakitProcess;
+import io.hakit.flink.core.HakitStateHandleStore;
+import org.apache.flink.api.common.ApplicationID;
+import org.apache.flink.api.common.JobID;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.core.execution.RecoveryClaimMode;
+import org.apache.flink.runtime.blob.BlobUtils;
+import org.apache.flink.runtime.checkpoint.CheckpointIDCounter;
+import org.apache.flink.runtime.checkpoint.CheckpointRecoveryFactory;
+import org.apache.flink.runtime.checkpoint.CompletedCheckpoint;
+import org.apache.flink.runtime.checkpoint.CompletedCheckpointStore;
+import org.apache.flink.runtime.checkpoint.DefaultCompletedCheckpointStore;
+import org.apache.flink.runtime.checkpoint.DefaultCompletedCheckpointStoreUtils;
+import org.apache.flink.runtime.highavailability.AbstractHaServices;
+import org.apache.flink.runtime.highavailability.FileSystemApplicationResultStore;
+import org.apache.flink.runtime.highavailability.FileSystemJobResultStore;
+import org.apache.flink.runtime.jobmanager.ApplicationStore;
+import org.apache.flink.runtime.jobmanager.ApplicationStoreUtil;
+import org.apache.flink.runtime.jobmanager.DefaultApplicationStore;
+import org.apache.flink.runtime.jobmanager.DefaultExecutionPlanStore;
+import org.apache.flink.runtime.jobmanager.ExecutionPlanStore;
+import org.apache.flink.runtime.jobmanager.ExecutionPlanStoreUtil;
+import org.apache.flink.runtime.jobmanager.NoOpExecutionPlanStoreWatcher;
+import org.apache.flink.runtime.leaderretrieval.LeaderRetrievalService;
+import org.apache.flink.runtime.state.SharedStateRegistryFactory;
+
+import java.util.Collection;
+import java.util.concurrent.Executor;
+
+/**
+ * Flink 2.3's HA services on one {@link HakitProcess}: leader election and retrieval through HAKit, execution plans,
+ * applications and completed checkpoints in HAKit's fenced store (state files under
+ * {@code high-availability.storageDir/<cluster-id>}), checkpoint ids on a HAKit counter, and Flink's file-system job
+ * and application result stores. Job cleanup deletes the job's namespace and counter; cluster cleanup deletes
+ * everything of the cluster in the backend, then Flink deletes the storage directory.
+ *
+ * <p>As with Flink's ZooKeeper and Kubernetes services, the execution plan store does not watch for plans added by
+ * others: only the leading dispatcher writes them.
+ */
+public final class HakitHaServices extends AbstractHaServices {
+
+    static final String RESOURCE_MANAGER = "resource_manager";
+    static final String DISPATCHER = "dispatcher";
+    static final String REST_SERVER = "rest_server";
+
+    private final HakitProcess process;
+
+    private HakitHaServices(HakitProcess process, Configuration config, Executor ioExecutor) throws Exception {
+        super(config, process.leaderElectionDriverFactory(), ioExecutor, BlobUtils.createBlobStoreFromConfig(config),
+                FileSystemJobResultStore.fromConfiguration(config, ioExecutor),
+                FileSystemApplicationResultStore.fromConfiguration(config, ioExecutor));
+        this.process = process;
+    }
+
+    /** Services on {@code process}; the process is closed if they cannot be created. */
+    public static HakitHaServices create(HakitProcess process, Configuration config, Executor ioExecutor)
+            throws Exception {
+        try {
+            return new HakitHaServices(process, config, ioExecutor);
+        } catch (Exception | Error e) {
+            process.close();
+            throw e;
+        }
+    }
+
+    /** The HAKit process behind these services (its alarms, its HAKit services). */
+    public HakitProcess process() {
+        return process;
+    }
+
+    @Override
+    protected LeaderRetrievalService createLeaderRetrievalService(String componentId) {
+        return process.leaderRetrievalService(componentId);
+    }
+
+    @Override
+    protected CheckpointRecoveryFactory createCheckpointRecoveryFactory() {
+        return new CheckpointRecoveryFactory() {
+            @Override
+            public CompletedCheckpointStore createRecoveredCompletedCheckpointStore(JobID jobId,
+                    int maxNumberOfCheckpointsToRetain, SharedStateRegistryFactory sharedStateRegistryFactory,
+                    Executor executor, RecoveryClaimMode recoveryClaimMode) throws Exception {
+                HakitStateHandleStore<CompletedCheckpoint> handles = process.stateHandleStore(
+                        HakitProcess.checkpointNamespace(jobId), "completedCheckpoint");
+                Collection<CompletedCheckpoint> checkpoints = DefaultCompletedCheckpointStoreUtils
+                        .retrieveCompletedCheckpoints(handles, HakitCheckpointStoreUtil.INSTANCE);
+                return new DefaultCompletedCheckpointStore<>(maxNumberOfCheckpointsToRetain, handles,
+                        HakitCheckpointStoreUtil.INSTANCE, checkpoints,
+                        sharedStateRegistryFactory.create(executor, checkpoints, recoveryClaimMode), ioExecutor);
+            }
+
+            @Override
+            public CheckpointIDCounter createCheckpointIDCounter(JobID jobId) {
+                return process.checkpointIdCounter(jobId);
+            }
+        };
+    }
+
+    @Override
+    protected ExecutionPlanStore createExecutionPlanStore() throws Exception {
+        return new DefaultExecutionPlanStore<>(process.stateHandleStore(HakitProcess.EXECUTION_PLANS,
+                "submittedExecutionPlan"), NoOpExecutionPlanStoreWatcher.INSTANCE, new ExecutionPlanStoreUtil() {
+                    @Override
+                    public String jobIDToName(JobID jobId) {
+                        return jobId.toString();
+                    }
+
+                    @Override
+                    public JobID nameToJobID(String name) {
+                        return JobID.fromHexString(name);
+                    }
+                });
+    }
+
+    @Override
+    protected ApplicationStore createApplicationStore() throws Exception {
+        return new DefaultApplicationStore<>(process.stateHandleStore(HakitProcess.APPLICATIONS,
+                "submittedApplication"), new ApplicationStoreUtil() {
+                    @Override
+                    public String applicationIdToName(ApplicationID applicationId) {
+                        return applicationId.toString();
+                    }
+
+                    @Override
+                    public ApplicationID nameToApplicationId(String name) {
+                        return ApplicationID.fromHexString(name);
+                    }
+                });
+    }
+
+    @Override
+    protected void internalClose() {
+        process.close();
+    }
+
+    @Override
+    protected void internalCleanup() {
+        process.cleanupAllData();
+    }
+
+    @Override
+    protected void internalCleanupJobData(JobID jobId) {
+        process.cleanupJobData(jobId);
+    }
+
+    @Override
+    protected String getLeaderPathForResourceManager() {
+        return RESOURCE_MANAGER;
+    }
+
+    @Override
+    protected String getLeaderPathForDispatcher() {
+        return DISPATCHER;
+    }
+
+    @Override
+    protected String getLeaderPathForJobManager(JobID jobId) {
+        return "job-" + jobId;
+    }
+
+    @Override
+    protected String getLeaderPathForRestServer() {
+        return REST_SERVER;
+    }
+}

@@ -1,0 +1,333 @@
+package io.hakit.flink.core;
+
+import io.hakit.api.HaConfig;
+import io.hakit.api.HaServices;
+import io.hakit.api.LeaderElection;
+import io.hakit.api.LeaderSession;
+import io.hakit.api.alarm.RestartLoopDetector;
+import io.hakit.api.internal.ConfigParsing;
+import org.apache.flink.api.common.JobID;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.HighAvailabilityOptions;
+import org.apache.flink.configuration.IllegalConfigurationException;
+import org.apache.flink.core.fs.Path;
+import org.apache.flink.runtime.checkpoint.CheckpointIDCounter;
+import org.apache.flink.runtime.highavailability.HighAvailabilityServicesUtils;
+import org.apache.flink.runtime.leaderelection.LeaderElectionDriverFactory;
+import org.apache.flink.runtime.leaderretrieval.DefaultLeaderRetrievalService;
+import org.apache.flink.runtime.leaderretrieval.LeaderRetrievalService;
+import org.apache.flink.runtime.persistence.filesystem.FileSystemStateStorageHelper;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.Serializable;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+
+/**
+ * One Flink HA services object as one HAKit process: its own {@link HaServices} on the configured backend, one
+ * election for every component of the JobManager (dispatcher, resource manager, REST endpoint, each job), and the
+ * stores Flink's HA services hand out. The core that Flink 2.3's and Flink 1.20's services share.
+ *
+ * <p><b>Fencing.</b> A store or counter this process creates binds to the leadership the process holds at that moment
+ * (Flink creates them right after it granted the component: the dispatcher's execution-plan store when it starts
+ * leading, a job's checkpoint store and counter when its JobMaster is created). Every write of it is fenced with that
+ * session, so a JobManager that lost leadership cannot complete a checkpoint, hand out a checkpoint id or change an
+ * execution plan, even before it hears that it lost; one created while the process does not lead writes nothing.
+ * Flink closes a component's stores before it starts the next leadership's, so a store made in the instant between a
+ * revoke and a new grant is closed before it is used.
+ *
+ * <p>Thread-safe.
+ */
+public final class HakitProcess implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(HakitProcess.class);
+
+    /** The HAKit component of the process-wide election; Flink's components publish under their own ids. */
+    public static final String PROCESS_COMPONENT = "flink-jobmanager-process";
+    /** The namespace of Flink's execution plans (job graphs). */
+    public static final String EXECUTION_PLANS = "flink-execution-plans";
+    /** The namespace of Flink 2.3's applications. */
+    public static final String APPLICATIONS = "flink-applications";
+
+    /** Flink-only keys of Flink's own ZooKeeper layout that HAKit does not use (HAKit keeps its own layout). */
+    private static final String FLINK_ZK_PATHS = "high-availability.zookeeper.path.";
+
+    /** Open processes by cluster id, for the restart-loop listener that Flink creates by class name. */
+    private static final Map<String, List<HakitProcess>> OPEN = new ConcurrentHashMap<>();
+
+    private final HaServices ha;
+    private final Configuration flinkConfig;
+    private final Path clusterStoragePath;
+    private final String clusterId;
+    private final int maxRestarts;
+    private final Duration restartWindow;
+    private final Duration quietPeriod;
+    private final Map<JobID, RestartLoopDetector> restartLoops = new ConcurrentHashMap<>();
+    private volatile LeaderElection election;
+    private volatile boolean closed;
+
+    private HakitProcess(HaServices ha, Configuration flinkConfig, Path clusterStoragePath) {
+        this.ha = ha;
+        this.flinkConfig = flinkConfig;
+        this.clusterStoragePath = clusterStoragePath;
+        this.clusterId = ha.config().clusterId();
+        this.maxRestarts = flinkConfig.toMap().containsKey(HakitFlinkOptions.RESTART_LOOP_MAX_RESTARTS)
+                ? ConfigParsing.integer(HakitFlinkOptions.RESTART_LOOP_MAX_RESTARTS,
+                        flinkConfig.toMap().get(HakitFlinkOptions.RESTART_LOOP_MAX_RESTARTS))
+                : RestartLoopDetector.DEFAULT_MAX_RESTARTS;
+        this.restartWindow = duration(flinkConfig, HakitFlinkOptions.RESTART_LOOP_WINDOW,
+                RestartLoopDetector.DEFAULT_WINDOW);
+        this.quietPeriod = duration(flinkConfig, HakitFlinkOptions.RESTART_LOOP_QUIET_PERIOD, restartWindow);
+        if (maxRestarts < 1) {
+            throw new IllegalConfigurationException(HakitFlinkOptions.RESTART_LOOP_MAX_RESTARTS
+                    + " must be at least 1, was " + maxRestarts);
+        }
+    }
+
+    private static Duration duration(Configuration c, String key, Duration fallback) {
+        String v = c.toMap().get(key);
+        return v == null ? fallback : ConfigParsing.duration(key, v);
+    }
+
+    /** Starts a process from Flink's configuration (see {@link #haConfig(Configuration)}). */
+    public static HakitProcess start(Configuration flinkConfig) {
+        return start(flinkConfig, b -> { });
+    }
+
+    /**
+     * Starts a process from Flink's configuration; {@code customizer} may adjust HAKit's configuration before the
+     * services start (a ticker or an event executor in tests, a node id).
+     *
+     * @throws IllegalConfigurationException naming the key when Flink's configuration does not make a valid HAKit
+     *     configuration (the cause names HAKit's field)
+     */
+    public static HakitProcess start(Configuration flinkConfig, Consumer<HaConfig.Builder> customizer) {
+        Objects.requireNonNull(flinkConfig, "flinkConfig");
+        Path storage = HighAvailabilityServicesUtils.getClusterHighAvailableStoragePath(flinkConfig);
+        HaConfig.Builder b = haConfig(flinkConfig).blobStore(new FlinkFileSystemBlobStore(new Path(storage,
+                "hakit-blobs")));
+        customizer.accept(b);
+        HaServices ha;
+        try {
+            ha = HaServices.create(b.build());
+        } catch (io.hakit.api.InvalidConfigException e) {
+            throw new IllegalConfigurationException("HAKit: " + e.getMessage(), e);
+        }
+        HakitProcess p = new HakitProcess(ha, flinkConfig, storage);
+        OPEN.computeIfAbsent(p.clusterId, k -> new CopyOnWriteArrayList<>()).add(p);
+        LOG.info("HAKit process {} started on the {} backend for cluster {} (storage {})", ha.config().nodeId(),
+                ha.config().type(), p.clusterId, storage);
+        return p;
+    }
+
+    /**
+     * HAKit's configuration from Flink's: {@value HakitFlinkOptions#BACKEND} selects the backend, Flink's
+     * {@code high-availability.*} keys keep their meaning (cluster id, storage dir, ZooKeeper quorum and client
+     * settings, ...), Flink's {@code high-availability.type} (the factory class) and Flink's own ZooKeeper paths are
+     * left out. Without a blob store: {@link #start} adds one on Flink's file systems.
+     *
+     * @throws IllegalConfigurationException if {@value HakitFlinkOptions#BACKEND} is missing or a value is invalid
+     */
+    public static HaConfig.Builder haConfig(Configuration flinkConfig) {
+        Map<String, String> flink = flinkConfig.toMap();
+        String backend = flink.get(HakitFlinkOptions.BACKEND);
+        if (backend == null || backend.isBlank()) {
+            throw new IllegalConfigurationException(HakitFlinkOptions.BACKEND + " must be set to the HAKit backend: "
+                    + "zookeeper, kubernetes or embedded (" + HighAvailabilityOptions.HA_MODE.key()
+                    + " holds the factory class)");
+        }
+        Map<String, String> ha = new TreeMap<>();
+        for (Map.Entry<String, String> e : flink.entrySet()) {
+            String key = e.getKey();
+            if (!key.startsWith("high-availability.") || key.equals(HighAvailabilityOptions.HA_MODE.key())
+                    || key.startsWith("high-availability.hakit.")) {
+                continue;
+            }
+            if (key.startsWith(FLINK_ZK_PATHS) && !key.equals(FLINK_ZK_PATHS + "root")) {
+                LOG.info("{} is Flink's own ZooKeeper layout; HAKit keeps its own under {}root and ignores it", key,
+                        FLINK_ZK_PATHS);
+                continue;
+            }
+            ha.put(key, e.getValue());
+        }
+        ha.put(HaConfig.TYPE, backend.trim().toLowerCase(Locale.ROOT));
+        try {
+            return HaConfig.builder().options(ha);
+        } catch (io.hakit.api.InvalidConfigException e) {
+            throw new IllegalConfigurationException("HAKit: " + e.getMessage(), e);
+        }
+    }
+
+    /** HAKit's cluster id for Flink's {@code high-availability.cluster-id} (Flink's "/default" is "default"). */
+    public static String clusterId(Configuration flinkConfig) {
+        return HaConfig.builder().options(Map.of(HaConfig.CLUSTER_ID,
+                flinkConfig.get(HighAvailabilityOptions.HA_CLUSTER_ID))).build().clusterId();
+    }
+
+    /** The HAKit services of this process. */
+    public HaServices services() {
+        return ha;
+    }
+
+    /** Flink's configuration this process was started with. */
+    public Configuration flinkConfig() {
+        return flinkConfig;
+    }
+
+    /** {@code <high-availability.storageDir>/<cluster-id>}: where Flink's state files of this cluster go. */
+    public Path clusterStoragePath() {
+        return clusterStoragePath;
+    }
+
+    /** The session this process leads with, if it leads (through Flink's current election driver). */
+    public Optional<LeaderSession> currentSession() {
+        LeaderElection e = election;
+        return e == null ? Optional.empty() : e.currentSession();
+    }
+
+    void attach(LeaderElection e) {
+        election = e;
+    }
+
+    void detach(LeaderElection e) {
+        if (election == e) {
+            election = null;
+        }
+    }
+
+    /** The leader election driver factory of Flink's {@code DefaultLeaderElectionService}. */
+    public LeaderElectionDriverFactory leaderElectionDriverFactory() {
+        return listener -> new HakitLeaderElectionDriver(this, listener);
+    }
+
+    /** A leader retrieval service for one of Flink's components. */
+    public LeaderRetrievalService leaderRetrievalService(String componentId) {
+        return new DefaultLeaderRetrievalService(new HakitLeaderRetrievalDriverFactory(ha, componentId));
+    }
+
+    /**
+     * A state handle store on {@code namespace}, bound to the current leadership, with state files named
+     * {@code <filePrefix>...} under {@link #clusterStoragePath()}.
+     */
+    public <T extends Serializable> HakitStateHandleStore<T> stateHandleStore(String namespace, String filePrefix)
+            throws IOException {
+        return new HakitStateHandleStore<>(ha.stateStore(namespace),
+                new FileSystemStateStorageHelper<>(clusterStoragePath, filePrefix), currentSession());
+    }
+
+    /** The namespace of one job's completed checkpoints. */
+    public static String checkpointNamespace(JobID jobId) {
+        return "flink-checkpoints-" + jobId;
+    }
+
+    /** The counter name of one job's checkpoint ids. */
+    public static String checkpointCounterName(JobID jobId) {
+        return "flink-checkpoint-id-" + jobId;
+    }
+
+    /** A job's checkpoint id counter, bound to the current leadership. */
+    public CheckpointIDCounter checkpointIdCounter(JobID jobId) {
+        return new HakitCheckpointIDCounter(ha.counter(checkpointCounterName(jobId),
+                CheckpointIDCounter.INITIAL_CHECKPOINT_ID), currentSession(), jobId);
+    }
+
+    /**
+     * Deletes a job's HA data in the backend (its checkpoints' pointers and its checkpoint id counter), fenced with the
+     * current leadership; Flink's state files go with Flink's own cleanup of the checkpoint store.
+     *
+     * @throws io.hakit.api.LeadershipLostException if this process does not lead (Flink retries the cleanup)
+     */
+    public void cleanupJobData(JobID jobId) {
+        LeaderSession s = currentSession().orElseThrow(() -> new io.hakit.api.LeadershipLostException(
+                ha.config().nodeId() + " does not lead: the HA data of job " + jobId + " is left to the leader"));
+        int keys = ha.deleteNamespace(s, checkpointNamespace(jobId));
+        boolean counter = ha.counter(checkpointCounterName(jobId)).delete(s);
+        RestartLoopDetector d = restartLoops.remove(jobId);
+        if (d != null) {
+            d.close();
+        }
+        LOG.info("HAKit: deleted the HA data of job {} ({} checkpoint entries, counter {})", jobId, keys,
+                counter ? "deleted" : "absent");
+    }
+
+    /**
+     * Closes this process's services and deletes everything of the cluster in the backend; see
+     * {@link HaServices#closeAndDeleteAllData()}.
+     */
+    public void cleanupAllData() {
+        ha.closeAndDeleteAllData();
+        LOG.info("HAKit: deleted the HA data of cluster {}", clusterId);
+    }
+
+    /**
+     * Counts a restart of {@code jobId}; RESTART_LOOP (45690) is raised on {@link HaServices#alarms()} with the job id
+     * as its source when there are more than the configured restarts within the window, and cleared after the quiet
+     * period.
+     *
+     * @return whether the alarm is raised for the job
+     */
+    public boolean recordRestart(JobID jobId, String jobName, String cause) {
+        RestartLoopDetector d = restartLoops.computeIfAbsent(jobId, id -> RestartLoopDetector.builder(ha.alarms(),
+                "flink-job " + id + (jobName == null ? "" : " (" + jobName + ")"))
+                .maxRestarts(maxRestarts).window(restartWindow).quietPeriod(quietPeriod).build());
+        boolean raised = d.recordRestart(cause);
+        if (raised) {
+            LOG.warn("HAKit: RESTART_LOOP for job {} ({}): {} restarts within {}; latest: {}", jobId, jobName,
+                    d.restartsInWindow(), restartWindow, cause);
+        } else {
+            LOG.info("HAKit: job {} ({}) restarts ({} within {}): {}", jobId, jobName, d.restartsInWindow(),
+                    restartWindow, cause);
+        }
+        return raised;
+    }
+
+    /**
+     * The open process of {@code clusterId} in this JVM that should count a restart: the one that leads, else the
+     * latest started.
+     */
+    public static Optional<HakitProcess> forCluster(String clusterId) {
+        List<HakitProcess> open = new ArrayList<>(OPEN.getOrDefault(clusterId, List.of()));
+        for (HakitProcess p : open) {
+            if (p.currentSession().isPresent()) {
+                return Optional.of(p);
+            }
+        }
+        return open.isEmpty() ? Optional.empty() : Optional.of(open.get(open.size() - 1));
+    }
+
+    /** The processes of {@code clusterId} open in this JVM, oldest first (for tests and tools). */
+    public static List<HakitProcess> openProcesses(String clusterId) {
+        return new ArrayList<>(OPEN.getOrDefault(clusterId, List.of()));
+    }
+
+    /** Closes the HAKit services: every election gives up leadership. Idempotent. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        List<HakitProcess> open = OPEN.get(clusterId);
+        if (open != null) {
+            open.remove(this);
+        }
+        restartLoops.values().forEach(RestartLoopDetector::close);
+        ha.close();
+    }
+
+    @Override
+    public String toString() {
+        return "HakitProcess{" + ha + "}";
+    }
+}
