@@ -69,27 +69,45 @@ final class ConfigCommand {
         SyncConfig sync;
         try {
             KeepaliveAgent.validate(settings);
-            sync = SyncConfig.wanted(settings) ? SyncConfig.fromMap(settings).build() : null;
+            sync = SyncConfig.wanted(settings) ? SyncConfig.fromMap(settings).requireDirectories(false).build()
+                    : null;
         } catch (InvalidConfigException e) {
             err.println("hakit config check: " + c.explain(e));
             return 1;
         }
+        // what the file names and the node must have: reported, not a fault of the file (it may be checked elsewhere)
+        List<String> missing = new java.util.ArrayList<>();
         String node = settings.get(KeepaliveConfig.NODE_ID);
         String certDir = settings.get(KeepaliveConfig.CERT_DIR);
         if (certDir != null && !Boolean.parseBoolean(settings.getOrDefault(KeepaliveConfig.INSECURE, "false"))) {
-            CertificateChecker.Verdict v = new CertificateChecker(Duration.ofDays(30), Clock.systemUTC())
-                    .check(new PemLayout(Path.of(certDir)), node);
-            if (v.status() == CertificateChecker.Status.INVALID || v.status() == CertificateChecker.Status.EXPIRED) {
-                err.println("hakit config check: " + c.where(KeepaliveConfig.CERT_DIR) + ": " + v.detail());
-                return 1;
+            if (!java.nio.file.Files.isDirectory(Path.of(certDir))) {
+                missing.add(c.where(KeepaliveConfig.CERT_DIR) + ": " + certDir + " does not exist here");
+            } else {
+                CertificateChecker.Verdict v = new CertificateChecker(Duration.ofDays(30), Clock.systemUTC())
+                        .check(new PemLayout(Path.of(certDir)), node);
+                if (v.status() == CertificateChecker.Status.INVALID
+                        || v.status() == CertificateChecker.Status.EXPIRED) {
+                    err.println("hakit config check: " + c.where(KeepaliveConfig.CERT_DIR) + ": " + v.detail());
+                    return 1;
+                }
+                if (v.status() == CertificateChecker.Status.EXPIRING) {
+                    out.println("warning: " + v.detail());
+                }
             }
-            if (v.status() == CertificateChecker.Status.EXPIRING) {
-                out.println("warning: " + v.detail());
-            }
+        }
+        if (sync != null) {
+            sync.roots().forEach((name, dir) -> {
+                if (!java.nio.file.Files.isDirectory(dir)) {
+                    missing.add(c.where(SyncConfig.ROOT + name) + ": " + dir + " does not exist here");
+                }
+            });
         }
         out.println(file + ": OK: node " + node + ", peer " + settings.get(KeepaliveConfig.PEER_NODE_ID) + " at "
                 + settings.get(KeepaliveConfig.PEER_ADDRESS) + ", arbiter " + settings.get("keepalive.arbiter")
                 + (sync == null ? ", no file sync" : ", file sync of " + sync.roots()));
+        for (String m : missing) {
+            out.println("warning: " + m + " (the agent needs it on its node)");
+        }
         return 0;
     }
 

@@ -298,6 +298,7 @@ public final class SyncConfig {
         private boolean verifyContent;
         private boolean watch = true;
         private io.hakit.api.Ticker ticker = io.hakit.api.Ticker.system();
+        private boolean requireDirectories = true;
 
         private Builder() {
         }
@@ -406,6 +407,15 @@ public final class SyncConfig {
         }
 
         /**
+         * Whether {@link #build()} requires the roots to exist (default true). False checks the settings alone, for
+         * a configuration checked away from its node ({@code hakit config check}).
+         */
+        public Builder requireDirectories(boolean require) {
+            this.requireDirectories = require;
+            return this;
+        }
+
+        /**
          * The monotonic clock for debounce, period, backoff, lag and the bandwidth limit; default
          * {@link io.hakit.api.Ticker#system()}. Tests inject one.
          */
@@ -451,7 +461,7 @@ public final class SyncConfig {
             List<Map.Entry<String, Path>> list = new ArrayList<>(roots.entrySet());
             for (int i = 0; i < list.size(); i++) {
                 Path a = list.get(i).getValue().toAbsolutePath().normalize();
-                if (!Files.isDirectory(a)) {
+                if (requireDirectories && !Files.isDirectory(a)) {
                     throw new InvalidConfigException(ROOT + list.get(i).getKey() + ": " + a
                             + " is not a directory", ROOT + list.get(i).getKey());
                 }
