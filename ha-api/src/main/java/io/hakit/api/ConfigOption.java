@@ -31,7 +31,7 @@ public record ConfigOption(String key, Type type, String defaultValue, String de
         PATH("file system path"),
         TIME_OF_DAY("time of day (01:00)"),
         LIST("comma-separated list (or a YAML list)"),
-        COMMAND("command line (split on spaces, no shell)"),
+        COMMAND("command line: words and quotes as in a shell, but no shell runs (no variables, redirection or pipes)"),
         CHOICE("one of the values named");
 
         private final String shown;

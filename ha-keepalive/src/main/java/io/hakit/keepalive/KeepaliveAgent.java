@@ -195,7 +195,7 @@ public final class KeepaliveAgent implements AutoCloseable {
             String key = NOTIFY + r.name().toLowerCase(Locale.ROOT);
             if (agent.containsKey(key)) {
                 try {
-                    tb.script(r, split(agent.get(key)));
+                    tb.script(r, split(key, agent.get(key)));
                 } catch (IllegalArgumentException e) {
                     throw new InvalidConfigException(key + ": " + e.getMessage(), key);
                 }
@@ -212,7 +212,7 @@ public final class KeepaliveAgent implements AutoCloseable {
             tb.floatingIp(floatingIp(agent));
         }
         if (agent.containsKey(HEALTH_SCRIPT)) {
-            b.healthCheck(HealthCheck.script(split(agent.get(HEALTH_SCRIPT)), probe.healthTimeout));
+            b.healthCheck(HealthCheck.script(split(HEALTH_SCRIPT, agent.get(HEALTH_SCRIPT)), probe.healthTimeout));
         }
         if (agent.containsKey(ARBITER_TIMEOUT)) {
             b.arbiterTimeout(ConfigParsing.duration(ARBITER_TIMEOUT, agent.get(ARBITER_TIMEOUT)));
@@ -303,10 +303,66 @@ public final class KeepaliveAgent implements AutoCloseable {
         }
     }
 
-    private static List<String> split(String command) {
-        List<String> parts = new ArrayList<>(Arrays.asList(command.trim().split("\\s+")));
-        parts.removeIf(String::isEmpty);
-        return parts;
+    /**
+     * Splits a command line into words as a POSIX shell would, without running one: blanks separate words; inside
+     * '...' every character is literal; inside "..." a backslash escapes only {@code " \\ $ `}; elsewhere a
+     * backslash escapes the next character. Nothing is expanded ({@code $VAR}, {@code *}, {@code >} are literal
+     * words): a command that needs a shell names it ({@code /bin/sh -c '... > file'}).
+     *
+     * @throws InvalidConfigException for an unterminated quote, a trailing backslash or an empty command, naming
+     *         {@code key}
+     */
+    static List<String> split(String key, String command) {
+        List<String> words = new ArrayList<>();
+        StringBuilder word = new StringBuilder();
+        boolean inWord = false;
+        char quote = 0;
+        for (int i = 0; i < command.length(); i++) {
+            char c = command.charAt(i);
+            if (quote == '\'') {
+                if (c == '\'') {
+                    quote = 0;
+                } else {
+                    word.append(c);
+                }
+            } else if (quote == '"') {
+                if (c == '"') {
+                    quote = 0;
+                } else if (c == '\\' && i + 1 < command.length() && "\"\\$`".indexOf(command.charAt(i + 1)) >= 0) {
+                    word.append(command.charAt(++i));
+                } else {
+                    word.append(c);
+                }
+            } else if (c == '\'' || c == '"') {
+                quote = c;
+                inWord = true;
+            } else if (c == '\\') {
+                if (i + 1 == command.length()) {
+                    throw new InvalidConfigException(key + ": the command ends with a backslash: " + command, key);
+                }
+                word.append(command.charAt(++i));
+                inWord = true;
+            } else if (Character.isWhitespace(c)) {
+                if (inWord) {
+                    words.add(word.toString());
+                    word.setLength(0);
+                    inWord = false;
+                }
+            } else {
+                word.append(c);
+                inWord = true;
+            }
+        }
+        if (quote != 0) {
+            throw new InvalidConfigException(key + ": the quote " + quote + " is never closed in: " + command, key);
+        }
+        if (inWord) {
+            words.add(word.toString());
+        }
+        if (words.isEmpty()) {
+            throw new InvalidConfigException(key + " is an empty command", key);
+        }
+        return words;
     }
 
     public KeepaliveNode node() {

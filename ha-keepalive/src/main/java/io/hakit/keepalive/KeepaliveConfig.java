@@ -260,7 +260,7 @@ public final class KeepaliveConfig {
     @Override
     public String toString() {
         return "KeepaliveConfig{" + nodeId + " priority " + priority + (preempt ? " preempt" : " nopreempt")
-                + ", peer " + peerNodeId + "@" + peerAddress + ", heartbeat " + ConfigParsing.format(heartbeatInterval)
+                + ", peer " + peerNodeId + "@" + peerAddress.getHostString() + ":" + peerAddress.getPort() + ", heartbeat " + ConfigParsing.format(heartbeatInterval)
                 + ", dead after " + ConfigParsing.format(deadInterval) + ", arbiter " + arbiter.describe()
                 + (insecure ? ", INSECURE (no TLS)" : ", mTLS from " + certDir
                 + (promoteOnHandshakeFailure ? " (promotes on handshake failure)" : "")) + "}";

@@ -50,7 +50,6 @@ import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.ZonedDateTime;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -257,8 +256,9 @@ public final class KeepaliveNode implements AutoCloseable {
         InetSocketAddress bind = resolve(config.bind);
         try {
             server = sb.bind(bind).syncUninterruptibly().channel();
-        } catch (RuntimeException e) {
-            throw new IllegalStateException(config.nodeId + ": cannot listen on " + bind + ": " + e.getMessage(), e);
+        } catch (Exception e) { // Netty rethrows the BindException (checked) undeclared
+            throw new IllegalStateException(config.nodeId + ": cannot listen on " + bind + " (keepalive.bind): "
+                    + e.getMessage(), e);
         }
         thread.execute(() -> {
             machine.awaitFirstContact(helloTimeoutNanos() + TimeUnit.SECONDS.toNanos(1));
@@ -930,56 +930,6 @@ public final class KeepaliveNode implements AutoCloseable {
             }
         }
         return false;
-    }
-
-    /**
-     * Lets each problem (a peer retrying a refused handshake every heartbeat interval) through once a minute, on the
-     * node's ticker; counts the repeats it held back and names their number with the next line of the same problem.
-     */
-    static final class RepeatFilter {
-        private static final int MAX_PROBLEMS = 64;
-        private final long quietNanos;
-        private final io.hakit.api.Ticker ticker;
-        private final Map<String, long[]> seen = new LinkedHashMap<>(16, 0.75f, true) {
-            private static final long serialVersionUID = 1L;
-
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<String, long[]> eldest) {
-                return size() > MAX_PROBLEMS;
-            }
-        };
-
-        RepeatFilter(long quietNanos, io.hakit.api.Ticker ticker) {
-            this.quietNanos = quietNanos;
-            this.ticker = ticker;
-        }
-
-        /** Whether to log {@code problem} now: the first time, and again once a quiet period passed since. */
-        synchronized boolean shouldLog(String problem) {
-            long now = ticker.read();
-            long[] s = seen.get(problem); // {last logged at, repeats since}
-            if (s != null && now - s[0] < quietNanos) {
-                s[1]++;
-                return false;
-            }
-            if (s == null) {
-                seen.put(problem, new long[] {now, 0});
-            } else {
-                s[0] = now;
-            }
-            return true;
-        }
-
-        /** " (N more times since the last line)" after {@link #shouldLog} let a repeated problem through, or "". */
-        synchronized String suppressedNote(String problem) {
-            long[] s = seen.get(problem);
-            if (s == null || s[1] == 0) {
-                return "";
-            }
-            long n = s[1];
-            s[1] = 0;
-            return " (" + n + " more time" + (n == 1 ? "" : "s") + " since the last line)";
-        }
     }
 
     /** What the role machine asks for; runs on the node thread. */

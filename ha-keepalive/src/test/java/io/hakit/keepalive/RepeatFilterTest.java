@@ -11,7 +11,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class RepeatFilterTest {
 
     private final ManualTicker ticker = new ManualTicker();
-    private final KeepaliveNode.RepeatFilter filter = new KeepaliveNode.RepeatFilter(Duration.ofMinutes(1).toNanos(),
+    private final RepeatFilter filter = new RepeatFilter(Duration.ofMinutes(1).toNanos(),
             ticker);
 
     @Test

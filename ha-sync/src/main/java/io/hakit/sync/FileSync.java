@@ -117,6 +117,8 @@ public final class FileSync implements AutoCloseable {
     private volatile boolean connected;
     private volatile Instant lastSuccess;
     private volatile long lastSuccessNanos;
+    /** Sink connection problems, one line per peer host and cause per minute. */
+    private final io.hakit.keepalive.RepeatFilter connectionProblems;
     private volatile Instant verifiedAt;
     private volatile boolean inSync;
     private volatile String lastError = "";
@@ -134,6 +136,7 @@ public final class FileSync implements AutoCloseable {
         this.alarms = alarms;
         this.alarmSource = "sync:" + config.nodeId;
         this.lastSuccessNanos = config.ticker.read();
+        this.connectionProblems = new io.hakit.keepalive.RepeatFilter(TimeUnit.MINUTES.toNanos(1), config.ticker);
         Files.createDirectories(config.stateDir);
         this.record = SyncRecord.load(config.stateDir.resolve("sync-record.bin"));
         cache.seed(record);
@@ -152,7 +155,7 @@ public final class FileSync implements AutoCloseable {
                 config.peerNodeId, config.roots, config.stateDir);
         Sink.Limits limits = new Sink.Limits(config.maxFileSize, config.maxEntries, config.reserve);
         try {
-            this.transport = new SyncTransport(config.nodeId, config.peerNodeId, config.bind, SyncConfig.BIND,
+            this.transport = new SyncTransport(config.nodeId, config.peerNodeId, config.bind, SyncConfig.BIND + " (default: keepalive.bind's port + 1)",
                     config.peerAddress, config.insecure ? null : config.certDir, config.timeout,
                     () -> new SinkSession(rules, scanner, cache, record, limits, new SessionHost()));
         } catch (IOException e) {
@@ -512,6 +515,11 @@ public final class FileSync implements AutoCloseable {
 
     /** What a sink connection reports (on its event loop). */
     private final class SessionHost implements SinkSession.Host {
+        @Override
+        public io.hakit.keepalive.RepeatFilter connectionProblems() {
+            return connectionProblems;
+        }
+
         @Override
         public boolean active() {
             synchronized (lock) {

@@ -199,9 +199,28 @@ public final class SyncConfig {
         if (s.containsKey(KA_STATE_DIR)) {
             b.stateDir(Paths.get(s.get(KA_STATE_DIR)));
         }
-        b.bind(s.containsKey(BIND) ? address(BIND, s.get(BIND)) : plusOne(KA_BIND, req(s, KA_BIND)));
-        b.peer(s.containsKey(PEER_ADDRESS) ? address(PEER_ADDRESS, s.get(PEER_ADDRESS))
-                : plusOne(KA_PEER, req(s, KA_PEER)));
+        InetSocketAddress bind = s.containsKey(BIND) ? address(BIND, s.get(BIND)) : plusOne(KA_BIND, req(s, KA_BIND));
+        InetSocketAddress peer = s.containsKey(PEER_ADDRESS) ? address(PEER_ADDRESS, s.get(PEER_ADDRESS))
+                : plusOne(KA_PEER, req(s, KA_PEER));
+        // the default port + 1 of one node can be the keepalive port of the other (two nodes on one host with
+        // adjacent ports): each would then dial a port that speaks the other protocol, or fail to bind
+        String bindKey = s.containsKey(BIND) ? BIND : BIND + " (default: " + KA_BIND + "'s port + 1)";
+        String peerKey = s.containsKey(PEER_ADDRESS) ? PEER_ADDRESS
+                : PEER_ADDRESS + " (default: " + KA_PEER + "'s port + 1)";
+        if (same(bind, address(KA_BIND, req(s, KA_BIND))) || same(bind, address(KA_PEER, req(s, KA_PEER)))) {
+            throw new InvalidConfigException(bindKey + " " + bind.getHostString() + ":" + bind.getPort()
+                    + " is a keepalive address (" + (same(bind, address(KA_BIND, s.get(KA_BIND))) ? KA_BIND : KA_PEER)
+                    + "): set " + BIND + " to a free port, or use keepalive ports at least 2 apart",
+                    s.containsKey(BIND) ? BIND : KA_BIND);
+        }
+        if (same(peer, address(KA_BIND, s.get(KA_BIND))) || same(peer, address(KA_PEER, s.get(KA_PEER)))) {
+            throw new InvalidConfigException(peerKey + " " + peer.getHostString() + ":" + peer.getPort()
+                    + " is a keepalive address (" + (same(peer, address(KA_BIND, s.get(KA_BIND))) ? KA_BIND : KA_PEER)
+                    + "): set " + PEER_ADDRESS + " to the peer's " + BIND + ", or use keepalive ports at least 2 apart",
+                    s.containsKey(PEER_ADDRESS) ? PEER_ADDRESS : KA_PEER);
+        }
+        b.bind(bind);
+        b.peer(peer);
         for (Map.Entry<String, String> e : s.entrySet()) {
             String k = e.getKey();
             String v = e.getValue();
@@ -260,6 +279,10 @@ public final class SyncConfig {
                     + "synchronizer: set " + (key.equals(KA_BIND) ? BIND : PEER_ADDRESS), key);
         }
         return new InetSocketAddress(a.getHostString(), a.getPort() + 1);
+    }
+
+    private static boolean same(InetSocketAddress a, InetSocketAddress b) {
+        return a.getPort() == b.getPort() && a.getHostString().equals(b.getHostString());
     }
 
     /** A {@code host:port} setting, resolved (the synchronizer binds and dials it as given). */

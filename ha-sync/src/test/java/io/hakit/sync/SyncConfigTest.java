@@ -101,4 +101,25 @@ class SyncConfigTest {
         stateInside.put("sync.state-dir", tmp.resolve("conf/.state").toString());
         assertThatThrownBy(() -> SyncConfig.fromMap(stateInside).build()).hasMessageContaining("lies inside");
     }
+
+    @Test
+    void aDefaultSyncPortThatIsTheOtherNodesKeepalivePortIsRefused() throws Exception {
+        // two nodes on one host with adjacent keepalive ports: node-a's sync port (7000 + 1) is node-b's keepalive
+        Map<String, String> m = base();
+        m.put("keepalive.peer.address", "127.0.0.1:7001");
+        assertThatThrownBy(() -> SyncConfig.fromMap(m)).isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("sync.bind (default: keepalive.bind's port + 1) 127.0.0.1:7001")
+                .hasMessageContaining("is a keepalive address (keepalive.peer.address)")
+                .hasMessageContaining("at least 2 apart");
+        // node-b's view of the same pair: its sync peer (7000 + 1) is its own keepalive port
+        Map<String, String> b = base();
+        b.put("keepalive.bind", "127.0.0.1:7001");
+        b.put("keepalive.peer.address", "127.0.0.1:7000");
+        assertThatThrownBy(() -> SyncConfig.fromMap(b)).hasMessageContaining("sync.peer.address")
+                .hasMessageContaining("127.0.0.1:7001 is a keepalive address (keepalive.bind)");
+        // explicit ports apart from the keepalive ones are fine
+        b.put("sync.bind", "127.0.0.1:7100");
+        b.put("sync.peer.address", "127.0.0.1:7101");
+        assertThat(SyncConfig.fromMap(b).build().bind.getPort()).isEqualTo(7100);
+    }
 }

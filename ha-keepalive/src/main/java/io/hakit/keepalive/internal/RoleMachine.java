@@ -625,6 +625,10 @@ public final class RoleMachine {
         }
         RoleChange change = new RoleChange(role, to, epoch, reason);
         role = to;
+        if (to == Role.ACTIVE && preemptSuspended) {
+            // the switchover's new active is gone (this node took over): nothing is left to not preempt
+            preemptSuspended = false;
+        }
         LOG.info("{}: {}", nodeId, change);
         effects.roleChanged(change);
     }

@@ -636,6 +636,22 @@ class RoleMachineTest {
     }
 
     @Test
+    void aFormerActiveThatTakesOverAgainAfterTheNewActiveDiesNoLongerSaysItHoldsBack() {
+        Recorder r = new Recorder();
+        RoleMachine a = activeWithStandby(r);
+        assertThat(a.switchover("operator")).isNull();
+        a.peerRoleChange(Role.ACTIVE, 2, false, "peer a is a standby that will not take the active role");
+        a.peerHeard("b", Role.ACTIVE, 2, 100, true);
+        assertThat(a.operatorState()).contains("preempt suspended");
+        // b is killed: a hears nothing, takes over after the dead interval
+        ticker.advance(DEAD.plusSeconds(1));
+        a.tick();
+        a.arbiterResult(true, "none");
+        assertThat(a.role()).isEqualTo(Role.ACTIVE);
+        assertThat(a.operatorState()).isEqualTo("-");
+    }
+
+    @Test
     void aSwitchoverNeedsAnActiveNodeAndAnEligibleStandbyPeer() {
         Recorder r = new Recorder();
         RoleMachine b = machine("b", 100, true, 0, r);

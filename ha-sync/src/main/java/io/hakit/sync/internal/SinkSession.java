@@ -41,6 +41,12 @@ public final class SinkSession extends ChannelInboundHandlerAdapter {
 
         /** The source broke the protocol (the connection is being closed). */
         void brokeProtocol(String why);
+
+        /**
+         * Holds back repeats of a connection's problem (a peer that retries a failing handshake every heartbeat
+         * would otherwise log a line each time): keyed by the peer's host and the cause, not its port.
+         */
+        io.hakit.keepalive.RepeatFilter connectionProblems();
     }
 
     /** Who may be a source and what it must send. */
@@ -87,8 +93,7 @@ public final class SinkSession extends ChannelInboundHandlerAdapter {
             }
         } catch (Sink.ProtocolException e) {
             done = true;
-            LOG.warn("{}: closing the sync connection from {}: {}", rules.nodeId(), ctx.channel().remoteAddress(),
-                    e.getMessage());
+            warn(ctx, "closing the sync connection from", e.getMessage());
             host.brokeProtocol(e.getMessage());
             ctx.close();
         } finally {
@@ -173,10 +178,20 @@ public final class SinkSession extends ChannelInboundHandlerAdapter {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         if (!done) {
-            LOG.warn("{}: sync connection from {} failed: {}", rules.nodeId(), ctx.channel().remoteAddress(),
-                    SyncTransport.describe(cause));
+            warn(ctx, "sync connection failed from", SyncTransport.describe(cause));
         }
         done = true;
         ctx.close();
+    }
+
+    /** One line per peer host and cause per minute; the next one says how many were held back. */
+    private void warn(ChannelHandlerContext ctx, String what, String why) {
+        java.net.SocketAddress remote = ctx.channel().remoteAddress();
+        String from = remote instanceof java.net.InetSocketAddress a ? a.getHostString() : String.valueOf(remote);
+        String problem = what + " " + from + ": " + why;
+        io.hakit.keepalive.RepeatFilter filter = host.connectionProblems();
+        if (filter.shouldLog(problem)) {
+            LOG.warn("{}: {} {}: {}{}", rules.nodeId(), what, remote, why, filter.suppressedNote(problem));
+        }
     }
 }

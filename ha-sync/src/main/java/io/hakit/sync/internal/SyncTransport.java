@@ -108,7 +108,7 @@ public final class SyncTransport implements Closeable {
                             p.addLast("sink", sink.get());
                         }
                     }).bind(bind).syncUninterruptibly().channel();
-        } catch (RuntimeException e) {
+        } catch (Exception e) { // Netty rethrows the BindException (checked) undeclared
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             throw new IOException("cannot listen on " + bind + " (" + bindKey + "): " + e.getMessage(), e);
         }
