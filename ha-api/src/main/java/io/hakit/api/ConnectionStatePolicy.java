@@ -3,7 +3,7 @@ package io.hakit.api;
 /**
  * Decides which connection states revoke leadership (after Curator's {@code ConnectionStateErrorPolicy}).
  *
- * <p>{@link #LOST} always revokes whatever a policy says.
+ * <p>{@link ConnectionState#LOST} always revokes whatever a policy says.
  */
 @FunctionalInterface
 public interface ConnectionStatePolicy {

@@ -64,6 +64,11 @@ class ReadmeExampleTest {
         assertThat(readme).exists();
         assertThat(normalize(Files.readString(readme))).as("README.md must show the example of ReadmeExampleTest")
                 .contains(example);
+        // the consumer build (examples/, through the BOM from a repository) compiles and runs the same lines
+        String consumer = Files.readString(Paths.get("..", "examples/consumer/src/main/java/example/Main.java"));
+        Matcher c = Pattern.compile("// README:begin\\n(.*?)\\n\\s*// README:end", Pattern.DOTALL).matcher(consumer);
+        assertThat(c.find()).as("examples/consumer's Main has README markers").isTrue();
+        assertThat(normalize(c.group(1))).as("examples/consumer runs the README example").isEqualTo(example);
     }
 
     private static String normalize(String s) {
