@@ -207,17 +207,19 @@ public final class SyncConfig {
         String bindKey = s.containsKey(BIND) ? BIND : BIND + " (default: " + KA_BIND + "'s port + 1)";
         String peerKey = s.containsKey(PEER_ADDRESS) ? PEER_ADDRESS
                 : PEER_ADDRESS + " (default: " + KA_PEER + "'s port + 1)";
-        if (same(bind, address(KA_BIND, req(s, KA_BIND))) || same(bind, address(KA_PEER, req(s, KA_PEER)))) {
+        InetSocketAddress kaBind = s.containsKey(KA_BIND) ? address(KA_BIND, s.get(KA_BIND)) : null;
+        InetSocketAddress kaPeer = s.containsKey(KA_PEER) ? address(KA_PEER, s.get(KA_PEER)) : null;
+        String bindClash = same(bind, kaBind) ? KA_BIND : same(bind, kaPeer) ? KA_PEER : null;
+        if (bindClash != null) {
             throw new InvalidConfigException(bindKey + " " + bind.getHostString() + ":" + bind.getPort()
-                    + " is a keepalive address (" + (same(bind, address(KA_BIND, s.get(KA_BIND))) ? KA_BIND : KA_PEER)
-                    + "): set " + BIND + " to a free port, or use keepalive ports at least 2 apart",
-                    s.containsKey(BIND) ? BIND : KA_BIND);
+                    + " is a keepalive address (" + bindClash + "): set " + BIND
+                    + " to a free port, or use keepalive ports at least 2 apart", s.containsKey(BIND) ? BIND : KA_BIND);
         }
-        if (same(peer, address(KA_BIND, s.get(KA_BIND))) || same(peer, address(KA_PEER, s.get(KA_PEER)))) {
+        String peerClash = same(peer, kaBind) ? KA_BIND : same(peer, kaPeer) ? KA_PEER : null;
+        if (peerClash != null) {
             throw new InvalidConfigException(peerKey + " " + peer.getHostString() + ":" + peer.getPort()
-                    + " is a keepalive address (" + (same(peer, address(KA_BIND, s.get(KA_BIND))) ? KA_BIND : KA_PEER)
-                    + "): set " + PEER_ADDRESS + " to the peer's " + BIND + ", or use keepalive ports at least 2 apart",
-                    s.containsKey(PEER_ADDRESS) ? PEER_ADDRESS : KA_PEER);
+                    + " is a keepalive address (" + peerClash + "): set " + PEER_ADDRESS + " to the peer's " + BIND
+                    + ", or use keepalive ports at least 2 apart", s.containsKey(PEER_ADDRESS) ? PEER_ADDRESS : KA_PEER);
         }
         b.bind(bind);
         b.peer(peer);
@@ -282,7 +284,7 @@ public final class SyncConfig {
     }
 
     private static boolean same(InetSocketAddress a, InetSocketAddress b) {
-        return a.getPort() == b.getPort() && a.getHostString().equals(b.getHostString());
+        return b != null && a.getPort() == b.getPort() && a.getHostString().equals(b.getHostString());
     }
 
     /** A {@code host:port} setting, resolved (the synchronizer binds and dials it as given). */
