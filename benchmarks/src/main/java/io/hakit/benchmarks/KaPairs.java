@@ -1,12 +1,11 @@
 package io.hakit.benchmarks;
 
 import io.hakit.keepalive.KeepaliveAgentMain;
+import io.hakit.testkit.ChildJvm;
 
 import io.hakit.keepalive.tls.CertificateGenerator;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
@@ -102,6 +101,7 @@ final class KaPairs {
 
     static final class HakitNode implements Node {
         final String node;
+        private final ChildJvm child;
         private final Process process;
         private final Path log;
         private volatile boolean active;
@@ -133,33 +133,29 @@ final class KaPairs {
                 throw new UncheckedIOException(e);
             }
             this.log = net.dir.resolve(node + ".log");
-            String java = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
-            this.process = net.start(ns, List.of(java, "-Dorg.slf4j.simpleLogger.defaultLogLevel=info",
-                    "-Dorg.slf4j.simpleLogger.showDateTime=true",
-                    "-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS", "-cp",
-                    System.getProperty("java.class.path"), KeepaliveAgentMain.class.getName(), file.toString()), log, true);
-            Thread reader = new Thread(this::read, "stdout-" + node);
-            reader.setDaemon(true);
-            reader.start();
+            try {
+                this.child = ChildJvm.builder(node, KeepaliveAgentMain.class.getName())
+                        .prefix("ip", "netns", "exec", ns)
+                        .jvmOptions("-Dorg.slf4j.simpleLogger.defaultLogLevel=info",
+                                "-Dorg.slf4j.simpleLogger.showDateTime=true",
+                                "-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS")
+                        .args(file.toString()).log(log).onLine(this::onLine).start();
+            } catch (IOException e) {
+                throw new Runner.BenchmarkFailure("cannot start " + node + ": " + e.getMessage(), e);
+            }
+            this.process = child.process();
+            net.track(process);
         }
 
-        private void read() {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(),
-                    StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = r.readLine()) != null) {
-                    String[] f = line.split(" ");
-                    if (f[0].equals("ROLE") && f.length == 5) {
-                        active = f[3].equals("ACTIVE");
-                        standby = f[3].equals("STANDBY");
-                        changes++;
-                        if (active) {
-                            promotions++;
-                        }
-                    }
+        private void onLine(String line) {
+            String[] f = line.split(" ");
+            if (f[0].equals("ROLE") && f.length == 5) {
+                active = f[3].equals("ACTIVE");
+                standby = f[3].equals("STANDBY");
+                changes++;
+                if (active) {
+                    promotions++;
                 }
-            } catch (IOException e) {
-                // the process is gone
             }
         }
 

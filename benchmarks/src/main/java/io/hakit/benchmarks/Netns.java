@@ -152,6 +152,11 @@ final class Netns implements AutoCloseable {
         }
     }
 
+    /** Kills {@code p} on {@link #close()} if it still runs (a process started elsewhere, a ChildJvm's). */
+    void track(Process p) {
+        processes.add(p);
+    }
+
     /** A process in the root namespace that is killed on {@link #close()} if still running. */
     Process startHere(List<String> command, Path log) {
         try {

@@ -1,14 +1,13 @@
 package io.hakit.cli;
 
+import io.hakit.testkit.ChildJvm;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Properties;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
 import static org.awaitility.Awaitility.await;
@@ -20,46 +19,29 @@ import static org.awaitility.Awaitility.await;
  */
 final class AgentProcess implements AutoCloseable {
 
-    private final Process process;
-    private final Path log;
+    private final ChildJvm child;
     private final String name;
 
-    private AgentProcess(String name, Process process, Path log) {
+    private AgentProcess(String name, ChildJvm child) {
         this.name = name;
-        this.process = process;
-        this.log = log;
+        this.child = child;
     }
 
     /** Starts {@code hakit <args>}; its stdout and stderr go to {@code log} (appended, so restarts keep history). */
     static AgentProcess start(String name, Path log, String... args) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx192m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto",
-                "-cp", System.getProperty("java.class.path"), Main.class.getName()));
-        cmd.addAll(List.of(args));
-        Files.writeString(log, "---- start " + String.join(" ", args) + "\n", StandardCharsets.UTF_8,
-                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
-        return new AgentProcess(name, p, log);
+        return new AgentProcess(name, ChildJvm.builder(name, Main.class.getName())
+                .jvmOptions(ChildJvm.SMALL).jvmOptions("-Xmx192m", "-Xshare:auto").args(args).log(log).start());
     }
 
     /** Runs {@code hakit <args>} to its end (bounded) and returns the exit code; output goes to {@code log}. */
-    static int run(Path log, Duration limit, String... args) throws IOException, InterruptedException {
-        try (AgentProcess p = start("hakit", log, args)) {
-            if (!p.process.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {
-                throw new AssertionError("hakit " + String.join(" ", args) + " did not end within " + limit
-                        + "; output:\n" + p.output());
-            }
-            return p.process.exitValue();
+    static int run(Path log, Duration limit, String... args) throws IOException {
+        try (AgentProcess p = start("hakit " + String.join(" ", args), log, args)) {
+            return p.child.awaitExit(limit);
         }
     }
 
     String output() {
-        try {
-            return Files.readString(log, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            return "(cannot read " + log + ": " + e + ")";
-        }
+        return child.output();
     }
 
     /** Waits (bounded) until the log matches {@code regex} (found anywhere, multi-line) and returns the log. */
@@ -75,35 +57,26 @@ final class AgentProcess implements AutoCloseable {
     }
 
     boolean isAlive() {
-        return process.isAlive();
+        return child.isAlive();
     }
 
     long pid() {
-        return process.pid();
+        return child.pid();
     }
 
     /** SIGKILL, then waits for the end. */
-    void kill() throws InterruptedException {
-        process.destroyForcibly();
-        process.waitFor(30, TimeUnit.SECONDS);
+    void kill() {
+        child.kill();
     }
 
     /** SIGTERM (the agent's clean stop), then waits (bounded) for the end; returns the exit code. */
-    int stop() throws InterruptedException {
-        process.destroy();
-        if (!process.waitFor(30, TimeUnit.SECONDS)) {
-            process.destroyForcibly();
-            throw new AssertionError(name + " did not stop within 30 s of SIGTERM; output:\n" + output());
-        }
-        return process.exitValue();
+    int stop() {
+        return child.stop(Duration.ofSeconds(30));
     }
 
     /** Waits (bounded) for the process to end by itself; returns the exit code. */
-    int awaitExit(Duration limit) throws InterruptedException {
-        if (!process.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {
-            throw new AssertionError(name + " still runs after " + limit + "; output:\n" + output());
-        }
-        return process.exitValue();
+    int awaitExit(Duration limit) {
+        return child.awaitExit(limit);
     }
 
     /** The properties of a status file the agent writes. */
@@ -118,10 +91,7 @@ final class AgentProcess implements AutoCloseable {
     }
 
     @Override
-    public void close() throws InterruptedException {
-        if (process.isAlive()) {
-            process.destroyForcibly();
-            process.waitFor(30, TimeUnit.SECONDS);
-        }
+    public void close() {
+        child.close();
     }
 }

@@ -1,5 +1,7 @@
 package io.hakit.keepalive;
 
+import io.hakit.testkit.ChildJvm;
+
 import org.apache.curator.test.InstanceSpec;
 import org.apache.curator.test.TestingServer;
 import org.junit.jupiter.api.AfterEach;
@@ -8,9 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
@@ -109,7 +109,7 @@ class NamespaceFailoverTest {
     void removeEverything() throws Exception {
         try {
             for (Agent a : agents) {
-                a.kill();
+                a.child.close();
             }
             keepLogs();
             if (zk != null) {
@@ -162,11 +162,11 @@ class NamespaceFailoverTest {
 
         // crash: SIGKILL of the active; the standby takes over after the dead interval
         long t0 = System.nanoTime();
-        a.process.toHandle().destroyForcibly(); // SIGKILL
+        a.child.process().toHandle().destroyForcibly(); // SIGKILL
         await().atMost(FAILOVER_BOUND).pollInterval(POLL).until(() -> holds(nsB));
         long crashMillis = (System.nanoTime() - t0) / 1_000_000;
         assertThat(b.role).isEqualTo(Role.ACTIVE);
-        waitFor(a.process);
+        a.child.awaitExit(Duration.ofSeconds(10));
         // a killed process cannot remove its address: hk-a still holds a stale copy until node-a runs again
         assertThat(holders()).containsExactlyInAnyOrder(nsA, nsB);
 
@@ -193,13 +193,13 @@ class NamespaceFailoverTest {
         // clean stop: SIGTERM, a goodbye, the standby takes over at once and the stopped node removes its VIP
         t0 = System.nanoTime();
         // ProcessHandle's SIGTERM: Process.destroy() would also close our end of the agent's stdout
-        a2.process.toHandle().destroy();
+        a2.child.process().toHandle().destroy();
         awaitHolders(Duration.ofSeconds(2), nsB);
         long stopMillis = (System.nanoTime() - t0) / 1_000_000;
-        waitFor(a2.process);
+        a2.child.awaitExit(Duration.ofSeconds(10));
         await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
                 assertThat(a2.closed).as("node-a printed CLOSED after its clean stop (exit %s, stdout %s)",
-                        a2.process.exitValue(), a2.lines).isTrue());
+                        a2.child.process().exitValue(), a2.child.lines()).isTrue());
         assertThat(b.role).isEqualTo(Role.ACTIVE);
         System.out.printf("NamespaceFailoverTest: crash -> VIP moved in %d ms, heal -> held once in %d ms, "
                 + "clean stop -> VIP moved in %d ms (heartbeat %d ms)%n", crashMillis, healMillis, stopMillis,
@@ -318,57 +318,41 @@ class NamespaceFailoverTest {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        String java = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> cmd = List.of("ip", "netns", "exec", ns, java, "-XX:+UseSerialGC", "-Xmx96m",
-                "-XX:TieredStopAtLevel=1", "-Dorg.slf4j.simpleLogger.defaultLogLevel=info",
-                "-Dorg.slf4j.simpleLogger.showDateTime=true", "-cp", System.getProperty("java.class.path"),
-                KeepaliveAgentMain.class.getName(), file.toString());
+        Agent agent = new Agent(node, log);
         try {
-            Process process = new ProcessBuilder(cmd).redirectError(log.toFile()).start();
-            Agent agent = new Agent(node, process, log);
-            agents.add(agent);
-            return agent;
+            agent.child = ChildJvm.builder(node, KeepaliveAgentMain.class.getName()).prefix("ip", "netns", "exec", ns)
+                    .jvmOptions(ChildJvm.SMALL).jvmOptions("-Xmx96m", "-Dorg.slf4j.simpleLogger.defaultLogLevel=info",
+                            "-Dorg.slf4j.simpleLogger.showDateTime=true")
+                    .args(file.toString()).log(log).onLine(agent::onLine).start();
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot start " + cmd, e);
+            throw new UncheckedIOException("cannot start " + node, e);
         }
+        agents.add(agent);
+        return agent;
     }
 
-    /** One agent process; its stdout (KeepaliveAgentMain's ROLE lines) is read on a thread of its own. */
+    /** One agent process; its stdout (KeepaliveAgentMain's ROLE lines) is parsed as it is read. */
     private static final class Agent {
         final String node;
-        final Process process;
         final Path log;
         final List<long[]> changes = new CopyOnWriteArrayList<>(); // {nanos, role ordinal}
-        final List<String> lines = new CopyOnWriteArrayList<>();
+        volatile ChildJvm child;
         volatile Role role = Role.STOPPED;
         volatile boolean closed;
 
-        Agent(String node, Process process, Path log) {
+        Agent(String node, Path log) {
             this.node = node;
-            this.process = process;
             this.log = log;
-            Thread reader = new Thread(this::read, "agent-stdout-" + node);
-            reader.setDaemon(true);
-            reader.start();
         }
 
-        private void read() {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(),
-                    StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = r.readLine()) != null) {
-                    lines.add(line);
-                    String[] f = line.split(" ");
-                    if (f[0].equals("ROLE") && f.length == 5) {
-                        Role to = Role.valueOf(f[3]);
-                        changes.add(new long[] {Long.parseLong(f[1]), to.ordinal()});
-                        role = to;
-                    } else if (f[0].equals("CLOSED")) {
-                        closed = true;
-                    }
-                }
-            } catch (IOException e) {
-                // the process is gone
+        void onLine(String line) {
+            String[] f = line.split(" ");
+            if (f[0].equals("ROLE") && f.length == 5) {
+                Role to = Role.valueOf(f[3]);
+                changes.add(new long[] {Long.parseLong(f[1]), to.ordinal()});
+                role = to;
+            } else if (f[0].equals("CLOSED")) {
+                closed = true;
             }
         }
 
@@ -392,30 +376,8 @@ class NamespaceFailoverTest {
         }
 
         String log() {
-            try {
-                return Files.readString(log, StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                return "";
-            }
+            return child.output();
         }
-
-        void kill() {
-            process.destroyForcibly();
-            exited(process);
-        }
-    }
-
-    private static boolean exited(Process p) {
-        try {
-            return p.waitFor(10, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
-    }
-
-    private static void waitFor(Process p) {
-        assertThat(exited(p)).as("process %s exits within 10 s", p.pid()).isTrue();
     }
 
     // ------------------------------------------------------------------ commands

@@ -1,12 +1,12 @@
 package io.hakit.sync;
 
+import io.hakit.testkit.ChildJvm;
+
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.io.Writer;
@@ -29,7 +29,6 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Random;
 import java.util.SplittableRandom;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -57,16 +56,16 @@ class CrashTest {
     private Path staging;
     private int portA;
     private int portB;
-    private Node a;
-    private Node b;
+    private ChildJvm a;
+    private ChildJvm b;
     /** name to (hex digest to version) of every version written so far. */
     private final Map<String, Map<String, Integer>> versions = new HashMap<>();
 
     @AfterEach
     void stop() {
-        for (Node n : new Node[] {a, b}) {
+        for (ChildJvm n : new ChildJvm[] {a, b}) {
             if (n != null) {
-                n.kill();
+                n.close();
             }
         }
     }
@@ -98,8 +97,8 @@ class CrashTest {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             while (tempFiles().isEmpty()) {
                 if (System.nanoTime() - deadline > 0) {
-                    fail(what + ": no temp file appeared on the sink within 10 s; sink log:\n" + b.log()
-                            + "\nsource log:\n" + a.log());
+                    fail(what + ": no temp file appeared on the sink within 10 s; sink log:\n" + b.output()
+                            + "\nsource log:\n" + a.output());
                 }
                 Thread.sleep(2);
             }
@@ -107,7 +106,7 @@ class CrashTest {
             if (!tempFiles().isEmpty()) {
                 midRound++;
             }
-            Node victim = killSink ? b : a;
+            ChildJvm victim = killSink ? b : a;
             victim.kill();
             checkComplete(what + ", after the kill");
 
@@ -123,12 +122,11 @@ class CrashTest {
         assertThat(midRound).as(context + ": kills that landed while the sink held temp files").isGreaterThan(0);
 
         // the clean ways out: end of stdin (the parent went away) and SIGTERM
-        b.process.getOutputStream().close();
-        a.process.toHandle().destroy(); // SIGTERM (Process.destroy would also close our end of its stdout)
-        for (Node n : new Node[] {a, b}) {
-            assertThat(n.process.waitFor(10, TimeUnit.SECONDS)).as(n.name + " stops").isTrue();
-            await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(n.lines).as(n.name + ": " + n.log())
-                    .contains("CLOSED"));
+        b.process().getOutputStream().close();
+        a.stop(Duration.ofSeconds(10)); // SIGTERM
+        b.awaitExit(Duration.ofSeconds(10));
+        for (ChildJvm n : new ChildJvm[] {a, b}) {
+            assertThat(n.lines()).as(n.output()).contains("CLOSED");
         }
         long ms = (System.nanoTime() - t0) / 1_000_000;
         System.out.println("CrashTest: " + ITERATIONS + " kills (" + midRound + " with a transfer in progress) in "
@@ -243,7 +241,7 @@ class CrashTest {
 
     // ------------------------------------------------------------------ child processes
 
-    private Node start(String self, String peer, Path root, int bind, int peerPort, boolean active)
+    private ChildJvm start(String self, String peer, Path root, int bind, int peerPort, boolean active)
             throws IOException {
         Map<String, String> s = new HashMap<>();
         s.put("keepalive.cluster-id", "c1");
@@ -267,85 +265,11 @@ class CrashTest {
         try (Writer w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
             p.store(w, null);
         }
-        Path log = tmp.resolve(self + ".log");
-        String java = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> cmd = List.of(java, "-XX:+UseSerialGC", "-Xmx128m", "-XX:TieredStopAtLevel=1",
-                "-Dorg.slf4j.simpleLogger.defaultLogLevel=info", "-Dorg.slf4j.simpleLogger.showDateTime=true",
-                "-cp", System.getProperty("java.class.path"), SyncNodeMain.class.getName(), file.toString());
-        Process process = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()))
-                .start();
-        Node n = new Node(self, process, log);
-        n.awaitReady();
+        ChildJvm n = ChildJvm.builder(self, SyncNodeMain.class.getName())
+                .jvmOptions(ChildJvm.SMALL).jvmOptions("-Xmx128m", "-Dorg.slf4j.simpleLogger.defaultLogLevel=info",
+                        "-Dorg.slf4j.simpleLogger.showDateTime=true")
+                .args(file.toString()).log(tmp.resolve(self + ".log")).start();
+        n.awaitLine(l -> l.startsWith("READY "), Duration.ofSeconds(20));
         return n;
-    }
-
-    /** One SyncNodeMain process; its stdout is read on a thread of its own. */
-    private static final class Node {
-        final String name;
-        final Process process;
-        final Path log;
-        final List<String> lines = new CopyOnWriteArrayList<>();
-
-        Node(String name, Process process, Path log) {
-            this.name = name;
-            this.process = process;
-            this.log = log;
-            Thread reader = new Thread(this::read, "sync-node-stdout-" + name);
-            reader.setDaemon(true);
-            reader.start();
-        }
-
-        private void read() {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(),
-                    StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = r.readLine()) != null) {
-                    lines.add(line);
-                }
-            } catch (IOException e) {
-                // the process is gone
-            }
-        }
-
-        void awaitReady() {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-            while (lines.stream().noneMatch(l -> l.startsWith("READY "))) {
-                if (!process.isAlive() || System.nanoTime() - deadline > 0) {
-                    kill();
-                    fail(name + " did not print READY within 20 s (alive: " + process.isAlive() + "); log:\n"
-                            + log());
-                }
-                try {
-                    Thread.sleep(5);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IllegalStateException(e);
-                }
-            }
-        }
-
-        /** SIGKILL, and wait until the process is gone. */
-        void kill() {
-            process.destroyForcibly();
-            try {
-                assertThat(process.waitFor(10, TimeUnit.SECONDS)).as(name + " exits after SIGKILL").isTrue();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            try (OutputStream in = process.getOutputStream()) {
-                // closes our end of its stdin
-            } catch (IOException ignored) {
-                // already closed
-            }
-        }
-
-        String log() {
-            try {
-                String s = Files.readString(log, StandardCharsets.UTF_8);
-                return s.length() > 20_000 ? s.substring(s.length() - 20_000) : s;
-            } catch (IOException e) {
-                return "";
-            }
-        }
     }
 }

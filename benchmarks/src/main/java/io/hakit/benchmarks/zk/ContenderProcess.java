@@ -1,13 +1,9 @@
 package io.hakit.benchmarks.zk;
 
-import java.io.BufferedReader;
+import io.hakit.testkit.ChildJvm;
+
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Paths;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
@@ -17,8 +13,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
 /**
- * The parent's handle on one {@link ContenderMain} child JVM, started with this JVM's class path. Reads the child's
- * protocol lines on a daemon thread; every wait is bounded.
+ * The parent's handle on one {@link ContenderMain} child JVM ({@link ChildJvm}), started with this JVM's class path.
+ * Takes the child's protocol lines with the time each arrived; every wait is bounded.
  *
  * <p>Children never outlive the parent: {@link #close()} ends one (stdin closed, then SIGKILL if it does not exit
  * within {@link #EXIT_BOUND}); a shutdown hook kills every child still running when the parent exits; a parent that
@@ -45,52 +41,31 @@ public final class ContenderProcess implements AutoCloseable {
     }
 
     private final String name;
-    private final Process process;
     private final BlockingQueue<Line> lines = new LinkedBlockingQueue<>();
+    private ChildJvm child;
+    private Process process;
 
-    private ContenderProcess(String name, Process process) {
+    private ContenderProcess(String name) {
         this.name = name;
-        this.process = process;
     }
 
     /**
-     * Starts a child JVM running {@link ContenderMain} with {@code args}; its stderr goes to this process's stderr.
+     * Starts a child JVM running {@link ContenderMain} with {@code args}; its stderr goes to a log file whose tail
+     * a failure names.
      *
      * @throws IllegalStateException if the JVM cannot be started
      */
     public static ContenderProcess start(String name, String[] args) {
-        List<String> command = new ArrayList<>();
-        command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
-        command.add("-Xmx256m");
-        command.add("-cp");
-        command.add(System.getProperty("java.class.path"));
-        command.add(ContenderMain.class.getName());
-        command.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT);
-        Process p;
+        ContenderProcess c = new ContenderProcess(name);
         try {
-            p = pb.start();
+            c.child = ChildJvm.builder("contender-" + name, ContenderMain.class.getName()).jvmOptions("-Xmx256m")
+                    .args(args).onLine(line -> c.lines.add(new Line(line, System.nanoTime()))).start();
         } catch (IOException e) {
             throw new IllegalStateException("could not start contender " + name + ": " + e.getMessage(), e);
         }
-        ContenderProcess c = new ContenderProcess(name, p);
+        c.process = c.child.process();
         LIVE.add(c);
-        Thread reader = new Thread(c::readLines, "contender-" + name + "-stdout");
-        reader.setDaemon(true);
-        reader.start();
         return c;
-    }
-
-    private void readLines() {
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(),
-                StandardCharsets.UTF_8))) {
-            String line;
-            while ((line = r.readLine()) != null) {
-                lines.add(new Line(line, System.nanoTime()));
-            }
-        } catch (IOException e) {
-            // the child went away: nothing more to read
-        }
     }
 
     public String name() {
@@ -132,10 +107,11 @@ public final class ContenderProcess implements AutoCloseable {
             }
             if (!process.isAlive() && lines.isEmpty()) {
                 throw new IllegalStateException(name + " exited with " + process.exitValue() + " while waiting for "
-                        + what);
+                        + what + "; output:\n" + child.output());
             }
             if (System.nanoTime() - deadline >= 0) {
-                throw new IllegalStateException(name + ": no " + what + " within " + bound.toMillis() + " ms");
+                throw new IllegalStateException(name + ": no " + what + " within " + bound.toMillis() + " ms; output:\n"
+                        + child.output());
             }
         }
     }
