@@ -86,11 +86,14 @@ final class AgentCommand {
         KeepaliveAgent agent;
         FileSync sync = null;
         ControlServer control = null;
+        AgentHttp http = null;
         try {
             Map<String, String> settings = file.values();
             // validate every key before anything starts (nothing is created for a bad file)
             SyncConfig syncConfig = SyncConfig.wanted(settings) ? SyncConfig.fromMap(settings).build() : null;
             KeepaliveAgent.validate(settings);
+            java.net.InetSocketAddress httpBind = settings.containsKey(AgentHttp.BIND)
+                    ? AgentHttp.address(settings.get(AgentHttp.BIND)) : null;
             Path state = Paths.get(settings.get(KeepaliveConfig.STATE_DIR));
             java.nio.file.Files.createDirectories(state);
             CliLogging.agent(settings, state);
@@ -105,8 +108,15 @@ final class AgentCommand {
                     agent.addStatus(() -> s.status().toProperties());
                 }
                 control = ControlServer.start(agent.node().config().stateDir(), new AgentControl(agent, sync));
+                if (httpBind != null) {
+                    // bound before the node starts: a port in use stops the agent before it contacts its peer
+                    http = AgentHttp.start(httpBind, agent::statusProperties);
+                }
                 agent.start();
             } catch (RuntimeException | IOException e) {
+                if (http != null) {
+                    http.close();
+                }
                 if (control != null) {
                     control.close();
                 }
@@ -129,10 +139,17 @@ final class AgentCommand {
         if (sync != null) {
             out.println("hakit agent: file synchronizer on port " + sync.port() + " for " + sync.config().roots());
         }
+        if (http != null) {
+            out.println("hakit agent: /metrics, /health/live, /health/ready and /status on port " + http.port());
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         FileSync syncToClose = sync;
         ControlServer controlToClose = control;
+        AgentHttp httpToClose = http;
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            if (httpToClose != null) {
+                httpToClose.close();
+            }
             if (controlToClose != null) {
                 controlToClose.close();
             }
@@ -211,14 +228,7 @@ final class AgentCommand {
             down = "no process holds " + stateDir.resolve("node.lock");
         }
         if (json) {
-            StringBuilder b = new StringBuilder("{\"state\": ").append(quote(down == null ? "UP" : "DOWN"));
-            if (down != null) {
-                b.append(", \"down\": ").append(quote(down));
-            }
-            for (String k : new java.util.TreeSet<>(p.stringPropertyNames())) {
-                b.append(", ").append(quote(k)).append(": ").append(quote(p.getProperty(k)));
-            }
-            out.println(b.append('}'));
+            out.println(StatusJson.of(p, down));
             return down == null ? 0 : 1;
         }
         if (down != null) {
@@ -295,25 +305,6 @@ final class AgentCommand {
             return true;
         }
         return ProcessHandle.of(Long.parseLong(m.group(1))).map(ProcessHandle::isAlive).orElse(false);
-    }
-
-    private static String quote(String s) {
-        StringBuilder b = new StringBuilder("\"");
-        for (char c : s.toCharArray()) {
-            switch (c) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                case '\n' -> b.append("\\n");
-                default -> {
-                    if (c < 0x20) {
-                        b.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        b.append(c);
-                    }
-                }
-            }
-        }
-        return b.append('"').toString();
     }
 
     private Path configArg(List<String> args) {

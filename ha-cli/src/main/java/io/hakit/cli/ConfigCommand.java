@@ -69,6 +69,9 @@ final class ConfigCommand {
         SyncConfig sync;
         try {
             KeepaliveAgent.validate(settings);
+            if (settings.containsKey(AgentHttp.BIND)) {
+                AgentHttp.address(settings.get(AgentHttp.BIND));
+            }
             sync = SyncConfig.wanted(settings) ? SyncConfig.fromMap(settings).requireDirectories(false).build()
                     : null;
         } catch (InvalidConfigException e) {

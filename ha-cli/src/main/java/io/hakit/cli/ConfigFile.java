@@ -52,7 +52,11 @@ final class ConfigFile {
             new ConfigOption(LOG_MAX_SIZE, ConfigOption.Type.SIZE, "10 mb",
                     "The log rolls over to <file>.1 (and older ones move up) at this size."),
             new ConfigOption(LOG_MAX_FILES, ConfigOption.Type.INTEGER, "5",
-                    "How many rolled-over logs are kept."));
+                    "How many rolled-over logs are kept."),
+            new ConfigOption(AgentHttp.BIND, ConfigOption.Type.ADDRESS, "- (off)",
+                    "Serves /metrics (Prometheus), /health/live, /health/ready and /status (JSON) on HOST:PORT, or "
+                            + "on PORT of the loopback address. Read-only and without authentication: keep it on "
+                            + "loopback or a management network."));
 
     /** The namespaces an agent file may use; high-availability.* is checked by the backend chosen there. */
     private static final List<String> NAMESPACES = List.of("keepalive.", "sync.", "agent.", "high-availability.");

@@ -373,44 +373,55 @@ public final class KeepaliveAgent implements AutoCloseable {
         return statusFile;
     }
 
+    /**
+     * The agent's status as the status file holds it (role, epoch, peer, heartbeat, alarms, and the lines of
+     * {@link #addStatus}): what {@code hakit status} and the agent's HTTP endpoints show. Safe from any thread.
+     *
+     * @return a new {@link Properties}; a stopped node reports what it last was
+     */
+    public Properties statusProperties() {
+        NodeStatus s;
+        try {
+            s = node.status();
+        } catch (RuntimeException e) {
+            // the node is stopped: report what it last was
+            s = new NodeStatus(node.config().nodeId, node.role(), node.epoch(), false, "-", -1, -1, 0,
+                    node.config().arbiter.describe(), node.alarms().active(), "", "-");
+        }
+        Properties p = new Properties();
+        p.setProperty("updated", clock.instant().toString());
+        p.setProperty("node", s.nodeId());
+        p.setProperty("role", s.role().name());
+        p.setProperty("epoch", Long.toString(s.epoch()));
+        p.setProperty("healthy", Boolean.toString(s.healthy()));
+        p.setProperty("peer", s.peer());
+        p.setProperty("last-heartbeat-ms", Long.toString(s.lastHeartbeatAgeMillis()));
+        p.setProperty("rtt-ms", String.format(Locale.ROOT, "%.3f", s.rttMillis()));
+        p.setProperty("connections", Integer.toString(s.connections()));
+        p.setProperty("arbiter", s.arbiter());
+        p.setProperty("tls-problem", s.tlsProblem());
+        p.setProperty("operator", s.operatorState());
+        int i = 0;
+        for (Alarm a : s.alarms()) {
+            p.setProperty("alarm." + i + ".id", Integer.toString(a.type().id()));
+            p.setProperty("alarm." + i + ".type", a.type().name());
+            p.setProperty("alarm." + i + ".severity", a.severity().name());
+            p.setProperty("alarm." + i + ".source", a.source());
+            p.setProperty("alarm." + i + ".detail", a.detail());
+            p.setProperty("alarm." + i + ".since", a.raisedAt().toString());
+            i++;
+        }
+        p.setProperty("alarms", Integer.toString(i));
+        for (Supplier<Map<String, String>> extra : extraStatus) {
+            extra.get().forEach(p::setProperty);
+        }
+        return p;
+    }
+
     /** Writes the status file now (atomically: temp file and rename). */
     void writeStatus() {
         try {
-            NodeStatus s;
-            try {
-                s = node.status();
-            } catch (RuntimeException e) {
-                // the node is stopped: report what it last was
-                s = new NodeStatus(node.config().nodeId, node.role(), node.epoch(), false, "-", -1, -1, 0,
-                        node.config().arbiter.describe(), node.alarms().active(), "", "-");
-            }
-            Properties p = new Properties();
-            p.setProperty("updated", clock.instant().toString());
-            p.setProperty("node", s.nodeId());
-            p.setProperty("role", s.role().name());
-            p.setProperty("epoch", Long.toString(s.epoch()));
-            p.setProperty("healthy", Boolean.toString(s.healthy()));
-            p.setProperty("peer", s.peer());
-            p.setProperty("last-heartbeat-ms", Long.toString(s.lastHeartbeatAgeMillis()));
-            p.setProperty("rtt-ms", String.format(Locale.ROOT, "%.3f", s.rttMillis()));
-            p.setProperty("connections", Integer.toString(s.connections()));
-            p.setProperty("arbiter", s.arbiter());
-            p.setProperty("tls-problem", s.tlsProblem());
-            p.setProperty("operator", s.operatorState());
-            int i = 0;
-            for (Alarm a : s.alarms()) {
-                p.setProperty("alarm." + i + ".id", Integer.toString(a.type().id()));
-                p.setProperty("alarm." + i + ".type", a.type().name());
-                p.setProperty("alarm." + i + ".severity", a.severity().name());
-                p.setProperty("alarm." + i + ".source", a.source());
-                p.setProperty("alarm." + i + ".detail", a.detail());
-                p.setProperty("alarm." + i + ".since", a.raisedAt().toString());
-                i++;
-            }
-            p.setProperty("alarms", Integer.toString(i));
-            for (Supplier<Map<String, String>> extra : extraStatus) {
-                extra.get().forEach(p::setProperty);
-            }
+            Properties p = statusProperties();
             StringWriter w = new StringWriter();
             p.store(w, "hakit agent status");
             Files.createDirectories(statusFile.toAbsolutePath().getParent());
