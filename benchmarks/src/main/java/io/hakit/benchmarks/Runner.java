@@ -66,6 +66,7 @@ public final class Runner {
         m.put(ZkFailover.NAME, new ZkFailover());
         m.put(ZkCas.NAME, new ZkCas());
         m.put(ZkComponents.NAME, new ZkComponents());
+        m.put(FlinkFailover.NAME, new FlinkFailover());
         m.put(KaFailover.NAME, new KaFailover());
         m.put(KaRtt.NAME, new KaRtt());
         m.put(KaStress.NAME, new KaStress());

@@ -112,6 +112,11 @@ public abstract class ApiServers implements AutoCloseable {
                 }
 
                 @Override
+                public Path kubeconfig() {
+                    return Paths.get(kubeconfig);
+                }
+
+                @Override
                 public void close() {
                 }
             };
@@ -186,6 +191,11 @@ public abstract class ApiServers implements AutoCloseable {
             public Path dir() {
                 return dir;
             }
+
+            @Override
+            public Path kubeconfig() {
+                return dir.resolve("kubeconfig");
+            }
         };
     }
 
@@ -202,6 +212,11 @@ public abstract class ApiServers implements AutoCloseable {
     /** Starts a killed apiserver again with the same arguments. */
     public void startApiServerAgain() throws IOException, InterruptedException {
         throw new UnsupportedOperationException(describe());
+    }
+
+    /** The administrator's kubeconfig file of a real server (for processes configured by file, as Flink's are). */
+    public Path kubeconfig() {
+        throw new UnsupportedOperationException(describe() + " has no kubeconfig file");
     }
 
     /** The working directory of a server this JVM started. */

@@ -63,6 +63,12 @@ public final class HakitProcess implements AutoCloseable {
     /** Flink-only keys of Flink's own ZooKeeper layout that HAKit does not use (HAKit keeps its own layout). */
     private static final String FLINK_ZK_PATHS = "high-availability.zookeeper.path.";
 
+    /**
+     * Flink's Kubernetes keys ({@code kubernetes.namespace}, {@code kubernetes.context}, {@code kubernetes.config.file})
+     * mean the same to HAKit's Kubernetes backend; the backend reads only those it knows.
+     */
+    private static final String FLINK_KUBERNETES = "kubernetes.";
+
     /** Open processes by cluster id, for the restart-loop listener that Flink creates by class name. */
     private static final Map<String, List<HakitProcess>> OPEN = new ConcurrentHashMap<>();
 
@@ -134,7 +140,8 @@ public final class HakitProcess implements AutoCloseable {
     /**
      * HAKit's configuration from Flink's: {@value HakitFlinkOptions#BACKEND} selects the backend, Flink's
      * {@code high-availability.*} keys keep their meaning (cluster id, storage dir, ZooKeeper quorum and client
-     * settings, ...), Flink's {@code high-availability.type} (the factory class) and Flink's own ZooKeeper paths are
+     * settings, Kubernetes lease timings, ...) and so do Flink's {@code kubernetes.*} keys (namespace, context,
+     * kubeconfig file), Flink's {@code high-availability.type} (the factory class) and Flink's own ZooKeeper paths are
      * left out. Without a blob store: {@link #start} adds one on Flink's file systems.
      *
      * @throws IllegalConfigurationException if {@value HakitFlinkOptions#BACKEND} is missing or a value is invalid
@@ -150,6 +157,10 @@ public final class HakitProcess implements AutoCloseable {
         Map<String, String> ha = new TreeMap<>();
         for (Map.Entry<String, String> e : flink.entrySet()) {
             String key = e.getKey();
+            if (key.startsWith(FLINK_KUBERNETES)) {
+                ha.put(key, e.getValue()); // kubernetes.namespace, .context, .config.file: Flink's own names
+                continue;
+            }
             if (!key.startsWith("high-availability.") || key.equals(HighAvailabilityOptions.HA_MODE.key())
                     || key.startsWith("high-availability.hakit.")) {
                 continue;
