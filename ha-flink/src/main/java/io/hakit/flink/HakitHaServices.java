@@ -1,8 +1,6 @@
 package io.hakit.flink;
 
-import io.hakit.flink.core.HakitCheckpointStoreUtil;
 import io.hakit.flink.core.HakitProcess;
-import io.hakit.flink.core.HakitStateHandleStore;
 import org.apache.flink.api.common.ApplicationID;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.configuration.Configuration;
@@ -10,10 +8,7 @@ import org.apache.flink.core.execution.RecoveryClaimMode;
 import org.apache.flink.runtime.blob.BlobUtils;
 import org.apache.flink.runtime.checkpoint.CheckpointIDCounter;
 import org.apache.flink.runtime.checkpoint.CheckpointRecoveryFactory;
-import org.apache.flink.runtime.checkpoint.CompletedCheckpoint;
 import org.apache.flink.runtime.checkpoint.CompletedCheckpointStore;
-import org.apache.flink.runtime.checkpoint.DefaultCompletedCheckpointStore;
-import org.apache.flink.runtime.checkpoint.DefaultCompletedCheckpointStoreUtils;
 import org.apache.flink.runtime.highavailability.AbstractHaServices;
 import org.apache.flink.runtime.highavailability.FileSystemApplicationResultStore;
 import org.apache.flink.runtime.highavailability.FileSystemJobResultStore;
@@ -27,7 +22,6 @@ import org.apache.flink.runtime.jobmanager.NoOpExecutionPlanStoreWatcher;
 import org.apache.flink.runtime.leaderretrieval.LeaderRetrievalService;
 import org.apache.flink.runtime.state.SharedStateRegistryFactory;
 
-import java.util.Collection;
 import java.util.concurrent.Executor;
 
 /**
@@ -41,10 +35,6 @@ import java.util.concurrent.Executor;
  * others: only the leading dispatcher writes them.
  */
 public final class HakitHaServices extends AbstractHaServices {
-
-    static final String RESOURCE_MANAGER = "resource_manager";
-    static final String DISPATCHER = "dispatcher";
-    static final String REST_SERVER = "rest_server";
 
     private final HakitProcess process;
 
@@ -83,13 +73,9 @@ public final class HakitHaServices extends AbstractHaServices {
             public CompletedCheckpointStore createRecoveredCompletedCheckpointStore(JobID jobId,
                     int maxNumberOfCheckpointsToRetain, SharedStateRegistryFactory sharedStateRegistryFactory,
                     Executor executor, RecoveryClaimMode recoveryClaimMode) throws Exception {
-                HakitStateHandleStore<CompletedCheckpoint> handles = process.stateHandleStore(
-                        HakitProcess.checkpointNamespace(jobId), "completedCheckpoint");
-                Collection<CompletedCheckpoint> checkpoints = DefaultCompletedCheckpointStoreUtils
-                        .retrieveCompletedCheckpoints(handles, HakitCheckpointStoreUtil.INSTANCE);
-                return new DefaultCompletedCheckpointStore<>(maxNumberOfCheckpointsToRetain, handles,
-                        HakitCheckpointStoreUtil.INSTANCE, checkpoints,
-                        sharedStateRegistryFactory.create(executor, checkpoints, recoveryClaimMode), ioExecutor);
+                return process.recoveredCheckpointStore(jobId, maxNumberOfCheckpointsToRetain,
+                        checkpoints -> sharedStateRegistryFactory.create(executor, checkpoints, recoveryClaimMode),
+                        ioExecutor);
             }
 
             @Override
@@ -148,21 +134,21 @@ public final class HakitHaServices extends AbstractHaServices {
 
     @Override
     protected String getLeaderPathForResourceManager() {
-        return RESOURCE_MANAGER;
+        return HakitProcess.RESOURCE_MANAGER;
     }
 
     @Override
     protected String getLeaderPathForDispatcher() {
-        return DISPATCHER;
+        return HakitProcess.DISPATCHER;
     }
 
     @Override
     protected String getLeaderPathForJobManager(JobID jobId) {
-        return "job-" + jobId;
+        return HakitProcess.jobManagerComponent(jobId);
     }
 
     @Override
     protected String getLeaderPathForRestServer() {
-        return REST_SERVER;
+        return HakitProcess.REST_SERVER;
     }
 }

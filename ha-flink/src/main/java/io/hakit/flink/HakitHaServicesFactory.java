@@ -1,6 +1,7 @@
 package io.hakit.flink;
 
 import io.hakit.flink.core.FlinkVersionCheck;
+import io.hakit.flink.core.HakitClientHaServices;
 import io.hakit.flink.core.HakitProcess;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.runtime.highavailability.ClientHighAvailabilityServices;
@@ -22,19 +23,16 @@ import java.util.concurrent.Executor;
  */
 public class HakitHaServicesFactory implements HighAvailabilityServicesFactory {
 
-    static final String OTHER_LINES = "Use io.hakit:ha-flink for Flink 2.3 and io.hakit:ha-flink-1.20 "
-            + "(high-availability.type: io.hakit.flink.v1_20.HakitHaServicesFactory) for Flink 1.20.";
-
     @Override
     public HighAvailabilityServices createHAServices(Configuration configuration, Executor executor)
             throws Exception {
-        FlinkVersionCheck.require("2.3", getClass().getName(), OTHER_LINES);
+        FlinkVersionCheck.require("2.3", getClass().getName(), FlinkVersionCheck.LINES);
         return HakitHaServices.create(HakitProcess.start(configuration), configuration, executor);
     }
 
     @Override
     public ClientHighAvailabilityServices createClientHAServices(Configuration configuration) {
-        FlinkVersionCheck.require("2.3", getClass().getName(), OTHER_LINES);
+        FlinkVersionCheck.require("2.3", getClass().getName(), FlinkVersionCheck.LINES);
         return new HakitClientHaServices(HakitProcess.start(configuration));
     }
 }

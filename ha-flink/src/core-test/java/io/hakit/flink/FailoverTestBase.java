@@ -58,7 +58,8 @@ abstract class FailoverTestBase {
     @TempDir
     Path storage;
 
-    private final List<HakitHaServices> created = new CopyOnWriteArrayList<>();
+    /** Each HA services object the MiniCluster asked for, with its HAKit process, in order. */
+    private final List<JobManagerProcess> created = new CopyOnWriteArrayList<>();
     private final List<MiniCluster> clusters = new ArrayList<>();
     private final ExecutorService ioExecutor = Executors.newCachedThreadPool();
     private HakitProcess reader;
@@ -89,7 +90,7 @@ abstract class FailoverTestBase {
                 // already closed, or failing: keep closing the rest
             }
         }
-        for (HakitHaServices s : created) {
+        for (JobManagerProcess s : created) {
             s.process().close();
         }
         if (reader != null) {
@@ -108,7 +109,7 @@ abstract class FailoverTestBase {
         JobID job = submit(cluster, run);
         awaitCompletedCheckpoints(cluster, job, 3);
 
-        HakitHaServices leader = leaderServices();
+        JobManagerProcess leader = leaderServices();
         int leaderIndex = created.indexOf(leader);
         OldLeaderWrites old = new OldLeaderWrites(leader, job);
         expireSession(leaderIndex, leader.process());
@@ -132,7 +133,7 @@ abstract class FailoverTestBase {
         JobID job = submit(cluster, run);
         awaitCompletedCheckpoints(cluster, job, 3);
 
-        HakitHaServices leader = leaderServices();
+        JobManagerProcess leader = leaderServices();
         OldLeaderWrites old = new OldLeaderWrites(leader, job);
         component(cluster, created.indexOf(leader) - 1).closeAsync();
         await().atMost(TIMEOUT).pollInterval(Duration.ofMillis(1))
@@ -144,7 +145,7 @@ abstract class FailoverTestBase {
 
         // restart on the same HA data: Flink itself loads the factory named in high-availability.type
         cluster.closeAsyncWithoutCleaningHighAvailabilityData().get(60, TimeUnit.SECONDS);
-        for (HakitHaServices s : created) {
+        for (JobManagerProcess s : created) {
             s.process().close();
         }
         long m = latestCheckpointInStore(config, job);
@@ -186,12 +187,12 @@ abstract class FailoverTestBase {
         final CheckpointIDCounter counter;
         final HakitStateHandleStore<Serializable> checkpoints;
         final JobID job;
-        final HakitHaServices services;
+        final JobManagerProcess services;
 
-        OldLeaderWrites(HakitHaServices services, JobID job) throws Exception {
+        OldLeaderWrites(JobManagerProcess services, JobID job) throws Exception {
             this.services = services;
             this.job = job;
-            this.counter = services.getCheckpointRecoveryFactory().createCheckpointIDCounter(job);
+            this.counter = services.services().getCheckpointRecoveryFactory().createCheckpointIDCounter(job);
             this.checkpoints = services.process().stateHandleStore(HakitProcess.checkpointNamespace(job), "test");
             assertThat(checkpoints.session()).as("bound while leading").isPresent();
         }
@@ -233,6 +234,25 @@ abstract class FailoverTestBase {
 
     // ------------------------------------------------------------------ helpers
 
+    /** One JobManager's HA services (of this module's Flink line) and the HAKit process behind them. */
+    private static final class JobManagerProcess {
+        private final HighAvailabilityServices services;
+        private final HakitProcess process;
+
+        JobManagerProcess(HighAvailabilityServices services, HakitProcess process) {
+            this.services = services;
+            this.process = process;
+        }
+
+        HighAvailabilityServices services() {
+            return services;
+        }
+
+        HakitProcess process() {
+            return process;
+        }
+    }
+
     private static List<String> files(Path dir) throws java.io.IOException {
         if (!Files.exists(dir)) {
             return List.of();
@@ -259,15 +279,16 @@ abstract class FailoverTestBase {
         int index = created.size();
         Consumer<HaConfig.Builder> c = b -> customize(index, b);
         try {
-            HakitHaServices s = HakitHaServices.create(HakitProcess.start(config, c), config, ioExecutor);
-            created.add(s);
+            HakitProcess p = HakitProcess.start(config, c);
+            HighAvailabilityServices s = FlinkLine.services(p, config, ioExecutor);
+            created.add(new JobManagerProcess(s, p));
             return s;
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
     }
 
-    private HakitHaServices leaderServices() {
+    private JobManagerProcess leaderServices() {
         await().atMost(TIMEOUT).until(() -> created.stream().anyMatch(s -> s.process().currentSession().isPresent()));
         return created.stream().filter(s -> s.process().currentSession().isPresent()).findFirst().orElseThrow();
     }

@@ -4,7 +4,8 @@ import io.hakit.api.alarm.RestartLoopDetector;
 
 /**
  * The configuration keys of HAKit's Flink adapter. Flink's {@code high-availability.type} holds the factory class
- * ({@code io.hakit.flink.HakitHaServicesFactory}), so the HAKit backend has a key of its own; every other setting keeps
+ * ({@code io.hakit.flink.HakitHaServicesFactory} for Flink 2.3, {@code io.hakit.flink.v1_20.HakitHaServicesFactory} for
+ * Flink 1.20), so the HAKit backend has a key of its own; every other setting keeps
  * Flink's {@code high-availability.*} name ({@code high-availability.cluster-id}, {@code high-availability.storageDir},
  * {@code high-availability.zookeeper.quorum}, {@code high-availability.zookeeper.client.session-timeout}, ...) and
  * the HAKit keys of {@code io.hakit.api.HaConfig} apply as they are.

@@ -15,6 +15,11 @@ public final class FlinkVersionCheck {
 
     private static final Logger LOG = LoggerFactory.getLogger(FlinkVersionCheck.class);
 
+    /** Which artifact and factory serve which Flink line: the advice of every refusal. */
+    public static final String LINES = "Use io.hakit:ha-flink for Flink 2.3 (high-availability.type: "
+            + "io.hakit.flink.HakitHaServicesFactory) and io.hakit:ha-flink-1.20 for Flink 1.20 (high-availability.type: "
+            + "io.hakit.flink.v1_20.HakitHaServicesFactory).";
+
     private FlinkVersionCheck() {
     }
 

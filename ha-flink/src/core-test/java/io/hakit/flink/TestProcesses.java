@@ -26,7 +26,7 @@ public final class TestProcesses {
     /** A Flink configuration selecting HAKit's factory on the embedded backend, a fresh cluster id. */
     public static Configuration embeddedConfig(Path storageDir) {
         Configuration c = new Configuration();
-        c.setString(HighAvailabilityOptions.HA_MODE.key(), HakitHaServicesFactory.class.getName());
+        c.setString(HighAvailabilityOptions.HA_MODE.key(), FlinkLine.FACTORY.getName());
         c.setString(HakitFlinkOptions.BACKEND, "embedded");
         c.setString(HighAvailabilityOptions.HA_CLUSTER_ID.key(), "test-" + IDS.incrementAndGet() + "-"
                 + UUID.randomUUID().toString().substring(0, 8));

@@ -12,11 +12,16 @@ import org.apache.flink.configuration.HighAvailabilityOptions;
 import org.apache.flink.configuration.IllegalConfigurationException;
 import org.apache.flink.core.fs.Path;
 import org.apache.flink.runtime.checkpoint.CheckpointIDCounter;
+import org.apache.flink.runtime.checkpoint.CompletedCheckpoint;
+import org.apache.flink.runtime.checkpoint.CompletedCheckpointStore;
+import org.apache.flink.runtime.checkpoint.DefaultCompletedCheckpointStore;
+import org.apache.flink.runtime.checkpoint.DefaultCompletedCheckpointStoreUtils;
 import org.apache.flink.runtime.highavailability.HighAvailabilityServicesUtils;
 import org.apache.flink.runtime.leaderelection.LeaderElectionDriverFactory;
 import org.apache.flink.runtime.leaderretrieval.DefaultLeaderRetrievalService;
 import org.apache.flink.runtime.leaderretrieval.LeaderRetrievalService;
 import org.apache.flink.runtime.persistence.filesystem.FileSystemStateStorageHelper;
+import org.apache.flink.runtime.state.SharedStateRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,6 +29,7 @@ import java.io.IOException;
 import java.io.Serializable;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -32,7 +38,9 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * One Flink HA services object as one HAKit process: its own {@link HaServices} on the configured backend, one
@@ -59,6 +67,13 @@ public final class HakitProcess implements AutoCloseable {
     public static final String EXECUTION_PLANS = "flink-execution-plans";
     /** The namespace of Flink 2.3's applications. */
     public static final String APPLICATIONS = "flink-applications";
+
+    /** The component id the resource manager publishes its address under. */
+    public static final String RESOURCE_MANAGER = "resource_manager";
+    /** The component id the dispatcher publishes its address under. */
+    public static final String DISPATCHER = "dispatcher";
+    /** The component id the REST endpoint publishes its address under (what clients retrieve). */
+    public static final String REST_SERVER = "rest_server";
 
     /** Flink-only keys of Flink's own ZooKeeper layout that HAKit does not use (HAKit keeps its own layout). */
     private static final String FLINK_ZK_PATHS = "high-availability.zookeeper.path.";
@@ -235,6 +250,28 @@ public final class HakitProcess implements AutoCloseable {
             throws IOException {
         return new HakitStateHandleStore<>(ha.stateStore(namespace),
                 new FileSystemStateStorageHelper<>(clusterStoragePath, filePrefix), currentSession());
+    }
+
+    /** The component id one job's JobMaster publishes its address under. */
+    public static String jobManagerComponent(JobID jobId) {
+        return "job-" + jobId;
+    }
+
+    /**
+     * A job's completed checkpoint store as Flink's HA services hand it out on recovery: Flink's
+     * {@link DefaultCompletedCheckpointStore} on a {@link HakitStateHandleStore} bound to the current leadership, with
+     * the checkpoints already in the backend. {@code sharedStateRegistry} builds the registry from them (its recovery
+     * mode parameter differs between Flink lines).
+     */
+    public CompletedCheckpointStore recoveredCheckpointStore(JobID jobId, int maxNumberOfCheckpointsToRetain,
+            Function<Collection<CompletedCheckpoint>, SharedStateRegistry> sharedStateRegistry, Executor ioExecutor)
+            throws Exception {
+        HakitStateHandleStore<CompletedCheckpoint> handles = stateHandleStore(checkpointNamespace(jobId),
+                "completedCheckpoint");
+        Collection<CompletedCheckpoint> checkpoints = DefaultCompletedCheckpointStoreUtils
+                .retrieveCompletedCheckpoints(handles, HakitCheckpointStoreUtil.INSTANCE);
+        return new DefaultCompletedCheckpointStore<>(maxNumberOfCheckpointsToRetain, handles,
+                HakitCheckpointStoreUtil.INSTANCE, checkpoints, sharedStateRegistry.apply(checkpoints), ioExecutor);
     }
 
     /** The namespace of one job's completed checkpoints. */

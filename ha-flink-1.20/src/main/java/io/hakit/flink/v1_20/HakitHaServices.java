@@ -1,0 +1,137 @@
+package io.hakit.flink.v1_20;
+
+import io.hakit.flink.core.HakitProcess;
+import org.apache.flink.api.common.JobID;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.core.execution.RestoreMode;
+import org.apache.flink.runtime.blob.BlobUtils;
+import org.apache.flink.runtime.checkpoint.CheckpointIDCounter;
+import org.apache.flink.runtime.checkpoint.CheckpointRecoveryFactory;
+import org.apache.flink.runtime.checkpoint.CompletedCheckpointStore;
+import org.apache.flink.runtime.highavailability.AbstractHaServices;
+import org.apache.flink.runtime.highavailability.FileSystemJobResultStore;
+import org.apache.flink.runtime.jobmanager.DefaultJobGraphStore;
+import org.apache.flink.runtime.jobmanager.JobGraphStore;
+import org.apache.flink.runtime.jobmanager.JobGraphStoreUtil;
+import org.apache.flink.runtime.jobmanager.NoOpJobGraphStoreWatcher;
+import org.apache.flink.runtime.leaderretrieval.LeaderRetrievalService;
+import org.apache.flink.runtime.state.SharedStateRegistryFactory;
+
+import java.util.concurrent.Executor;
+
+/**
+ * Flink 1.20's HA services on one {@link HakitProcess}: leader election and retrieval through HAKit, job graphs and
+ * completed checkpoints in HAKit's fenced store (state files under {@code high-availability.storageDir/<cluster-id>}),
+ * checkpoint ids on a HAKit counter, and Flink's file-system job result store. Job cleanup deletes the job's namespace
+ * and counter; cluster cleanup deletes everything of the cluster in the backend, then Flink deletes the storage
+ * directory.
+ *
+ * <p>What differs from Flink 2.3's services is only Flink's API: 1.20 has a {@link JobGraphStore} where 2.x has an
+ * execution plan store, no application stores, and recovers checkpoints with a {@link RestoreMode}. Everything else is
+ * the shared core ({@code io.hakit.flink.core}).
+ *
+ * <p>As with Flink's ZooKeeper and Kubernetes services, the job graph store does not watch for job graphs added by
+ * others: only the leading dispatcher writes them.
+ */
+public final class HakitHaServices extends AbstractHaServices {
+
+    private final HakitProcess process;
+
+    private HakitHaServices(HakitProcess process, Configuration config, Executor ioExecutor) throws Exception {
+        super(config, process.leaderElectionDriverFactory(), ioExecutor, BlobUtils.createBlobStoreFromConfig(config),
+                FileSystemJobResultStore.fromConfiguration(config, ioExecutor));
+        this.process = process;
+    }
+
+    /** Services on {@code process}; the process is closed if they cannot be created. */
+    public static HakitHaServices create(HakitProcess process, Configuration config, Executor ioExecutor)
+            throws Exception {
+        try {
+            return new HakitHaServices(process, config, ioExecutor);
+        } catch (Exception | Error e) {
+            process.close();
+            throw e;
+        }
+    }
+
+    /** The HAKit process behind these services (its alarms, its HAKit services). */
+    public HakitProcess process() {
+        return process;
+    }
+
+    @Override
+    protected LeaderRetrievalService createLeaderRetrievalService(String componentId) {
+        return process.leaderRetrievalService(componentId);
+    }
+
+    @Override
+    protected CheckpointRecoveryFactory createCheckpointRecoveryFactory() {
+        return new CheckpointRecoveryFactory() {
+            @Override
+            public CompletedCheckpointStore createRecoveredCompletedCheckpointStore(JobID jobId,
+                    int maxNumberOfCheckpointsToRetain, SharedStateRegistryFactory sharedStateRegistryFactory,
+                    Executor executor, RestoreMode restoreMode) throws Exception {
+                return process.recoveredCheckpointStore(jobId, maxNumberOfCheckpointsToRetain,
+                        checkpoints -> sharedStateRegistryFactory.create(executor, checkpoints, restoreMode),
+                        ioExecutor);
+            }
+
+            @Override
+            public CheckpointIDCounter createCheckpointIDCounter(JobID jobId) {
+                return process.checkpointIdCounter(jobId);
+            }
+        };
+    }
+
+    @Override
+    protected JobGraphStore createJobGraphStore() throws Exception {
+        // the same namespace as Flink 2.3's execution plans: one job's submission under its id either way
+        return new DefaultJobGraphStore<>(process.stateHandleStore(HakitProcess.EXECUTION_PLANS, "submittedJobGraph"),
+                NoOpJobGraphStoreWatcher.INSTANCE, new JobGraphStoreUtil() {
+                    @Override
+                    public String jobIDToName(JobID jobId) {
+                        return jobId.toString();
+                    }
+
+                    @Override
+                    public JobID nameToJobID(String name) {
+                        return JobID.fromHexString(name);
+                    }
+                });
+    }
+
+    @Override
+    protected void internalClose() {
+        process.close();
+    }
+
+    @Override
+    protected void internalCleanup() {
+        process.cleanupAllData();
+    }
+
+    @Override
+    protected void internalCleanupJobData(JobID jobId) {
+        process.cleanupJobData(jobId);
+    }
+
+    @Override
+    protected String getLeaderPathForResourceManager() {
+        return HakitProcess.RESOURCE_MANAGER;
+    }
+
+    @Override
+    protected String getLeaderPathForDispatcher() {
+        return HakitProcess.DISPATCHER;
+    }
+
+    @Override
+    protected String getLeaderPathForJobManager(JobID jobId) {
+        return HakitProcess.jobManagerComponent(jobId);
+    }
+
+    @Override
+    protected String getLeaderPathForRestServer() {
+        return HakitProcess.REST_SERVER;
+    }
+}
