@@ -3,17 +3,33 @@ package io.hakit.zookeeper;
 import org.apache.curator.test.InstanceSpec;
 import org.apache.curator.test.TestingCluster;
 import org.apache.zookeeper.ZooKeeper;
+import org.apache.zookeeper.util.ServiceUtils;
 
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
-/** One real 3-member ZooKeeper ensemble per test JVM (curator-test), started on first use. */
+/**
+ * One real 3-member ZooKeeper ensemble per test JVM (curator-test), started on first use.
+ *
+ * <p>Loading this class makes ZooKeeper's {@link ServiceUtils} log instead of calling {@code System.exit}: a quorum
+ * peer that fails to start (an election port that cannot be bound after an interrupted restart, say) would otherwise
+ * end the whole test JVM. Every server in this module's tests is started through this class.
+ */
 final class ZkEnsemble {
+
+    static {
+        neverExitTheJvm();
+    }
 
     private static TestingCluster cluster;
 
     private ZkEnsemble() {
+    }
+
+    /** Makes a ZooKeeper server's fatal error log instead of ending the JVM (ZooKeeper's own tests do). Idempotent. */
+    static void neverExitTheJvm() {
+        ServiceUtils.setSystemExitProcedure(ServiceUtils.LOG_ONLY);
     }
 
     static synchronized TestingCluster get() throws Exception {

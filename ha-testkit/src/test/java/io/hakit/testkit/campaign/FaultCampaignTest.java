@@ -18,6 +18,9 @@ import org.junit.jupiter.api.Test;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -87,6 +90,44 @@ class FaultCampaignTest {
             r.assertPassed();
             assertThat(r.refused()).isPositive();
         }
+    }
+
+    /**
+     * Issue 8 item 5: the campaign's timer was ended with {@code shutdownNow()}, which interrupted a timed ZooKeeper
+     * restart half-way; the half-started quorum peer then ended the JVM. A timed fault that is running when the steps
+     * end must run to its end.
+     */
+    @Test
+    void theCampaignEndsWithoutInterruptingATimedFaultThatIsRunning() {
+        CountDownLatch started = new CountDownLatch(1);
+        AtomicBoolean interrupted = new AtomicBoolean();
+        AtomicBoolean finished = new AtomicBoolean();
+        try (EmbeddedCampaignTarget embedded = new EmbeddedCampaignTarget(Duration.ofMillis(10),
+                Duration.ofMillis(20))) {
+            CampaignTarget target = new DelegatingTarget(embedded, false) {
+                @Override
+                public List<FaultAction> faults() {
+                    return List.of(FaultAction.of("slow-undo", (view, random) -> {
+                        view.later(Duration.ZERO, "a slow undo", () -> {
+                            started.countDown();
+                            try {
+                                // stands for a server restart, which takes a while and must not be cut short
+                                finished.set(!new CountDownLatch(1).await(1, TimeUnit.SECONDS));
+                            } catch (InterruptedException e) {
+                                interrupted.set(true);
+                            }
+                        });
+                        return "scheduled a slow undo";
+                    }));
+                }
+            };
+            CampaignResult r = FaultCampaign.builder().seed(5).steps(1).builtinFaults(false)
+                    .hold(Duration.ofMillis(100), Duration.ofMillis(200)).build().run(target);
+            r.assertPassed();
+        }
+        assertThat(started.getCount()).as("the undo ran while the steps ran").isZero();
+        assertThat(interrupted).as("the undo was interrupted").isFalse();
+        assertThat(finished).as("the undo ran to its end before the heal").isTrue();
     }
 
     @Test
