@@ -1,5 +1,6 @@
 package io.hakit.zookeeper;
 
+import io.hakit.api.CorruptValueException;
 import io.hakit.api.StateStore;
 import io.hakit.api.StoreEvent;
 import io.hakit.api.Subscription;
@@ -17,7 +18,15 @@ import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
 
-/** The state store of one namespace: one persistent znode per key under {@code stores/<namespace>}. */
+/**
+ * The state store of one namespace: one persistent znode per key under {@code stores/<namespace>}.
+ *
+ * <p>A key's version is its znode's data version, which ZooKeeper keeps in 32 bits and wraps to a negative number
+ * after {@link Integer#MAX_VALUE}. The API's versions are 64-bit, so this store refuses an expected version that no
+ * znode can have ({@link IllegalArgumentException}, before anything is sent), refuses a write that would wrap a key's
+ * version ({@link IllegalStateException}: delete and recreate the key), and reports a wrapped version read back as
+ * {@link CorruptValueException}. A version is never cut to fewer bits.
+ */
 final class ZkStore implements StoreDriver {
 
     private static final int MAX_ATTEMPTS = 8;
@@ -48,7 +57,7 @@ final class ZkStore implements StoreDriver {
         try {
             String what = "get " + namespace + "/" + key;
             byte[] data = b.bounded(what, zk -> zk.getData(path(key), false, stat));
-            return Optional.of(new Versioned(key, data == null ? new byte[0] : data, stat.getVersion()));
+            return Optional.of(new Versioned(key, data == null ? new byte[0] : data, readVersion(key, stat)));
         } catch (KeeperException.NoNodeException e) {
             return Optional.empty();
         } catch (KeeperException e) {
@@ -88,6 +97,8 @@ final class ZkStore implements StoreDriver {
         if (fenceEpoch > 0) {
             b.checkSession(b.fence(fenceEpoch, what), what); // fail at once, before anything waits for a connection
         }
+        int expectedZk = expectedVersion == StateStore.ANY || expectedVersion == StateStore.NEW ? -1
+                : writableVersion(key, expectedVersion);
         ensureNamespace();
         String path = path(key);
         for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
@@ -95,19 +106,23 @@ final class ZkStore implements StoreDriver {
             b.checkSession(fence, what);
             List<Op> ops = new ArrayList<>(fence.ops());
             boolean create;
+            int version = expectedZk;
             if (expectedVersion == StateStore.NEW) {
                 create = true;
             } else if (expectedVersion == StateStore.ANY) {
+                Stat current;
                 try {
-                    create = b.bounded(what, zk -> zk.exists(path, false)) == null;
+                    current = b.bounded(what, zk -> zk.exists(path, false));
                 } catch (KeeperException e) {
                     throw b.readFailure(what, e);
                 }
+                create = current == null;
+                // conditional on the version just read, so that a write never wraps a version it did not check
+                version = create ? -1 : writableVersion(key, readVersion(key, current));
             } else {
                 create = false;
             }
-            ops.add(create ? Op.create(path, record, b.acl, CreateMode.PERSISTENT)
-                    : Op.setData(path, record, expectedVersion == StateStore.ANY ? -1 : (int) expectedVersion));
+            ops.add(create ? Op.create(path, record, b.acl, CreateMode.PERSISTENT) : Op.setData(path, record, version));
             try {
                 List<OpResult> results = b.multi(ops, fence, what);
                 OpResult last = results.get(results.size() - 1);
@@ -115,9 +130,9 @@ final class ZkStore implements StoreDriver {
                         : 0;
             } catch (KeeperException e) {
                 KeeperException.Code code = ZooKeeperBackend.failedCode(e);
-                if (expectedVersion == StateStore.ANY
-                        && (code == KeeperException.Code.NODEEXISTS || code == KeeperException.Code.NONODE)) {
-                    continue; // created or deleted concurrently: decide again
+                if (expectedVersion == StateStore.ANY && (code == KeeperException.Code.NODEEXISTS
+                        || code == KeeperException.Code.NONODE || code == KeeperException.Code.BADVERSION)) {
+                    continue; // created, deleted or written concurrently: decide again
                 }
                 if (create && code == KeeperException.Code.NONODE) {
                     nsCreated = false; // the namespace znode was removed under us
@@ -134,9 +149,10 @@ final class ZkStore implements StoreDriver {
     @Override
     public boolean delete(String key, long expectedVersion, long fenceEpoch) {
         String what = "delete " + namespace + "/" + key;
+        int version = expectedVersion == StateStore.ANY ? -1 : expectedVersion(key, expectedVersion);
         ZkElection.Fence fence = fenceEpoch > 0 ? b.fence(fenceEpoch, what) : ZkElection.Fence.NONE;
         List<Op> ops = new ArrayList<>(fence.ops());
-        ops.add(Op.delete(path(key), expectedVersion == StateStore.ANY ? -1 : (int) expectedVersion));
+        ops.add(Op.delete(path(key), version));
         try {
             b.multi(ops, fence, what);
             return true;
@@ -147,6 +163,49 @@ final class ZkStore implements StoreDriver {
             }
             throw conflict(key, expectedVersion, code, e);
         }
+    }
+
+    /**
+     * {@code expected} as a znode version.
+     *
+     * @throws IllegalArgumentException if no znode can be at that version (ZooKeeper's versions are 32-bit)
+     */
+    static int expectedVersion(String key, long expected) {
+        if (expected < 0 || expected > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("expected version " + expected + " of key '" + key + "' is above "
+                    + Integer.MAX_VALUE + ", the highest version a ZooKeeper znode can have; no key is at it");
+        }
+        return (int) expected;
+    }
+
+    /**
+     * {@code expected} as the version a setData may be conditional on.
+     *
+     * @throws IllegalArgumentException as {@link #expectedVersion(String, long)}
+     * @throws IllegalStateException if the write would wrap the key's version past {@link Integer#MAX_VALUE}
+     */
+    static int writableVersion(String key, long expected) {
+        int v = expectedVersion(key, expected);
+        if (v == Integer.MAX_VALUE) {
+            throw new IllegalStateException("key '" + key + "' is at version " + v + ", the highest ZooKeeper "
+                    + "counts to; another write would wrap its version. Delete the key and create it again");
+        }
+        return v;
+    }
+
+    /**
+     * A znode's version as a key's version.
+     *
+     * @throws CorruptValueException if the version has wrapped (written by something other than this store)
+     */
+    static long readVersion(String key, Stat stat) {
+        int v = stat.getVersion();
+        if (v < 0) {
+            throw new CorruptValueException("key '" + key + "' has version " + v + ": its znode's 32-bit version "
+                    + "wrapped after " + Integer.MAX_VALUE + " writes, so versions no longer increase; delete the key "
+                    + "and create it again");
+        }
+        return v;
     }
 
     private RuntimeException conflict(String key, long expected, KeeperException.Code code, KeeperException e) {

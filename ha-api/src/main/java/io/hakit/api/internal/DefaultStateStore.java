@@ -112,13 +112,14 @@ final class DefaultStateStore implements StateStore {
         byte[] pointer = Records.pointer(new Records.Pointer(Records.sha256(value), value.length, ref));
         try {
             return driver.put(key, pointer, expectedVersion, fence);
-        } catch (VersionConflictException | LeadershipLostException | BackendUnavailableException
-                 | NamespaceFullException e) {
-            deleteBlobQuietly(ref);
-            throw e;
         } catch (UnknownOutcomeException e) {
             throw new UnknownOutcomeException("write of key '" + key + "' has an unknown outcome; its blob " + ref
                     + " is kept: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            // refused before or by the backend (conflict, fence, a version the backend cannot hold): nothing points at
+            // the blob
+            deleteBlobQuietly(ref);
+            throw e;
         }
     }
 

@@ -81,6 +81,31 @@ public abstract class StateStoreContractTest extends ContractTestBase {
         assertThat(a.get("missing")).isEmpty();
     }
 
+    /**
+     * Versions are 64-bit end to end: an expected version that differs from the key's only above bit 31 must not match
+     * (ZooKeeper's store once cut it to an int, and {@code put(k, v, 1L << 32)} against version 0 was applied). A
+     * backend whose versions are narrower may refuse such a version as invalid instead.
+     */
+    @Test
+    void expectedVersionsAreComparedWithAllTheirBits() {
+        StateStore store = process("node-a").stateStore("wide");
+        long v0 = store.put("k", bytes("one"), StateStore.NEW);
+        long wide = v0 + (1L << 32);
+        assertThatThrownBy(() -> store.put("k", bytes("two"), wide))
+                .isInstanceOfAny(VersionConflictException.class, IllegalArgumentException.class);
+        assertThatThrownBy(() -> store.put("k", new byte[3 * 1024 * 1024], wide)) // through the blob store
+                .isInstanceOfAny(VersionConflictException.class, IllegalArgumentException.class);
+        assertThat(store.collectGarbage(Duration.ZERO)).as("blobs of refused puts left behind").isZero();
+        assertThatThrownBy(() -> store.delete("k", wide))
+                .isInstanceOfAny(VersionConflictException.class, IllegalArgumentException.class);
+        assertThatThrownBy(() -> store.put("k", bytes("three"), Long.MAX_VALUE))
+                .isInstanceOfAny(VersionConflictException.class, IllegalArgumentException.class);
+        Versioned got = store.get("k").orElseThrow();
+        assertThat(got.value()).isEqualTo(bytes("one"));
+        assertThat(got.version()).isEqualTo(v0);
+        assertThat(store.put("k", bytes("four"), v0)).isGreaterThan(v0);
+    }
+
     @Test
     void deleteWithAndWithoutVersion() {
         StateStore s = process("node-a").stateStore("del");
