@@ -1,6 +1,7 @@
 package io.hakit.zookeeper;
 
 import io.hakit.api.CorruptValueException;
+import io.hakit.api.LeadershipLostException;
 import io.hakit.api.StateStore;
 import io.hakit.api.StoreEvent;
 import io.hakit.api.Subscription;
@@ -105,6 +106,10 @@ final class ZkStore implements StoreDriver {
             ZkElection.Fence fence = fenceEpoch > 0 ? b.fence(fenceEpoch, what) : ZkElection.Fence.NONE;
             b.checkSession(fence, what);
             List<Op> ops = new ArrayList<>(fence.ops());
+            NamespaceFence nsFence = fenceEpoch > 0 ? namespaceFence(fenceEpoch, what) : null;
+            if (nsFence != null) {
+                ops.add(nsFence.op(nsPath, fenceEpoch));
+            }
             boolean create;
             int version = expectedZk;
             if (expectedVersion == StateStore.NEW) {
@@ -125,10 +130,14 @@ final class ZkStore implements StoreDriver {
             ops.add(create ? Op.create(path, record, b.acl, CreateMode.PERSISTENT) : Op.setData(path, record, version));
             try {
                 List<OpResult> results = b.multi(ops, fence, what);
+                accepted(nsFence, fenceEpoch, results, fence.ops().size());
                 OpResult last = results.get(results.size() - 1);
                 return last instanceof OpResult.SetDataResult ? ((OpResult.SetDataResult) last).getStat().getVersion()
                         : 0;
             } catch (KeeperException e) {
+                if (namespaceFenceFailed(nsFence, e, fence.ops().size())) {
+                    continue;
+                }
                 KeeperException.Code code = ZooKeeperBackend.failedCode(e);
                 if (expectedVersion == StateStore.ANY && (code == KeeperException.Code.NODEEXISTS
                         || code == KeeperException.Code.NONODE || code == KeeperException.Code.BADVERSION)) {
@@ -150,19 +159,108 @@ final class ZkStore implements StoreDriver {
     public boolean delete(String key, long expectedVersion, long fenceEpoch) {
         String what = "delete " + namespace + "/" + key;
         int version = expectedVersion == StateStore.ANY ? -1 : expectedVersion(key, expectedVersion);
-        ZkElection.Fence fence = fenceEpoch > 0 ? b.fence(fenceEpoch, what) : ZkElection.Fence.NONE;
-        List<Op> ops = new ArrayList<>(fence.ops());
-        ops.add(Op.delete(path(key), version));
-        try {
-            b.multi(ops, fence, what);
-            return true;
-        } catch (KeeperException e) {
-            KeeperException.Code code = ZooKeeperBackend.failedCode(e);
-            if (code == KeeperException.Code.NONODE) {
-                return false;
+        for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+            ZkElection.Fence fence = fenceEpoch > 0 ? b.fence(fenceEpoch, what) : ZkElection.Fence.NONE;
+            List<Op> ops = new ArrayList<>(fence.ops());
+            NamespaceFence nsFence = fenceEpoch > 0 ? namespaceFence(fenceEpoch, what) : null;
+            if (nsFence != null) {
+                ops.add(nsFence.op(nsPath, fenceEpoch));
             }
-            throw conflict(key, expectedVersion, code, e);
+            ops.add(Op.delete(path(key), version));
+            try {
+                List<OpResult> results = b.multi(ops, fence, what);
+                accepted(nsFence, fenceEpoch, results, fence.ops().size());
+                return true;
+            } catch (KeeperException e) {
+                if (namespaceFenceFailed(nsFence, e, fence.ops().size())) {
+                    continue;
+                }
+                KeeperException.Code code = ZooKeeperBackend.failedCode(e);
+                if (code == KeeperException.Code.NONODE) {
+                    return false;
+                }
+                throw conflict(key, expectedVersion, code, e);
+            }
         }
+        throw new VersionConflictException(key, expectedVersion, what + ": the namespace's fence kept changing "
+                + MAX_ATTEMPTS + " times");
+    }
+
+    /**
+     * The highest fence epoch this namespace accepted, with the version of the namespace znode that records it:
+     * cached from the last fenced write (or read once), so a fenced write costs no extra round trip. The cache may
+     * be behind, never ahead (the record only grows): a write checks the version it holds, and a stale one fails that
+     * check, is read again and retried.
+     */
+    private record NamespaceFence(long epoch, int version) {
+        /** The op that carries the rule for a write at {@code writeEpoch} (never lower than {@link #epoch}). */
+        Op op(String nsPath, long writeEpoch) {
+            return writeEpoch == epoch ? Op.check(nsPath, version)
+                    : Op.setData(nsPath, Records.namespaceFence(writeEpoch), version);
+        }
+    }
+
+    private volatile NamespaceFence nsFence;
+
+    /**
+     * The namespace's fence, checked against a write at {@code epoch}.
+     *
+     * @throws LeadershipLostException if the namespace accepted a higher fence (nothing is sent)
+     */
+    private NamespaceFence namespaceFence(long epoch, String what) {
+        NamespaceFence f = nsFence;
+        if (f == null) {
+            f = readNamespaceFence(what);
+        }
+        if (epoch < f.epoch()) {
+            throw new LeadershipLostException(what + ": fenced write at epoch " + epoch + " refused; namespace "
+                    + namespace + " has accepted a write at epoch " + f.epoch());
+        }
+        return f;
+    }
+
+    private NamespaceFence readNamespaceFence(String what) {
+        ensureNamespace();
+        Stat stat = new Stat();
+        byte[] data;
+        try {
+            data = b.bounded(what, zk -> zk.getData(nsPath, false, stat));
+        } catch (KeeperException.NoNodeException e) {
+            nsCreated = false;
+            ensureNamespace();
+            return readNamespaceFence(what);
+        } catch (KeeperException e) {
+            throw b.readFailure(what, e);
+        }
+        long epoch = Records.namespaceFence(data).orElseThrow(() -> new CorruptValueException(what + ": the znode of "
+                + "namespace " + namespace + " (" + nsPath + ") holds data that is not HAKit's fence record; fenced "
+                + "writes are refused until it is removed"));
+        NamespaceFence f = new NamespaceFence(epoch, stat.getVersion());
+        nsFence = f;
+        return f;
+    }
+
+    /** Remembers the namespace's fence after a fenced write was applied. */
+    private void accepted(NamespaceFence used, long epoch, List<OpResult> results, int at) {
+        if (used != null && results.get(at) instanceof OpResult.SetDataResult) {
+            nsFence = new NamespaceFence(epoch, ((OpResult.SetDataResult) results.get(at)).getStat().getVersion());
+        }
+    }
+
+    /**
+     * Whether a multi-op failed on its namespace-fence op (the cache was stale, or the namespace znode went); the
+     * cache is then dropped and the caller retries, which reads the fence again.
+     */
+    private boolean namespaceFenceFailed(NamespaceFence used, KeeperException e, int at) {
+        if (used == null || ZooKeeperBackend.failedOp(e) != at) {
+            return false;
+        }
+        nsFence = null;
+        if (ZooKeeperBackend.failedCode(e) == KeeperException.Code.NONODE) {
+            nsCreated = false;
+            ensureNamespace();
+        }
+        return true;
     }
 
     /**

@@ -72,10 +72,14 @@ final class ZooKeeperBackend implements HaBackend {
     private CuratorCache cache;
     /** Counted down once the shared cache has loaded what is there (a watch added before would miss deletes). */
     private final java.util.concurrent.CountDownLatch cacheLoaded = new java.util.concurrent.CountDownLatch(1);
-    // @GuardedBy("lock") what the cache has seen under leaders/
-    private final Map<String, LeaderInformation> leaderRecords = new HashMap<>();
-    // @GuardedBy("lock") the epochs of the latch nodes the cache has seen under election/
-    private final Set<Long> latchEpochs = new HashSet<>();
+    // @GuardedBy("lock") what the cache has seen under leaders/, with the session that owns each record
+    private final Map<String, LeaderRecord> leaderRecords = new HashMap<>();
+    // @GuardedBy("lock") the latch nodes the cache has seen under election/, by name, with their owning session
+    private final Map<String, Long> latchOwners = new HashMap<>();
+    // @GuardedBy("lock") the epoch floor the cache has seen in the cluster znode (null: not HAKit's)
+    private Records.Floor floor = Records.Floor.NONE;
+    // @GuardedBy("lock") what each component's listeners were last told
+    private final Map<String, LeaderInformation> shown = new HashMap<>();
     private final List<ZkRetrieval> retrievals = new CopyOnWriteArrayList<>();
     private final List<StoreWatch> storeWatches = new CopyOnWriteArrayList<>();
     private volatile boolean closed;
@@ -205,8 +209,8 @@ final class ZooKeeperBackend implements HaBackend {
             checkOpen();
             ensureCacheLocked();
             retrievals.add(r);
-            leaderRecords.forEach((component, info) -> r.listener.onLeaderInformationChange(component,
-                    visible(info)));
+            leaderRecords.forEach((component, rec) -> r.listener.onLeaderInformationChange(component,
+                    visible(rec)));
         }
         return r;
     }
@@ -640,16 +644,18 @@ final class ZooKeeperBackend implements HaBackend {
 
     private void onNode(ChildData node, boolean deleted) {
         String path = node.getPath();
-        if (path.startsWith(electionPath + "/")) {
+        if (path.equals(root)) {
+            onFloor(deleted ? Records.Floor.NONE : Records.floor(node.getData()).orElse(null));
+        } else if (path.startsWith(electionPath + "/")) {
             String name = path.substring(electionPath.length() + 1);
-            long epoch = ZkElection.epochOf(name);
-            if (!name.contains("/") && name.contains("latch-") && epoch > 0) {
-                onLatch(epoch, deleted);
+            if (!name.contains("/") && name.contains("latch-") && ZkElection.epochOf(name) > 0) {
+                onLatch(name, deleted ? 0 : owner(node));
             }
         } else if (path.startsWith(leadersPath + "/")) {
             String component = path.substring(leadersPath.length() + 1);
             if (!component.contains("/")) {
-                onLeaderRecord(component, deleted ? Optional.empty() : Records.leader(node.getData()));
+                Optional<LeaderInformation> info = deleted ? Optional.empty() : Records.leader(node.getData());
+                onLeaderRecord(component, info.map(i -> new LeaderRecord(i, owner(node))));
             }
         } else if (path.startsWith(storesPath + "/")) {
             String rest = path.substring(storesPath.length() + 1);
@@ -669,44 +675,83 @@ final class ZooKeeperBackend implements HaBackend {
         }
     }
 
-    /**
-     * A latch node came or went; the leader records of its epoch become visible or stale with it (a leader's records
-     * are valid exactly while its latch node exists). Deciding by the latch node alone makes the view right whatever
-     * order the cache loads nodes in when it starts.
-     */
-    private void onLatch(long epoch, boolean deleted) {
+    private static long owner(ChildData node) {
+        return node.getStat() == null ? 0 : node.getStat().getEphemeralOwner();
+    }
+
+    /** A leader record and the ZooKeeper session that owns it (an ephemeral znode). */
+    private record LeaderRecord(LeaderInformation info, long owner) {
+    }
+
+    /** The epoch floor changed (a grant raised it); records of the previous grant become stale. */
+    private void onFloor(Records.Floor f) {
         synchronized (lock) {
-            boolean changed = deleted ? latchEpochs.remove(epoch) : latchEpochs.add(epoch);
-            if (!changed) {
-                return;
-            }
-            leaderRecords.forEach((component, info) -> {
-                if (info.epoch() == epoch) {
-                    for (ZkRetrieval r : retrievals) {
-                        r.listener.onLeaderInformationChange(component, visible(info));
-                    }
-                }
-            });
+            floor = f;
+            reshowLocked();
         }
     }
 
-    private void onLeaderRecord(String component, Optional<LeaderInformation> info) {
+    /** A latch node came ({@code owner != 0}) or went ({@code owner == 0}). */
+    private void onLatch(String name, long owner) {
         synchronized (lock) {
-            if (info.isPresent()) {
-                leaderRecords.put(component, info.get());
+            if (owner == 0) {
+                latchOwners.remove(name);
+            } else {
+                latchOwners.put(name, owner);
+            }
+            reshowLocked();
+        }
+    }
+
+    private void onLeaderRecord(String component, Optional<LeaderRecord> rec) {
+        synchronized (lock) {
+            if (rec.isPresent()) {
+                leaderRecords.put(component, rec.get());
             } else {
                 leaderRecords.remove(component);
             }
-            LeaderInformation shown = info.map(this::visible).orElse(LeaderInformation.empty());
-            for (ZkRetrieval r : retrievals) {
-                r.listener.onLeaderInformationChange(component, shown);
+            reshowLocked();
+        }
+    }
+
+    /** Tells the listeners of each component whose visible leader changed. */
+    // @GuardedBy("lock")
+    private void reshowLocked() {
+        Set<String> components = new TreeSet<>(shown.keySet());
+        components.addAll(leaderRecords.keySet());
+        for (String component : components) {
+            LeaderRecord rec = leaderRecords.get(component);
+            LeaderInformation now = rec == null ? LeaderInformation.empty() : visible(rec);
+            LeaderInformation before = shown.getOrDefault(component, LeaderInformation.empty());
+            if (!now.equals(before)) {
+                if (rec == null) {
+                    shown.remove(component);
+                } else {
+                    shown.put(component, now);
+                }
+                for (ZkRetrieval r : retrievals) {
+                    r.listener.onLeaderInformationChange(component, now);
+                }
             }
         }
     }
 
+    /**
+     * Whether a record shows: only while it belongs to the current grant, whatever the epochs' numbering. The floor
+     * names the current grant (its epoch and latch node); the record must carry that epoch, the latch node must still
+     * exist, and the record must be owned by the session that owns the latch node. A record of an ended leadership
+     * (its latch node gone, or a later grant raised the floor) never shows, even if a later grant reuses its epoch
+     * after the epoch history was lost. Deciding by the floor and latch nodes alone makes the view right whatever
+     * order the cache loads nodes in when it starts.
+     */
     // @GuardedBy("lock")
-    private LeaderInformation visible(LeaderInformation info) {
-        return latchEpochs.contains(info.epoch()) ? info : LeaderInformation.empty();
+    private LeaderInformation visible(LeaderRecord rec) {
+        Records.Floor f = floor;
+        if (f == null || f.epoch() != rec.info().epoch()) {
+            return LeaderInformation.empty();
+        }
+        Long latchOwner = latchOwners.get(f.latch());
+        return latchOwner != null && latchOwner == rec.owner() ? rec.info() : LeaderInformation.empty();
     }
 
     Subscription watchStore(String namespace, String prefix, Consumer<StoreEvent> listener) {

@@ -6,6 +6,9 @@ import io.hakit.api.internal.DefaultHaServices;
 import io.hakit.testkit.TestCluster;
 import io.hakit.testkit.proxy.Fault;
 import io.hakit.testkit.proxy.FaultInjectingProxy;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.retry.RetryNTimes;
 import org.apache.curator.test.InstanceSpec;
 import org.apache.curator.test.TestingCluster;
 import org.apache.zookeeper.ZooKeeper;
@@ -117,6 +120,43 @@ final class ZooKeeperTestCluster implements TestCluster {
         } catch (Exception e) {
             throw new IllegalStateException("could not expire the session of " + process.config().nodeId(), e);
         }
+    }
+
+    /** The cluster's znode ({@link ZooKeeperOptions#clusterPath()}). */
+    String clusterPath() {
+        return ZooKeeperOptions.of(configure(HaConfig.builder().nodeId("admin")).build()).clusterPath();
+    }
+
+    /** Runs {@code action} with an administrator's client of the ensemble (not through any proxy). */
+    void admin(AdminAction action) {
+        try (CuratorFramework admin = CuratorFrameworkFactory.newClient(ensemble.getConnectString(), 10_000, 10_000,
+                new RetryNTimes(5, 200))) {
+            admin.start();
+            admin.blockUntilConnected();
+            action.run(admin);
+        } catch (Exception e) {
+            throw new IllegalStateException("administrator's change of " + clusterPath() + " failed", e);
+        }
+    }
+
+    /** What an administrator does to the ensemble. */
+    interface AdminAction {
+        void run(CuratorFramework admin) throws Exception;
+    }
+
+    /** Deletes the election znode with its latch nodes, as {@code deleteall <cluster>/election} would. */
+    @Override
+    public void deleteElection() {
+        admin(a -> a.delete().deletingChildrenIfNeeded().forPath(clusterPath() + "/election"));
+    }
+
+    /** Clears the epoch floor in the cluster znode, then deletes the election, as a restore without them would. */
+    @Override
+    public void deleteEpochHistory() {
+        admin(a -> {
+            a.setData().forPath(clusterPath(), new byte[0]);
+            a.delete().deletingChildrenIfNeeded().forPath(clusterPath() + "/election");
+        });
     }
 
     /** The proxies of a process of a {@linkplain #proxied proxied} cluster, in the order of the ensemble's members. */

@@ -292,6 +292,48 @@ public abstract class StateStoreContractTest extends ContractTestBase {
         });
     }
 
+    /**
+     * The SPI's second fence condition: a namespace refuses a fenced write below the highest fence it accepted, even
+     * when the election's record of past epochs is lost (its storage and the epoch floor deleted, or the tree restored
+     * elsewhere) and the backend grants a lower epoch than before. Once, on ZooKeeper, the store checked only the
+     * latch node, so the first leader after the loss (epoch 1) overwrote a value written at epoch 3. A backend that
+     * re-seeds its epochs above the namespaces' fences grants a higher epoch instead, and its writes are accepted.
+     */
+    @Test
+    void aFencedWriteBelowAFenceTheNamespaceAcceptedIsRefusedEvenIfTheEpochHistoryIsLost() {
+        HaServices a = process("node-a");
+        LeaderSession sa = null;
+        for (int round = 0; round < 3; round++) { // three grants, so that a's epoch is above a fresh history's first
+            LeaderElection e = a.leaderElection("dispatcher");
+            sa = new TestingContender("a#" + round).startOn(e).awaitGrant(TIMEOUT);
+            if (round < 2) {
+                e.close();
+            } else {
+                a.stateStore("fenced").put(sa, "k", bytes("a"), StateStore.NEW);
+                e.close();
+            }
+        }
+        long highestAccepted = sa.epoch();
+
+        deleteEpochHistoryOrSkip();
+
+        HaServices b = process("node-b");
+        LeaderSession sb = new TestingContender("b").startOn(b.leaderElection("dispatcher")).awaitGrant(TIMEOUT);
+        StateStore store = b.stateStore("fenced");
+        // b leads: a namespace with no fence takes its write
+        b.stateStore("fresh").put(sb, "k", bytes("b"), StateStore.NEW);
+        if (sb.epoch() <= highestAccepted) {
+            assertThatThrownBy(() -> store.put(sb, "k", bytes("b"), StateStore.ANY))
+                    .isInstanceOf(LeadershipLostException.class);
+            assertThatThrownBy(() -> store.delete(sb, "k", StateStore.ANY))
+                    .isInstanceOf(LeadershipLostException.class);
+            assertThat(store.get("k").orElseThrow().value()).isEqualTo(bytes("a"));
+        } else {
+            store.put(sb, "k", bytes("b"), StateStore.ANY);
+            assertThat(store.get("k").orElseThrow().value()).isEqualTo(bytes("b"));
+        }
+    }
+
     @Test
     void fencedWriteOfANonLeaderIsRefused() {
         HaServices a = process("node-a");
