@@ -129,10 +129,12 @@ final class ZooKeeperTestCluster implements TestCluster {
 
     /** Runs {@code action} with an administrator's client of the ensemble (not through any proxy). */
     void admin(AdminAction action) {
-        try (CuratorFramework admin = CuratorFrameworkFactory.newClient(ensemble.getConnectString(), 10_000, 10_000,
-                new RetryNTimes(5, 200))) {
+        try (CuratorFramework admin = CuratorFrameworkFactory.newClient(ensemble.getConnectString(), 10_000, 3_000,
+                new RetryNTimes(1, 100))) {
             admin.start();
-            admin.blockUntilConnected();
+            if (!admin.blockUntilConnected(5, java.util.concurrent.TimeUnit.SECONDS)) {
+                throw new IllegalStateException("no connection to " + ensemble.getConnectString() + " within 5 s");
+            }
             action.run(admin);
         } catch (Exception e) {
             throw new IllegalStateException("administrator's change of " + clusterPath() + " failed", e);
@@ -144,10 +146,13 @@ final class ZooKeeperTestCluster implements TestCluster {
         void run(CuratorFramework admin) throws Exception;
     }
 
-    /** Deletes the election znode with its latch nodes, as {@code deleteall <cluster>/election} would. */
+    /**
+     * Deletes the election znode with its latch nodes in one multi-op, as zkCli's {@code deleteall <cluster>/election}
+     * does (a new latch node created meanwhile makes it fail; it is tried again, a few times).
+     */
     @Override
     public void deleteElection() {
-        admin(a -> a.delete().deletingChildrenIfNeeded().forPath(clusterPath() + "/election"));
+        admin(a -> deleteAll(a, clusterPath() + "/election"));
     }
 
     /** Clears the epoch floor in the cluster znode, then deletes the election, as a restore without them would. */
@@ -155,8 +160,26 @@ final class ZooKeeperTestCluster implements TestCluster {
     public void deleteEpochHistory() {
         admin(a -> {
             a.setData().forPath(clusterPath(), new byte[0]);
-            a.delete().deletingChildrenIfNeeded().forPath(clusterPath() + "/election");
+            deleteAll(a, clusterPath() + "/election");
         });
+    }
+
+    private static void deleteAll(CuratorFramework admin, String path) throws Exception {
+        for (int attempt = 0; attempt < 5; attempt++) {
+            try {
+                if (org.apache.zookeeper.ZKUtil.deleteRecursive(admin.getZookeeperClient().getZooKeeper(), path,
+                        1000)) {
+                    return;
+                }
+            } catch (org.apache.zookeeper.KeeperException.NoNodeException
+                     | org.apache.zookeeper.KeeperException.NotEmptyException e) {
+                if (admin.checkExists().forPath(path) == null) {
+                    return; // nothing (left) to delete
+                }
+                // changed under us: look again
+            }
+        }
+        throw new IllegalStateException(path + " kept changing; not deleted");
     }
 
     /** The proxies of a process of a {@linkplain #proxied proxied} cluster, in the order of the ensemble's members. */

@@ -130,6 +130,51 @@ class FaultCampaignTest {
         assertThat(finished).as("the undo ran to its end before the heal").isTrue();
     }
 
+    /**
+     * The checker flags a repeated epoch: here the backend loses its epoch history in a step (the floor too, as a
+     * restore without it would), so the next grants repeat epochs granted before.
+     */
+    @Test
+    void aRepeatedEpochIsCaught() {
+        try (EmbeddedCampaignTarget embedded = new EmbeddedCampaignTarget(Duration.ofMillis(10),
+                Duration.ofMillis(20))) {
+            CampaignTarget target = new DelegatingTarget(embedded, false) {
+                @Override
+                public List<FaultAction> faults() {
+                    return List.of(FaultAction.of("revoke-and-forget-epochs", (view, random) -> {
+                        embedded.backend().revokeLeadership();
+                        embedded.backend().revokeLeadership();
+                        embedded.backend().deleteEpochHistory();
+                        return "revoked twice, then deleted the epoch history";
+                    }));
+                }
+            };
+            CampaignResult r = FaultCampaign.builder().seed(11).steps(2).builtinFaults(false)
+                    .hold(Duration.ofMillis(300), Duration.ofMillis(400)).build().run(target);
+            assertThat(r.passed()).isFalse();
+            assertThat(r.violations()).anyMatch(v -> v.startsWith("TWO_HOLDERS_OF_ONE_EPOCH")
+                    && v.matches("(?s).*epoch \\d+ was granted twice.*"));
+        }
+    }
+
+    /** The embedded target's delete-election fault keeps the epoch floor: no epoch repeats. */
+    @Test
+    void deletingTheEmbeddedElectionNeverRepeatsAnEpoch() {
+        try (EmbeddedCampaignTarget embedded = new EmbeddedCampaignTarget(Duration.ofMillis(10),
+                Duration.ofMillis(20))) {
+            CampaignTarget target = new DelegatingTarget(embedded, false) {
+                @Override
+                public List<FaultAction> faults() {
+                    return embedded.faults().stream().filter(f -> f.name().equals("delete-election")).toList();
+                }
+            };
+            CampaignResult r = FaultCampaign.builder().seed(12).steps(4).builtinFaults(false)
+                    .hold(Duration.ofMillis(100), Duration.ofMillis(200)).build().run(target);
+            r.assertPassed();
+            assertThat(r.schedule()).anyMatch(line -> line.contains("delete-election"));
+        }
+    }
+
     @Test
     void theSeedPropertyIsRead() {
         String old = System.getProperty(FaultCampaign.SEED_PROPERTY);
