@@ -36,6 +36,7 @@ final class ZkEnsemble {
         if (cluster == null) {
             TestingCluster c = new TestingCluster(3);
             c.start();
+            awaitServing(c);
             cluster = c;
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 try {
@@ -52,7 +53,37 @@ final class ZkEnsemble {
     static TestingCluster fresh(int members) throws Exception {
         TestingCluster c = new TestingCluster(members);
         c.start();
+        awaitServing(c);
         return c;
+    }
+
+    /**
+     * Waits (at most a minute) until the ensemble serves a client: {@code start()} returns before the members have
+     * elected a leader, and on a loaded machine a process connecting at once can miss its connection timeout.
+     */
+    static void awaitServing(TestingCluster c) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (true) {
+            CountDownLatch connected = new CountDownLatch(1);
+            ZooKeeper zk = new ZooKeeper(c.getConnectString(), 10_000, e -> {
+                if (e.getState() == org.apache.zookeeper.Watcher.Event.KeeperState.SyncConnected) {
+                    connected.countDown();
+                }
+            });
+            try {
+                if (connected.await(5, TimeUnit.SECONDS)) {
+                    zk.exists("/", false);
+                    return;
+                }
+            } catch (org.apache.zookeeper.KeeperException e) {
+                // not serving yet
+            } finally {
+                zk.close();
+            }
+            if (System.nanoTime() - deadline > 0) {
+                throw new IllegalStateException("ZooKeeper ensemble " + describe(c) + " did not serve within 60 s");
+            }
+        }
     }
 
     /**
