@@ -9,6 +9,7 @@ import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.ExponentialBackoffRetry;
 import org.apache.curator.test.InstanceSpec;
 import org.apache.curator.test.TestingCluster;
+import org.apache.zookeeper.util.ServiceUtils;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -68,6 +69,8 @@ final class ZkBench {
         for (int i = 0; i < members; i++) {
             specs.add(new InstanceSpec(null, -1, -1, -1, true, -1, -1, -1, custom));
         }
+        // a ZooKeeper server's fatal error must not end this JVM (ZooKeeper calls System.exit by default)
+        ServiceUtils.setSystemExitProcedure(ServiceUtils.LOG_ONLY);
         TestingCluster cluster = new TestingCluster(specs);
         try {
             cluster.start();

@@ -1,7 +1,6 @@
 package io.hakit.api;
 
 import java.io.IOException;
-import java.time.Duration;
 import java.util.List;
 
 /**
@@ -30,16 +29,20 @@ public interface BlobStore {
     /** Deletes a blob; deleting a missing one is not an error. */
     void delete(String ref) throws IOException;
 
-    /** The refs of the blobs of {@code namespace} older than {@code minAge}. */
-    List<String> list(String namespace, Duration minAge) throws IOException;
+    /**
+     * The refs of the complete blobs of {@code namespace}. No age is asked of the store: a file's modification time
+     * is another host's clock, and the collector decides age on its own ticker
+     * ({@link io.hakit.api.StateStore#collectGarbage(java.time.Duration)}).
+     */
+    List<String> list(String namespace) throws IOException;
 
     /**
      * Deletes every blob of {@code namespace}, whatever its age, and whatever the store keeps for the namespace
      * (a directory). Called when a namespace is deleted; a blob written concurrently may survive. The default deletes
-     * what {@link #list(String, Duration)} finds.
+     * what {@link #list(String)} finds.
      */
     default void deleteNamespace(String namespace) throws IOException {
-        for (String ref : list(namespace, Duration.ZERO)) {
+        for (String ref : list(namespace)) {
             delete(ref);
         }
     }

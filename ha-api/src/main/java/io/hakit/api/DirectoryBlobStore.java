@@ -8,14 +8,9 @@ import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.FileTime;
-import java.time.Clock;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -35,17 +30,10 @@ public final class DirectoryBlobStore implements BlobStore {
     private static final String TMP_PREFIX = ".tmp-";
 
     private final Path root;
-    private final Clock clock;
 
     /** A store rooted at {@code root} (created on first write). */
     public DirectoryBlobStore(Path root) {
-        this(root, Clock.systemUTC());
-    }
-
-    /** A store rooted at {@code root} measuring blob ages with {@code clock}. */
-    public DirectoryBlobStore(Path root, Clock clock) {
         this.root = Objects.requireNonNull(root, "root").toAbsolutePath().normalize();
-        this.clock = Objects.requireNonNull(clock, "clock");
     }
 
     /** The root directory. */
@@ -92,28 +80,18 @@ public final class DirectoryBlobStore implements BlobStore {
     }
 
     @Override
-    public List<String> list(String namespace, Duration minAge) throws IOException {
+    public List<String> list(String namespace) throws IOException {
         Names.id("namespace", namespace);
         Path dir = root.resolve(namespace);
         List<String> refs = new ArrayList<>();
         if (!Files.isDirectory(dir)) {
             return refs;
         }
-        Instant cutoff = clock.instant().minus(minAge);
         try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir)) {
             for (Path p : stream) {
-                String name = p.getFileName().toString();
-                String ref = namespace + "/" + name;
-                if (!REF.matcher(ref).matches()) {
-                    continue;
-                }
-                try {
-                    FileTime modified = Files.getLastModifiedTime(p);
-                    if (!modified.toInstant().isAfter(cutoff)) {
-                        refs.add(ref);
-                    }
-                } catch (NoSuchFileException e) {
-                    // deleted concurrently
+                String ref = namespace + "/" + p.getFileName().toString();
+                if (REF.matcher(ref).matches()) {
+                    refs.add(ref);
                 }
             }
         }

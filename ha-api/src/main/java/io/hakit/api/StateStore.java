@@ -93,10 +93,17 @@ public interface StateStore {
 
     /**
      * Deletes blobs of this namespace that no key points to any more (left by overwritten values or by writes whose
-     * outcome was unknown) and that are older than {@code minAge}. The age guard keeps a blob whose pointer write
-     * is still under way; keep {@code minAge} well above {@code high-availability.operation-timeout}.
+     * outcome was unknown). Call it periodically: a blob is deleted only once two calls (scans) of this store at least
+     * {@code minAge} apart, as measured by this process's ticker, both found it unreferenced, and the pointers read
+     * again just before the delete do not name it; a blob of a put of this process still under way is never deleted.
+     * Age is never judged from a file's modification time, so the clocks of the hosts sharing a blob directory do not
+     * matter. A put of any process writes its blob, then its pointer, and fails (deleting its blob, writing nothing)
+     * if the blob took longer than {@code high-availability.operation-timeout} to write; so keep {@code minAge} well
+     * above twice the operation timeout (and the backend's session timeout) when other processes write. A zero
+     * {@code minAge} scans twice in one call: safe only when no other process writes the namespace.
      *
      * @return the number of blobs deleted
+     * @throws IllegalArgumentException if {@code minAge} is negative
      */
     int collectGarbage(Duration minAge);
 }

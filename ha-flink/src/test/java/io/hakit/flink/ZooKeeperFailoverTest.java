@@ -11,6 +11,7 @@ import org.apache.curator.retry.RetryOneTime;
 import org.apache.curator.test.InstanceSpec;
 import org.apache.curator.test.TestingCluster;
 import org.apache.flink.configuration.Configuration;
+import org.apache.zookeeper.util.ServiceUtils;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -38,6 +39,8 @@ class ZooKeeperFailoverTest extends FailoverTestBase {
 
     @BeforeAll
     static void startEnsemble() throws Exception {
+        // a ZooKeeper server's fatal error must not end this JVM (ZooKeeper calls System.exit by default)
+        ServiceUtils.setSystemExitProcedure(ServiceUtils.LOG_ONLY);
         ensemble = new TestingCluster(3);
         ensemble.start();
     }

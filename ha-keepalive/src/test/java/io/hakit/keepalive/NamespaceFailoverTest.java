@@ -4,6 +4,7 @@ import io.hakit.testkit.ChildJvm;
 
 import org.apache.curator.test.InstanceSpec;
 import org.apache.curator.test.TestingServer;
+import org.apache.zookeeper.util.ServiceUtils;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -208,6 +209,8 @@ class NamespaceFailoverTest {
 
     @Test
     void withALeaseArbiterACutLinkNeverMakesBothActive() throws Exception {
+        // a ZooKeeper server's fatal error must not end this JVM (ZooKeeper calls System.exit by default)
+        ServiceUtils.setSystemExitProcedure(ServiceUtils.LOG_ONLY);
         zk = new TestingServer(new InstanceSpec(null, -1, -1, -1, true, -1, 100, -1), true);
         String zkFromA = linkToRoot(nsA, "a", 0);
         String zkFromB = linkToRoot(nsB, "b", 4);

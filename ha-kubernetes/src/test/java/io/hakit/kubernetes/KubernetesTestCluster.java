@@ -118,6 +118,38 @@ public final class KubernetesTestCluster implements TestCluster {
         }
     }
 
+    /**
+     * Deletes the Lease, as an operator might. The holder's next renewal finds it gone and steps down; the next
+     * acquirer creates it again, its epoch re-seeded above the highest fence in the cluster's ConfigMaps (the leader
+     * information ConfigMap is sealed with every epoch), so epochs keep increasing.
+     */
+    @Override
+    public void deleteElection() {
+        admin(admin -> admin.resources(Lease.class).inNamespace(namespace).withName(Naming.leaseName(clusterId))
+                .delete());
+    }
+
+    /**
+     * Deletes the Lease and the leader information ConfigMap (which is sealed with every epoch): what the cluster
+     * keeps of past epochs outside the store's own ConfigMaps. The next epoch is re-seeded above the fences the
+     * store's ConfigMaps still hold.
+     */
+    @Override
+    public void deleteEpochHistory() {
+        admin(admin -> {
+            admin.resources(Lease.class).inNamespace(namespace).withName(Naming.leaseName(clusterId)).delete();
+            admin.configMaps().inNamespace(namespace).withName(Naming.leadersName(clusterId)).delete();
+        });
+    }
+
+    private void admin(java.util.function.Consumer<KubernetesClient> action) {
+        try (KubernetesClient admin = new io.fabric8.kubernetes.client.KubernetesClientBuilder()
+                .withConfig(server.adminConfig())
+                .withHttpClientFactory(new io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory()).build()) {
+            action.accept(admin);
+        }
+    }
+
     public FaultInjectingProxy proxy(HaServices process) {
         FaultInjectingProxy p = proxies.get(process.config().nodeId());
         if (p == null) {

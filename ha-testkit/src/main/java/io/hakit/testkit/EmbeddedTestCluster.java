@@ -21,6 +21,16 @@ public final class EmbeddedTestCluster implements TestCluster {
     }
 
     @Override
+    public void deleteElection() {
+        backend.deleteElection();
+    }
+
+    @Override
+    public void deleteEpochHistory() {
+        backend.deleteEpochHistory();
+    }
+
+    @Override
     public HaServices newProcess(HaConfig.Builder config) {
         return backend.newServices(config.type("embedded").build());
     }

@@ -25,6 +25,28 @@ public interface TestCluster extends AutoCloseable {
         return false;
     }
 
+    /**
+     * Deletes the election's storage as an operator might (ZooKeeper: the {@code election} znode with its latch
+     * nodes; Kubernetes: the Lease; embedded: the election and its counter), keeping the epoch floor. The leader loses
+     * its leadership and every contender contends again. Suites use it to check that epochs keep increasing.
+     *
+     * @throws UnsupportedOperationException if this backend's test cluster cannot; suites then skip the test
+     */
+    default void deleteElection() {
+        throw new UnsupportedOperationException("this test cluster cannot delete the election's storage");
+    }
+
+    /**
+     * Deletes every record of past epochs the election keeps (the election's storage and the epoch floor), as a
+     * restore of the tree without them would; the store's namespaces stay. Whatever epoch the backend grants next,
+     * a namespace must still refuse a fenced write below the highest fence it accepted.
+     *
+     * @throws UnsupportedOperationException if this backend's test cluster cannot; suites then skip the test
+     */
+    default void deleteEpochHistory() {
+        throw new UnsupportedOperationException("this test cluster cannot delete the epoch history");
+    }
+
     /** Shuts the cluster down (servers, temp data). Processes are closed by the suites first. */
     @Override
     default void close() throws Exception {

@@ -39,6 +39,70 @@ final class Records {
         }
     }
 
+    /**
+     * The epoch floor kept in the cluster znode's data: the highest epoch granted and the name of the latch node it
+     * was granted to. Empty data is a floor of 0 (a cluster no grant has raised yet).
+     */
+    record Floor(long epoch, String latch) {
+        static final Floor NONE = new Floor(0, "");
+    }
+
+    private static final String FLOOR_MAGIC = "hakit-floor-v1";
+    private static final int MAX_FLOOR_RECORD = 1024;
+
+    static byte[] floor(long epoch, String latchName) {
+        return (FLOOR_MAGIC + "\n" + epoch + "\n" + latchName).getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Parses the cluster znode's data as an epoch floor; empty if it is not one of ours (and not empty). */
+    static Optional<Floor> floor(byte[] data) {
+        if (data == null || data.length == 0) {
+            return Optional.of(Floor.NONE);
+        }
+        if (data.length > MAX_FLOOR_RECORD) {
+            return Optional.empty();
+        }
+        String[] parts = new String(data, StandardCharsets.UTF_8).split("\n", -1);
+        if (parts.length != 3 || !parts[0].equals(FLOOR_MAGIC) || parts[2].isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            long epoch = Long.parseLong(parts[1]);
+            return epoch > 0 ? Optional.of(new Floor(epoch, parts[2])) : Optional.empty();
+        } catch (NumberFormatException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static final String FENCE_MAGIC = "hakit-fence-v1";
+
+    static byte[] namespaceFence(long epoch) {
+        return (FENCE_MAGIC + "\n" + epoch).getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Parses a namespace znode's data: the highest fence epoch the namespace accepted (0 for empty data); empty if
+     * it is not one of ours.
+     */
+    static java.util.OptionalLong namespaceFence(byte[] data) {
+        if (data == null || data.length == 0) {
+            return java.util.OptionalLong.of(0);
+        }
+        if (data.length > MAX_FLOOR_RECORD) {
+            return java.util.OptionalLong.empty();
+        }
+        String[] parts = new String(data, StandardCharsets.UTF_8).split("\n", -1);
+        if (parts.length != 2 || !parts[0].equals(FENCE_MAGIC)) {
+            return java.util.OptionalLong.empty();
+        }
+        try {
+            long epoch = Long.parseLong(parts[1]);
+            return epoch >= 0 ? java.util.OptionalLong.of(epoch) : java.util.OptionalLong.empty();
+        } catch (NumberFormatException e) {
+            return java.util.OptionalLong.empty();
+        }
+    }
+
     /** A state-store key as a znode name: keys never contain '%', so '/' maps to it reversibly. */
     static String encodeKey(String key) {
         return key.replace('/', '%');

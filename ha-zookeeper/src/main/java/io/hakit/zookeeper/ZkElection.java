@@ -8,6 +8,7 @@ import org.apache.curator.framework.CuratorFramework;
 import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.Op;
+import org.apache.zookeeper.OpResult;
 import org.apache.zookeeper.WatchedEvent;
 import org.apache.zookeeper.Watcher;
 import org.apache.zookeeper.data.Stat;
@@ -25,10 +26,16 @@ import java.util.Set;
 /**
  * One process's contention: an ephemeral sequential latch node; the lowest leads.
  *
- * <p><b>Epoch.</b> A leader's epoch is its latch node's sequence number plus one. ZooKeeper numbers the children of
- * {@code election/} from one counter that only grows, so no two latch nodes share a number, and a node that becomes
- * the lowest was created after every node that led before it: each grant's epoch is higher than every earlier one.
- * Winning needs no write.
+ * <p><b>Epoch.</b> A leader's epoch is {@code max(latch sequence + 1, floor + 1)}. ZooKeeper numbers the children of
+ * {@code election/} from one counter that only grows while that znode lives, so the sequence alone orders the grants
+ * of one life of the election; but an operator may delete the (empty) election znode, or restore the tree elsewhere,
+ * and its counter then starts again at 0. The <em>floor</em> survives that: the cluster znode's data holds the highest
+ * epoch granted and the name of the latch node it went to ({@link Records.Floor}). The winner raises it to its epoch
+ * with one multi-op {check its latch node exists, setData of the floor at the version it read} before the grant is
+ * reported; the floor is never lowered. Two winners cannot both raise it from the same version, and each raises it
+ * above what it read, so no two grants share an epoch and each is higher than every earlier one. The queue and the
+ * floor are read together in one multi-read, so a grant costs one quorum write more than the latch alone. If the
+ * cluster znode holds data that is not a floor, this process refuses to lead (and says so) rather than guess.
  *
  * <p><b>Fence.</b> Every leader-only write is one multi-op that first checks the leader's latch node, sent only in
  * the ZooKeeper session that owns that node. While that node exists no other process can be the lowest, so no other
@@ -149,8 +156,17 @@ final class ZkElection implements ElectionDriver {
             if (path == null) {
                 return; // lost and not yet re-entered: enter() is queued and checks the queue itself
             }
+            // the queue and the epoch floor in one multi-read: a grant needs both, and a consistent pair
+            List<OpResult> read = b.bounded("read the election " + b.electionPath, zk -> zk.multi(
+                    List.of(Op.getChildren(b.electionPath), Op.getData(b.root))));
+            if (!(read.get(0) instanceof OpResult.GetChildrenResult)
+                    || !(read.get(1) instanceof OpResult.GetDataResult)) {
+                lostNode("the election " + b.electionPath + " is gone");
+                return;
+            }
+            OpResult.GetDataResult floorRead = (OpResult.GetDataResult) read.get(1);
             List<String> children = new ArrayList<>();
-            for (String c : client.getChildren().forPath(b.electionPath)) {
+            for (String c : ((OpResult.GetChildrenResult) read.get(0)).getChildren()) {
                 if (Records.sequence(c) >= 0 && c.contains("latch-")) {
                     children.add(c);
                 }
@@ -163,8 +179,10 @@ final class ZkElection implements ElectionDriver {
                 return;
             }
             if (idx == 0) {
-                becomeLeader(path);
-                return;
+                if (becomeLeader(path, floorRead.getData(), floorRead.getStat())) {
+                    return;
+                }
+                continue; // another grant raised the floor between our read and our write: read again
             }
             String predecessor = b.electionPath + "/" + children.get(idx - 1);
             Stat s = client.checkExists().usingWatcher((Watcher) this::onWatch).forPath(predecessor);
@@ -197,9 +215,14 @@ final class ZkElection implements ElectionDriver {
         }
     }
 
-    /** Our node vanished (deleted, or the session expired): lose leadership, and contend again. */
+    /**
+     * Our node vanished (deleted, or the session expired): lose leadership, delete the leader records this leadership
+     * published (those our session still owns; an operator's deletion of the election leaves them behind otherwise),
+     * and contend again.
+     */
     private void lostNode(String why) {
         boolean wasLeader;
+        List<String> records;
         synchronized (this) {
             if (closed) {
                 return;
@@ -207,11 +230,15 @@ final class ZkElection implements ElectionDriver {
             wasLeader = leader;
             leader = false;
             ourPath = null;
+            records = new ArrayList<>(published);
             published.clear();
         }
         LOG.info("{}: {}", nodeId, why);
         if (wasLeader) {
             listener.onRevokeLeadership();
+        }
+        for (String component : records) {
+            deleteOwnRecord(component);
         }
         b.runAsync(this::enter);
     }
@@ -222,18 +249,24 @@ final class ZkElection implements ElectionDriver {
         return sequence < 0 ? -1 : sequence + 1;
     }
 
-    /** Our node is the lowest: we lead at its epoch, if our client still has the node's session. Driver thread. */
-    private void becomeLeader(String path) {
-        long next = epochOf(path);
+    /**
+     * Our node is the lowest: we lead, if our client still has the node's session, at {@code max(sequence + 1,
+     * floor + 1)} once the floor is raised to it. Driver thread.
+     *
+     * @param floorData the cluster znode's data, read with the queue
+     * @param floorStat its stat, from the same read
+     * @return false if the floor changed since it was read (the caller reads again); true otherwise
+     */
+    private boolean becomeLeader(String path, byte[] floorData, Stat floorStat) throws KeeperException {
         long owner;
         synchronized (this) {
             if (closed || leader || !path.equals(ourPath)) {
-                return;
+                return true;
             }
             owner = ownerSession;
         }
         if (owner == 0) {
-            return; // enter() failed after creating our node and is queued again: it sets the watch, then checks
+            return true; // enter() failed after creating our node and is queued again: it sets the watch, then checks
         }
         long current = b.sessionId();
         if (current == 0) {
@@ -245,11 +278,37 @@ final class ZkElection implements ElectionDriver {
             // disconnection); the node lingers on the servers until they expire it, and must not lead
             lostNode("our latch node belongs to ZooKeeper session 0x" + Long.toHexString(owner)
                     + ", which this client no longer has (it is in 0x" + Long.toHexString(current) + ")");
-            return;
+            return true;
+        }
+        Records.Floor floor = Records.floor(floorData).orElseThrow(() -> new IllegalStateException("the cluster znode "
+                + b.root + " holds " + floorData.length + " bytes that are not HAKit's epoch floor; " + nodeId
+                + " refuses to lead, as its epoch could repeat an earlier one. Give this cluster a znode of its own ("
+                + ZooKeeperOptions.PATH_ROOT + " / high-availability.cluster-id)"));
+        String ourName = path.substring(path.lastIndexOf('/') + 1);
+        long next;
+        if (floor.latch().equals(ourName)) {
+            next = floor.epoch(); // raised for this very node by an earlier attempt whose answer was lost
+        } else {
+            next = Math.max(epochOf(path), floor.epoch() + 1);
+            String what = "raise the epoch floor of " + b.root + " to " + next;
+            Fence fence = new Fence(List.of(Op.check(path, -1)), owner);
+            List<Op> ops = new ArrayList<>(fence.ops());
+            ops.add(Op.setData(b.root, Records.floor(next, ourName), floorStat.getVersion()));
+            try {
+                b.multi(ops, fence, what);
+            } catch (LeadershipLostException e) {
+                lostNode("our latch node went before we could lead: " + e.getMessage());
+                return true;
+            } catch (KeeperException e) {
+                if (ZooKeeperBackend.failedCode(e) == KeeperException.Code.BADVERSION) {
+                    return false;
+                }
+                throw e;
+            }
         }
         synchronized (this) {
             if (closed || leader || !path.equals(ourPath)) {
-                return;
+                return true;
             }
             leader = true;
             epoch = next;
@@ -257,6 +316,7 @@ final class ZkElection implements ElectionDriver {
         // the watch on our own node, set in enter(), ends this leadership when the node goes
         LOG.info("{}: leads at epoch {} ({})", nodeId, next, path);
         listener.onGrantLeadership(next);
+        return true;
     }
 
     /**

@@ -51,8 +51,13 @@ import java.util.function.Consumer;
 final class ZooKeeperBackend implements HaBackend {
 
     private static final Logger LOG = LoggerFactory.getLogger(ZooKeeperBackend.class);
-    /** The least safety margin taken off the lease of a suspended session; see {@link #sessionLeaseAfterSuspend()}. */
-    static final long SESSION_MARGIN_MIN_MS = 200;
+    /**
+     * The part of the session timeout a suspended session's lease lasts after the sending of the last answered
+     * heartbeat; see {@link #sessionLeaseAfterSuspend()}.
+     */
+    static final double SESSION_LEASE_FRACTION = 0.55;
+    /** Heartbeats left unanswered in a row after which the connection is reported SUSPENDED, socket up or not. */
+    static final int MISSED_HEARTBEATS = 3;
 
     final HaConfig config;
     final ZooKeeperOptions options;
@@ -72,10 +77,14 @@ final class ZooKeeperBackend implements HaBackend {
     private CuratorCache cache;
     /** Counted down once the shared cache has loaded what is there (a watch added before would miss deletes). */
     private final java.util.concurrent.CountDownLatch cacheLoaded = new java.util.concurrent.CountDownLatch(1);
-    // @GuardedBy("lock") what the cache has seen under leaders/
-    private final Map<String, LeaderInformation> leaderRecords = new HashMap<>();
-    // @GuardedBy("lock") the epochs of the latch nodes the cache has seen under election/
-    private final Set<Long> latchEpochs = new HashSet<>();
+    // @GuardedBy("lock") what the cache has seen under leaders/, with the session that owns each record
+    private final Map<String, LeaderRecord> leaderRecords = new HashMap<>();
+    // @GuardedBy("lock") the latch nodes the cache has seen under election/, by name, with their owning session
+    private final Map<String, Long> latchOwners = new HashMap<>();
+    // @GuardedBy("lock") the epoch floor the cache has seen in the cluster znode (null: not HAKit's)
+    private Records.Floor floor = Records.Floor.NONE;
+    // @GuardedBy("lock") what each component's listeners were last told
+    private final Map<String, LeaderInformation> shown = new HashMap<>();
     private final List<ZkRetrieval> retrievals = new CopyOnWriteArrayList<>();
     private final List<StoreWatch> storeWatches = new CopyOnWriteArrayList<>();
     private volatile boolean closed;
@@ -84,6 +93,12 @@ final class ZooKeeperBackend implements HaBackend {
      * {@link #heartbeat()} when the connection policy keeps leadership through SUSPENDED.
      */
     private final AtomicLong lastAnsweredSend = new AtomicLong(Long.MIN_VALUE);
+    /** Guards the heartbeat's own view of the connection and the order of the states it reports. */
+    private final Object heartbeatLock = new Object();
+    // @GuardedBy("heartbeatLock") heartbeats sent since the last answered one
+    private int unanswered;
+    // @GuardedBy("heartbeatLock") whether the heartbeat reported SUSPENDED while the client still had its socket
+    private boolean heartbeatSuspended;
 
     private ZooKeeperBackend(HaConfig config, ZooKeeperOptions options, BackendEvents events) {
         this.config = config;
@@ -144,24 +159,59 @@ final class ZooKeeperBackend implements HaBackend {
     }
 
     /**
-     * Sends one cheap read and, when the servers answer, remembers when it was sent: the servers heard from this
-     * session at or after that moment, so they keep it at least a session timeout longer. Skipped while disconnected.
+     * Sends one {@code sync} and, when it is answered, remembers when it was sent. A {@code sync} is answered only
+     * after the ensemble's leader has seen it, so an answer proves that the server this client talks to was in the
+     * quorum then; a plain read would not: a follower cut off from its leader keeps answering reads (and the client's
+     * pings) from its own copy for up to {@code syncLimit x tickTime}, while the leader, no longer told of this
+     * session, expires it and grants another process. Measured with a read (3 s session, tickTime 500 ms, syncLimit 5;
+     * ZooKeeperFollowerPartitionTest), such a leader revoked 4.9 s after the cut, the next one was granted at 3.0-3.4 s;
+     * with {@code sync} it revokes at about 1.5 s. After {@value #MISSED_HEARTBEATS} heartbeats in a row go unanswered, the connection is
+     * reported SUSPENDED even though the socket is up, and RECONNECTED when one is answered again. Skipped while
+     * disconnected.
      */
     private void heartbeat() {
         if (closed || !client.getZookeeperClient().isConnected()) {
             return;
         }
+        boolean suspend = false;
+        synchronized (heartbeatLock) {
+            unanswered++;
+            if (unanswered > MISSED_HEARTBEATS && !heartbeatSuspended) {
+                heartbeatSuspended = true;
+                suspend = true;
+                LOG.info("{}: {} heartbeats (sync) unanswered; reporting the connection suspended", config.nodeId(),
+                        MISSED_HEARTBEATS);
+                events.connectionStateChanged(ConnectionState.SUSPENDED);
+            }
+        }
+        if (suspend) {
+            return; // no further sync piles up behind the unanswered ones; the next period sends again
+        }
         long sent = config.ticker().read();
         try {
-            client.checkExists().inBackground((c, event) -> {
+            client.sync().inBackground((c, event) -> {
                 int rc = event.getResultCode();
                 if (rc == KeeperException.Code.OK.intValue() || rc == KeeperException.Code.NONODE.intValue()) {
                     lastAnsweredSend.accumulateAndGet(sent, (old, neu) -> old == Long.MIN_VALUE ? neu
                             : old + Math.max(0, neu - old));
+                    onHeartbeatAnswered();
                 }
             }).forPath(root);
         } catch (Exception e) {
             LOG.debug("{}: heartbeat not sent: {}", config.nodeId(), e.toString());
+        }
+    }
+
+    private void onHeartbeatAnswered() {
+        synchronized (heartbeatLock) {
+            unanswered = 0;
+            if (heartbeatSuspended) {
+                heartbeatSuspended = false;
+                if (client.getZookeeperClient().isConnected()) {
+                    LOG.info("{}: heartbeats answered again", config.nodeId());
+                    events.connectionStateChanged(ConnectionState.RECONNECTED);
+                }
+            }
         }
     }
 
@@ -182,7 +232,14 @@ final class ZooKeeperBackend implements HaBackend {
             default:
                 mapped = ConnectionState.SUSPENDED;
         }
-        events.connectionStateChanged(mapped);
+        synchronized (heartbeatLock) {
+            if (mapped.isConnected()) {
+                // a new connection: the heartbeat starts counting again (and a suspension it reported ends here)
+                unanswered = 0;
+                heartbeatSuspended = false;
+            }
+            events.connectionStateChanged(mapped);
+        }
     }
 
     // ------------------------------------------------------------------ HaBackend
@@ -205,8 +262,8 @@ final class ZooKeeperBackend implements HaBackend {
             checkOpen();
             ensureCacheLocked();
             retrievals.add(r);
-            leaderRecords.forEach((component, info) -> r.listener.onLeaderInformationChange(component,
-                    visible(info)));
+            leaderRecords.forEach((component, rec) -> r.listener.onLeaderInformationChange(component,
+                    visible(rec)));
         }
         return r;
     }
@@ -265,10 +322,17 @@ final class ZooKeeperBackend implements HaBackend {
     }
 
     /**
-     * How much longer, from now, the servers keep this process's session at least: the session timeout after the
-     * sending of the last request they answered, less a margin of a tenth of the timeout (at least
-     * {@value #SESSION_MARGIN_MIN_MS} ms) for the hand-off of the lease check to the core's thread and for clock-rate
-     * differences; never negative, and zero when no request was answered yet.
+     * How much longer, from now, the ensemble keeps this process's session at least: {@value #SESSION_LEASE_FRACTION}
+     * of the session timeout after the sending of the last answered heartbeat; never negative, and zero when none was
+     * answered yet.
+     *
+     * <p>The leader expires a session one timeout after the last touch it knows of. A follower reports the touches of
+     * its clients' sessions in its answers to the leader's pings, every half tick; the servers negotiate a session
+     * timeout of at least two ticks, so half a tick is at most a quarter of the timeout. When a follower is cut off
+     * from the leader, the last ping it answered reported our heartbeats up to at most a quarter timeout plus a
+     * heartbeat period (a tenth) before the cut, and our last answered {@code sync} was sent before the cut: the
+     * leader keeps the session at least 0.65 of the timeout after that send. The lease ends at 0.55, leaving a tenth
+     * for the hand-off of the lease check to the core's thread and for clock-rate differences.
      *
      * <p>The servers expire a session one timeout after they last received anything from it, and they received the
      * last answered request after it was sent. The client's own signal is not a safe reference: it reports a silent
@@ -286,8 +350,8 @@ final class ZooKeeperBackend implements HaBackend {
             return Optional.of(Duration.ZERO);
         }
         long timeout = negotiatedSessionTimeoutMs();
-        long marginMs = Math.max(SESSION_MARGIN_MIN_MS, timeout / 10);
-        long leaseNanos = TimeUnit.MILLISECONDS.toNanos(timeout - marginMs) - (config.ticker().read() - sent);
+        long leaseNanos = (long) (TimeUnit.MILLISECONDS.toNanos(timeout) * SESSION_LEASE_FRACTION)
+                - (config.ticker().read() - sent);
         return Optional.of(Duration.ofNanos(Math.max(0, leaseNanos)));
     }
 
@@ -640,16 +704,18 @@ final class ZooKeeperBackend implements HaBackend {
 
     private void onNode(ChildData node, boolean deleted) {
         String path = node.getPath();
-        if (path.startsWith(electionPath + "/")) {
+        if (path.equals(root)) {
+            onFloor(deleted ? Records.Floor.NONE : Records.floor(node.getData()).orElse(null));
+        } else if (path.startsWith(electionPath + "/")) {
             String name = path.substring(electionPath.length() + 1);
-            long epoch = ZkElection.epochOf(name);
-            if (!name.contains("/") && name.contains("latch-") && epoch > 0) {
-                onLatch(epoch, deleted);
+            if (!name.contains("/") && name.contains("latch-") && ZkElection.epochOf(name) > 0) {
+                onLatch(name, deleted ? 0 : owner(node));
             }
         } else if (path.startsWith(leadersPath + "/")) {
             String component = path.substring(leadersPath.length() + 1);
             if (!component.contains("/")) {
-                onLeaderRecord(component, deleted ? Optional.empty() : Records.leader(node.getData()));
+                Optional<LeaderInformation> info = deleted ? Optional.empty() : Records.leader(node.getData());
+                onLeaderRecord(component, info.map(i -> new LeaderRecord(i, owner(node))));
             }
         } else if (path.startsWith(storesPath + "/")) {
             String rest = path.substring(storesPath.length() + 1);
@@ -669,44 +735,83 @@ final class ZooKeeperBackend implements HaBackend {
         }
     }
 
-    /**
-     * A latch node came or went; the leader records of its epoch become visible or stale with it (a leader's records
-     * are valid exactly while its latch node exists). Deciding by the latch node alone makes the view right whatever
-     * order the cache loads nodes in when it starts.
-     */
-    private void onLatch(long epoch, boolean deleted) {
+    private static long owner(ChildData node) {
+        return node.getStat() == null ? 0 : node.getStat().getEphemeralOwner();
+    }
+
+    /** A leader record and the ZooKeeper session that owns it (an ephemeral znode). */
+    private record LeaderRecord(LeaderInformation info, long owner) {
+    }
+
+    /** The epoch floor changed (a grant raised it); records of the previous grant become stale. */
+    private void onFloor(Records.Floor f) {
         synchronized (lock) {
-            boolean changed = deleted ? latchEpochs.remove(epoch) : latchEpochs.add(epoch);
-            if (!changed) {
-                return;
-            }
-            leaderRecords.forEach((component, info) -> {
-                if (info.epoch() == epoch) {
-                    for (ZkRetrieval r : retrievals) {
-                        r.listener.onLeaderInformationChange(component, visible(info));
-                    }
-                }
-            });
+            floor = f;
+            reshowLocked();
         }
     }
 
-    private void onLeaderRecord(String component, Optional<LeaderInformation> info) {
+    /** A latch node came ({@code owner != 0}) or went ({@code owner == 0}). */
+    private void onLatch(String name, long owner) {
         synchronized (lock) {
-            if (info.isPresent()) {
-                leaderRecords.put(component, info.get());
+            if (owner == 0) {
+                latchOwners.remove(name);
+            } else {
+                latchOwners.put(name, owner);
+            }
+            reshowLocked();
+        }
+    }
+
+    private void onLeaderRecord(String component, Optional<LeaderRecord> rec) {
+        synchronized (lock) {
+            if (rec.isPresent()) {
+                leaderRecords.put(component, rec.get());
             } else {
                 leaderRecords.remove(component);
             }
-            LeaderInformation shown = info.map(this::visible).orElse(LeaderInformation.empty());
-            for (ZkRetrieval r : retrievals) {
-                r.listener.onLeaderInformationChange(component, shown);
+            reshowLocked();
+        }
+    }
+
+    /** Tells the listeners of each component whose visible leader changed. */
+    // @GuardedBy("lock")
+    private void reshowLocked() {
+        Set<String> components = new TreeSet<>(shown.keySet());
+        components.addAll(leaderRecords.keySet());
+        for (String component : components) {
+            LeaderRecord rec = leaderRecords.get(component);
+            LeaderInformation now = rec == null ? LeaderInformation.empty() : visible(rec);
+            LeaderInformation before = shown.getOrDefault(component, LeaderInformation.empty());
+            if (!now.equals(before)) {
+                if (rec == null) {
+                    shown.remove(component);
+                } else {
+                    shown.put(component, now);
+                }
+                for (ZkRetrieval r : retrievals) {
+                    r.listener.onLeaderInformationChange(component, now);
+                }
             }
         }
     }
 
+    /**
+     * Whether a record shows: only while it belongs to the current grant, whatever the epochs' numbering. The floor
+     * names the current grant (its epoch and latch node); the record must carry that epoch, the latch node must still
+     * exist, and the record must be owned by the session that owns the latch node. A record of an ended leadership
+     * (its latch node gone, or a later grant raised the floor) never shows, even if a later grant reuses its epoch
+     * after the epoch history was lost. Deciding by the floor and latch nodes alone makes the view right whatever
+     * order the cache loads nodes in when it starts.
+     */
     // @GuardedBy("lock")
-    private LeaderInformation visible(LeaderInformation info) {
-        return latchEpochs.contains(info.epoch()) ? info : LeaderInformation.empty();
+    private LeaderInformation visible(LeaderRecord rec) {
+        Records.Floor f = floor;
+        if (f == null || f.epoch() != rec.info().epoch()) {
+            return LeaderInformation.empty();
+        }
+        Long latchOwner = latchOwners.get(f.latch());
+        return latchOwner != null && latchOwner == rec.owner() ? rec.info() : LeaderInformation.empty();
     }
 
     Subscription watchStore(String namespace, String prefix, Consumer<StoreEvent> listener) {

@@ -32,7 +32,9 @@ import java.util.TreeSet;
  *   blackhole) for 0.3-2.5 T: shorter than the session timeout, or longer so that its session expires;
  *   <li>{@code blip}: a process's connections are reset and refused for 0.05-0.25 T;
  *   <li>{@code expire-session}: a process's session (the leader's if there is one) is expired on the servers, as a
- *   partition outlasting the timeout would; skipped while the quorum is lost.
+ *   partition outlasting the timeout would; skipped while the quorum is lost;
+ *   <li>{@code delete-election}: an operator deletes the election znode with its latch nodes ({@code deleteall});
+ *   its child counter starts again, and the epochs must not (fails while the quorum is lost).
  * </ul>
  * {@link #heal()} restarts every killed member and ends every proxy fault. Each campaign run gets its own cluster id
  * (subtree) and its own proxies; the ensemble lives until {@link #close()}.
@@ -140,7 +142,19 @@ public final class ZkCampaignTarget implements CampaignTarget {
                 FaultAction.of("expire-session", (view, random) -> {
                     HaServices p = view.process(view.leaderOr(random));
                     return describe(view, p) + ": " + expire(p);
-                }));
+                }),
+                deleteElectionFault());
+    }
+
+    private FaultAction deleteElectionFault() {
+        return FaultAction.of("delete-election", (view, random) -> {
+            ZooKeeperTestCluster c;
+            synchronized (this) {
+                c = cluster;
+            }
+            c.deleteElection();
+            return "deleted " + c.clusterPath() + "/election with its latch nodes";
+        });
     }
 
     private static String describe(CampaignView view, HaServices p) {

@@ -466,23 +466,23 @@ class ZooKeeperFaultTest {
         Node node = new Node(cluster, "node-0", new LeadershipHistory(), b -> b.ticker(ticker)
                 .backendOption(ZooKeeperOptions.TOLERATE_SUSPENDED, "true"));
         ZooKeeperBackend backend = cluster.backend(node.services);
-        // 3 s session, a margin of a tenth: 2.7 s after the last answered request (the ticker stands still)
+        // 3 s session: 0.55 of it (1.65 s) after the last answered heartbeat (the ticker stands still)
         await("a first answered heartbeat").atMost(LONG)
-                .until(() -> backend.sessionLeaseAfterSuspend().equals(Optional.of(Duration.ofMillis(2700))));
+                .until(() -> backend.sessionLeaseAfterSuspend().equals(Optional.of(Duration.ofMillis(1650))));
 
         cluster.partition(node.services);
         await("the connection suspended").atMost(SESSION.plus(MARGIN))
                 .until(() -> node.states.contains(ConnectionState.SUSPENDED));
         // nothing is answered any more: the lease only shrinks as time passes
         ticker.advance(Duration.ofMillis(1000));
-        assertThat(backend.sessionLeaseAfterSuspend()).hasValue(Duration.ofMillis(1700));
+        assertThat(backend.sessionLeaseAfterSuspend()).hasValue(Duration.ofMillis(650));
         ticker.advance(Duration.ofMillis(2000));
         assertThat(backend.sessionLeaseAfterSuspend()).hasValue(Duration.ZERO);
 
         cluster.heal(node.services);
         ticker.advance(Duration.ofMillis(500));
         await("answered again after the partition").atMost(LONG)
-                .until(() -> backend.sessionLeaseAfterSuspend().equals(Optional.of(Duration.ofMillis(2700))));
+                .until(() -> backend.sessionLeaseAfterSuspend().equals(Optional.of(Duration.ofMillis(1650))));
     }
 
     @Test

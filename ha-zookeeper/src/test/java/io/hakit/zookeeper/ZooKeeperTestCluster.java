@@ -6,6 +6,9 @@ import io.hakit.api.internal.DefaultHaServices;
 import io.hakit.testkit.TestCluster;
 import io.hakit.testkit.proxy.Fault;
 import io.hakit.testkit.proxy.FaultInjectingProxy;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.retry.RetryNTimes;
 import org.apache.curator.test.InstanceSpec;
 import org.apache.curator.test.TestingCluster;
 import org.apache.zookeeper.ZooKeeper;
@@ -117,6 +120,66 @@ final class ZooKeeperTestCluster implements TestCluster {
         } catch (Exception e) {
             throw new IllegalStateException("could not expire the session of " + process.config().nodeId(), e);
         }
+    }
+
+    /** The cluster's znode ({@link ZooKeeperOptions#clusterPath()}). */
+    String clusterPath() {
+        return ZooKeeperOptions.of(configure(HaConfig.builder().nodeId("admin")).build()).clusterPath();
+    }
+
+    /** Runs {@code action} with an administrator's client of the ensemble (not through any proxy). */
+    void admin(AdminAction action) {
+        try (CuratorFramework admin = CuratorFrameworkFactory.newClient(ensemble.getConnectString(), 10_000, 3_000,
+                new RetryNTimes(1, 100))) {
+            admin.start();
+            if (!admin.blockUntilConnected(5, java.util.concurrent.TimeUnit.SECONDS)) {
+                throw new IllegalStateException("no connection to " + ensemble.getConnectString() + " within 5 s");
+            }
+            action.run(admin);
+        } catch (Exception e) {
+            throw new IllegalStateException("administrator's change of " + clusterPath() + " failed", e);
+        }
+    }
+
+    /** What an administrator does to the ensemble. */
+    interface AdminAction {
+        void run(CuratorFramework admin) throws Exception;
+    }
+
+    /**
+     * Deletes the election znode with its latch nodes in one multi-op, as zkCli's {@code deleteall <cluster>/election}
+     * does (a new latch node created meanwhile makes it fail; it is tried again, a few times).
+     */
+    @Override
+    public void deleteElection() {
+        admin(a -> deleteAll(a, clusterPath() + "/election"));
+    }
+
+    /** Clears the epoch floor in the cluster znode, then deletes the election, as a restore without them would. */
+    @Override
+    public void deleteEpochHistory() {
+        admin(a -> {
+            a.setData().forPath(clusterPath(), new byte[0]);
+            deleteAll(a, clusterPath() + "/election");
+        });
+    }
+
+    private static void deleteAll(CuratorFramework admin, String path) throws Exception {
+        for (int attempt = 0; attempt < 5; attempt++) {
+            try {
+                if (org.apache.zookeeper.ZKUtil.deleteRecursive(admin.getZookeeperClient().getZooKeeper(), path,
+                        1000)) {
+                    return;
+                }
+            } catch (org.apache.zookeeper.KeeperException.NoNodeException
+                     | org.apache.zookeeper.KeeperException.NotEmptyException e) {
+                if (admin.checkExists().forPath(path) == null) {
+                    return; // nothing (left) to delete
+                }
+                // changed under us: look again
+            }
+        }
+        throw new IllegalStateException(path + " kept changing; not deleted");
     }
 
     /** The proxies of a process of a {@linkplain #proxied proxied} cluster, in the order of the ensemble's members. */

@@ -4,6 +4,7 @@ import io.hakit.api.HaConfig;
 import io.hakit.api.HaServices;
 import io.hakit.api.LeaderInformation;
 import org.apache.curator.test.TestingServer;
+import org.apache.zookeeper.util.ServiceUtils;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -27,6 +28,8 @@ class ContenderProcessTest {
     @BeforeAll
     static void startZooKeeper() throws Exception {
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+        // a ZooKeeper server's fatal error must not end this JVM (ZooKeeper calls System.exit by default)
+        ServiceUtils.setSystemExitProcedure(ServiceUtils.LOG_ONLY);
         zk = new TestingServer(true);
     }
 

@@ -47,8 +47,11 @@ import java.util.function.Consumer;
  * leadership, suspend, resume and expire a node's session, and make every operation fail, hang or end with an
  * unknown outcome.
  *
- * <p>Semantics: contenders queue in arrival order; the first one that is not suspended leads, with an epoch one
- * higher than the last grant. A suspended node keeps its leadership in the backend until its session is expired
+ * <p>Semantics: contenders queue in arrival order; the first one that is not suspended leads. Its epoch follows
+ * the rule of every backend: {@code max(election counter, epoch floor + 1)}, where the election counter counts the
+ * grants since the election's storage was created (as ZooKeeper's latch sequence does) and the floor is the highest
+ * epoch granted, kept apart from the election; so an epoch is one higher than the last grant even after
+ * {@link #deleteElection()}, and starts again at 1 only after {@link #deleteEpochHistory()}. A suspended node keeps its leadership in the backend until its session is expired
  * (as a ZooKeeper session outlives a partition until the timeout), but is never newly granted. Leader information
  * published under an epoch is removed when that epoch ends. Fenced writes are checked atomically against the
  * current leader and epoch. State lives in memory and is lost with the JVM.
@@ -71,7 +74,10 @@ public final class EmbeddedHaBackend {
     private final Map<String, Conn> conns = new LinkedHashMap<>();
     private final ArrayDeque<EDriver> queue = new ArrayDeque<>();
     private EDriver leader;
-    private long epoch;
+    // grants since the election's storage was (re)created
+    private long electionCounter;
+    // the epoch floor: the highest epoch granted since the epoch history was (re)created
+    private long floor;
     private final Map<String, Published> infos = new TreeMap<>();
     private final List<RDriver> retrievers = new ArrayList<>();
     private final Map<String, Namespace> namespaces = new HashMap<>();
@@ -149,10 +155,10 @@ public final class EmbeddedHaBackend {
         }
     }
 
-    /** The highest epoch granted so far (0 before the first grant). */
+    /** The highest epoch granted so far (0 before the first grant, and after {@link #deleteEpochHistory()}). */
     public long epoch() {
         synchronized (lock) {
-            return epoch;
+            return floor;
         }
     }
 
@@ -206,6 +212,41 @@ public final class EmbeddedHaBackend {
             electLocked();
             return true;
         }
+    }
+
+    /**
+     * Deletes the election's storage, as an operator deleting ZooKeeper's election znode would: the leader loses its
+     * leadership (and its leader information) and goes to the back of the queue, every contender keeps contending,
+     * and the election counter starts again. The epoch floor is kept, so the next grant's epoch is still one higher
+     * than the last.
+     */
+    public void deleteElection() {
+        synchronized (lock) {
+            deleteElectionLocked();
+        }
+    }
+
+    /**
+     * Deletes the election's storage and the epoch floor, as restoring the tree onto another ensemble without them
+     * would: {@link #deleteElection()}, and the next grant's epoch is 1 again. Namespaces keep the highest fence they
+     * accepted, so they refuse a fenced write of a leader granted a lower epoch than one they accepted.
+     */
+    public void deleteEpochHistory() {
+        synchronized (lock) {
+            floor = 0;
+            deleteElectionLocked();
+        }
+    }
+
+    private void deleteElectionLocked() {
+        EDriver old = leader;
+        electionCounter = 0;
+        if (old != null) {
+            endLeadershipLocked(true);
+            queue.remove(old);
+            queue.addLast(old);
+        }
+        electLocked();
     }
 
     /**
@@ -331,7 +372,8 @@ public final class EmbeddedHaBackend {
         for (EDriver d : queue) {
             if (!d.conn.suspended && !d.closed) {
                 leader = d;
-                long e = ++epoch;
+                long e = Math.max(++electionCounter, floor + 1);
+                floor = e;
                 d.epoch = e;
                 deliver(() -> {
                     if (!d.closed) {

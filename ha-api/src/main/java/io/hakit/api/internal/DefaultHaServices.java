@@ -62,7 +62,7 @@ public final class DefaultHaServices implements HaServices {
                 ? Optional.of(grants.count() + " leadership grants within " + ConfigParsing.format(config.flappingWindow())
                         + " (more than " + config.flappingMaxChanges() + ")")
                 : Optional.empty());
-        this.blobs = config.blobStore().orElseGet(() -> new DirectoryBlobStore(config.storageDir(), config.clock()));
+        this.blobs = config.blobStore().orElseGet(() -> new DirectoryBlobStore(config.storageDir()));
         try {
             this.backend = connect.apply(new BackendEvents() {
                 @Override
@@ -130,7 +130,8 @@ public final class DefaultHaServices implements HaServices {
         checkOpen();
         Names.id("namespace", namespace);
         return stores.computeIfAbsent(namespace, ns -> new DefaultStateStore(ns, backend.store(ns), blobs,
-                backend.inlineLimit(), config.maxValueSize(), events, election::checkCurrent));
+                backend.inlineLimit(), config.maxValueSize(), events, election::checkCurrent, config.ticker(),
+                config.operationTimeout().toNanos()));
     }
 
     @Override

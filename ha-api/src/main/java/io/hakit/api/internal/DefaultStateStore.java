@@ -3,12 +3,14 @@ package io.hakit.api.internal;
 import io.hakit.api.BackendUnavailableException;
 import io.hakit.api.BlobStore;
 import io.hakit.api.CorruptValueException;
+import io.hakit.api.HaConfig;
 import io.hakit.api.LeaderSession;
 import io.hakit.api.LeadershipLostException;
 import io.hakit.api.StateStore;
 import io.hakit.api.StoreEvent;
 import io.hakit.api.StoreListener;
 import io.hakit.api.Subscription;
+import io.hakit.api.Ticker;
 import io.hakit.api.UnknownOutcomeException;
 import io.hakit.api.VersionConflictException;
 import io.hakit.api.Versioned;
@@ -22,11 +24,16 @@ import java.io.IOException;
 import java.nio.file.NoSuchFileException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 /** The core state store: key checks, record format, blobs, fencing's local half, and watch dispatch. */
@@ -42,9 +49,22 @@ final class DefaultStateStore implements StateStore {
     private final int maxValueSize;
     private final EventExecutor events;
     private final Consumer<LeaderSession> fenceCheck;
+    private final Ticker ticker;
+    private final long operationTimeoutNanos;
+
+    /** The blobs of this process's puts whose pointer write has not ended yet: the collector never deletes them. */
+    private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
+    /**
+     * Puts of this process between the start of their blob write and the entry of the blob in {@link #inFlight}: while
+     * there is one, a blob the collector listed may be its blob, so the collector deletes nothing.
+     */
+    private final AtomicInteger blobWrites = new AtomicInteger();
+    private final Object gcLock = new Object();
+    // @GuardedBy("gcLock") unreferenced blobs -> ticker reading of the first scan of the run that found them so
+    private final Map<String, Long> unreferencedSince = new HashMap<>();
 
     DefaultStateStore(String namespace, StoreDriver driver, BlobStore blobs, int inlineLimit, int maxValueSize,
-            EventExecutor events, Consumer<LeaderSession> fenceCheck) {
+            EventExecutor events, Consumer<LeaderSession> fenceCheck, Ticker ticker, long operationTimeoutNanos) {
         this.namespace = namespace;
         this.driver = driver;
         this.blobs = blobs;
@@ -52,6 +72,8 @@ final class DefaultStateStore implements StateStore {
         this.maxValueSize = maxValueSize;
         this.events = events;
         this.fenceCheck = fenceCheck;
+        this.ticker = ticker;
+        this.operationTimeoutNanos = operationTimeoutNanos;
     }
 
     @Override
@@ -103,22 +125,49 @@ final class DefaultStateStore implements StateStore {
             }
         }
         String ref;
+        long start = ticker.read();
+        blobWrites.incrementAndGet();
         try {
             ref = blobs.put(namespace, value);
+            inFlight.add(ref); // before the count goes down: the collector reads the count, then the set
         } catch (IOException e) {
             throw new BackendUnavailableException("could not write the blob of key '" + key + "' (" + value.length
                     + " bytes) to the blob store: " + e.getMessage(), e);
+        } finally {
+            blobWrites.decrementAndGet();
+        }
+        try {
+            return putPointer(key, value, ref, start, expectedVersion, fence);
+        } finally {
+            inFlight.remove(ref);
+        }
+    }
+
+    /**
+     * Writes the pointer to {@code ref}, unless the blob took longer than the operation timeout to write: a collector
+     * in another process judges a blob's age from when it first saw it, so the time from a blob's appearance to its
+     * pointer must stay bounded (by the operation timeout, twice: the blob write and the pointer write).
+     */
+    private long putPointer(String key, byte[] value, String ref, long start, long expectedVersion, long fence) {
+        long took = ticker.read() - start;
+        if (took > operationTimeoutNanos) {
+            deleteBlobQuietly(ref);
+            throw new BackendUnavailableException("the blob of key '" + key + "' (" + value.length + " bytes) took "
+                    + TimeUnit.NANOSECONDS.toMillis(took) + " ms to write, longer than " + HaConfig.OPERATION_TIMEOUT
+                    + " (" + TimeUnit.NANOSECONDS.toMillis(operationTimeoutNanos) + " ms); it was deleted and nothing "
+                    + "was written, as a garbage collector may already count it as unreferenced");
         }
         byte[] pointer = Records.pointer(new Records.Pointer(Records.sha256(value), value.length, ref));
         try {
             return driver.put(key, pointer, expectedVersion, fence);
-        } catch (VersionConflictException | LeadershipLostException | BackendUnavailableException
-                 | NamespaceFullException e) {
-            deleteBlobQuietly(ref);
-            throw e;
         } catch (UnknownOutcomeException e) {
             throw new UnknownOutcomeException("write of key '" + key + "' has an unknown outcome; its blob " + ref
                     + " is kept: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            // refused before or by the backend (conflict, fence, a version the backend cannot hold): nothing points at
+            // the blob
+            deleteBlobQuietly(ref);
+            throw e;
         }
     }
 
@@ -222,18 +271,69 @@ final class DefaultStateStore implements StateStore {
         return handle;
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Age is measured on this process's ticker, never from a file's modification time (another host's clock): each
+     * call scans (blobs first, then pointers, so that a pointer written after its blob was listed is seen), and a blob
+     * is deleted only once two scans at least {@code minAge} apart found it unreferenced, the pointers read again just
+     * before the delete do not name it, and no put of this process is still writing its pointer. A zero
+     * {@code minAge} scans twice in one call.
+     */
     @Override
     public int collectGarbage(Duration minAge) {
         Objects.requireNonNull(minAge, "minAge");
-        List<String> candidates;
+        if (minAge.isNegative()) {
+            throw new IllegalArgumentException("minAge must not be negative, was " + minAge);
+        }
+        synchronized (gcLock) {
+            int deleted = scanAndCollect(minAge.toNanos());
+            if (minAge.isZero()) {
+                deleted += scanAndCollect(0);
+            }
+            return deleted;
+        }
+    }
+
+    // @GuardedBy("gcLock")
+    private int scanAndCollect(long minAgeNanos) {
+        long now = ticker.read();
+        List<String> listed;
         try {
-            candidates = blobs.list(namespace, minAge);
+            listed = blobs.list(namespace);
         } catch (IOException e) {
             throw new BackendUnavailableException("could not list the blobs of namespace " + namespace, e);
         }
-        if (candidates.isEmpty()) {
-            return 0;
+        Set<String> referenced = referencedBlobs();
+        unreferencedSince.keySet().retainAll(new HashSet<>(listed));
+        List<String> due = new ArrayList<>();
+        for (String ref : listed) {
+            if (referenced.contains(ref) || inFlight.contains(ref)) {
+                unreferencedSince.remove(ref);
+                continue;
+            }
+            Long since = unreferencedSince.putIfAbsent(ref, now);
+            if (since != null && now - since >= minAgeNanos) {
+                due.add(ref);
+            }
         }
+        if (due.isEmpty() || blobWrites.get() > 0) {
+            return 0; // a blob listed may be that of a put of ours not yet in inFlight: decide at the next scan
+        }
+        Set<String> again = referencedBlobs();
+        int deleted = 0;
+        for (String ref : due) {
+            if (!again.contains(ref) && !inFlight.contains(ref)) {
+                deleteBlobQuietly(ref);
+                unreferencedSince.remove(ref);
+                deleted++;
+            }
+        }
+        return deleted;
+    }
+
+    /** The refs the namespace's pointers name. */
+    private Set<String> referencedBlobs() {
         Set<String> referenced = new HashSet<>();
         for (Versioned raw : driver.list("")) {
             byte[] record = raw.value();
@@ -241,14 +341,7 @@ final class DefaultStateStore implements StateStore {
                 referenced.add(Records.parsePointer(raw.key(), record).ref);
             }
         }
-        int deleted = 0;
-        for (String ref : candidates) {
-            if (!referenced.contains(ref)) {
-                deleteBlobQuietly(ref);
-                deleted++;
-            }
-        }
-        return deleted;
+        return referenced;
     }
 
     private Versioned decode(Versioned raw) {

@@ -29,6 +29,15 @@ import java.util.function.LongConsumer;
  * <p>The process contends while at least one component is started; it gives up leadership when the last one
  * closes. A revoking connection state closes the driver; the process contends again (a new driver, a new epoch)
  * once the connection is back.
+ *
+ * <p><b>The lease of a suspended connection.</b> When the policy keeps leadership through SUSPENDED, the suspension
+ * gets one deadline, {@code min(suspension + lease-duration, suspension + the backend's bound)}, measured on the
+ * ticker. Every leadership held during the suspension ends by it, whether it was granted before the suspension or
+ * while suspended (a grant then does not get a fresh lease: the backend's session may expire at the same moment); a
+ * grant handled after the deadline is not delivered, and a reconnection after the deadline does not revive the
+ * leadership. {@link #currentSession()}, the components' {@code hasLeadership}/{@code currentSession}/
+ * {@code confirmLeadership} and the local half of fenced writes read the ticker themselves, so the answer is right
+ * even before the timed check has run.
  */
 final class ElectionService {
 
@@ -92,14 +101,25 @@ final class ElectionService {
     /** The process's current session, if it leads. */
     Optional<LeaderSession> currentSession() {
         synchronized (lock) {
-            return Optional.ofNullable(session);
+            return suspendedLeaseRanOutLocked() ? Optional.empty() : Optional.ofNullable(session);
         }
+    }
+
+    /** Whether the connection is suspended (under a policy that keeps leadership) and its local lease ran out. */
+    // @GuardedBy("lock")
+    private boolean suspendedLeaseRanOutLocked() {
+        return connectionState == ConnectionState.SUSPENDED && !policy.revokesOn(ConnectionState.SUSPENDED)
+                && ticker.read() - suspendedLeaseDeadline >= 0;
     }
 
     /** Throws unless {@code s} is the process's current session (the local half of a fenced write). */
     void checkCurrent(LeaderSession s) {
         Objects.requireNonNull(s, "session");
         synchronized (lock) {
+            if (s.equals(session) && suspendedLeaseRanOutLocked()) {
+                throw new LeadershipLostException("session at epoch " + s.epoch() + " of " + nodeId + " ended: the "
+                        + "local lease ran out while the connection was suspended");
+            }
             if (!s.equals(session)) {
                 throw new LeadershipLostException("session at epoch " + s.epoch() + " is not the current leadership of "
                         + nodeId + (session == null ? " (it does not lead)" : " (current epoch " + session.epoch() + ")"));
@@ -209,6 +229,26 @@ final class ElectionService {
         LeaderSession s;
         List<Component> toGrant = new ArrayList<>();
         List<Component> revoked;
+        long leaseCheck = -1;
+        synchronized (lock) {
+            if (gen != generation || closed) {
+                return;
+            }
+            if (connectionState == ConnectionState.SUSPENDED && !policy.revokesOn(ConnectionState.SUSPENDED)) {
+                long remaining = suspendedLeaseDeadline - ticker.read();
+                if (remaining <= 0) {
+                    leaseCheck = -2;
+                } else {
+                    // the grant holds only until the suspension's deadline, not for a lease of its own
+                    leaseCheck = Math.min(remaining, retryNanos);
+                }
+            }
+        }
+        if (leaseCheck == -2) {
+            // the backend's session may be gone by now: do not report it; contend again once reconnected
+            stopContending("granted epoch " + epoch + " after the local lease of the suspended connection ran out");
+            return;
+        }
         synchronized (lock) {
             if (gen != generation || closed) {
                 return;
@@ -233,6 +273,9 @@ final class ElectionService {
         onGrant.accept(epoch);
         for (Component c : toGrant) {
             c.deliverGrant(s);
+        }
+        if (leaseCheck >= 0) {
+            events.schedule(this::checkSuspendedLease, leaseCheck);
         }
     }
 
@@ -275,22 +318,34 @@ final class ElectionService {
     void onConnectionState(ConnectionState state) {
         boolean revoke = state == ConnectionState.LOST || policy.revokesOn(state);
         long firstLeaseCheck = -1;
+        boolean ranOutMeanwhile = false;
         synchronized (lock) {
-            connectionState = state;
             if (closed) {
+                connectionState = state;
                 return;
             }
-            if (!revoke && state == ConnectionState.SUSPENDED && session != null) {
+            boolean keepsThroughSuspension = !policy.revokesOn(ConnectionState.SUSPENDED);
+            // a reconnection after the suspension's lease ran out does not revive the leadership held through it
+            ranOutMeanwhile = !revoke && state.isConnected() && session != null && suspendedLeaseRanOutLocked();
+            if (!revoke && state == ConnectionState.SUSPENDED && keepsThroughSuspension
+                    && connectionState != ConnectionState.SUSPENDED) {
+                // one deadline per suspension, whether or not this process leads now: a grant handled while
+                // suspended holds only until it
                 long lease = backend.sessionLeaseAfterSuspend().map(d -> Math.min(d.toNanos(), leaseNanos))
                         .orElse(leaseNanos);
                 suspendedLeaseDeadline = ticker.read() + lease;
-                // the first check at the end of the lease if that comes before the next retry period: a backend's
-                // session lease (a third of a ZooKeeper session timeout) can be shorter than the retry period
-                firstLeaseCheck = Math.max(0, Math.min(lease, retryNanos));
+                if (session != null) {
+                    // the first check at the end of the lease if that comes before the next retry period: a
+                    // backend's session lease (a part of a ZooKeeper session timeout) can be shorter than that
+                    firstLeaseCheck = Math.max(0, Math.min(lease, retryNanos));
+                }
             }
+            connectionState = state;
         }
         if (revoke) {
             stopContending("connection " + state);
+        } else if (ranOutMeanwhile) {
+            stopContending("the local lease ran out while the connection was suspended, before it came back");
         }
         if (firstLeaseCheck >= 0) {
             LOG.info("{}: connection suspended; keeping leadership while the local lease holds", nodeId);
@@ -401,7 +456,8 @@ final class ElectionService {
             Names.address(address);
             ElectionDriver d;
             synchronized (lock) {
-                if (closed || !s.equals(granted) || !s.equals(session) || driver == null) {
+                if (closed || !s.equals(granted) || !s.equals(session) || driver == null
+                        || suspendedLeaseRanOutLocked()) {
                     LOG.debug("{}: ignoring confirmation of {} with stale {}", nodeId, componentId, s);
                     return false;
                 }
@@ -420,15 +476,15 @@ final class ElectionService {
         @Override
         public boolean hasLeadership(LeaderSession s) {
             synchronized (lock) {
-                return !closed && s != null && s.equals(granted) && s.equals(session);
+                return !closed && s != null && s.equals(granted) && s.equals(session) && !suspendedLeaseRanOutLocked();
             }
         }
 
         @Override
         public Optional<LeaderSession> currentSession() {
             synchronized (lock) {
-                return closed || granted == null || !granted.equals(session) ? Optional.empty()
-                        : Optional.of(granted);
+                return closed || granted == null || !granted.equals(session) || suspendedLeaseRanOutLocked()
+                        ? Optional.empty() : Optional.of(granted);
             }
         }
 

@@ -10,8 +10,6 @@ import org.apache.flink.core.fs.Path;
 import java.io.ByteArrayOutputStream;
 import java.io.FileNotFoundException;
 import java.io.IOException;
-import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -36,17 +34,10 @@ public final class FlinkFileSystemBlobStore implements BlobStore {
     private static final String TMP_PREFIX = ".tmp-";
 
     private final Path root;
-    private final Clock clock;
 
     /** A store under {@code root}, created on first write. */
     public FlinkFileSystemBlobStore(Path root) {
-        this(root, Clock.systemUTC());
-    }
-
-    /** A store under {@code root} measuring blob ages with {@code clock}. */
-    public FlinkFileSystemBlobStore(Path root, Clock clock) {
         this.root = Objects.requireNonNull(root, "root");
-        this.clock = Objects.requireNonNull(clock, "clock");
     }
 
     private FileSystem fs() throws IOException {
@@ -105,7 +96,7 @@ public final class FlinkFileSystemBlobStore implements BlobStore {
     }
 
     @Override
-    public List<String> list(String namespace, Duration minAge) throws IOException {
+    public List<String> list(String namespace) throws IOException {
         checkNamespace(namespace);
         Path dir = new Path(root, namespace);
         FileSystem fs = fs();
@@ -113,14 +104,13 @@ public final class FlinkFileSystemBlobStore implements BlobStore {
         if (!fs.exists(dir)) {
             return refs;
         }
-        long cutoff = clock.millis() - minAge.toMillis();
         FileStatus[] children = fs.listStatus(dir);
         if (children == null) {
             return refs;
         }
         for (FileStatus st : children) {
             String name = st.getPath().getName();
-            if (!st.isDir() && NAME.matcher(name).matches() && st.getModificationTime() <= cutoff) {
+            if (!st.isDir() && NAME.matcher(name).matches()) {
                 refs.add(namespace + "/" + name);
             }
         }

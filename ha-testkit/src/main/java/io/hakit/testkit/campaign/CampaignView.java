@@ -46,7 +46,8 @@ public interface CampaignView {
     /**
      * Runs {@code undo} after {@code delay} on the campaign's timer (for example to heal a partition after a while).
      * Pending tasks are dropped when the steps end, before {@link CampaignTarget#heal()}, so an undo may never run:
-     * heal must undo the fault on its own. {@code undo} must be quick and must not throw.
+     * heal must undo the fault on its own. An undo that is already running when the steps end is waited for (up to a
+     * minute), never interrupted. {@code undo} must be quick and must not throw.
      *
      * @param what a description for the log
      */

@@ -17,6 +17,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
  *   <li>{@code suspend}: a process (the leader if there is one) is cut off ({@code SUSPENDED}) for a while, keeping
  *   its session;
  *   <li>{@code expire-session}: a process's session is expired (the leader if there is one);
+ *   <li>{@code delete-election}: the election's storage is deleted (the leader loses, the counter starts again; the
+ *   epoch floor stays, so epochs keep increasing);
  *   <li>{@code backend-unavailable} / {@code unknown-outcome}: every operation fails, or every write is applied and
  *   then reported as an unknown outcome, for a while.
  * </ul>
@@ -77,6 +79,11 @@ public final class EmbeddedCampaignTarget implements CampaignTarget {
                     String node = node(view, random);
                     backend.expireSession(node);
                     return "expired the session of " + node;
+                }),
+                FaultAction.of("delete-election", (view, random) -> {
+                    backend.deleteElection();
+                    return "deleted the election (its counter starts again; the epoch floor stays at "
+                            + backend.epoch() + ")";
                 }),
                 failureMode("backend-unavailable", FailureMode.UNAVAILABLE),
                 failureMode("unknown-outcome", FailureMode.UNKNOWN_OUTCOME));

@@ -115,6 +115,8 @@ public final class FaultCampaign {
     private static final CheckOptions CHECK = CheckOptions.defaults().withGlobalGrantOrder(false);
     private static final Duration POLL = Duration.ofMillis(20);
     private static final AtomicLong RUNS = new AtomicLong();
+    /** How long the end of the steps waits for a timed fault that is running (a server restart, say). */
+    private static final Duration TIMER_STOP_BOUND = Duration.ofSeconds(60);
 
     private final long seed;
     private final int steps;
@@ -344,12 +346,7 @@ public final class FaultCampaign {
         }
 
         private long healAndRecover() {
-            timer.shutdownNow();
-            try {
-                timer.awaitTermination(5, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            stopTimer();
             for (PausableSerialExecutor e : executors) {
                 if (e != null) {
                     e.resume();
@@ -476,10 +473,29 @@ public final class FaultCampaign {
             }
         }
 
+        /**
+         * Ends the timer: drops the timed faults that have not started and waits, at most {@link #TIMER_STOP_BOUND},
+         * for one that is running. It never interrupts a running one: an undo interrupted half-way (a server
+         * restart, say) can leave the target worse than the fault did, and ZooKeeper's quorum peer, interrupted while
+         * it starts, ends the JVM. Idempotent.
+         */
+        private void stopTimer() {
+            timer.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+            timer.shutdown();
+            try {
+                if (!timer.awaitTermination(TIMER_STOP_BOUND.toMillis(), TimeUnit.MILLISECONDS)) {
+                    LOG.warn("campaign seed {}: a timed fault still runs after {}; going on without it", seed,
+                            TIMER_STOP_BOUND);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
         /** Heals the target after a run that failed before its heal, so that the target can serve the next run. */
         private void healQuietly() {
             healed = true;
-            timer.shutdownNow();
+            stopTimer();
             try {
                 target.heal();
             } catch (Exception e) {
@@ -488,7 +504,7 @@ public final class FaultCampaign {
         }
 
         private void cleanUp() {
-            timer.shutdownNow();
+            stopTimer();
             if (writers != null) {
                 writers.stop(Duration.ofSeconds(30));
             }

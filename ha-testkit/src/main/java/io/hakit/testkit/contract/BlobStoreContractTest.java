@@ -9,7 +9,6 @@ import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Arrays;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -68,10 +67,9 @@ public abstract class BlobStoreContractTest {
         String a = store.put("job-1", bytes(10, 1));
         String b = store.put("job-1", bytes(10, 2));
         String other = store.put("job-2", bytes(10, 3));
-        assertThat(store.list("job-1", Duration.ZERO)).containsExactlyInAnyOrder(a, b);
-        assertThat(store.list("job-2", Duration.ZERO)).containsExactly(other);
-        assertThat(store.list("job-1", Duration.ofHours(1))).as("too young").isEmpty();
-        assertThat(store.list("job-3", Duration.ZERO)).isEmpty();
+        assertThat(store.list("job-1")).containsExactlyInAnyOrder(a, b);
+        assertThat(store.list("job-2")).containsExactly(other);
+        assertThat(store.list("job-3")).isEmpty();
     }
 
     @Test
@@ -82,7 +80,7 @@ public abstract class BlobStoreContractTest {
         store.deleteNamespace("job-1");
         store.deleteNamespace("job-1");
         store.deleteNamespace("never-used");
-        assertThat(store.list("job-1", Duration.ZERO)).isEmpty();
+        assertThat(store.list("job-1")).isEmpty();
         assertThat(store.get(other)).hasSize(10);
         assertThat(dir.resolve("blobs").resolve("job-1")).doesNotExist();
     }

@@ -124,6 +124,35 @@ public abstract class ContractTestBase {
         }
     }
 
+    /** {@link TestCluster#deleteElection()}, or skips the test if the backend's test cluster cannot. */
+    protected void deleteElectionOrSkip() {
+        try {
+            cluster.deleteElection();
+        } catch (UnsupportedOperationException e) {
+            org.junit.jupiter.api.Assumptions.abort(e.getMessage());
+        }
+    }
+
+    /** {@link TestCluster#deleteEpochHistory()}, or skips the test if the backend's test cluster cannot. */
+    protected void deleteEpochHistoryOrSkip() {
+        try {
+            cluster.deleteEpochHistory();
+        } catch (UnsupportedOperationException e) {
+            org.junit.jupiter.api.Assumptions.abort(e.getMessage());
+        }
+    }
+
+    /** Waits until exactly one of {@code contenders} leads, at an epoch above {@code epoch}, and returns it. */
+    protected static TestingContender awaitSingleLeaderAbove(List<TestingContender> contenders, long epoch) {
+        await("a single leader above epoch " + epoch + " among " + contenders).atMost(TIMEOUT)
+                .pollInterval(Duration.ofMillis(2))
+                .until(() -> {
+                    List<TestingContender> l = leaders(contenders);
+                    return l.size() == 1 && l.get(0).session().map(s -> s.epoch() > epoch).orElse(false);
+                });
+        return leaders(contenders).get(0);
+    }
+
     /** The epoch a contender holds, or fails. */
     protected static long epochOf(TestingContender c) {
         Optional<io.hakit.api.LeaderSession> s = c.session();

@@ -93,6 +93,54 @@ public abstract class LeaderElectionContractTest extends ContractTestBase {
         assertThat(epochOf(second)).isGreaterThan(firstEpoch);
     }
 
+    /**
+     * The epoch is strictly increasing across the whole history of the election, even when an operator deletes the
+     * election's storage (ZooKeeper's election znode, whose child counter then starts again; the Lease). Once, on
+     * ZooKeeper, the first grant after the deletion had epoch 1 after epoch 3.
+     */
+    @Test
+    void epochsKeepIncreasingAfterTheElectionsStorageIsDeleted() {
+        List<HaServices> procs = List.of(process("node-a"), process("node-b"), process("node-c"));
+        List<LeaderElection> elections = new ArrayList<>();
+        List<TestingContender> contenders = new ArrayList<>();
+        for (HaServices p : procs) {
+            LeaderElection e = p.leaderElection(COMPONENT);
+            elections.add(e);
+            contenders.add(new TestingContender(p.config().nodeId(), address(p), null).startOn(e));
+        }
+        Set<Long> granted = new HashSet<>();
+        long highest = 0;
+        for (int turn = 0; turn < 3; turn++) { // three leaders in turn
+            TestingContender leader = awaitSingleLeaderAbove(contenders, highest);
+            highest = epochOf(leader);
+            granted.add(highest);
+            stepDown(procs, elections, contenders, contenders.indexOf(leader), turn);
+        }
+        TestingContender beforeDeletion = awaitSingleLeaderAbove(contenders, highest);
+        highest = epochOf(beforeDeletion);
+        granted.add(highest);
+
+        deleteElectionOrSkip();
+
+        for (int turn = 3; turn < 5; turn++) {
+            TestingContender leader = awaitSingleLeaderAbove(contenders, highest);
+            highest = epochOf(leader);
+            assertThat(granted.add(highest)).as("epoch %d granted twice", highest).isTrue();
+            stepDown(procs, elections, contenders, contenders.indexOf(leader), turn);
+        }
+        assertThat(contenders).allSatisfy(c -> assertThat(c.errors()).isEmpty());
+    }
+
+    /** The contender at {@code i} closes its election and contends again at the back of the queue. */
+    private static void stepDown(List<HaServices> procs, List<LeaderElection> elections,
+            List<TestingContender> contenders, int i, int turn) {
+        elections.get(i).close();
+        HaServices p = procs.get(i);
+        LeaderElection e = p.leaderElection(COMPONENT);
+        elections.set(i, e);
+        contenders.set(i, new TestingContender(p.config().nodeId() + "#" + turn, address(p), null).startOn(e));
+    }
+
     @Test
     void epochsStrictlyIncreaseAcrossRandomGrantRevokeCycles() {
         long seed = new Random().nextLong();

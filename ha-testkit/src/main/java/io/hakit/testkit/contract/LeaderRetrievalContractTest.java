@@ -11,8 +11,10 @@ import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /** The leader-retrieval contract: listeners see the confirmed leader with its session and epoch, or empty. */
 public abstract class LeaderRetrievalContractTest extends ContractTestBase {
@@ -33,6 +35,58 @@ public abstract class LeaderRetrievalContractTest extends ContractTestBase {
 
         election.close();
         observer.awaitEmpty(TIMEOUT);
+    }
+
+    /**
+     * Retrieval never shows a record whose leadership has ended, however epochs are numbered. Once, on ZooKeeper, a
+     * record was shown while a latch node of its epoch existed: after the election znode was deleted its counter
+     * started again, a new latch node got the old leader's epoch, and the old leader's lingering record showed again.
+     * Here a leads at the first epoch and publishes; b contends only for another component, so it never replaces a's
+     * record; then the election's storage is deleted.
+     */
+    @Test
+    void aRecordOfAnEndedLeadershipIsNeverShownAgainAfterTheElectionIsDeleted() {
+        HaServices a = process("node-a");
+        TestingRetrievalListener observer = new TestingRetrievalListener();
+        process("observer").watchLeader("dispatcher", observer);
+        TestingContender ca = new TestingContender("a", "addr-a:8081", null).startOn(a.leaderElection("dispatcher"));
+        LeaderSession first = ca.awaitGrant(TIMEOUT);
+        observer.awaitAddress("addr-a:8081", TIMEOUT);
+        HaServices b = process("node-b");
+        TestingContender cb = new TestingContender("b", "addr-b:8081", null).startOn(b.leaderElection("jobs"));
+
+        deleteElectionOrSkip();
+
+        // a new grant, to either process
+        await("a grant after the deletion").atMost(TIMEOUT).pollInterval(java.time.Duration.ofMillis(2))
+                .until(() -> cb.isLeader() || ca.session().map(s -> !s.id().equals(first.id())).orElse(false));
+        if (cb.isLeader()) {
+            observer.awaitEmpty(TIMEOUT); // b never confirms "dispatcher"
+        } else {
+            LeaderSession again = ca.session().orElseThrow();
+            observer.awaitLatest(i -> i.sessionId().map(again.id()::equals).orElse(false), TIMEOUT);
+        }
+        // once anything but the first leadership was shown, the first is never shown again
+        List<LeaderInformation> seen = observer.all();
+        int firstShown = 0;
+        while (!isSession(seen.get(firstShown), first)) {
+            firstShown++;
+        }
+        int firstOther = -1;
+        for (int i = firstShown + 1; i < seen.size() && firstOther < 0; i++) {
+            if (!isSession(seen.get(i), first)) {
+                firstOther = i;
+            }
+        }
+        assertThat(firstOther).as("the first leadership's record stopped being shown; seen: %s", seen)
+                .isNotNegative();
+        List<UUID> after = seen.subList(firstOther, seen.size()).stream()
+                .map(i -> i.sessionId().orElse(null)).toList();
+        assertThat(after).as("shown after the first leadership ended; seen: %s", seen).doesNotContain(first.id());
+    }
+
+    private static boolean isSession(LeaderInformation info, LeaderSession session) {
+        return info.sessionId().map(session.id()::equals).orElse(false);
     }
 
     @Test

@@ -1,6 +1,8 @@
 package io.hakit.testkit.contract;
 
 import io.hakit.api.BackendUnavailableException;
+import io.hakit.api.BlobStore;
+import io.hakit.api.DirectoryBlobStore;
 import io.hakit.api.HaServices;
 import io.hakit.api.LeaderElection;
 import io.hakit.api.LeaderSession;
@@ -9,19 +11,25 @@ import io.hakit.api.StateStore;
 import io.hakit.api.StoreEvent;
 import io.hakit.api.VersionConflictException;
 import io.hakit.api.Versioned;
+import io.hakit.testkit.ManualTicker;
 import io.hakit.testkit.PausableSerialExecutor;
 import io.hakit.testkit.TestingContender;
 import io.hakit.testkit.history.CheckOptions;
 import io.hakit.testkit.history.LeadershipHistory;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.NoSuchFileException;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -79,6 +87,31 @@ public abstract class StateStoreContractTest extends ContractTestBase {
         assertThatThrownBy(() -> a.put("missing", bytes("x"), 0)).isInstanceOf(VersionConflictException.class);
         assertThat(a.get("k").orElseThrow().value()).isEqualTo(bytes("b1"));
         assertThat(a.get("missing")).isEmpty();
+    }
+
+    /**
+     * Versions are 64-bit end to end: an expected version that differs from the key's only above bit 31 must not match
+     * (ZooKeeper's store once cut it to an int, and {@code put(k, v, 1L << 32)} against version 0 was applied). A
+     * backend whose versions are narrower may refuse such a version as invalid instead.
+     */
+    @Test
+    void expectedVersionsAreComparedWithAllTheirBits() {
+        StateStore store = process("node-a").stateStore("wide");
+        long v0 = store.put("k", bytes("one"), StateStore.NEW);
+        long wide = v0 + (1L << 32);
+        assertThatThrownBy(() -> store.put("k", bytes("two"), wide))
+                .isInstanceOfAny(VersionConflictException.class, IllegalArgumentException.class);
+        assertThatThrownBy(() -> store.put("k", new byte[3 * 1024 * 1024], wide)) // through the blob store
+                .isInstanceOfAny(VersionConflictException.class, IllegalArgumentException.class);
+        assertThat(store.collectGarbage(Duration.ZERO)).as("blobs of refused puts left behind").isZero();
+        assertThatThrownBy(() -> store.delete("k", wide))
+                .isInstanceOfAny(VersionConflictException.class, IllegalArgumentException.class);
+        assertThatThrownBy(() -> store.put("k", bytes("three"), Long.MAX_VALUE))
+                .isInstanceOfAny(VersionConflictException.class, IllegalArgumentException.class);
+        Versioned got = store.get("k").orElseThrow();
+        assertThat(got.value()).isEqualTo(bytes("one"));
+        assertThat(got.version()).isEqualTo(v0);
+        assertThat(store.put("k", bytes("four"), v0)).isGreaterThan(v0);
     }
 
     @Test
@@ -267,6 +300,48 @@ public abstract class StateStoreContractTest extends ContractTestBase {
         });
     }
 
+    /**
+     * The SPI's second fence condition: a namespace refuses a fenced write below the highest fence it accepted, even
+     * when the election's record of past epochs is lost (its storage and the epoch floor deleted, or the tree restored
+     * elsewhere) and the backend grants a lower epoch than before. Once, on ZooKeeper, the store checked only the
+     * latch node, so the first leader after the loss (epoch 1) overwrote a value written at epoch 3. A backend that
+     * re-seeds its epochs above the namespaces' fences grants a higher epoch instead, and its writes are accepted.
+     */
+    @Test
+    void aFencedWriteBelowAFenceTheNamespaceAcceptedIsRefusedEvenIfTheEpochHistoryIsLost() {
+        HaServices a = process("node-a");
+        LeaderSession sa = null;
+        for (int round = 0; round < 3; round++) { // three grants, so that a's epoch is above a fresh history's first
+            LeaderElection e = a.leaderElection("dispatcher");
+            sa = new TestingContender("a#" + round).startOn(e).awaitGrant(TIMEOUT);
+            if (round < 2) {
+                e.close();
+            } else {
+                a.stateStore("fenced").put(sa, "k", bytes("a"), StateStore.NEW);
+                e.close();
+            }
+        }
+        long highestAccepted = sa.epoch();
+
+        deleteEpochHistoryOrSkip();
+
+        HaServices b = process("node-b");
+        LeaderSession sb = new TestingContender("b").startOn(b.leaderElection("dispatcher")).awaitGrant(TIMEOUT);
+        StateStore store = b.stateStore("fenced");
+        // b leads: a namespace with no fence takes its write
+        b.stateStore("fresh").put(sb, "k", bytes("b"), StateStore.NEW);
+        if (sb.epoch() <= highestAccepted) {
+            assertThatThrownBy(() -> store.put(sb, "k", bytes("b"), StateStore.ANY))
+                    .isInstanceOf(LeadershipLostException.class);
+            assertThatThrownBy(() -> store.delete(sb, "k", StateStore.ANY))
+                    .isInstanceOf(LeadershipLostException.class);
+            assertThat(store.get("k").orElseThrow().value()).isEqualTo(bytes("a"));
+        } else {
+            store.put(sb, "k", bytes("b"), StateStore.ANY);
+            assertThat(store.get("k").orElseThrow().value()).isEqualTo(bytes("b"));
+        }
+    }
+
     @Test
     void fencedWriteOfANonLeaderIsRefused() {
         HaServices a = process("node-a");
@@ -367,6 +442,117 @@ public abstract class StateStoreContractTest extends ContractTestBase {
         assertThat(a.delete("state", v2)).isTrue();
         assertThat(b.get("state")).isEmpty();
         assertThat(a.collectGarbage(Duration.ZERO)).isZero();
+    }
+
+    // ---------------------------------------------------------------- blob garbage collection
+
+    private static final Duration GC_AGE = Duration.ofHours(1);
+
+    /** The blob directory every process of the suite shares ({@code baseConfig}'s storage directory). */
+    private DirectoryBlobStore sharedBlobs() {
+        return new DirectoryBlobStore(storageDir.resolve("blobs"));
+    }
+
+    /**
+     * Issue 10: with a shared blob directory, a collector whose wall clock was ahead by more than {@code minAge}
+     * deleted the blob of a put whose pointer write was still in flight (the put then succeeded, and reads failed).
+     * Here the blob of such a put sits in the shared directory: the collector, its clock a day ahead, keeps it, and
+     * deletes it only once its own ticker has measured {@code minAge} between two scans that found it unreferenced.
+     */
+    @Test
+    void blobGcWithTheCollectorsClockADayAheadKeepsTheBlobOfAPutInFlight() throws IOException {
+        ManualTicker ticker = new ManualTicker();
+        StateStore collector = process("node-gc", b -> b.ticker(ticker)
+                .clock(Clock.offset(Clock.systemUTC(), Duration.ofDays(1)))).stateStore("gc");
+        String ref = sharedBlobs().put("gc", bytes("the blob of a put whose pointer is on its way"));
+        assertThat(collector.collectGarbage(GC_AGE)).isZero();
+        assertThat(sharedBlobs().get(ref)).isNotEmpty();
+        ticker.advance(GC_AGE.minusSeconds(1));
+        assertThat(collector.collectGarbage(GC_AGE)).isZero();
+        ticker.advance(Duration.ofSeconds(1));
+        assertThat(collector.collectGarbage(GC_AGE)).as("unreferenced for minAge: garbage").isEqualTo(1);
+        assertThatThrownBy(() -> sharedBlobs().get(ref)).isInstanceOf(NoSuchFileException.class);
+    }
+
+    /** The other direction: a collector whose clock is a day behind still collects, after minAge of its own time. */
+    @Test
+    void blobGcWithTheCollectorsClockADayBehindStillCollects() throws IOException {
+        ManualTicker ticker = new ManualTicker();
+        StateStore collector = process("node-gc", b -> b.ticker(ticker)
+                .clock(Clock.offset(Clock.systemUTC(), Duration.ofDays(-1)))).stateStore("gc");
+        String ref = sharedBlobs().put("gc", bytes("left by an overwritten value"));
+        assertThat(collector.collectGarbage(GC_AGE)).isZero();
+        ticker.advance(GC_AGE);
+        assertThat(collector.collectGarbage(GC_AGE)).isEqualTo(1);
+        assertThatThrownBy(() -> sharedBlobs().get(ref)).isInstanceOf(NoSuchFileException.class);
+        assertThatThrownBy(() -> collector.collectGarbage(Duration.ofSeconds(-1)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("minAge");
+    }
+
+    /**
+     * A put whose blob took longer than the operation timeout to write may already count as unreferenced for a
+     * collector elsewhere: it deletes its blob and fails, having written nothing.
+     */
+    @Test
+    void aPutWhoseBlobWriteOutlastsTheOperationTimeoutFailsAndWritesNothing() throws IOException {
+        ManualTicker ticker = new ManualTicker();
+        BlobStore slow = new HookedBlobStore(sharedBlobs(), () -> ticker.advance(Duration.ofSeconds(11)));
+        StateStore store = process("node-slow", b -> b.ticker(ticker).blobStore(slow)).stateStore("slow");
+        byte[] big = new byte[3 * 1024 * 1024];
+        new Random(3).nextBytes(big);
+        assertThatThrownBy(() -> store.put("k", big, StateStore.NEW)).isInstanceOf(BackendUnavailableException.class)
+                .hasMessageContaining("nothing was written");
+        assertThat(store.get("k")).isEmpty();
+        assertThat(sharedBlobs().list("slow")).isEmpty();
+    }
+
+    /** A collection in this process while one of its puts is between its blob and its pointer keeps that blob. */
+    @Test
+    void blobGcNeverDeletesTheBlobOfAPutOfItsOwnProcessInFlight() {
+        AtomicReference<StateStore> self = new AtomicReference<>();
+        AtomicInteger collected = new AtomicInteger(-1);
+        BlobStore hooked = new HookedBlobStore(sharedBlobs(), () -> collected.set(self.get()
+                .collectGarbage(Duration.ZERO)));
+        StateStore store = process("node-own", b -> b.blobStore(hooked)).stateStore("own");
+        self.set(store);
+        byte[] big = new byte[3 * 1024 * 1024];
+        new Random(4).nextBytes(big);
+        store.put("k", big, StateStore.NEW);
+        assertThat(collected.get()).as("the collection ran during the put").isZero();
+        assertThat(store.get("k").orElseThrow().value()).isEqualTo(big);
+    }
+
+    /** A blob store that runs {@code afterPut} once a blob is written, before the put returns. */
+    private static final class HookedBlobStore implements BlobStore {
+        private final BlobStore d;
+        private final Runnable afterPut;
+
+        HookedBlobStore(BlobStore d, Runnable afterPut) {
+            this.d = d;
+            this.afterPut = afterPut;
+        }
+
+        @Override
+        public String put(String namespace, byte[] data) throws IOException {
+            String ref = d.put(namespace, data);
+            afterPut.run();
+            return ref;
+        }
+
+        @Override
+        public byte[] get(String ref) throws IOException {
+            return d.get(ref);
+        }
+
+        @Override
+        public void delete(String ref) throws IOException {
+            d.delete(ref);
+        }
+
+        @Override
+        public List<String> list(String namespace) throws IOException {
+            return d.list(namespace);
+        }
     }
 
     @Test

@@ -255,7 +255,7 @@ public final class LeadershipHistory {
                     if (sameEpoch != null && (!sameEpoch.contender().equals(event.contender())
                             || !sameEpoch.session().id().equals(event.session().id()))) {
                         violations.add(new Violation(Violation.Kind.TWO_HOLDERS_OF_ONE_EPOCH,
-                                "epoch " + event.epoch() + " was granted to two holders: " + describeGrant(sameEpoch)
+                                "epoch " + event.epoch() + " was granted twice: " + describeGrant(sameEpoch)
                                         + " and " + describeGrant(event),
                                 List.of(sameEpoch.sequence(), event.sequence())));
                     } else {

@@ -18,6 +18,9 @@ import org.junit.jupiter.api.Test;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -86,6 +89,89 @@ class FaultCampaignTest {
                     .hold(Duration.ofMillis(400), Duration.ofMillis(500)).build().run(target);
             r.assertPassed();
             assertThat(r.refused()).isPositive();
+        }
+    }
+
+    /**
+     * Issue 8 item 5: the campaign's timer was ended with {@code shutdownNow()}, which interrupted a timed ZooKeeper
+     * restart half-way; the half-started quorum peer then ended the JVM. A timed fault that is running when the steps
+     * end must run to its end.
+     */
+    @Test
+    void theCampaignEndsWithoutInterruptingATimedFaultThatIsRunning() {
+        CountDownLatch started = new CountDownLatch(1);
+        AtomicBoolean interrupted = new AtomicBoolean();
+        AtomicBoolean finished = new AtomicBoolean();
+        try (EmbeddedCampaignTarget embedded = new EmbeddedCampaignTarget(Duration.ofMillis(10),
+                Duration.ofMillis(20))) {
+            CampaignTarget target = new DelegatingTarget(embedded, false) {
+                @Override
+                public List<FaultAction> faults() {
+                    return List.of(FaultAction.of("slow-undo", (view, random) -> {
+                        view.later(Duration.ZERO, "a slow undo", () -> {
+                            started.countDown();
+                            try {
+                                // stands for a server restart, which takes a while and must not be cut short
+                                finished.set(!new CountDownLatch(1).await(1, TimeUnit.SECONDS));
+                            } catch (InterruptedException e) {
+                                interrupted.set(true);
+                            }
+                        });
+                        return "scheduled a slow undo";
+                    }));
+                }
+            };
+            CampaignResult r = FaultCampaign.builder().seed(5).steps(1).builtinFaults(false)
+                    .hold(Duration.ofMillis(100), Duration.ofMillis(200)).build().run(target);
+            r.assertPassed();
+        }
+        assertThat(started.getCount()).as("the undo ran while the steps ran").isZero();
+        assertThat(interrupted).as("the undo was interrupted").isFalse();
+        assertThat(finished).as("the undo ran to its end before the heal").isTrue();
+    }
+
+    /**
+     * The checker flags a repeated epoch: here the backend loses its epoch history in a step (the floor too, as a
+     * restore without it would), so the next grants repeat epochs granted before.
+     */
+    @Test
+    void aRepeatedEpochIsCaught() {
+        try (EmbeddedCampaignTarget embedded = new EmbeddedCampaignTarget(Duration.ofMillis(10),
+                Duration.ofMillis(20))) {
+            CampaignTarget target = new DelegatingTarget(embedded, false) {
+                @Override
+                public List<FaultAction> faults() {
+                    return List.of(FaultAction.of("revoke-and-forget-epochs", (view, random) -> {
+                        embedded.backend().revokeLeadership();
+                        embedded.backend().revokeLeadership();
+                        embedded.backend().deleteEpochHistory();
+                        return "revoked twice, then deleted the epoch history";
+                    }));
+                }
+            };
+            CampaignResult r = FaultCampaign.builder().seed(11).steps(2).builtinFaults(false)
+                    .hold(Duration.ofMillis(300), Duration.ofMillis(400)).build().run(target);
+            assertThat(r.passed()).isFalse();
+            assertThat(r.violations()).anyMatch(v -> v.startsWith("TWO_HOLDERS_OF_ONE_EPOCH")
+                    && v.matches("(?s).*epoch \\d+ was granted twice.*"));
+        }
+    }
+
+    /** The embedded target's delete-election fault keeps the epoch floor: no epoch repeats. */
+    @Test
+    void deletingTheEmbeddedElectionNeverRepeatsAnEpoch() {
+        try (EmbeddedCampaignTarget embedded = new EmbeddedCampaignTarget(Duration.ofMillis(10),
+                Duration.ofMillis(20))) {
+            CampaignTarget target = new DelegatingTarget(embedded, false) {
+                @Override
+                public List<FaultAction> faults() {
+                    return embedded.faults().stream().filter(f -> f.name().equals("delete-election")).toList();
+                }
+            };
+            CampaignResult r = FaultCampaign.builder().seed(12).steps(4).builtinFaults(false)
+                    .hold(Duration.ofMillis(100), Duration.ofMillis(200)).build().run(target);
+            r.assertPassed();
+            assertThat(r.schedule()).anyMatch(line -> line.contains("delete-election"));
         }
     }
 
