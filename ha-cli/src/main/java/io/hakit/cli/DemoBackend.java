@@ -131,6 +131,8 @@ interface DemoBackend extends AutoCloseable {
                 // a 100 ms tick lets the servers grant a session timeout as short as 200 ms
                 specs.add(new InstanceSpec(null, -1, -1, -1, true, -1, 100, -1));
             }
+            // a member's fatal error (an election port it cannot bind) is logged, not the end of the demo's JVM
+            org.apache.zookeeper.util.ServiceUtils.setSystemExitProcedure(org.apache.zookeeper.util.ServiceUtils.LOG_ONLY);
             TestingCluster c = new TestingCluster(specs);
             try {
                 c.start();
