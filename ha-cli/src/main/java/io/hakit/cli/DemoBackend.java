@@ -8,6 +8,7 @@ import io.hakit.testkit.proxy.FaultInjectingProxy;
 import io.hakit.zookeeper.ZooKeeperOptions;
 import org.apache.curator.test.InstanceSpec;
 import org.apache.curator.test.TestingCluster;
+import org.apache.zookeeper.util.ServiceUtils;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -132,7 +133,7 @@ interface DemoBackend extends AutoCloseable {
                 specs.add(new InstanceSpec(null, -1, -1, -1, true, -1, 100, -1));
             }
             // a member's fatal error (an election port it cannot bind) is logged, not the end of the demo's JVM
-            org.apache.zookeeper.util.ServiceUtils.setSystemExitProcedure(org.apache.zookeeper.util.ServiceUtils.LOG_ONLY);
+            ServiceUtils.setSystemExitProcedure(ServiceUtils.LOG_ONLY);
             TestingCluster c = new TestingCluster(specs);
             try {
                 c.start();
