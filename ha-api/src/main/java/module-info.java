@@ -5,6 +5,8 @@
 module io.hakit.api {
     requires org.slf4j;
     requires java.management;
+    // @GuardedBy, read by Error Prone at compile time only
+    requires static com.google.errorprone.annotations;
 
     exports io.hakit.api;
     exports io.hakit.api.spi;

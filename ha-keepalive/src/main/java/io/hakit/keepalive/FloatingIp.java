@@ -1,5 +1,6 @@
 package io.hakit.keepalive;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,8 +34,10 @@ public final class FloatingIp {
     private final String netns;
     private final Object announceLock = new Object();
     /** Set by {@link #release()}, cleared by {@link #add()}: no announcement starts while set. @GuardedBy("announceLock") */
+    @GuardedBy("announceLock")
     private boolean released;
     /** The running arping, if any. @GuardedBy("announceLock") */
+    @GuardedBy("announceLock")
     private Process announcing;
 
     /**

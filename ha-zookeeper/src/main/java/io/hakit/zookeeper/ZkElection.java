@@ -1,5 +1,6 @@
 package io.hakit.zookeeper;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import io.hakit.api.BackendUnavailableException;
 import io.hakit.api.LeaderInformation;
 import io.hakit.api.LeadershipLostException;
@@ -58,13 +59,18 @@ final class ZkElection implements ElectionDriver {
     private final CuratorFramework client;
     private final String nodeId;
 
-    // all @GuardedBy("this")
+    @GuardedBy("this")
     private String ourPath;
+    @GuardedBy("this")
     private boolean leader;
+    @GuardedBy("this")
     private long epoch;
     // the ZooKeeper session that created ourPath (its ephemeral owner); 0 until our own-node watch is set
+    @GuardedBy("this")
     private long ownerSession;
+    @GuardedBy("this")
     private boolean closed;
+    @GuardedBy("this")
     private final Set<String> published = new LinkedHashSet<>();
     // set once the leaders/ znode is known to exist; cleared when a create finds it gone
     private volatile boolean leadersPathReady;

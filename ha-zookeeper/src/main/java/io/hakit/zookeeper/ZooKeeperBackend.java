@@ -1,5 +1,6 @@
 package io.hakit.zookeeper;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import io.hakit.api.BackendUnavailableException;
 import io.hakit.api.ConnectionState;
 import io.hakit.api.HaConfig;
@@ -71,19 +72,23 @@ final class ZooKeeperBackend implements HaBackend {
     private final ScheduledThreadPoolExecutor driverThread;
 
     private final Object lock = new Object();
-    // @GuardedBy("lock")
+    @GuardedBy("lock")
     private ZkElection election;
-    // @GuardedBy("lock")
+    @GuardedBy("lock")
     private CuratorCache cache;
     /** Counted down once the shared cache has loaded what is there (a watch added before would miss deletes). */
     private final java.util.concurrent.CountDownLatch cacheLoaded = new java.util.concurrent.CountDownLatch(1);
-    // @GuardedBy("lock") what the cache has seen under leaders/, with the session that owns each record
+    // what the cache has seen under leaders/, with the session that owns each record
+    @GuardedBy("lock")
     private final Map<String, LeaderRecord> leaderRecords = new HashMap<>();
-    // @GuardedBy("lock") the latch nodes the cache has seen under election/, by name, with their owning session
+    // the latch nodes the cache has seen under election/, by name, with their owning session
+    @GuardedBy("lock")
     private final Map<String, Long> latchOwners = new HashMap<>();
-    // @GuardedBy("lock") the epoch floor the cache has seen in the cluster znode (null: not HAKit's)
+    // the epoch floor the cache has seen in the cluster znode (null: not HAKit's)
+    @GuardedBy("lock")
     private Records.Floor floor = Records.Floor.NONE;
-    // @GuardedBy("lock") what each component's listeners were last told
+    // what each component's listeners were last told
+    @GuardedBy("lock")
     private final Map<String, LeaderInformation> shown = new HashMap<>();
     private final List<ZkRetrieval> retrievals = new CopyOnWriteArrayList<>();
     private final List<StoreWatch> storeWatches = new CopyOnWriteArrayList<>();
@@ -95,9 +100,11 @@ final class ZooKeeperBackend implements HaBackend {
     private final AtomicLong lastAnsweredSend = new AtomicLong(Long.MIN_VALUE);
     /** Guards the heartbeat's own view of the connection and the order of the states it reports. */
     private final Object heartbeatLock = new Object();
-    // @GuardedBy("heartbeatLock") heartbeats sent since the last answered one
+    // heartbeats sent since the last answered one
+    @GuardedBy("heartbeatLock")
     private int unanswered;
-    // @GuardedBy("heartbeatLock") whether the heartbeat reported SUSPENDED while the client still had its socket
+    // whether the heartbeat reported SUSPENDED while the client still had its socket
+    @GuardedBy("heartbeatLock")
     private boolean heartbeatSuspended;
 
     private ZooKeeperBackend(HaConfig config, ZooKeeperOptions options, BackendEvents events) {
@@ -687,6 +694,7 @@ final class ZooKeeperBackend implements HaBackend {
 
     // ------------------------------------------------------------------ the shared cache
 
+    @GuardedBy("lock")
     private void ensureCacheLocked() {
         if (cache != null) {
             return;
@@ -775,7 +783,7 @@ final class ZooKeeperBackend implements HaBackend {
     }
 
     /** Tells the listeners of each component whose visible leader changed. */
-    // @GuardedBy("lock")
+    @GuardedBy("lock")
     private void reshowLocked() {
         Set<String> components = new TreeSet<>(shown.keySet());
         components.addAll(leaderRecords.keySet());
@@ -804,7 +812,7 @@ final class ZooKeeperBackend implements HaBackend {
      * after the epoch history was lost. Deciding by the floor and latch nodes alone makes the view right whatever
      * order the cache loads nodes in when it starts.
      */
-    // @GuardedBy("lock")
+    @GuardedBy("lock")
     private LeaderInformation visible(LeaderRecord rec) {
         Records.Floor f = floor;
         if (f == null || f.epoch() != rec.info().epoch()) {

@@ -1,5 +1,6 @@
 package io.hakit.api.embedded;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import io.hakit.api.BackendUnavailableException;
 import io.hakit.api.ConnectionState;
 import io.hakit.api.HaConfig;
@@ -70,17 +71,25 @@ public final class EmbeddedHaBackend {
     private final Object lock = new Object();
     private final ThreadPoolExecutor notifier;
 
-    // all @GuardedBy("lock")
+    @GuardedBy("lock")
     private final Map<String, Conn> conns = new LinkedHashMap<>();
+    @GuardedBy("lock")
     private final ArrayDeque<EDriver> queue = new ArrayDeque<>();
+    @GuardedBy("lock")
     private EDriver leader;
     // grants since the election's storage was (re)created
+    @GuardedBy("lock")
     private long electionCounter;
     // the epoch floor: the highest epoch granted since the epoch history was (re)created
+    @GuardedBy("lock")
     private long floor;
+    @GuardedBy("lock")
     private final Map<String, Published> infos = new TreeMap<>();
+    @GuardedBy("lock")
     private final List<RDriver> retrievers = new ArrayList<>();
+    @GuardedBy("lock")
     private final Map<String, Namespace> namespaces = new HashMap<>();
+    @GuardedBy("lock")
     private FailureMode failureMode = FailureMode.NONE;
 
     private EmbeddedHaBackend(String name) {
@@ -238,6 +247,7 @@ public final class EmbeddedHaBackend {
         }
     }
 
+    @GuardedBy("lock")
     private void deleteElectionLocked() {
         EDriver old = leader;
         electionCounter = 0;
@@ -352,6 +362,7 @@ public final class EmbeddedHaBackend {
 
     // ------------------------------------------------------------------ internals (all *Locked hold the lock)
 
+    @GuardedBy("lock")
     private Conn conn(String nodeId) {
         Conn c = conns.get(nodeId);
         if (c == null) {
@@ -365,6 +376,7 @@ public final class EmbeddedHaBackend {
         notifier.execute(r);
     }
 
+    @GuardedBy("lock")
     private void electLocked() {
         if (leader != null) {
             return;
@@ -385,6 +397,7 @@ public final class EmbeddedHaBackend {
         }
     }
 
+    @GuardedBy("lock")
     private void endLeadershipLocked(boolean tellDriver) {
         EDriver old = leader;
         if (old == null) {
@@ -408,6 +421,7 @@ public final class EmbeddedHaBackend {
         }
     }
 
+    @GuardedBy("lock")
     private void publishChangeLocked(String componentId, LeaderInformation info) {
         for (RDriver r : retrievers) {
             deliver(() -> {
@@ -419,6 +433,7 @@ public final class EmbeddedHaBackend {
     }
 
     /** The gate every operation passes; holds the lock on return. */
+    @GuardedBy("lock")
     private void enterLocked(Conn c, boolean write, String what) {
         if (c.closed) {
             throw new IllegalStateException("connection of " + c.nodeId + " to embedded cluster " + name
@@ -451,12 +466,14 @@ public final class EmbeddedHaBackend {
         }
     }
 
+    @GuardedBy("lock")
     private void afterWriteLocked(String what) {
         if (failureMode == FailureMode.UNKNOWN_OUTCOME) {
             throw new UnknownOutcomeException(what + ": applied, but the answer was lost (failure injected)");
         }
     }
 
+    @GuardedBy("lock")
     private void checkFenceLocked(Conn c, Namespace ns, long fence, String what) {
         if (fence <= 0) {
             return;
@@ -516,7 +533,7 @@ public final class EmbeddedHaBackend {
         final BackendEvents events;
         final long operationTimeoutNanos;
         final int inlineLimit;
-        // @GuardedBy("lock")
+        // guarded by lock (of the enclosing instance; not checked by Error Prone)
         boolean suspended;
         boolean closed;
         final List<EDriver> drivers = new ArrayList<>();
@@ -611,7 +628,7 @@ public final class EmbeddedHaBackend {
                     return;
                 }
                 for (EDriver d : new ArrayList<>(drivers)) {
-                    d.closeLocked();
+                    closeDriverLocked(d);
                 }
                 for (RDriver r : myRetrievers) {
                     r.closed = true;
@@ -627,10 +644,10 @@ public final class EmbeddedHaBackend {
     private final class EDriver implements ElectionDriver {
         final Conn conn;
         final ElectionDriver.Listener listener;
-        // @GuardedBy("lock")
+        // guarded by lock (of the enclosing instance; not checked by Error Prone)
         long epoch;
         volatile boolean closed;
-        // @GuardedBy("lock")
+        // guarded by lock (of the enclosing instance; not checked by Error Prone)
         boolean expired;
 
         EDriver(Conn conn, ElectionDriver.Listener listener) {
@@ -675,22 +692,25 @@ public final class EmbeddedHaBackend {
         @Override
         public void close() {
             synchronized (lock) {
-                closeLocked();
+                closeDriverLocked(this);
             }
         }
 
-        void closeLocked() {
-            if (closed) {
-                return;
-            }
-            closed = true;
-            conn.drivers.remove(this);
-            queue.remove(this);
-            if (leader == this) {
-                endLeadershipLocked(false);
-            }
-            electLocked();
+    }
+
+    /** Ends an election driver: out of the queue, its leadership ended, the next one elected. */
+    @GuardedBy("lock")
+    private void closeDriverLocked(EDriver d) {
+        if (d.closed) {
+            return;
         }
+        d.closed = true;
+        d.conn.drivers.remove(d);
+        queue.remove(d);
+        if (leader == d) {
+            endLeadershipLocked(false);
+        }
+        electLocked();
     }
 
     private final class RDriver implements RetrievalDriver {
@@ -719,6 +739,7 @@ public final class EmbeddedHaBackend {
             this.namespace = namespace;
         }
 
+        @GuardedBy("EmbeddedHaBackend.this.lock")
         private Namespace ns() {
             return namespaces.computeIfAbsent(namespace, k -> new Namespace());
         }

@@ -1,5 +1,6 @@
 package io.hakit.api.internal;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import io.hakit.api.BackendUnavailableException;
 import io.hakit.api.BlobStore;
 import io.hakit.api.CorruptValueException;
@@ -60,7 +61,8 @@ final class DefaultStateStore implements StateStore {
      */
     private final AtomicInteger blobWrites = new AtomicInteger();
     private final Object gcLock = new Object();
-    // @GuardedBy("gcLock") unreferenced blobs -> ticker reading of the first scan of the run that found them so
+    // unreferenced blobs -> ticker reading of the first scan of the run that found them so
+    @GuardedBy("gcLock")
     private final Map<String, Long> unreferencedSince = new HashMap<>();
 
     DefaultStateStore(String namespace, StoreDriver driver, BlobStore blobs, int inlineLimit, int maxValueSize,
@@ -295,7 +297,7 @@ final class DefaultStateStore implements StateStore {
         }
     }
 
-    // @GuardedBy("gcLock")
+    @GuardedBy("gcLock")
     private int scanAndCollect(long minAgeNanos) {
         long now = ticker.read();
         List<String> listed;

@@ -1,5 +1,6 @@
 package io.hakit.api.internal;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import io.hakit.api.ConnectionState;
 import io.hakit.api.ConnectionStatePolicy;
 import io.hakit.api.LeaderContender;
@@ -54,19 +55,20 @@ final class ElectionService {
     private final String nodeId;
     private final LongConsumer onGrant;
 
-    // @GuardedBy("lock")
+    @GuardedBy("lock")
     private final Map<String, Component> components = new LinkedHashMap<>();
-    // @GuardedBy("lock")
+    @GuardedBy("lock")
     private ElectionDriver driver;
-    // @GuardedBy("lock")
+    @GuardedBy("lock")
     private long generation;
-    // @GuardedBy("lock")
+    @GuardedBy("lock")
     private LeaderSession session;
-    // @GuardedBy("lock")
+    @GuardedBy("lock")
     private ConnectionState connectionState = ConnectionState.CONNECTED;
-    // @GuardedBy("lock") ticker reading when the lease of a suspended leader runs out; valid while suspended
+    // ticker reading when the lease of a suspended leader runs out; valid while suspended
+    @GuardedBy("lock")
     private long suspendedLeaseDeadline;
-    // @GuardedBy("lock")
+    @GuardedBy("lock")
     private boolean closed;
 
     ElectionService(HaBackend backend, EventExecutor events, Ticker ticker, ConnectionStatePolicy policy,
@@ -106,7 +108,7 @@ final class ElectionService {
     }
 
     /** Whether the connection is suspended (under a policy that keeps leadership) and its local lease ran out. */
-    // @GuardedBy("lock")
+    @GuardedBy("lock")
     private boolean suspendedLeaseRanOutLocked() {
         return connectionState == ConnectionState.SUSPENDED && !policy.revokesOn(ConnectionState.SUSPENDED)
                 && ticker.read() - suspendedLeaseDeadline >= 0;
@@ -164,6 +166,7 @@ final class ElectionService {
     }
 
     /** Ends the current session; returns the components that held it. */
+    @GuardedBy("lock")
     private List<Component> clearSessionLocked() {
         List<Component> held = new ArrayList<>();
         if (session != null) {
@@ -397,9 +400,11 @@ final class ElectionService {
 
     private final class Component implements LeaderElection {
         private final String componentId;
-        // all @GuardedBy("lock")
+        // guarded by lock (of the enclosing instance; not checked by Error Prone)
         private LeaderContender contender;
+        // guarded by lock (of the enclosing instance; not checked by Error Prone)
         private LeaderSession granted;
+        // guarded by lock (of the enclosing instance; not checked by Error Prone)
         private boolean closed;
 
         Component(String componentId) {

@@ -1,5 +1,6 @@
 package io.hakit.api.internal;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import io.hakit.api.LeaderInformation;
 import io.hakit.api.LeaderRetrievalListener;
 import io.hakit.api.Subscription;
@@ -25,13 +26,13 @@ final class RetrievalService {
     private final Object lock = new Object();
     private final HaBackend backend;
     private final EventExecutor events;
-    // @GuardedBy("lock")
+    @GuardedBy("lock")
     private final Map<String, LeaderInformation> latest = new HashMap<>();
-    // @GuardedBy("lock")
+    @GuardedBy("lock")
     private final Map<String, List<Registration>> listeners = new HashMap<>();
-    // @GuardedBy("lock")
+    @GuardedBy("lock")
     private RetrievalDriver driver;
-    // @GuardedBy("lock")
+    @GuardedBy("lock")
     private boolean closed;
 
     RetrievalService(HaBackend backend, EventExecutor events) {

@@ -1,5 +1,6 @@
 package io.hakit.kubernetes.internal;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapList;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
@@ -41,9 +42,10 @@ final class Kube {
     private final Ticker ticker;
     private final String nodeId;
     private final Object lock = new Object();
-    // @GuardedBy("lock")
+    @GuardedBy("lock")
     private ConnectionState state = ConnectionState.CONNECTED;
-    // @GuardedBy("lock") ticker reading at the send of the last answered request
+    // ticker reading at the send of the last answered request
+    @GuardedBy("lock")
     private long lastAnsweredSend;
     /** Requests sent, for tests and the request-rate benchmark. */
     final java.util.concurrent.atomic.AtomicLong requests = new java.util.concurrent.atomic.AtomicLong();

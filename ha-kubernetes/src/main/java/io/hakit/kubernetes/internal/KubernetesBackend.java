@@ -1,5 +1,6 @@
 package io.hakit.kubernetes.internal;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
@@ -78,15 +79,23 @@ public final class KubernetesBackend implements HaBackend {
     private SharedIndexInformer<ConfigMap> configMapInformer;
 
     private final Object lock = new Object();
-    // all @GuardedBy("lock")
+    @GuardedBy("lock")
     private LeaseElector elector;
+    @GuardedBy("lock")
     private final Map<String, Map<String, Naming.Entry>> seen = new HashMap<>();
+    @GuardedBy("lock")
     private final Map<String, LeaderInformation> leaderRecords = new TreeMap<>();
+    @GuardedBy("lock")
     private final Map<RetrievalView, Map<String, LeaderInformation>> shown = new HashMap<>();
+    @GuardedBy("lock")
     private String viewLeaseVersion;
+    @GuardedBy("lock")
     private long viewLeaseSeenAt;
+    @GuardedBy("lock")
     private Lease viewLease;
+    @GuardedBy("lock")
     private ScheduledFuture<?> viewExpiry;
+    @GuardedBy("lock")
     private boolean closed;
     private final List<StoreWatch> storeWatches = new CopyOnWriteArrayList<>();
 
@@ -331,6 +340,7 @@ public final class KubernetesBackend implements HaBackend {
         kube.client.close();
     }
 
+    @GuardedBy("lock")
     private void checkOpen() {
         if (closed) {
             throw new IllegalStateException("Kubernetes backend of " + config.nodeId() + " is closed");
@@ -614,7 +624,7 @@ public final class KubernetesBackend implements HaBackend {
      * ticker from when this process saw it change). A crashed leader leaves its records; they disappear from view
      * when its lease runs out here.
      */
-    // @GuardedBy("lock")
+    @GuardedBy("lock")
     private void refreshViewLocked() {
         if (closed) {
             return;

@@ -1,5 +1,6 @@
 package io.hakit.kubernetes.internal;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
@@ -62,17 +63,25 @@ final class LeaseElector implements ElectionDriver {
     private final AtomicBoolean stepQueued = new AtomicBoolean();
 
     private final Object lock = new Object();
-    // all @GuardedBy("lock")
+    @GuardedBy("lock")
     private boolean closed;
+    @GuardedBy("lock")
     private long leadingEpoch;
+    @GuardedBy("lock")
     private long lastRenewSend;
     /** The Lease as we last wrote it while holding it; null when we do not hold it. */
+    @GuardedBy("lock")
     private Lease mine;
+    @GuardedBy("lock")
     private String observedVersion;
     /** After stepping down, no acquisition before this ticker reading (the others get the first chance). */
+    @GuardedBy("lock")
     private long backoffUntil;
+    @GuardedBy("lock")
     private boolean backingOff;
+    @GuardedBy("lock")
     private long observedAt;
+    @GuardedBy("lock")
     private java.util.concurrent.ScheduledFuture<?> nextStep;
 
     LeaseElector(KubernetesBackend backend, Listener listener) {
