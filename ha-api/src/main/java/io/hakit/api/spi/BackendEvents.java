@@ -8,6 +8,10 @@ import io.hakit.api.ConnectionState;
  */
 public interface BackendEvents {
 
-    /** The connection to the backend changed state. Repeats of the same state are ignored. */
+    /**
+     * The connection to the backend changed state. Repeats of the same state are ignored.
+     *
+     * @param state the connection's new state
+     */
     void connectionStateChanged(ConnectionState state);
 }

@@ -25,19 +25,31 @@ import io.hakit.api.LeaderInformation;
  */
 public interface ElectionDriver extends AutoCloseable {
 
-    /** Whether the backend currently considers this process the leader (best knowledge, may be stale). */
+    /**
+     * Whether the backend currently considers this process the leader (best knowledge, may be stale).
+     *
+     * @return true if this process holds leadership as far as the driver knows
+     */
     boolean hasLeadership();
 
     /**
      * Publishes a component's leader information under {@code epoch}.
      *
+     * @param epoch the epoch this process was granted leadership at; the write is fenced by it
+     * @param componentId the component whose leader information this is
+     * @param info the leader information to publish
      * @throws io.hakit.api.LeadershipLostException if this process no longer leads at {@code epoch}
      * @throws io.hakit.api.UnknownOutcomeException if the write may or may not have been applied
      * @throws io.hakit.api.BackendUnavailableException if nothing was applied because the backend is unreachable
      */
     void publishLeaderInformation(long epoch, String componentId, LeaderInformation info);
 
-    /** Removes a component's leader information published under {@code epoch}; no-op if it is gone or newer. */
+    /**
+     * Removes a component's leader information published under {@code epoch}; no-op if it is gone or newer.
+     *
+     * @param epoch the epoch the information was published under
+     * @param componentId the component whose leader information to remove
+     */
     void deleteLeaderInformation(long epoch, String componentId);
 
     /** Stops contending and releases leadership if held. Idempotent. */
@@ -47,13 +59,21 @@ public interface ElectionDriver extends AutoCloseable {
     /** What the driver reports. */
     interface Listener {
 
-        /** This process was granted leadership at {@code epoch}. */
+        /**
+         * This process was granted leadership at {@code epoch}.
+         *
+         * @param epoch the granted epoch, greater than every epoch granted before in this election
+         */
         void onGrantLeadership(long epoch);
 
         /** This process no longer leads (released, lost, or taken over). */
         void onRevokeLeadership();
 
-        /** An error the driver cannot handle by itself. */
+        /**
+         * An error the driver cannot handle by itself.
+         *
+         * @param error what went wrong
+         */
         void onError(Throwable error);
     }
 }

@@ -17,18 +17,33 @@ public interface HaBackend extends AutoCloseable {
      * Starts contending for this process's single election; the driver reports grants and revokes to
      * {@code listener}. Called again (after the previous driver was closed) when the process contends again, for
      * example after the connection was lost. Must not block on the network: contend in the background and report.
+     *
+     * @param listener receives this election's grants, revokes and errors
+     * @return the started driver; closing it stops contending
      */
     ElectionDriver startElection(ElectionDriver.Listener listener);
 
-    /** Starts watching every component's leader information of the cluster (one watch for all components). */
+    /**
+     * Starts watching every component's leader information of the cluster (one watch for all components).
+     *
+     * @param listener receives each component's leader information and every change
+     * @return the started driver; closing it ends the watch
+     */
     RetrievalDriver startRetrieval(RetrievalDriver.Listener listener);
 
-    /** The key/value driver of one namespace (1-128 of {@code [A-Za-z0-9._-]}). */
+    /**
+     * The key/value driver of one namespace (1-128 of {@code [A-Za-z0-9._-]}).
+     *
+     * @param namespace the store namespace, already validated by the core
+     * @return the namespace's driver
+     */
     StoreDriver store(String namespace);
 
     /**
      * The largest stored record (value plus HAKit's small header) the backend keeps inline; larger values go to
      * the blob store.
+     *
+     * @return the inline limit in bytes
      */
     int inlineLimit();
 
@@ -42,6 +57,8 @@ public interface HaBackend extends AutoCloseable {
      * through a suspension no longer than the smaller of this and {@code high-availability.lease-duration}, and checks
      * it when it runs out even if that comes before the next {@code high-availability.retry-period}. Empty: no bound
      * known beyond the configured lease.
+     *
+     * @return the longest the session may still be alive after a suspension, or empty if unknown
      */
     default Optional<Duration> sessionLeaseAfterSuspend() {
         return Optional.empty();
@@ -50,6 +67,7 @@ public interface HaBackend extends AutoCloseable {
     /**
      * The store namespaces that hold data in the backend, for {@link io.hakit.api.HaServices#closeAndDeleteAllData()}.
      *
+     * @return the names of the namespaces that hold data
      * @throws UnsupportedOperationException if the backend cannot list them (the default)
      */
     default java.util.Collection<String> namespaces() {
@@ -59,6 +77,8 @@ public interface HaBackend extends AutoCloseable {
     /**
      * Removes what the backend keeps for a namespace whose keys the core has deleted (a ZooKeeper parent node, a
      * Kubernetes ConfigMap). Not fenced. Default: nothing to remove.
+     *
+     * @param namespace the namespace whose keys the core deleted
      */
     default void dropNamespace(String namespace) {
     }

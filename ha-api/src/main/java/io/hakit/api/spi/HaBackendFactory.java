@@ -8,7 +8,11 @@ import io.hakit.api.HaConfig;
  */
 public interface HaBackendFactory {
 
-    /** The {@code high-availability.type} value this factory serves, lower case (for example "zookeeper"). */
+    /**
+     * The {@code high-availability.type} value this factory serves, lower case (for example "zookeeper").
+     *
+     * @return the backend type this factory serves
+     */
     String type();
 
     /**
@@ -17,6 +21,8 @@ public interface HaBackendFactory {
      *
      * @param config the validated configuration
      * @param events where the backend reports connection state changes; the core service applies the policy
+     * @return the connected backend
+     * @throws io.hakit.api.InvalidConfigException if a backend option is invalid
      */
     HaBackend create(HaConfig config, BackendEvents events);
 }

@@ -11,6 +11,11 @@ import io.hakit.api.HaException;
 public class NamespaceFullException extends HaException {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * Creates the exception.
+     *
+     * @param message the detail message, naming the namespace
+     */
     public NamespaceFullException(String message) {
         super(message);
     }

@@ -8,16 +8,26 @@ import io.hakit.api.LeaderInformation;
  */
 public interface RetrievalDriver extends AutoCloseable {
 
+    /** Ends the watch; no listener call follows once it returned. */
     @Override
     void close();
 
     /** What the driver reports; calls never concurrent. */
     interface Listener {
 
-        /** The component's leader information changed ({@link LeaderInformation#empty()} when removed). */
+        /**
+         * The component's leader information changed ({@link LeaderInformation#empty()} when removed).
+         *
+         * @param componentId the component whose leader information changed
+         * @param info its current leader information
+         */
         void onLeaderInformationChange(String componentId, LeaderInformation info);
 
-        /** An error the driver cannot handle by itself. */
+        /**
+         * An error the driver cannot handle by itself.
+         *
+         * @param error what went wrong
+         */
         void onError(Throwable error);
     }
 }

@@ -30,20 +30,52 @@ import java.util.function.Consumer;
  */
 public interface StoreDriver {
 
+    /**
+     * Reads one key.
+     *
+     * @param key the key
+     * @return the key's current record and version, or empty if the key does not exist
+     */
     Optional<Versioned> get(String key);
 
-    /** Entries whose key starts with {@code prefix}, sorted by key. */
+    /**
+     * Entries whose key starts with {@code prefix}, sorted by key.
+     *
+     * @param prefix the key prefix; empty for all entries
+     * @return the matching entries, sorted by key
+     */
     List<Versioned> list(String prefix);
 
-    /** @return the new version */
+    /**
+     * Writes a record, if the key's version is {@code expectedVersion} and the fence holds.
+     *
+     * @param key the key
+     * @param record the record to store
+     * @param expectedVersion the version the key must have, {@link io.hakit.api.StateStore#NEW} or
+     *     {@link io.hakit.api.StateStore#ANY}
+     * @param fenceEpoch the writer's epoch, or 0 for an unfenced write
+     * @return the new version
+     * @throws NamespaceFullException if the write would exceed the namespace's size limit
+     */
     long put(String key, byte[] record, long expectedVersion, long fenceEpoch);
 
-    /** @return whether a value was deleted */
+    /**
+     * Deletes a key, if its version is {@code expectedVersion} and the fence holds.
+     *
+     * @param key the key
+     * @param expectedVersion the version the key must have, or {@link io.hakit.api.StateStore#ANY}
+     * @param fenceEpoch the writer's epoch, or 0 for an unfenced delete
+     * @return whether a value was deleted
+     */
     boolean delete(String key, long expectedVersion, long fenceEpoch);
 
     /**
      * Reports changes under {@code prefix}, per key in the order they were applied, never concurrently (a PUT
      * carries the raw record). Changes may be coalesced to the latest value.
+     *
+     * @param prefix the key prefix to watch; empty for all keys
+     * @param listener receives the changes
+     * @return the subscription; closing it stops the reports
      */
     Subscription watch(String prefix, Consumer<io.hakit.api.StoreEvent> listener);
 }
