@@ -98,17 +98,30 @@ public final class EmbeddedHaBackend {
                 EventExecutor.daemon("hakit-embedded-" + name));
     }
 
-    /** A new backend not registered under any cluster id; connect processes with {@link #newServices(HaConfig)}. */
+    /**
+     * A new backend not registered under any cluster id; connect processes with {@link #newServices(HaConfig)}.
+     *
+     * @return the new backend, with no process connected
+     */
     public static EmbeddedHaBackend create() {
         return new EmbeddedHaBackend("anonymous");
     }
 
-    /** The JVM-wide backend of {@code clusterId}, which {@code high-availability.type=embedded} services use. */
+    /**
+     * The JVM-wide backend of {@code clusterId}, which {@code high-availability.type=embedded} services use.
+     *
+     * @param clusterId the cluster id ({@code high-availability.cluster-id})
+     * @return the cluster's backend, created on first use
+     */
     public static EmbeddedHaBackend forCluster(String clusterId) {
         return CLUSTERS.computeIfAbsent(clusterId, EmbeddedHaBackend::new);
     }
 
-    /** Forgets the JVM-wide backend of {@code clusterId} (its state is dropped once no services use it). */
+    /**
+     * Forgets the JVM-wide backend of {@code clusterId} (its state is dropped once no services use it).
+     *
+     * @param clusterId the cluster id; no-op if it has no backend
+     */
     public static void removeCluster(String clusterId) {
         CLUSTERS.remove(clusterId);
     }
@@ -116,6 +129,8 @@ public final class EmbeddedHaBackend {
     /**
      * Connects a process to this backend and starts its services, whatever {@code config.type()} says.
      *
+     * @param config the process's configuration; its {@code high-availability.node-id} names the process here
+     * @return the started services; closing them disconnects the process
      * @throws InvalidConfigException naming {@code high-availability.node-id} if a process with that node id is
      *     already connected
      */
@@ -123,12 +138,27 @@ public final class EmbeddedHaBackend {
         return new DefaultHaServices(config, events -> connect(config, events));
     }
 
-    /** {@link #newServices(HaConfig)} with default settings and the given node id. */
+    /**
+     * {@link #newServices(HaConfig)} with default settings and the given node id.
+     *
+     * @param nodeId the process's node id
+     * @return the started services
+     * @throws InvalidConfigException if a process with that node id is already connected or the id is invalid
+     */
     public HaServices newServices(String nodeId) {
         return newServices(HaConfig.builder().nodeId(nodeId).build());
     }
 
-    /** Connects one process (the SPI entry point; prefer {@link #newServices(HaConfig)}). */
+    /**
+     * Connects one process (the SPI entry point; prefer {@link #newServices(HaConfig)}).
+     *
+     * @param config the process's configuration, with the embedded backend's options
+     * @param events where the process's connection state changes are reported; {@link ConnectionState#CONNECTED}
+     *     comes first
+     * @return the process's connection
+     * @throws InvalidConfigException if an embedded option is unknown or invalid, or a process with the node id is
+     *     already connected
+     */
     public HaBackend connect(HaConfig config, BackendEvents events) {
         int inlineLimit = config.backendOption(INLINE_LIMIT)
                 .map(v -> (int) Math.min(Integer.MAX_VALUE, ConfigParsing.bytes(INLINE_LIMIT, v)))
@@ -157,21 +187,33 @@ public final class EmbeddedHaBackend {
 
     // ------------------------------------------------------------------ control surface
 
-    /** The node id of the current leader. */
+    /**
+     * The node id of the current leader.
+     *
+     * @return the leader's node id, or empty if no process leads
+     */
     public Optional<String> leader() {
         synchronized (lock) {
             return Optional.ofNullable(leader).map(d -> d.conn.nodeId);
         }
     }
 
-    /** The highest epoch granted so far (0 before the first grant, and after {@link #deleteEpochHistory()}). */
+    /**
+     * The highest epoch granted so far (0 before the first grant, and after {@link #deleteEpochHistory()}).
+     *
+     * @return the highest epoch granted
+     */
     public long epoch() {
         synchronized (lock) {
             return floor;
         }
     }
 
-    /** The node ids contending, in queue order (the leader first). */
+    /**
+     * The node ids contending, in queue order (the leader first).
+     *
+     * @return a copy of the contenders' node ids
+     */
     public List<String> contenders() {
         synchronized (lock) {
             List<String> out = new ArrayList<>();
@@ -187,14 +229,22 @@ public final class EmbeddedHaBackend {
         }
     }
 
-    /** The node ids connected. */
+    /**
+     * The node ids connected.
+     *
+     * @return a copy of the connected node ids
+     */
     public List<String> nodes() {
         synchronized (lock) {
             return new ArrayList<>(conns.keySet());
         }
     }
 
-    /** The published leader information of every component. */
+    /**
+     * The published leader information of every component.
+     *
+     * @return a copy, by component id, sorted
+     */
     public Map<String, LeaderInformation> leaderInformation() {
         synchronized (lock) {
             Map<String, LeaderInformation> out = new TreeMap<>();
@@ -260,8 +310,9 @@ public final class EmbeddedHaBackend {
     }
 
     /**
-     * Makes {@code nodeId} the leader (revoking the current one), with a higher epoch.
+     * Makes {@code nodeId} the leader (revoking the current one), with a higher epoch. No-op if it leads already.
      *
+     * @param nodeId the node to make leader
      * @throws IllegalArgumentException if that node is not contending or is suspended
      */
     public void grantLeadership(String nodeId) {
@@ -291,7 +342,10 @@ public final class EmbeddedHaBackend {
     /**
      * Cuts {@code nodeId} off: it sees {@link ConnectionState#SUSPENDED} and its operations fail with
      * {@link BackendUnavailableException}. Its session, and leadership if it leads, stay until
-     * {@link #expireSession(String)}.
+     * {@link #expireSession(String)}. No-op if it is suspended already.
+     *
+     * @param nodeId the node to cut off
+     * @throws IllegalArgumentException if no process with that node id is connected
      */
     public void suspend(String nodeId) {
         synchronized (lock) {
@@ -303,7 +357,12 @@ public final class EmbeddedHaBackend {
         }
     }
 
-    /** Reconnects a suspended node ({@link ConnectionState#RECONNECTED}). */
+    /**
+     * Reconnects a suspended node ({@link ConnectionState#RECONNECTED}). No-op if it is not suspended.
+     *
+     * @param nodeId the node to reconnect
+     * @throws IllegalArgumentException if no process with that node id is connected
+     */
     public void resume(String nodeId) {
         synchronized (lock) {
             Conn c = conn(nodeId);
@@ -319,6 +378,9 @@ public final class EmbeddedHaBackend {
      * Expires {@code nodeId}'s session: its leadership and leader information end, its contention is dropped, and it
      * sees {@link ConnectionState#LOST}; if it is not suspended it reconnects at once with a new session
      * ({@link ConnectionState#RECONNECTED}) and may contend again.
+     *
+     * @param nodeId the node whose session expires
+     * @throws IllegalArgumentException if no process with that node id is connected
      */
     public void expireSession(String nodeId) {
         synchronized (lock) {
@@ -341,7 +403,11 @@ public final class EmbeddedHaBackend {
         }
     }
 
-    /** Sets how every operation of every node is answered (fault injection). */
+    /**
+     * Sets how every operation of every node is answered (fault injection).
+     *
+     * @param mode the new mode; {@link FailureMode#NONE} for normal operation
+     */
     public void setFailureMode(FailureMode mode) {
         synchronized (lock) {
             failureMode = mode;
@@ -349,6 +415,11 @@ public final class EmbeddedHaBackend {
         }
     }
 
+    /**
+     * How operations are answered now, as last set by {@link #setFailureMode(FailureMode)}.
+     *
+     * @return the current failure mode ({@link FailureMode#NONE} initially)
+     */
     public FailureMode failureMode() {
         synchronized (lock) {
             return failureMode;
