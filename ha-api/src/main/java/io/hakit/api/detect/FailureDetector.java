@@ -35,6 +35,8 @@ public interface FailureDetector {
     /**
      * Returns whether the resource is considered available now: {@code true} while not monitoring, and otherwise
      * {@code true} until the silence since the last heartbeat crosses the detector's threshold.
+     *
+     * @return {@code false} if the resource is suspected
      */
     boolean isAvailable();
 
@@ -46,16 +48,24 @@ public interface FailureDetector {
      * about a 10% chance that suspecting the resource now is a mistake, 2 about 1%, 3 about 0.1%, and so on. For
      * the {@link FixedTimeoutFailureDetector} it is {@code 0.0} within the timeout and
      * {@link Double#POSITIVE_INFINITY} after it. May be {@code +Infinity}, never negative, never NaN.
+     *
+     * @return the suspicion level, {@code 0.0} or more
      */
     double phi();
 
-    /** Returns {@code true} once the first heartbeat has been recorded; never goes back to {@code false}. */
+    /**
+     * Returns {@code true} once the first heartbeat has been recorded; never goes back to {@code false}.
+     *
+     * @return whether a heartbeat has been recorded
+     */
     boolean isMonitoring();
 
     /**
      * Returns the ticker reading (nanoseconds) of the most recent heartbeat, or {@link Long#MIN_VALUE} if none has
      * been recorded yet. Only meaningful as a difference with another reading of the same ticker; use
      * {@link #isMonitoring()}, not this sentinel, to tell whether a heartbeat arrived.
+     *
+     * @return the last heartbeat's ticker reading in nanoseconds, or {@link Long#MIN_VALUE}
      */
     long lastHeartbeatNanos();
 }

@@ -104,7 +104,11 @@ public final class FixedTimeoutFailureDetector implements FailureDetector {
         return s == null ? Long.MIN_VALUE : s.timestampNanos;
     }
 
-    /** The timeout given at construction. */
+    /**
+     * The timeout given at construction.
+     *
+     * @return the silence after which the resource is suspected
+     */
     public Duration timeout() {
         return timeout;
     }

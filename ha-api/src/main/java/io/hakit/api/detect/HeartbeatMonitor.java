@@ -65,6 +65,7 @@ public final class HeartbeatMonitor {
     /**
      * Records a heartbeat from {@code id}, registering the peer with a new detector if it is not watched yet.
      *
+     * @param id the peer's id, not empty
      * @throws NullPointerException     if {@code id} is null, or the factory returned null
      * @throws IllegalArgumentException if {@code id} is empty
      * @throws IllegalStateException    if {@code id} is new and {@code maxPeers} peers are already watched
@@ -98,6 +99,8 @@ public final class HeartbeatMonitor {
      * Returns whether peer {@code id} is considered available; {@code true} for a peer that is not watched (never
      * sent a heartbeat, or was removed).
      *
+     * @param id the peer's id, not empty
+     * @return {@code false} if the peer is watched and suspected
      * @throws NullPointerException     if {@code id} is null
      * @throws IllegalArgumentException if {@code id} is empty
      */
@@ -110,6 +113,8 @@ public final class HeartbeatMonitor {
      * Returns the suspicion level of peer {@code id} (see {@link FailureDetector#phi()}); {@code 0.0} for a peer
      * that is not watched.
      *
+     * @param id the peer's id, not empty
+     * @return the peer's suspicion level, {@code 0.0} or more
      * @throws NullPointerException     if {@code id} is null
      * @throws IllegalArgumentException if {@code id} is empty
      */
@@ -121,6 +126,8 @@ public final class HeartbeatMonitor {
     /**
      * Returns whether peer {@code id} is watched (it sent a heartbeat and was not removed since).
      *
+     * @param id the peer's id, not empty
+     * @return whether the peer is watched
      * @throws NullPointerException     if {@code id} is null
      * @throws IllegalArgumentException if {@code id} is empty
      */
@@ -132,6 +139,8 @@ public final class HeartbeatMonitor {
      * Returns the detector of peer {@code id}, if watched. Heartbeats should still go through
      * {@link #heartbeat(String)}.
      *
+     * @param id the peer's id, not empty
+     * @return the peer's detector, or empty if it is not watched
      * @throws NullPointerException     if {@code id} is null
      * @throws IllegalArgumentException if {@code id} is empty
      */
@@ -142,6 +151,7 @@ public final class HeartbeatMonitor {
     /**
      * Stops watching peer {@code id} and forgets its history; a later heartbeat registers it afresh.
      *
+     * @param id the peer's id, not empty
      * @return {@code true} if the peer was watched
      * @throws NullPointerException     if {@code id} is null
      * @throws IllegalArgumentException if {@code id} is empty
@@ -155,7 +165,11 @@ public final class HeartbeatMonitor {
         detectors.clear();
     }
 
-    /** Returns the ids of the watched peers that are currently suspected, as an immutable, sorted snapshot. */
+    /**
+     * Returns the ids of the watched peers that are currently suspected, as an immutable, sorted snapshot.
+     *
+     * @return the suspected peers' ids, sorted; empty if none
+     */
     public Set<String> unavailable() {
         TreeSet<String> suspected = new TreeSet<>();
         for (Map.Entry<String, FailureDetector> e : detectors.entrySet()) {
@@ -166,17 +180,29 @@ public final class HeartbeatMonitor {
         return Collections.unmodifiableSet(suspected);
     }
 
-    /** Returns the ids of all watched peers, as an immutable, sorted snapshot. */
+    /**
+     * Returns the ids of all watched peers, as an immutable, sorted snapshot.
+     *
+     * @return the watched peers' ids, sorted
+     */
     public Set<String> peers() {
         return Collections.unmodifiableSet(new TreeSet<>(detectors.keySet()));
     }
 
-    /** Returns the number of watched peers. */
+    /**
+     * Returns the number of watched peers.
+     *
+     * @return the number of watched peers
+     */
     public int size() {
         return detectors.size();
     }
 
-    /** Returns the most peers watched at once, as given at construction. */
+    /**
+     * Returns the most peers watched at once, as given at construction.
+     *
+     * @return the most peers watched at once
+     */
     public int maxPeers() {
         return maxPeers;
     }

@@ -120,7 +120,11 @@ public final class PhiAccrualFailureDetector implements FailureDetector {
         this.history = new HeartbeatHistory(b.maxSampleSize);
     }
 
-    /** Returns a builder with every parameter at its default and the system ticker. */
+    /**
+     * Returns a builder with every parameter at its default and the system ticker.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -215,32 +219,56 @@ public final class PhiAccrualFailureDetector implements FailureDetector {
         return s.monitoring ? s.timestampNanos : Long.MIN_VALUE;
     }
 
-    /** The name used in log messages. */
+    /**
+     * The name used in log messages.
+     *
+     * @return the name given to the builder ({@code "phi-accrual"} by default)
+     */
     public String name() {
         return name;
     }
 
-    /** The phi at or above which the resource is suspected. */
+    /**
+     * The phi at or above which the resource is suspected.
+     *
+     * @return the phi threshold, positive and finite (default 8.0)
+     */
     public double threshold() {
         return threshold;
     }
 
-    /** The number of most recent intervals kept for the statistics. */
+    /**
+     * The number of most recent intervals kept for the statistics.
+     *
+     * @return the number of intervals kept, at least 1 (default 1000)
+     */
     public int maxSampleSize() {
         return maxSampleSize;
     }
 
-    /** The lower bound of the standard deviation used in the phi calculation. */
+    /**
+     * The lower bound of the standard deviation used in the phi calculation.
+     *
+     * @return the standard deviation floor, positive (default 100 ms)
+     */
     public Duration minStdDeviation() {
         return minStdDeviation;
     }
 
-    /** The pause added to the mean interval before phi starts to grow. */
+    /**
+     * The pause added to the mean interval before phi starts to grow.
+     *
+     * @return the accepted pause, zero or more (default 3 s)
+     */
     public Duration acceptableHeartbeatPause() {
         return acceptableHeartbeatPause;
     }
 
-    /** The interval the statistics are seeded with at the first heartbeat. */
+    /**
+     * The interval the statistics are seeded with at the first heartbeat.
+     *
+     * @return the seed interval, at least 1 ms (default 1 s)
+     */
     public Duration firstHeartbeatEstimate() {
         return firstHeartbeatEstimate;
     }
@@ -310,6 +338,8 @@ public final class PhiAccrualFailureDetector implements FailureDetector {
          * <p>Hazard: a low threshold detects a real crash quickly but produces many false suspicions; a high one
          * makes fewer mistakes but needs longer to detect a crash. Each +1 is roughly ten times fewer mistakes.
          *
+         * @param threshold the suspicion threshold, positive and finite
+         * @return this builder
          * @throws IllegalArgumentException if {@code threshold} is not a positive finite number
          */
         public Builder threshold(double threshold) {
@@ -326,6 +356,8 @@ public final class PhiAccrualFailureDetector implements FailureDetector {
          *
          * <p>Hazard: a small sample adapts quickly to a changed network but also to a short burst of odd intervals.
          *
+         * @param maxSampleSize the number of intervals kept, at least 1
+         * @return this builder
          * @throws IllegalArgumentException if {@code maxSampleSize < 1}
          */
         public Builder maxSampleSize(int maxSampleSize) {
@@ -342,6 +374,8 @@ public final class PhiAccrualFailureDetector implements FailureDetector {
          * <p>Hazard: with perfectly regular heartbeats the observed deviation is near zero, and without this floor
          * a delay of a few milliseconds past {@code mean + acceptableHeartbeatPause} would make phi explode.
          *
+         * @param minStdDeviation the floor of the standard deviation, positive
+         * @return this builder
          * @throws NullPointerException     if {@code minStdDeviation} is null
          * @throws IllegalArgumentException if {@code minStdDeviation} is zero or negative
          */
@@ -357,6 +391,8 @@ public final class PhiAccrualFailureDetector implements FailureDetector {
          * <p>Hazard: this adds directly to the detection time of a real crash; too small and ordinary pauses cause
          * false suspicions. The detector logs a warning when an accepted interval reaches two thirds of it.
          *
+         * @param acceptableHeartbeatPause the accepted silence, zero or more
+         * @return this builder
          * @throws NullPointerException     if {@code acceptableHeartbeatPause} is null
          * @throws IllegalArgumentException if {@code acceptableHeartbeatPause} is negative
          */
@@ -375,6 +411,8 @@ public final class PhiAccrualFailureDetector implements FailureDetector {
          * {@code estimate -/+ estimate/4}) so that a resource that sends only one heartbeat still becomes
          * suspected. Default 1 s; set it to the interval the peer actually sends at. Whole milliseconds are used.
          *
+         * @param firstHeartbeatEstimate the expected heartbeat interval, at least 1 ms
+         * @return this builder
          * @throws NullPointerException     if {@code firstHeartbeatEstimate} is null
          * @throws IllegalArgumentException if {@code firstHeartbeatEstimate} is shorter than 1 ms
          */
@@ -391,6 +429,8 @@ public final class PhiAccrualFailureDetector implements FailureDetector {
         /**
          * The time source. Default {@link Ticker#system()}; tests pass a manual ticker.
          *
+         * @param ticker the time source the detector reads
+         * @return this builder
          * @throws NullPointerException if {@code ticker} is null
          */
         public Builder ticker(Ticker ticker) {
@@ -401,6 +441,8 @@ public final class PhiAccrualFailureDetector implements FailureDetector {
         /**
          * A name for log messages, such as the peer's id. Default {@code "phi-accrual"}.
          *
+         * @param name the name in log messages
+         * @return this builder
          * @throws NullPointerException if {@code name} is null
          */
         public Builder name(String name) {
@@ -408,7 +450,11 @@ public final class PhiAccrualFailureDetector implements FailureDetector {
             return this;
         }
 
-        /** Returns a new detector with the current settings, not monitoring yet. */
+        /**
+         * Returns a new detector with the current settings, not monitoring yet.
+         *
+         * @return the new detector
+         */
         public PhiAccrualFailureDetector build() {
             return new PhiAccrualFailureDetector(this);
         }
