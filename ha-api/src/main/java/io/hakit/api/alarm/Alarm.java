@@ -38,6 +38,7 @@ public final class Alarm {
      * @param source   what the alarm is about, for example {@code "node-a"} or a file path; not blank
      * @param detail   a human-readable detail for operators; may be empty
      * @param raisedAt when it was raised (wall-clock time, for display)
+     * @return the new alarm, with count 1
      * @throws NullPointerException     if any argument is null
      * @throws IllegalArgumentException if {@code source} is blank
      */
@@ -53,6 +54,9 @@ public final class Alarm {
      * Returns a copy raised once more: the count is incremented, the detail replaced and {@link #lastRaisedAt()}
      * set to {@code at}; {@link #raisedAt()} is kept.
      *
+     * @param detail the new detail message; may be empty
+     * @param at when it was raised again (wall-clock time)
+     * @return the updated copy; this alarm is unchanged
      * @throws NullPointerException if an argument is null
      */
     public Alarm reraised(String detail, Instant at) {
@@ -61,37 +65,65 @@ public final class Alarm {
         return new Alarm(type, source, detail, raisedAt, at, count == Long.MAX_VALUE ? count : count + 1);
     }
 
-    /** The alarm type. */
+    /**
+     * The alarm type.
+     *
+     * @return the alarm type
+     */
     public AlarmType type() {
         return type;
     }
 
-    /** Shorthand for {@code type().severity()}. */
+    /**
+     * Shorthand for {@code type().severity()}.
+     *
+     * @return the type's severity
+     */
     public Severity severity() {
         return type.severity();
     }
 
-    /** What the alarm is about, for example {@code "node-a"} or a file path. */
+    /**
+     * What the alarm is about, for example {@code "node-a"} or a file path.
+     *
+     * @return the source, not blank
+     */
     public String source() {
         return source;
     }
 
-    /** The detail message of the most recent raise; may be empty. */
+    /**
+     * The detail message of the most recent raise; may be empty.
+     *
+     * @return the latest detail message
+     */
     public String detail() {
         return detail;
     }
 
-    /** When the alarm was first raised (wall-clock time from the registry's clock). */
+    /**
+     * When the alarm was first raised (wall-clock time from the registry's clock).
+     *
+     * @return the time of the first raise
+     */
     public Instant raisedAt() {
         return raisedAt;
     }
 
-    /** When the alarm was most recently raised; equal to {@link #raisedAt()} if raised once. */
+    /**
+     * When the alarm was most recently raised; equal to {@link #raisedAt()} if raised once.
+     *
+     * @return the time of the latest raise
+     */
     public Instant lastRaisedAt() {
         return lastRaisedAt;
     }
 
-    /** How many times the alarm was raised while active; at least 1. */
+    /**
+     * How many times the alarm was raised while active; at least 1.
+     *
+     * @return the occurrence count, at least 1 (it stops at {@link Long#MAX_VALUE})
+     */
     public long count() {
         return count;
     }

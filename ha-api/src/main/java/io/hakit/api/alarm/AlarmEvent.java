@@ -34,6 +34,10 @@ public final class AlarmEvent {
     /**
      * Creates an event.
      *
+     * @param kind what happened
+     * @param alarm the alarm after the change, or for {@link Kind#CLEARED} its last state
+     * @param time when the change happened (wall-clock time)
+     * @return the new event
      * @throws NullPointerException if any argument is null
      */
     public static AlarmEvent of(Kind kind, Alarm alarm, Instant time) {
@@ -41,27 +45,47 @@ public final class AlarmEvent {
                 Objects.requireNonNull(time, "time"));
     }
 
-    /** What happened. */
+    /**
+     * What happened.
+     *
+     * @return the kind of change
+     */
     public Kind kind() {
         return kind;
     }
 
-    /** The alarm after the change, or for {@link Kind#CLEARED} its last state before clearing. */
+    /**
+     * The alarm after the change, or for {@link Kind#CLEARED} its last state before clearing.
+     *
+     * @return the alarm
+     */
     public Alarm alarm() {
         return alarm;
     }
 
-    /** Shorthand for {@code alarm().type()}. */
+    /**
+     * Shorthand for {@code alarm().type()}.
+     *
+     * @return the alarm's type
+     */
     public AlarmType type() {
         return alarm.type();
     }
 
-    /** Shorthand for {@code alarm().source()}. */
+    /**
+     * Shorthand for {@code alarm().source()}.
+     *
+     * @return the alarm's source
+     */
     public String source() {
         return alarm.source();
     }
 
-    /** When the change happened (wall-clock time from the registry's clock). */
+    /**
+     * When the change happened (wall-clock time from the registry's clock).
+     *
+     * @return the time of the change
+     */
     public Instant time() {
         return time;
     }

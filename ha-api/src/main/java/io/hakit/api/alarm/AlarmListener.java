@@ -18,6 +18,10 @@ package io.hakit.api.alarm;
 @FunctionalInterface
 public interface AlarmListener {
 
-    /** Called once per change, on the registry's serial executor. */
+    /**
+     * Called once per change, on the registry's serial executor.
+     *
+     * @param e the change
+     */
     void onAlarmEvent(AlarmEvent e);
 }

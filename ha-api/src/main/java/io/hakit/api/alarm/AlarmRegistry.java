@@ -147,6 +147,11 @@ public final class AlarmRegistry implements AutoCloseable {
     /**
      * Creates a registry with a history of {@value #DEFAULT_HISTORY_CAPACITY} events.
      *
+     * @param serialExecutor runs listener deliveries, one at a time
+     * @param wallClock wall-clock time for the alarms and events
+     * @param ticker monotonic time for auto-clear deadlines
+     * @return a new registry with no alarms, not started
+     * @throws NullPointerException if an argument is null
      * @see #create(Executor, Clock, Ticker, int)
      */
     public static AlarmRegistry create(Executor serialExecutor, Clock wallClock, Ticker ticker) {
@@ -163,6 +168,7 @@ public final class AlarmRegistry implements AutoCloseable {
      *                        {@link Clock#systemUTC()}
      * @param ticker          monotonic time for auto-clear deadlines, usually {@link Ticker#system()}
      * @param historyCapacity how many events {@link #history()} keeps (oldest dropped first); at least 1
+     * @return a new registry with no alarms, not started
      * @throws NullPointerException     if an argument is null
      * @throws IllegalArgumentException if {@code historyCapacity < 1}
      */
@@ -186,6 +192,8 @@ public final class AlarmRegistry implements AutoCloseable {
      * had been raised with {@link #raiseFor}, this cancels its automatic clearing: it now stays active until
      * cleared.
      *
+     * @param type the alarm type
+     * @param source what the alarm is about, for example a node id or a path; not blank
      * @param detail a human-readable detail for operators; may be empty
      * @return the alarm as it is now active
      * @throws NullPointerException     if an argument is null
@@ -206,6 +214,10 @@ public final class AlarmRegistry implements AutoCloseable {
      * each miss, and the alarm clears itself once misses stop. The clearing happens at the first
      * {@link #evaluate()} or any other call on this registry after the deadline.
      *
+     * @param type the alarm type
+     * @param source what the alarm is about, for example a node id or a path; not blank
+     * @param detail a human-readable detail for operators; may be empty
+     * @param autoClearAfter how long after this raise the alarm clears itself, positive
      * @return the alarm as it is now active
      * @throws NullPointerException     if an argument is null
      * @throws IllegalArgumentException if {@code source} is blank or {@code autoClearAfter} is not positive
@@ -235,6 +247,8 @@ public final class AlarmRegistry implements AutoCloseable {
      * nothing otherwise. A registered {@linkplain #condition condition} for the same alarm raises it again at the
      * next evaluation if its cause is still present.
      *
+     * @param type the alarm type
+     * @param source what the alarm is about, for example a node id or a path; not blank
      * @return {@code true} if the alarm was active
      * @throws NullPointerException     if an argument is null
      * @throws IllegalArgumentException if {@code source} is blank
@@ -335,6 +349,9 @@ public final class AlarmRegistry implements AutoCloseable {
      * but delays the other checks while doing so. If it throws or returns null, the failure is logged and the alarm
      * is left as it is.
      *
+     * @param type the alarm type
+     * @param source what the alarm is about, for example a node id or a path; not blank
+     * @param check returns the detail while the cause is present, empty once it is gone
      * @throws NullPointerException     if an argument is null
      * @throws IllegalArgumentException if {@code source} is blank
      * @throws IllegalStateException    if a condition is already registered for {@code (type, source)}
@@ -355,6 +372,8 @@ public final class AlarmRegistry implements AutoCloseable {
      * Unregisters the condition of {@code (type, source)}. The alarm itself is left as it is; clear it if its cause
      * is no longer monitored.
      *
+     * @param type the alarm type
+     * @param source what the alarm is about, for example a node id or a path; not blank
      * @return {@code true} if a condition was registered
      * @throws NullPointerException     if an argument is null
      * @throws IllegalArgumentException if {@code source} is blank
@@ -436,7 +455,11 @@ public final class AlarmRegistry implements AutoCloseable {
 
     // ------------------------------------------------------------------------------------------------------ queries
 
-    /** Returns the active alarms, in the order they were first raised, as an immutable snapshot. */
+    /**
+     * Returns the active alarms, in the order they were first raised, as an immutable snapshot.
+     *
+     * @return the active alarms; empty if none
+     */
     public List<Alarm> active() {
         List<Alarm> snapshot;
         synchronized (lock) {
@@ -450,6 +473,9 @@ public final class AlarmRegistry implements AutoCloseable {
     /**
      * Returns whether the alarm {@code (type, source)} is active.
      *
+     * @param type the alarm type
+     * @param source what the alarm is about, for example a node id or a path; not blank
+     * @return whether the alarm is active
      * @throws NullPointerException     if an argument is null
      * @throws IllegalArgumentException if {@code source} is blank
      */
@@ -460,6 +486,9 @@ public final class AlarmRegistry implements AutoCloseable {
     /**
      * Returns the alarm {@code (type, source)} if it is active.
      *
+     * @param type the alarm type
+     * @param source what the alarm is about, for example a node id or a path; not blank
+     * @return the active alarm, or empty if it is not active
      * @throws NullPointerException     if an argument is null
      * @throws IllegalArgumentException if {@code source} is blank
      */
@@ -477,6 +506,8 @@ public final class AlarmRegistry implements AutoCloseable {
     /**
      * Returns the most recent events (raised, updated, cleared), oldest first and newest last, at most
      * {@link #historyCapacity()} of them, as an immutable snapshot.
+     *
+     * @return the recent events, oldest first
      */
     public List<AlarmEvent> history() {
         synchronized (lock) {
@@ -484,7 +515,11 @@ public final class AlarmRegistry implements AutoCloseable {
         }
     }
 
-    /** The capacity of {@link #history()} given at construction. */
+    /**
+     * The capacity of {@link #history()} given at construction.
+     *
+     * @return the most events the history keeps
+     */
     public int historyCapacity() {
         return historyCapacity;
     }
@@ -503,6 +538,7 @@ public final class AlarmRegistry implements AutoCloseable {
      * <p>To start from the current state without missing a change, add the listener first, then read
      * {@link #active()}.
      *
+     * @param listener the listener to add
      * @return {@code true} if the listener was added, {@code false} if it was already registered
      * @throws NullPointerException if {@code listener} is null
      */
@@ -522,6 +558,7 @@ public final class AlarmRegistry implements AutoCloseable {
     /**
      * Removes a listener. Events of changes made before this call may still be delivered to it afterwards.
      *
+     * @param listener the listener to remove
      * @return {@code true} if the listener was registered
      * @throws NullPointerException if {@code listener} is null
      */
@@ -596,6 +633,8 @@ public final class AlarmRegistry implements AutoCloseable {
      * <p>Hazard: the period bounds how late a condition's alarm is raised or cleared; evaluation runs every
      * condition on the scheduler's thread, so slow checks delay the others.
      *
+     * @param scheduler runs the evaluations; not shut down by this registry
+     * @param period the delay between the end of one evaluation and the start of the next, positive
      * @throws NullPointerException     if an argument is null
      * @throws IllegalArgumentException if {@code period} is not positive
      * @throws IllegalStateException    if already started or closed

@@ -144,17 +144,29 @@ public enum AlarmType {
         this.description = Objects.requireNonNull(description);
     }
 
-    /** The stable numeric id, for example {@code 45640}. */
+    /**
+     * The stable numeric id, for example {@code 45640}.
+     *
+     * @return the numeric id
+     */
     public int id() {
         return id;
     }
 
-    /** The severity of alarms of this type. */
+    /**
+     * The severity of alarms of this type.
+     *
+     * @return the severity
+     */
     public Severity severity() {
         return severity;
     }
 
-    /** A one-line description for operators. */
+    /**
+     * A one-line description for operators.
+     *
+     * @return the description
+     */
     public String description() {
         return description;
     }
@@ -162,6 +174,8 @@ public enum AlarmType {
     /**
      * Returns the type with the given id.
      *
+     * @param id a numeric alarm id, for example {@code 45640}
+     * @return the type with that id
      * @throws IllegalArgumentException if no type has that id
      */
     public static AlarmType byId(int id) {

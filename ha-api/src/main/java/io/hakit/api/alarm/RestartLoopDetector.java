@@ -72,6 +72,7 @@ public final class RestartLoopDetector implements AutoCloseable {
      *
      * @param registry the registry to raise and clear the alarm on
      * @param source   the alarm's source, for example the service or node name; not blank
+     * @return a new builder with the default settings
      * @throws NullPointerException     if an argument is null
      * @throws IllegalArgumentException if {@code source} is blank
      */
@@ -130,7 +131,11 @@ public final class RestartLoopDetector implements AutoCloseable {
         }
     }
 
-    /** Returns the number of restarts in the window now, at most {@code maxRestarts + 1}. */
+    /**
+     * Returns the number of restarts in the window now, at most {@code maxRestarts + 1}.
+     *
+     * @return the restarts in the window
+     */
     public int restartsInWindow() {
         synchronized (lock) {
             return restarts.count();
@@ -140,6 +145,8 @@ public final class RestartLoopDetector implements AutoCloseable {
     /**
      * Returns whether this detector currently holds the alarm raised (without checking the quiet period; see
      * {@link #evaluate()}).
+     *
+     * @return whether the alarm is raised by this detector
      */
     public boolean isLooping() {
         synchronized (lock) {
@@ -147,22 +154,38 @@ public final class RestartLoopDetector implements AutoCloseable {
         }
     }
 
-    /** The alarm source. */
+    /**
+     * The alarm source.
+     *
+     * @return the source, not blank
+     */
     public String source() {
         return source;
     }
 
-    /** The number of restarts within the window that is still tolerated. */
+    /**
+     * The number of restarts within the window that is still tolerated.
+     *
+     * @return the tolerated restarts, at least 1 (default {@value #DEFAULT_MAX_RESTARTS})
+     */
     public int maxRestarts() {
         return maxRestarts;
     }
 
-    /** The sliding window restarts are counted in. */
+    /**
+     * The sliding window restarts are counted in.
+     *
+     * @return the window, positive (default 5 minutes)
+     */
     public Duration window() {
         return window;
     }
 
-    /** How long without restarts clears the alarm. */
+    /**
+     * How long without restarts clears the alarm.
+     *
+     * @return the quiet period, positive (default: the window)
+     */
     public Duration quietPeriod() {
         return quietPeriod;
     }
@@ -206,6 +229,8 @@ public final class RestartLoopDetector implements AutoCloseable {
          *
          * <p>Hazard: 1 or 2 make ordinary maintenance (a deploy, a failover and back) look like a loop.
          *
+         * @param maxRestarts the tolerated restarts, from 1 to {@code Integer.MAX_VALUE - 1}
+         * @return this builder
          * @throws IllegalArgumentException if {@code maxRestarts < 1} or is {@link Integer#MAX_VALUE}
          */
         public Builder maxRestarts(int maxRestarts) {
@@ -220,6 +245,8 @@ public final class RestartLoopDetector implements AutoCloseable {
         /**
          * The sliding window restarts are counted in. Default 5 minutes.
          *
+         * @param window the window, positive
+         * @return this builder
          * @throws NullPointerException     if {@code window} is null
          * @throws IllegalArgumentException if {@code window} is not positive
          */
@@ -235,6 +262,8 @@ public final class RestartLoopDetector implements AutoCloseable {
          * <p>Hazard: a period much shorter than the restart interval of a slow loop clears and re-raises the alarm
          * on every restart.
          *
+         * @param quietPeriod the quiet period, positive
+         * @return this builder
          * @throws NullPointerException     if {@code quietPeriod} is null
          * @throws IllegalArgumentException if {@code quietPeriod} is not positive
          */
@@ -246,6 +275,8 @@ public final class RestartLoopDetector implements AutoCloseable {
         /**
          * The time source. Default: the registry's ticker.
          *
+         * @param ticker the time source restarts are measured with
+         * @return this builder
          * @throws NullPointerException if {@code ticker} is null
          */
         public Builder ticker(Ticker ticker) {
@@ -256,6 +287,8 @@ public final class RestartLoopDetector implements AutoCloseable {
         /**
          * Returns a new detector, registered with the registry's {@link AlarmRegistry#evaluate()}. Each call returns
          * another detector; give each its own source.
+         *
+         * @return the new detector, with no restarts recorded
          */
         public RestartLoopDetector build() {
             RestartLoopDetector detector = new RestartLoopDetector(this);

@@ -53,6 +53,7 @@ public final class SlidingWindowCounter {
      * @param maxTracked how many of the most recent events are kept (and the largest count reported); at least 1.
      *                   Memory is 8 bytes per tracked event, allocated up front.
      * @param ticker     the time source
+     * @return a new counter with no events
      * @throws NullPointerException     if {@code window} or {@code ticker} is null
      * @throws IllegalArgumentException if {@code window} is not positive or {@code maxTracked < 1}
      */
@@ -91,7 +92,11 @@ public final class SlidingWindowCounter {
         return size;
     }
 
-    /** Returns the number of events in the window now, at most {@code maxTracked}. */
+    /**
+     * Returns the number of events in the window now, at most {@code maxTracked}.
+     *
+     * @return the number of events in the window, at most {@code maxTracked}
+     */
     public synchronized int count() {
         return countAt(ticker.read());
     }
@@ -101,7 +106,12 @@ public final class SlidingWindowCounter {
         return size;
     }
 
-    /** Returns the ticker reading of the most recent event ever recorded (even if it left the window). */
+    /**
+     * Returns the ticker reading of the most recent event ever recorded (even if it left the window).
+     *
+     * @return the ticker reading in nanoseconds, or empty if no event was recorded since creation or the last {@link
+     *     #reset()}
+     */
     public synchronized OptionalLong lastEventNanos() {
         return anyEvent ? OptionalLong.of(lastEventNanos) : OptionalLong.empty();
     }
@@ -113,12 +123,20 @@ public final class SlidingWindowCounter {
         anyEvent = false;
     }
 
-    /** The window given at construction. */
+    /**
+     * The window given at construction.
+     *
+     * @return the window, positive
+     */
     public Duration window() {
         return window;
     }
 
-    /** The most events kept, given at construction. */
+    /**
+     * The most events kept, given at construction.
+     *
+     * @return the most events kept, at least 1
+     */
     public int maxTracked() {
         return maxTracked;
     }
