@@ -7,10 +7,21 @@ package io.hakit.api;
 public class BackendUnavailableException extends HaException {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * Creates the exception.
+     *
+     * @param message the detail message
+     */
     public BackendUnavailableException(String message) {
         super(message);
     }
 
+    /**
+     * Creates the exception with its cause.
+     *
+     * @param message the detail message
+     * @param cause the failure that caused it
+     */
     public BackendUnavailableException(String message, Throwable cause) {
         super(message, cause);
     }

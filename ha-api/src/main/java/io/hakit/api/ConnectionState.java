@@ -21,7 +21,11 @@ public enum ConnectionState {
      */
     LOST;
 
-    /** Whether this state means the backend is reachable. */
+    /**
+     * Whether this state means the backend is reachable.
+     *
+     * @return {@code true} for {@link #CONNECTED} and {@link #RECONNECTED}
+     */
     public boolean isConnected() {
         return this == CONNECTED || this == RECONNECTED;
     }

@@ -9,5 +9,10 @@ package io.hakit.api;
  */
 @FunctionalInterface
 public interface ConnectionStateListener {
+    /**
+     * The connection entered a new state.
+     *
+     * @param newState the state entered
+     */
     void stateChanged(ConnectionState newState);
 }

@@ -26,6 +26,11 @@ public interface ConnectionStatePolicy {
      */
     ConnectionStatePolicy REVOKE_ON_LOSS = state -> state == ConnectionState.LOST;
 
-    /** Whether entering {@code state} revokes leadership at once. */
+    /**
+     * Whether entering {@code state} revokes leadership at once.
+     *
+     * @param state the state the connection entered
+     * @return {@code true} if leadership is revoked on entering it
+     */
     boolean revokesOn(ConnectionState state);
 }

@@ -31,12 +31,21 @@ public final class DirectoryBlobStore implements BlobStore {
 
     private final Path root;
 
-    /** A store rooted at {@code root} (created on first write). */
+    /**
+     * A store rooted at {@code root} (created on first write).
+     *
+     * @param root the root directory; made absolute and normalized
+     * @throws NullPointerException if {@code root} is null
+     */
     public DirectoryBlobStore(Path root) {
         this.root = Objects.requireNonNull(root, "root").toAbsolutePath().normalize();
     }
 
-    /** The root directory. */
+    /**
+     * The root directory.
+     *
+     * @return the root directory, absolute and normalized
+     */
     public Path root() {
         return root;
     }

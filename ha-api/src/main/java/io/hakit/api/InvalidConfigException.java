@@ -9,14 +9,25 @@ import java.util.List;
 public class InvalidConfigException extends IllegalArgumentException {
     private static final long serialVersionUID = 1L;
 
+    /** The configuration keys the problem is about, first the one that must change. */
     private final List<String> fields;
 
+    /**
+     * Creates the exception.
+     *
+     * @param message the detail message, naming the field
+     * @param fields the configuration keys the problem is about, first the one that must change
+     */
     public InvalidConfigException(String message, String... fields) {
         super(message);
         this.fields = List.of(fields);
     }
 
-    /** The configuration keys the problem is about, first the one that must change. */
+    /**
+     * The configuration keys the problem is about, first the one that must change.
+     *
+     * @return the keys, immutable; empty if none was given
+     */
     public List<String> fields() {
         return fields;
     }

@@ -20,6 +20,8 @@ public interface LeaderContender {
     /**
      * This contender now leads its component for {@code session}. Confirm with
      * {@link LeaderElection#confirmLeadership(LeaderSession, String)} to publish the address to retrievers.
+     *
+     * @param session the granted leadership; every leader-only action takes it
      */
     void grantLeadership(LeaderSession session);
 
@@ -29,7 +31,11 @@ public interface LeaderContender {
      */
     void revokeLeadership();
 
-    /** An error the election could not handle. The default logs it. */
+    /**
+     * An error the election could not handle. The default logs it.
+     *
+     * @param error what went wrong
+     */
     default void handleError(Throwable error) {
         LoggerFactory.getLogger(LeaderContender.class).error("Leader election error for {}", this, error);
     }

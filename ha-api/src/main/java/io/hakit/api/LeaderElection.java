@@ -13,13 +13,18 @@ import java.util.Optional;
  */
 public interface LeaderElection extends AutoCloseable {
 
-    /** The component id this election is for. */
+    /**
+     * The component id this election is for.
+     *
+     * @return the component id
+     */
     String componentId();
 
     /**
      * Registers the contender and starts contending. The contender is granted when the process holds leadership,
      * at once if it already does.
      *
+     * @param contender the contender to grant and revoke leadership
      * @throws IllegalStateException if already started or closed
      */
     void startLeaderElection(LeaderContender contender);
@@ -31,16 +36,27 @@ public interface LeaderElection extends AutoCloseable {
      * is published. The backend fences the write too, so a session that went stale while the call was under way
      * publishes nothing either.
      *
+     * @param session the session the contender was granted
+     * @param address the address to publish, for example a URL of the leader's endpoint
      * @return whether the address was published for this (still current) session
      * @throws BackendUnavailableException if the backend cannot be reached (nothing published)
      * @throws UnknownOutcomeException if the backend failed after the write may have been applied
      */
     boolean confirmLeadership(LeaderSession session, String address);
 
-    /** Whether {@code session} is this component's current, unrevoked leadership. A local check, no backend call. */
+    /**
+     * Whether {@code session} is this component's current, unrevoked leadership. A local check, no backend call.
+     *
+     * @param session the session to check
+     * @return whether the session is current
+     */
     boolean hasLeadership(LeaderSession session);
 
-    /** The current session if this component is granted and not revoked. */
+    /**
+     * The current session if this component is granted and not revoked.
+     *
+     * @return the current session, or empty if this component does not lead
+     */
     Optional<LeaderSession> currentSession();
 
     /**

@@ -22,13 +22,29 @@ public final class LeaderInformation {
         this.epoch = epoch;
     }
 
-    /** Leader information for a confirmed leader. */
+    /**
+     * Leader information for a confirmed leader.
+     *
+     * @param session the confirmed leader's session
+     * @param address the address the leader confirmed
+     * @return the leader information
+     * @throws NullPointerException if an argument is null
+     */
     public static LeaderInformation known(LeaderSession session, String address) {
         Objects.requireNonNull(session, "session");
         return known(session.id(), session.epoch(), address);
     }
 
-    /** Leader information for a confirmed leader. */
+    /**
+     * Leader information for a confirmed leader.
+     *
+     * @param sessionId the leader's session id
+     * @param epoch the leader's epoch, positive
+     * @param address the address the leader confirmed
+     * @return the leader information
+     * @throws NullPointerException if {@code sessionId} or {@code address} is null
+     * @throws IllegalArgumentException if {@code epoch <= 0}
+     */
     public static LeaderInformation known(UUID sessionId, long epoch, String address) {
         Objects.requireNonNull(sessionId, "sessionId");
         Objects.requireNonNull(address, "address");
@@ -38,26 +54,47 @@ public final class LeaderInformation {
         return new LeaderInformation(sessionId, address, epoch);
     }
 
-    /** No confirmed leader. */
+    /**
+     * No confirmed leader.
+     *
+     * @return the shared empty instance
+     */
     public static LeaderInformation empty() {
         return EMPTY;
     }
 
+    /**
+     * Whether no leader is confirmed.
+     *
+     * @return {@code true} for {@link #empty()}
+     */
     public boolean isEmpty() {
         return sessionId == null;
     }
 
-    /** The leader's session id, or empty. */
+    /**
+     * The leader's session id, or empty.
+     *
+     * @return the session id, or empty when no leader is confirmed
+     */
     public Optional<UUID> sessionId() {
         return Optional.ofNullable(sessionId);
     }
 
-    /** The leader's address as it confirmed it, or empty. */
+    /**
+     * The leader's address as it confirmed it, or empty.
+     *
+     * @return the address, or empty when no leader is confirmed
+     */
     public Optional<String> address() {
         return Optional.ofNullable(address);
     }
 
-    /** The leader's epoch, or 0 when empty. */
+    /**
+     * The leader's epoch, or 0 when empty.
+     *
+     * @return the epoch, positive unless empty
+     */
     public long epoch() {
         return epoch;
     }

@@ -11,10 +11,18 @@ import org.slf4j.LoggerFactory;
  */
 public interface LeaderRetrievalListener {
 
-    /** The component's confirmed leader, or {@link LeaderInformation#empty()} when none is confirmed. */
+    /**
+     * The component's confirmed leader, or {@link LeaderInformation#empty()} when none is confirmed.
+     *
+     * @param leaderInformation the component's current leader information
+     */
     void notifyLeaderAddress(LeaderInformation leaderInformation);
 
-    /** An error in retrieval. The default logs it. */
+    /**
+     * An error in retrieval. The default logs it.
+     *
+     * @param error what went wrong
+     */
     default void handleError(Throwable error) {
         LoggerFactory.getLogger(LeaderRetrievalListener.class).error("Leader retrieval error for {}", this, error);
     }

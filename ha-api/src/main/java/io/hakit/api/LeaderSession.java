@@ -30,23 +30,40 @@ public final class LeaderSession {
     /**
      * Creates a session.
      *
+     * @param id the session id
+     * @param epoch the fencing epoch, positive
+     * @return the session
      * @throws IllegalArgumentException if {@code epoch <= 0}
      */
     public static LeaderSession of(UUID id, long epoch) {
         return new LeaderSession(id, epoch);
     }
 
-    /** Creates a session with a fresh random id. */
+    /**
+     * Creates a session with a fresh random id.
+     *
+     * @param epoch the fencing epoch, positive
+     * @return the session
+     * @throws IllegalArgumentException if {@code epoch <= 0}
+     */
     public static LeaderSession random(long epoch) {
         return new LeaderSession(UUID.randomUUID(), epoch);
     }
 
-    /** The random session id, unique per grant. */
+    /**
+     * The random session id, unique per grant.
+     *
+     * @return the session id
+     */
     public UUID id() {
         return id;
     }
 
-    /** The fencing epoch, strictly increasing across the history of the election; always positive. */
+    /**
+     * The fencing epoch, strictly increasing across the history of the election; always positive.
+     *
+     * @return the epoch, positive
+     */
     public long epoch() {
         return epoch;
     }

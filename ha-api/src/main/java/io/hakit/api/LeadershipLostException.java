@@ -9,6 +9,11 @@ package io.hakit.api;
 public class LeadershipLostException extends HaException {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * Creates the exception.
+     *
+     * @param message the detail message, naming the session or epoch refused
+     */
     public LeadershipLostException(String message) {
         super(message);
     }

@@ -40,19 +40,37 @@ public interface StateStore {
     /** The longest key accepted. */
     int MAX_KEY_LENGTH = 512;
 
-    /** The namespace this store is under. */
+    /**
+     * The namespace this store is under.
+     *
+     * @return the namespace
+     */
     String namespace();
 
-    /** The key's value and version, or empty when it does not exist. */
+    /**
+     * The key's value and version, or empty when it does not exist.
+     *
+     * @param key the key
+     * @return the value and version, or empty
+     * @throws IllegalArgumentException for a bad key
+     */
     Optional<Versioned> get(String key);
 
-    /** Every entry whose key starts with {@code prefix} ("" for all), sorted by key. */
+    /**
+     * Every entry whose key starts with {@code prefix} ("" for all), sorted by key.
+     *
+     * @param prefix the key prefix; "" for all keys
+     * @return the matching entries, sorted by key; empty if none
+     */
     List<Versioned> list(String prefix);
 
     /**
      * Writes {@code value} if the key's version is {@code expectedVersion} ({@link #NEW}: must not exist;
      * {@link #ANY}: unconditional).
      *
+     * @param key the key
+     * @param value the value, at most {@code high-availability.store.max-value-size} bytes
+     * @param expectedVersion the version the key must have, {@link #NEW} or {@link #ANY}
      * @return the new version
      * @throws VersionConflictException if the version did not match (nothing written)
      * @throws IllegalArgumentException for a bad key, a negative version other than NEW/ANY or a value over the
@@ -65,6 +83,11 @@ public interface StateStore {
     /**
      * Leader-fenced {@link #put(String, byte[], long)}.
      *
+     * @param session the leadership the write is made under
+     * @param key the key
+     * @param value the value, at most {@code high-availability.store.max-value-size} bytes
+     * @param expectedVersion the version the key must have, {@link #NEW} or {@link #ANY}
+     * @return the new version
      * @throws LeadershipLostException if {@code session} is not current or the backend has seen a higher epoch
      *     (nothing written)
      */
@@ -73,6 +96,8 @@ public interface StateStore {
     /**
      * Deletes the key if its version is {@code expectedVersion} ({@link #ANY}: whatever it is).
      *
+     * @param key the key
+     * @param expectedVersion the version the key must have, or {@link #ANY}
      * @return whether a value was deleted ({@code false} if the key did not exist)
      * @throws VersionConflictException if the key exists with another version
      */
@@ -81,6 +106,10 @@ public interface StateStore {
     /**
      * Leader-fenced {@link #delete(String, long)}.
      *
+     * @param session the leadership the write is made under
+     * @param key the key
+     * @param expectedVersion the version the key must have, or {@link #ANY}
+     * @return whether a value was deleted
      * @throws LeadershipLostException if {@code session} is not current or the backend has seen a higher epoch
      */
     boolean delete(LeaderSession session, String key, long expectedVersion);
@@ -88,6 +117,10 @@ public interface StateStore {
     /**
      * Watches every key starting with {@code prefix}; see {@link StoreListener} for ordering and threading. Changes
      * made before this call are not replayed: {@link #list(String)} first if you need the current state.
+     *
+     * @param prefix the key prefix; "" for all keys
+     * @param listener receives the changes
+     * @return the subscription; closing it ends the watch
      */
     Subscription watch(String prefix, StoreListener listener);
 
@@ -102,6 +135,7 @@ public interface StateStore {
      * above twice the operation timeout (and the backend's session timeout) when other processes write. A zero
      * {@code minAge} scans twice in one call: safe only when no other process writes the namespace.
      *
+     * @param minAge how long a blob must have stayed unreferenced between two scans; zero or more
      * @return the number of blobs deleted
      * @throws IllegalArgumentException if {@code minAge} is negative
      */

@@ -7,7 +7,12 @@ import java.util.Optional;
 public final class StoreEvent {
 
     /** What happened to the key. */
-    public enum Type { PUT, DELETE }
+    public enum Type {
+        /** The key was created or written; the event carries the new value. */
+        PUT,
+        /** The key was deleted. */
+        DELETE
+    }
 
     private final Type type;
     private final String key;
@@ -19,23 +24,50 @@ public final class StoreEvent {
         this.value = value;
     }
 
+    /**
+     * A put of {@code value.key()}.
+     *
+     * @param value the new value with its key and version
+     * @return the event
+     */
     public static StoreEvent put(Versioned value) {
         return new StoreEvent(Type.PUT, value.key(), value);
     }
 
+    /**
+     * A delete of {@code key}.
+     *
+     * @param key the deleted key
+     * @return the event
+     * @throws NullPointerException if {@code key} is null
+     */
     public static StoreEvent delete(String key) {
         return new StoreEvent(Type.DELETE, Objects.requireNonNull(key, "key"), null);
     }
 
+    /**
+     * What happened to the key.
+     *
+     * @return {@link Type#PUT} or {@link Type#DELETE}
+     */
     public Type type() {
         return type;
     }
 
+    /**
+     * The key that changed.
+     *
+     * @return the key
+     */
     public String key() {
         return key;
     }
 
-    /** The new value for a {@link Type#PUT}; empty for a delete. */
+    /**
+     * The new value for a {@link Type#PUT}; empty for a delete.
+     *
+     * @return the new value and version, or empty
+     */
     public Optional<Versioned> value() {
         return Optional.ofNullable(value);
     }

@@ -9,5 +9,10 @@ package io.hakit.api;
  */
 @FunctionalInterface
 public interface StoreListener {
+    /**
+     * A key under the watched prefix changed.
+     *
+     * @param event the change
+     */
     void onEvent(StoreEvent event);
 }

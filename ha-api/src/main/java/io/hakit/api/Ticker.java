@@ -13,10 +13,18 @@ package io.hakit.api;
 @FunctionalInterface
 public interface Ticker {
 
-    /** Returns the current reading in nanoseconds; only differences between readings are meaningful. */
+    /**
+     * Returns the current reading in nanoseconds; only differences between readings are meaningful.
+     *
+     * @return the current reading in nanoseconds
+     */
     long read();
 
-    /** The system ticker, backed by {@link System#nanoTime()}. */
+    /**
+     * The system ticker, backed by {@link System#nanoTime()}.
+     *
+     * @return a ticker reading {@link System#nanoTime()}
+     */
     static Ticker system() {
         return System::nanoTime;
     }

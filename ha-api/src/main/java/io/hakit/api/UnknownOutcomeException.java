@@ -10,10 +10,21 @@ package io.hakit.api;
 public class UnknownOutcomeException extends HaException {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * Creates the exception with its cause.
+     *
+     * @param message the detail message
+     * @param cause the failure that caused it
+     */
     public UnknownOutcomeException(String message, Throwable cause) {
         super(message, cause);
     }
 
+    /**
+     * Creates the exception.
+     *
+     * @param message the detail message
+     */
     public UnknownOutcomeException(String message) {
         super(message);
     }

@@ -13,6 +13,15 @@ public final class Versioned {
     private final byte[] value;
     private final long version;
 
+    /**
+     * Creates a versioned value; {@code value} is copied.
+     *
+     * @param key the key
+     * @param value the value
+     * @param version the version, 0 or more
+     * @throws NullPointerException if {@code key} or {@code value} is null
+     * @throws IllegalArgumentException if {@code version < 0}
+     */
     public Versioned(String key, byte[] value, long version) {
         this.key = Objects.requireNonNull(key, "key");
         this.value = Objects.requireNonNull(value, "value").clone();
@@ -22,20 +31,38 @@ public final class Versioned {
         this.version = version;
     }
 
+    /**
+     * The key.
+     *
+     * @return the key
+     */
     public String key() {
         return key;
     }
 
-    /** A copy of the value. */
+    /**
+     * A copy of the value.
+     *
+     * @return a new array with the value's bytes
+     */
     public byte[] value() {
         return value.clone();
     }
 
-    /** The value's length in bytes. */
+    /**
+     * The value's length in bytes.
+     *
+     * @return the length in bytes
+     */
     public int size() {
         return value.length;
     }
 
+    /**
+     * The version: 0 on create, higher with every write of the key.
+     *
+     * @return the version, 0 or more
+     */
     public long version() {
         return version;
     }
