@@ -21,6 +21,8 @@ public interface HaServices extends AutoCloseable {
     /**
      * Connects to the backend named by {@code high-availability.type}, found with {@link java.util.ServiceLoader}.
      *
+     * @param config the validated configuration
+     * @return the started services
      * @throws InvalidConfigException naming {@code high-availability.type} if no backend of that type is on the
      *     class path (the message names the Maven artifact to add), or naming the key of a bad backend option
      */
@@ -28,17 +30,29 @@ public interface HaServices extends AutoCloseable {
         return Backends.createServices(config);
     }
 
-    /** {@link #create(HaConfig)} from Flink-style keys ({@link HaConfig#fromMap(Map)}). */
+    /**
+     * {@link #create(HaConfig)} from Flink-style keys ({@link HaConfig#fromMap(Map)}).
+     *
+     * @param config configuration keys and values, as {@link HaConfig#fromMap(Map)} reads them
+     * @return the started services
+     * @throws InvalidConfigException naming the key of the first invalid value, or as {@link #create(HaConfig)}
+     */
     static HaServices create(Map<String, String> config) {
         return create(HaConfig.fromMap(config));
     }
 
-    /** The configuration these services run with. */
+    /**
+     * The configuration these services run with.
+     *
+     * @return the configuration
+     */
     HaConfig config();
 
     /**
      * The election of one component in this process (1-128 of {@code [A-Za-z0-9._-]}).
      *
+     * @param componentId the component id
+     * @return the component's election, not started yet
      * @throws IllegalStateException if an election for this component is already open in this process
      */
     LeaderElection leaderElection(String componentId);
@@ -46,16 +60,36 @@ public interface HaServices extends AutoCloseable {
     /**
      * Watches who leads {@code componentId} anywhere in the cluster. The listener first gets the current view,
      * then every change; {@link LeaderInformation#empty()} when no leader is confirmed.
+     *
+     * @param componentId the component id
+     * @param listener receives the component's leader information
+     * @return the subscription; closing it ends the watch
      */
     Subscription watchLeader(String componentId, LeaderRetrievalListener listener);
 
-    /** The state store of one namespace (1-128 of {@code [A-Za-z0-9._-]}); cheap, may be called repeatedly. */
+    /**
+     * The state store of one namespace (1-128 of {@code [A-Za-z0-9._-]}); cheap, may be called repeatedly.
+     *
+     * @param namespace the namespace
+     * @return the namespace's store
+     */
     StateStore stateStore(String namespace);
 
-    /** A shared counter that starts at 1 (Flink's first checkpoint id). */
+    /**
+     * A shared counter that starts at 1 (Flink's first checkpoint id).
+     *
+     * @param name the counter's name, its key in the counters namespace
+     * @return the counter
+     */
     Counter counter(String name);
 
-    /** A shared counter that starts at {@code initialValue} if it does not exist yet. */
+    /**
+     * A shared counter that starts at {@code initialValue} if it does not exist yet.
+     *
+     * @param name the counter's name, its key in the counters namespace
+     * @param initialValue the value a new counter starts at; ignored if the counter exists
+     * @return the counter
+     */
     Counter counter(String name, long initialValue);
 
     /**
@@ -67,6 +101,7 @@ public interface HaServices extends AutoCloseable {
      * <p>Hazard: a key written concurrently may survive (it is not an error); the namespace can be used again
      * afterwards.
      *
+     * @param namespace the namespace to delete
      * @return the number of keys deleted
      * @throws IllegalArgumentException for a bad namespace name
      * @throws UnknownOutcomeException if a delete may or may not have been applied; call again
@@ -77,18 +112,34 @@ public interface HaServices extends AutoCloseable {
     /**
      * Leader-fenced {@link #deleteNamespace(String)}: every delete is fenced by {@code session}.
      *
+     * @param session the leadership the deletes are made under
+     * @param namespace the namespace to delete
+     * @return the number of keys deleted
      * @throws LeadershipLostException if {@code session} is not current or the backend has seen a higher epoch (the
      *     keys deleted before that stay deleted)
      */
     int deleteNamespace(LeaderSession session, String namespace);
 
-    /** The current connection state to the backend. */
+    /**
+     * The current connection state to the backend.
+     *
+     * @return the connection state
+     */
     ConnectionState connectionState();
 
-    /** Registers a connection state listener; see {@link ConnectionStateListener} for threading. */
+    /**
+     * Registers a connection state listener; see {@link ConnectionStateListener} for threading.
+     *
+     * @param listener the listener
+     * @return the subscription; closing it removes the listener
+     */
     Subscription addConnectionStateListener(ConnectionStateListener listener);
 
-    /** The alarms of this process (backend unavailable, leadership flapping, and whatever the application raises). */
+    /**
+     * The alarms of this process (backend unavailable, leadership flapping, and whatever the application raises).
+     *
+     * @return this process's alarm registry
+     */
     AlarmRegistry alarms();
 
     /**
