@@ -114,12 +114,20 @@ public final class HaConfig {
         this.backendOptions = Collections.unmodifiableMap(new TreeMap<>(b.backendOptions));
     }
 
-    /** A builder with every default. */
+    /**
+     * A builder with every default.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** The default configuration: embedded backend, cluster "default". */
+    /**
+     * The default configuration: embedded backend, cluster "default".
+     *
+     * @return the default configuration, with a generated node id
+     */
     public static HaConfig defaults() {
         return builder().build();
     }
@@ -129,89 +137,182 @@ public final class HaConfig {
      * are ignored (so a whole Flink configuration can be passed); unknown keys under them go to
      * {@link #backendOptions()}.
      *
+     * @param map configuration keys and values; not changed
+     * @return the validated configuration
      * @throws InvalidConfigException naming the key of the first invalid value
      */
     public static HaConfig fromMap(Map<String, String> map) {
         return builder().options(map).build();
     }
 
+    /**
+     * {@value #TYPE}: the backend type, lower case.
+     *
+     * @return the backend type
+     */
     public String type() {
         return type;
     }
 
+    /**
+     * {@value #CLUSTER_ID}: the root of everything this cluster stores.
+     *
+     * @return the cluster id
+     */
     public String clusterId() {
         return clusterId;
     }
 
+    /**
+     * {@value #NODE_ID}: this process's id; generated from host name, pid and a random suffix if not set.
+     *
+     * @return the node id
+     */
     public String nodeId() {
         return nodeId;
     }
 
+    /**
+     * {@value #STORAGE_DIR}: the directory of the default blob store.
+     *
+     * @return the blob directory
+     */
     public Path storageDir() {
         return storageDir;
     }
 
+    /**
+     * {@value #LEASE_DURATION}: how long leadership survives without successful renewal.
+     *
+     * @return the lease duration
+     */
     public Duration leaseDuration() {
         return leaseDuration;
     }
 
+    /**
+     * {@value #RENEW_DEADLINE}: how long a leader retries renewing before it steps down.
+     *
+     * @return the renew deadline
+     */
     public Duration renewDeadline() {
         return renewDeadline;
     }
 
+    /**
+     * {@value #RETRY_PERIOD}: the interval between acquire and renew attempts.
+     *
+     * @return the retry period
+     */
     public Duration retryPeriod() {
         return retryPeriod;
     }
 
+    /**
+     * {@value #OPERATION_TIMEOUT}: the longest any blocking call waits for the backend.
+     *
+     * @return the operation timeout
+     */
     public Duration operationTimeout() {
         return operationTimeout;
     }
 
+    /**
+     * {@value #CONNECTION_STATE_POLICY}: which connection states revoke leadership.
+     *
+     * @return the connection state policy
+     */
     public ConnectionStatePolicy connectionStatePolicy() {
         return connectionStatePolicy;
     }
 
+    /**
+     * {@value #MAX_VALUE_SIZE}: the largest state-store value accepted.
+     *
+     * @return the largest value in bytes, 1 byte to 1 GiB
+     */
     public int maxValueSize() {
         return maxValueSize;
     }
 
+    /**
+     * {@value #FLAPPING_MAX_CHANGES}: the leadership grants within the flapping window that are still tolerated.
+     *
+     * @return the tolerated grants, at least 1
+     */
     public int flappingMaxChanges() {
         return flappingMaxChanges;
     }
 
+    /**
+     * {@value #FLAPPING_WINDOW}: the sliding window of the flapping alarm.
+     *
+     * @return the flapping window
+     */
     public Duration flappingWindow() {
         return flappingWindow;
     }
 
-    /** The injected serial event executor, or empty for the services' own single thread. */
+    /**
+     * The injected serial event executor, or empty for the services' own single thread.
+     *
+     * @return the injected executor, or empty
+     */
     public Optional<Executor> eventExecutor() {
         return Optional.ofNullable(eventExecutor);
     }
 
+    /**
+     * The monotonic time source of every timeout and window.
+     *
+     * @return the ticker
+     */
     public Ticker ticker() {
         return ticker;
     }
 
+    /**
+     * The wall clock, used only for timestamps shown to people (alarms).
+     *
+     * @return the wall clock
+     */
     public Clock clock() {
         return clock;
     }
 
-    /** The injected blob store, or empty for a directory store at {@link #storageDir()}. */
+    /**
+     * The injected blob store, or empty for a directory store at {@link #storageDir()}.
+     *
+     * @return the injected blob store, or empty
+     */
     public Optional<BlobStore> blobStore() {
         return Optional.ofNullable(blobStore);
     }
 
-    /** Keys under {@code high-availability.} that are not core keys, for the backend (sorted, unmodifiable). */
+    /**
+     * Keys under {@code high-availability.} that are not core keys, for the backend (sorted, unmodifiable).
+     *
+     * @return the backend options by key; empty if none
+     */
     public Map<String, String> backendOptions() {
         return backendOptions;
     }
 
-    /** A backend option, or empty. */
+    /**
+     * A backend option, or empty.
+     *
+     * @param key the option's key
+     * @return the option's value, or empty if it is not set
+     */
     public Optional<String> backendOption(String key) {
         return Optional.ofNullable(backendOptions.get(key));
     }
 
-    /** A builder initialised with this configuration. */
+    /**
+     * A builder initialised with this configuration.
+     *
+     * @return a new builder with this configuration's values
+     */
     public Builder toBuilder() {
         Builder b = new Builder();
         b.type = type;
@@ -289,6 +390,11 @@ public final class HaConfig {
          * {@value HaConfig#TYPE}: the backend, found with {@link java.util.ServiceLoader} at
          * {@link HaServices#create(HaConfig)}. Default {@code embedded} (in-process: every participant must live in
          * this JVM; it gives no HA across machines).
+         *
+         * @param type the backend type; trimmed and lower-cased
+         * @return this builder
+         * @throws InvalidConfigException if {@code type} is empty
+         * @throws NullPointerException if {@code type} is null
          */
         public Builder type(String type) {
             String t = Objects.requireNonNull(type, TYPE).trim().toLowerCase(Locale.ROOT);
@@ -302,6 +408,10 @@ public final class HaConfig {
         /**
          * {@value HaConfig#CLUSTER_ID}: everything the cluster stores lives under it; processes of one cluster must
          * share it, and two clusters must never. Default {@code default}. 1-128 of {@code [A-Za-z0-9._-]}.
+         *
+         * @param clusterId the cluster id
+         * @return this builder
+         * @throws InvalidConfigException if {@code clusterId} is null or not 1-128 of {@code [A-Za-z0-9._-]}
          */
         public Builder clusterId(String clusterId) {
             this.clusterId = checkId(CLUSTER_ID, clusterId);
@@ -311,6 +421,10 @@ public final class HaConfig {
         /**
          * {@value HaConfig#NODE_ID}: this process's id, shown in leader records and alarms. Default: host name, pid
          * and a random suffix. Hazard: two live processes with the same id look like one to some backends.
+         *
+         * @param nodeId the node id, 1-128 of {@code [A-Za-z0-9._-]}
+         * @return this builder
+         * @throws InvalidConfigException if {@code nodeId} is null or not 1-128 of {@code [A-Za-z0-9._-]}
          */
         public Builder nodeId(String nodeId) {
             this.nodeId = checkId(NODE_ID, nodeId);
@@ -321,6 +435,10 @@ public final class HaConfig {
          * {@value HaConfig#STORAGE_DIR}: directory of the default blob store for large values. Default
          * {@code java.io.tmpdir/hakit/<cluster-id>/blobs}. Hazard: the default is local and may be wiped at reboot;
          * processes on different hosts need a shared directory.
+         *
+         * @param storageDir the blob directory, local or on shared storage
+         * @return this builder
+         * @throws NullPointerException if {@code storageDir} is null
          */
         public Builder storageDir(Path storageDir) {
             this.storageDir = Objects.requireNonNull(storageDir, STORAGE_DIR);
@@ -333,6 +451,10 @@ public final class HaConfig {
          * {@link ConnectionStatePolicy#REVOKE_ON_LOSS}, how long a suspended leader keeps leading. Default 15 s.
          * Must be greater than {@value HaConfig#RENEW_DEADLINE}. Hazard: a crashed leader blocks failover this long
          * on lease-based backends.
+         *
+         * @param d the lease duration, positive
+         * @return this builder
+         * @throws InvalidConfigException if {@code d} is null, zero or negative
          */
         public Builder leaseDuration(Duration d) {
             this.leaseDuration = positive(LEASE_DURATION, d);
@@ -342,13 +464,24 @@ public final class HaConfig {
         /**
          * {@value HaConfig#RENEW_DEADLINE}: how long a leader retries renewing before it steps down. Default 10 s.
          * Must be less than the lease duration, so the leader steps down before another can acquire.
+         *
+         * @param d the renew deadline, positive
+         * @return this builder
+         * @throws InvalidConfigException if {@code d} is null, zero or negative
          */
         public Builder renewDeadline(Duration d) {
             this.renewDeadline = positive(RENEW_DEADLINE, d);
             return this;
         }
 
-        /** {@value HaConfig#RETRY_PERIOD}: interval between acquire/renew attempts. Default 2 s. Less than the renew deadline. */
+        /**
+         * {@value HaConfig#RETRY_PERIOD}: interval between acquire/renew attempts. Default 2 s. Less than the renew
+         *     deadline.
+         *
+         * @param d the retry period, positive
+         * @return this builder
+         * @throws InvalidConfigException if {@code d} is null, zero or negative
+         */
         public Builder retryPeriod(Duration d) {
             this.retryPeriod = positive(RETRY_PERIOD, d);
             return this;
@@ -357,6 +490,10 @@ public final class HaConfig {
         /**
          * {@value HaConfig#OPERATION_TIMEOUT}: the longest any blocking call waits for the backend; a write still
          * unanswered then throws {@link UnknownOutcomeException}. Default 10 s.
+         *
+         * @param d the operation timeout, positive
+         * @return this builder
+         * @throws InvalidConfigException if {@code d} is null, zero or negative
          */
         public Builder operationTimeout(Duration d) {
             this.operationTimeout = positive(OPERATION_TIMEOUT, d);
@@ -367,13 +504,23 @@ public final class HaConfig {
          * {@value HaConfig#CONNECTION_STATE_POLICY}: which connection states revoke leadership. Default
          * {@link ConnectionStatePolicy#REVOKE_ON_SUSPEND}; see {@link ConnectionStatePolicy#REVOKE_ON_LOSS} for its
          * hazard.
+         *
+         * @param policy the policy
+         * @return this builder
+         * @throws NullPointerException if {@code policy} is null
          */
         public Builder connectionStatePolicy(ConnectionStatePolicy policy) {
             this.connectionStatePolicy = Objects.requireNonNull(policy, CONNECTION_STATE_POLICY);
             return this;
         }
 
-        /** {@value HaConfig#MAX_VALUE_SIZE}: largest state-store value, 1 byte to 1 GiB. Default 64 MiB. */
+        /**
+         * {@value HaConfig#MAX_VALUE_SIZE}: largest state-store value, 1 byte to 1 GiB. Default 64 MiB.
+         *
+         * @param bytes the largest value in bytes
+         * @return this builder
+         * @throws InvalidConfigException if {@code bytes} is not between 1 and 1 GiB
+         */
         public Builder maxValueSize(long bytes) {
             if (bytes < 1 || bytes > MAX_VALUE_SIZE_LIMIT) {
                 throw new InvalidConfigException(MAX_VALUE_SIZE + " must be between 1 byte and 1 GiB, was " + bytes,
@@ -387,6 +534,11 @@ public final class HaConfig {
          * {@value HaConfig#FLAPPING_MAX_CHANGES} and {@value HaConfig#FLAPPING_WINDOW}: LEADERSHIP_FLAPPING is
          * raised when this process is granted leadership more than {@code maxChanges} times within {@code window}.
          * Defaults 5 in 5 min.
+         *
+         * @param maxChanges the grants within the window that are still tolerated, at least 1
+         * @param window the sliding window, positive
+         * @return this builder
+         * @throws InvalidConfigException if {@code maxChanges < 1}, or {@code window} is null, zero or negative
          */
         public Builder flappingAlarm(int maxChanges, Duration window) {
             if (maxChanges < 1) {
@@ -402,19 +554,35 @@ public final class HaConfig {
          * The executor every callback of the services runs on. It must run tasks one at a time in submission order
          * (a single thread, or a serializing wrapper); the services do not shut it down. Default: a daemon thread
          * of their own. Hazard: a concurrent executor breaks the ordering guarantees of every listener.
+         *
+         * @param executor a serial executor; not shut down by the services
+         * @return this builder
+         * @throws NullPointerException if {@code executor} is null
          */
         public Builder eventExecutor(Executor executor) {
             this.eventExecutor = Objects.requireNonNull(executor, "eventExecutor");
             return this;
         }
 
-        /** The monotonic time source of every timeout and window. Default {@link Ticker#system()}. For tests. */
+        /**
+         * The monotonic time source of every timeout and window. Default {@link Ticker#system()}. For tests.
+         *
+         * @param ticker the time source
+         * @return this builder
+         * @throws NullPointerException if {@code ticker} is null
+         */
         public Builder ticker(Ticker ticker) {
             this.ticker = Objects.requireNonNull(ticker, "ticker");
             return this;
         }
 
-        /** The wall clock, used only for timestamps shown to people (alarms). Default UTC system clock. */
+        /**
+         * The wall clock, used only for timestamps shown to people (alarms). Default UTC system clock.
+         *
+         * @param clock the wall clock
+         * @return this builder
+         * @throws NullPointerException if {@code clock} is null
+         */
         public Builder clock(Clock clock) {
             this.clock = Objects.requireNonNull(clock, "clock");
             return this;
@@ -424,13 +592,26 @@ public final class HaConfig {
          * The blob store for large values. Default: a directory store at {@value HaConfig#STORAGE_DIR}. Required when
          * {@value HaConfig#STORAGE_DIR} names another file system ({@code s3://}, {@code hdfs://}): {@link #build()}
          * refuses that without one.
+         *
+         * @param blobStore the blob store
+         * @return this builder
+         * @throws NullPointerException if {@code blobStore} is null
          */
         public Builder blobStore(BlobStore blobStore) {
             this.blobStore = Objects.requireNonNull(blobStore, "blobStore");
             return this;
         }
 
-        /** Sets a backend option (a key under {@code high-availability.} that is not a core key). */
+        /**
+         * Sets a backend option (a key under {@code high-availability.} that is not a core key).
+         *
+         * @param key the key, under {@code high-availability.} or {@code kubernetes.}; a core key sets its option as
+         *     {@link #options(Map)} does
+         * @param value the value, as it would appear in a configuration file
+         * @return this builder
+         * @throws NullPointerException if {@code key} or {@code value} is null
+         * @throws InvalidConfigException if {@code key} is under neither prefix, or a core key's value is invalid
+         */
         public Builder backendOption(String key, String value) {
             Objects.requireNonNull(key, "key");
             Objects.requireNonNull(value, "value of " + key);
@@ -450,6 +631,8 @@ public final class HaConfig {
          * Applies Flink-style keys (see {@link HaConfig#fromMap(Map)}): core keys set their option, other keys under
          * {@code high-availability.} and keys under {@code kubernetes.} become backend options, the rest is ignored.
          *
+         * @param map configuration keys and values, applied in sorted key order; not changed
+         * @return this builder
          * @throws InvalidConfigException naming the key of the first invalid value
          */
         public Builder options(Map<String, String> map) {
@@ -528,6 +711,7 @@ public final class HaConfig {
         /**
          * Checks the cross-field rules and returns an immutable copy.
          *
+         * @return the validated configuration
          * @throws InvalidConfigException if {@value HaConfig#LEASE_DURATION} is not greater than
          *     {@value HaConfig#RENEW_DEADLINE}, or {@value HaConfig#RENEW_DEADLINE} not greater than
          *     {@value HaConfig#RETRY_PERIOD} (the message names both fields)
