@@ -65,6 +65,10 @@ import java.util.stream.Collectors;
  * millisecond through the MiniCluster (whose own HA services are not cut). The old leader is then healed and rejoins.
  * A failover costs the session timeout (the ensemble must expire the cut session before its latch node goes), the
  * grant, and Flink's job recovery from the checkpoint.
+ *
+ * <p>Then clean handovers: the leading component is closed (a fresh MiniCluster per cycle), HAKit on ZooKeeper against
+ * HAKit's embedded backend (the in-memory reference) and Flink's own ZooKeeper HA; goal: HAKit on ZooKeeper within 2x
+ * the in-memory figure.
  */
 final class FlinkFailover implements Runner.Scenario {
 
@@ -82,6 +86,10 @@ final class FlinkFailover implements Runner.Scenario {
     static final Duration SETTLE_BOUND = Duration.ofSeconds(60);
     static final String HAKIT = "hakit";
     static final String FLINK = "flink-zookeeper";
+    /** HAKit's adapter on the embedded backend: the in-memory reference of the clean handover. */
+    static final String EMBEDDED = "hakit-embedded";
+    static final int QUICK_CLEAN_CYCLES = 3;
+    static final int FULL_CLEAN_CYCLES = 8;
     private static final String FLINK_ROOT = "/flink-bench";
 
     @Override
@@ -106,6 +114,10 @@ final class FlinkFailover implements Runner.Scenario {
             admin = ZkBench.curator(ensemble.getConnectString(), Duration.ofSeconds(10));
             double[] hakit = measure(HAKIT, ensemble, admin, cycles, out);
             double[] flink = measure(FLINK, ensemble, admin, cycles, out);
+            int cleanCycles = quick ? QUICK_CLEAN_CYCLES : FULL_CLEAN_CYCLES;
+            double[] cleanHakit = measureClean(HAKIT, ensemble, admin, cleanCycles, out);
+            double[] cleanEmbedded = measureClean(EMBEDDED, ensemble, admin, cleanCycles, out);
+            double[] cleanFlink = measureClean(FLINK, ensemble, admin, cleanCycles, out);
 
             Map<String, Object> results = new LinkedHashMap<>();
             results.put(HAKIT, ZkBench.latencyFigures(hakit));
@@ -117,6 +129,17 @@ final class FlinkFailover implements Runner.Scenario {
             goal.put("p99_ratio_hakit_to_flink", ZkBench.ratio(h.percentile(99), f.percentile(99)));
             goal.put("target_max_ratio", Json.decimal(1.0, 1));
             goal.put("met", h.percentile(50) <= f.percentile(50) && h.percentile(99) <= f.percentile(99));
+            Map<String, Object> clean = new LinkedHashMap<>();
+            clean.put(HAKIT, ZkBench.latencyFigures(cleanHakit));
+            clean.put(EMBEDDED, ZkBench.latencyFigures(cleanEmbedded));
+            clean.put(FLINK, ZkBench.latencyFigures(cleanFlink));
+            results.put("clean_handover", clean);
+            double cleanRatio = new Stats(cleanHakit).percentile(50) / new Stats(cleanEmbedded).percentile(50);
+            Map<String, Object> cleanGoal = new LinkedHashMap<>();
+            cleanGoal.put("p50_ratio_zookeeper_to_embedded", Json.decimal(cleanRatio, 3));
+            cleanGoal.put("target_max_ratio", Json.decimal(2.0, 1));
+            cleanGoal.put("met", cleanRatio <= 2.0);
+            goal.put("clean_handover", cleanGoal);
 
             Map<String, Object> params = new LinkedHashMap<>();
             params.put("flink", org.apache.flink.runtime.util.EnvironmentInformation.getVersion());
@@ -127,6 +150,9 @@ final class FlinkFailover implements Runner.Scenario {
             params.put("checkpoint_interval_ms", CHECKPOINT_INTERVAL_MS);
             params.put("cycles_per_system", cycles);
             params.put("loss", "session expiry: the leader's proxies blackholed");
+            params.put("clean_handover", "the leading JobManager component closed (a fresh MiniCluster per cycle, "
+                    + cleanCycles + " cycles per system): from the close to the job RUNNING, restored, on the other;"
+                    + " HAKit on ZooKeeper against HAKit's embedded backend (in memory) and Flink's own ZooKeeper HA");
             params.put("quick", quick);
             Map<String, Object> json = new LinkedHashMap<>();
             json.put("scenario", NAME);
@@ -143,7 +169,10 @@ final class FlinkFailover implements Runner.Scenario {
     /** The Flink configuration of one system; both share every ZooKeeper client setting. */
     private static Configuration config(String system, String clusterId, Path storage) {
         Configuration c = new Configuration();
-        if (system.equals(HAKIT)) {
+        if (system.equals(EMBEDDED)) {
+            c.setString("high-availability.type", HakitHaServicesFactory.class.getName());
+            c.setString("high-availability.hakit.backend", "embedded");
+        } else if (system.equals(HAKIT)) {
             c.setString("high-availability.type", HakitHaServicesFactory.class.getName());
             c.setString("high-availability.hakit.backend", "zookeeper");
             c.setString("high-availability.zookeeper.path.root", ZkBench.PATH_ROOT);
@@ -234,6 +263,81 @@ final class FlinkFailover implements Runner.Scenario {
     }
 
     /**
+     * Clean handovers: per cycle a fresh MiniCluster (a closed component cannot rejoin), the job checkpointing, then
+     * the leading component is closed; the time from the close until the job runs on the other, restored from its
+     * checkpoint.
+     */
+    private static double[] measureClean(String system, TestingCluster ensemble, CuratorFramework admin, int cycles,
+            PrintStream out) {
+        double[] samples = new double[cycles];
+        for (int i = 0; i < cycles; i++) {
+            String clusterId = "bench-flink-clean-" + system + "-" + System.nanoTime() % 100_000;
+            Path storage;
+            try {
+                storage = Files.createTempDirectory("hakit-flink-handover");
+            } catch (IOException e) {
+                throw new Runner.BenchmarkFailure("no temporary directory", e);
+            }
+            Configuration base = config(system, clusterId, storage);
+            List<List<FaultInjectingProxy>> proxies = new CopyOnWriteArrayList<>();
+            AtomicInteger leader = new AtomicInteger(-1);
+            List<Throwable> fatal = new CopyOnWriteArrayList<>();
+            ExecutorService io = Executors.newCachedThreadPool();
+            MiniCluster cluster = TestingMiniCluster.newBuilder(TestingMiniClusterConfiguration.newBuilder()
+                            .setConfiguration(base).setNumberDispatcherResourceManagerComponents(COMPONENTS)
+                            .setNumTaskManagers(2).setNumSlotsPerTaskManager(1).build())
+                    .setHighAvailabilityServicesSupplier(() -> services(base, ensemble, proxies, leader, fatal, io))
+                    .build();
+            try {
+                cluster.start();
+                JobID job = submit(cluster);
+                settle(system.equals(EMBEDDED) ? null : admin, electionPath(system, clusterId), cluster, job, fatal,
+                        system);
+                int lead = leader.get();
+                if (lead < 1) {
+                    throw new Runner.BenchmarkFailure(system + ": no dispatcher leads before clean cycle " + (i + 1));
+                }
+                long wall = System.currentTimeMillis();
+                long start = System.nanoTime();
+                component(cluster, lead - 1).closeAsync();
+                boolean restored = ZkBench.poll(FAILOVER_BOUND, () -> restoredAfter(cluster, job, wall));
+                long end = System.nanoTime();
+                if (!restored) {
+                    throw new Runner.BenchmarkFailure(system + ": the job was not restored within "
+                            + FAILOVER_BOUND.toSeconds() + " s of closing JobManager " + lead);
+                }
+                samples[i] = (end - start) / 1e6;
+                out.printf("%s: %s: clean cycle %d: JobManager %d closed, job restored on JobManager %d after %.1f ms%n",
+                        NAME, system, i + 1, lead, leader.get(), samples[i]);
+            } catch (Runner.BenchmarkFailure e) {
+                throw e;
+            } catch (Exception e) {
+                throw new Runner.BenchmarkFailure(system + ": " + e, e);
+            } finally {
+                try {
+                    cluster.closeAsync().get(60, TimeUnit.SECONDS);
+                } catch (Exception e) {
+                    out.println(NAME + ": " + system + ": closing the MiniCluster: " + e);
+                }
+                proxies.forEach(l -> l.forEach(FaultInjectingProxy::close));
+                io.shutdownNow();
+            }
+        }
+        return samples;
+    }
+
+    /** The MiniCluster's {@code i}-th dispatcher/resource manager component (Flink keeps them private). */
+    @SuppressWarnings("unchecked")
+    private static org.apache.flink.runtime.entrypoint.component.DispatcherResourceManagerComponent component(
+            MiniCluster cluster, int i) throws ReflectiveOperationException {
+        java.lang.reflect.Field f = MiniCluster.class.getDeclaredField("dispatcherResourceManagerComponents");
+        f.setAccessible(true);
+        return new ArrayList<>((java.util.Collection<
+                org.apache.flink.runtime.entrypoint.component.DispatcherResourceManagerComponent>) f.get(cluster))
+                .get(i);
+    }
+
+    /**
      * Waits until both JobManagers are queued in the election (a healed one has a new session and latch node), the
      * job runs, and two more checkpoints completed.
      */
@@ -243,7 +347,7 @@ final class FlinkFailover implements Runner.Scenario {
             throw new Runner.BenchmarkFailure(system + ": a JobManager reported a fatal error: " + fatal.get(0),
                     fatal.get(0));
         }
-        if (!ZkBench.poll(SETTLE_BOUND, () -> ZkBench.queued(admin, path) == COMPONENTS)) {
+        if (admin != null && !ZkBench.poll(SETTLE_BOUND, () -> ZkBench.queued(admin, path) == COMPONENTS)) {
             throw new Runner.BenchmarkFailure(system + ": " + ZkBench.queued(admin, path) + " JobManagers queued under "
                     + path + " after " + SETTLE_BOUND.toSeconds() + " s, expected " + COMPONENTS + "; the znodes: "
                     + tree(admin, path.substring(0, path.indexOf('/', 1)), 4));
