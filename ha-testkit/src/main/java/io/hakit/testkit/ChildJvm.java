@@ -3,7 +3,6 @@ package io.hakit.testkit;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -65,27 +64,23 @@ public final class ChildJvm implements AutoCloseable {
     }
 
     private void read() {
+        // the log stays open for appending while the child runs (its standard error is appended by the OS too)
         try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(),
-                StandardCharsets.UTF_8))) {
+                StandardCharsets.UTF_8));
+             Writer w = Files.newBufferedWriter(log, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+                     StandardOpenOption.APPEND)) {
             String line;
             while ((line = r.readLine()) != null) {
                 lines.add(line);
-                append(line + "\n");
+                w.write(line);
+                w.write('\n');
+                w.flush();
                 if (onLine != null) {
                     onLine.accept(line);
                 }
             }
         } catch (IOException e) {
-            // the process is gone
-        }
-    }
-
-    private synchronized void append(String text) {
-        try (Writer w = Files.newBufferedWriter(log, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
-                StandardOpenOption.APPEND)) {
-            w.write(text);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + log, e);
+            // the process is gone, or its log cannot be written
         }
     }
 
