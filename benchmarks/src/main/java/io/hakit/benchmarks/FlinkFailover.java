@@ -196,39 +196,24 @@ final class FlinkFailover implements Runner.Scenario {
 
     private static double[] measure(String system, TestingCluster ensemble, CuratorFramework admin, int cycles,
             PrintStream out) {
-        String clusterId = "bench-flink-" + system + "-" + System.nanoTime() % 100_000;
-        Path storage;
-        try {
-            storage = Files.createTempDirectory("hakit-flink-failover");
-        } catch (IOException e) {
-            throw new Runner.BenchmarkFailure("no temporary directory", e);
-        }
-        Configuration base = config(system, clusterId, storage);
-        List<List<FaultInjectingProxy>> proxies = new CopyOnWriteArrayList<>();
-        AtomicInteger leader = new AtomicInteger(-1);
-        List<Throwable> fatal = new CopyOnWriteArrayList<>();
-        ExecutorService io = Executors.newCachedThreadPool();
-        MiniCluster cluster = TestingMiniCluster.newBuilder(TestingMiniClusterConfiguration.newBuilder()
-                        .setConfiguration(base).setNumberDispatcherResourceManagerComponents(COMPONENTS)
-                        .setNumTaskManagers(2).setNumSlotsPerTaskManager(1).build())
-                .setHighAvailabilityServicesSupplier(() -> services(base, ensemble, proxies, leader, fatal, io))
-                .build();
-        String path = electionPath(system, clusterId);
         double[] samples = new double[cycles];
-        try {
+        try (Run run = new Run(system, "bench-flink-", ensemble, out)) {
+            MiniCluster cluster = run.cluster;
+            AtomicInteger leader = run.leader;
+            String path = electionPath(system, run.clusterId);
             out.println(NAME + ": " + system + ": starting a MiniCluster with " + COMPONENTS
                     + " JobManager components and a checkpointing job");
             cluster.start();
             JobID job = submit(cluster);
             for (int i = 0; i < cycles; i++) {
-                settle(admin, path, cluster, job, fatal, system);
+                settle(admin, path, cluster, job, run.fatal, system);
                 int cut = leader.get();
                 if (cut < 1) {
                     throw new Runner.BenchmarkFailure(system + ": no dispatcher leads before cycle " + (i + 1));
                 }
                 long wall = System.currentTimeMillis();
                 long start = System.nanoTime();
-                proxies.get(cut).forEach(p -> p.fault(Fault.blackhole()));
+                run.proxies.get(cut).forEach(p -> p.fault(Fault.blackhole()));
                 boolean restored = ZkBench.poll(FAILOVER_BOUND, () -> restoredAfter(cluster, job, wall));
                 long end = System.nanoTime();
                 if (!restored) {
@@ -242,7 +227,7 @@ final class FlinkFailover implements Runner.Scenario {
                 samples[i] = (end - start) / 1e6;
                 out.printf("%s: %s: cycle %d: JobManager %d cut off, job restored on JobManager %d after %.1f ms%n",
                         NAME, system, i + 1, cut, leader.get(), samples[i]);
-                proxies.get(cut).forEach(p -> p.fault(Fault.pass()));
+                run.proxies.get(cut).forEach(p -> p.fault(Fault.pass()));
             }
             // no cancel: the cluster's close suspends the job and then deletes all of the cluster's HA data (a cancel
             // right before the close would leave the job's clean-up to a JobManager that is shutting down)
@@ -251,14 +236,6 @@ final class FlinkFailover implements Runner.Scenario {
             throw e;
         } catch (Exception e) {
             throw new Runner.BenchmarkFailure(system + ": " + e, e);
-        } finally {
-            try {
-                cluster.closeAsync().get(60, TimeUnit.SECONDS);
-            } catch (Exception e) {
-                out.println(NAME + ": " + system + ": closing the MiniCluster: " + e);
-            }
-            proxies.forEach(l -> l.forEach(FaultInjectingProxy::close));
-            io.shutdownNow();
         }
     }
 
@@ -271,29 +248,13 @@ final class FlinkFailover implements Runner.Scenario {
             PrintStream out) {
         double[] samples = new double[cycles];
         for (int i = 0; i < cycles; i++) {
-            String clusterId = "bench-flink-clean-" + system + "-" + System.nanoTime() % 100_000;
-            Path storage;
-            try {
-                storage = Files.createTempDirectory("hakit-flink-handover");
-            } catch (IOException e) {
-                throw new Runner.BenchmarkFailure("no temporary directory", e);
-            }
-            Configuration base = config(system, clusterId, storage);
-            List<List<FaultInjectingProxy>> proxies = new CopyOnWriteArrayList<>();
-            AtomicInteger leader = new AtomicInteger(-1);
-            List<Throwable> fatal = new CopyOnWriteArrayList<>();
-            ExecutorService io = Executors.newCachedThreadPool();
-            MiniCluster cluster = TestingMiniCluster.newBuilder(TestingMiniClusterConfiguration.newBuilder()
-                            .setConfiguration(base).setNumberDispatcherResourceManagerComponents(COMPONENTS)
-                            .setNumTaskManagers(2).setNumSlotsPerTaskManager(1).build())
-                    .setHighAvailabilityServicesSupplier(() -> services(base, ensemble, proxies, leader, fatal, io))
-                    .build();
-            try {
+            try (Run run = new Run(system, "bench-flink-clean-", ensemble, out)) {
+                MiniCluster cluster = run.cluster;
                 cluster.start();
                 JobID job = submit(cluster);
-                settle(system.equals(EMBEDDED) ? null : admin, electionPath(system, clusterId), cluster, job, fatal,
-                        system);
-                int lead = leader.get();
+                settle(system.equals(EMBEDDED) ? null : admin, electionPath(system, run.clusterId), cluster, job,
+                        run.fatal, system);
+                int lead = run.leader.get();
                 if (lead < 1) {
                     throw new Runner.BenchmarkFailure(system + ": no dispatcher leads before clean cycle " + (i + 1));
                 }
@@ -308,22 +269,60 @@ final class FlinkFailover implements Runner.Scenario {
                 }
                 samples[i] = (end - start) / 1e6;
                 out.printf("%s: %s: clean cycle %d: JobManager %d closed, job restored on JobManager %d after %.1f ms%n",
-                        NAME, system, i + 1, lead, leader.get(), samples[i]);
+                        NAME, system, i + 1, lead, run.leader.get(), samples[i]);
             } catch (Runner.BenchmarkFailure e) {
                 throw e;
             } catch (Exception e) {
                 throw new Runner.BenchmarkFailure(system + ": " + e, e);
-            } finally {
-                try {
-                    cluster.closeAsync().get(60, TimeUnit.SECONDS);
-                } catch (Exception e) {
-                    out.println(NAME + ": " + system + ": closing the MiniCluster: " + e);
-                }
-                proxies.forEach(l -> l.forEach(FaultInjectingProxy::close));
-                io.shutdownNow();
             }
         }
         return samples;
+    }
+
+    /**
+     * One MiniCluster of {@value #COMPONENTS} JobManager components, each with HA services of its own behind proxies
+     * of its own ({@link #services}), and what a cycle observes: which component's dispatcher leads, fatal errors.
+     * Closing it closes the MiniCluster (bounded), the proxies and the I/O threads.
+     */
+    private static final class Run implements AutoCloseable {
+        final String system;
+        final String clusterId;
+        final PrintStream out;
+        final List<List<FaultInjectingProxy>> proxies = new CopyOnWriteArrayList<>();
+        final AtomicInteger leader = new AtomicInteger(-1);
+        final List<Throwable> fatal = new CopyOnWriteArrayList<>();
+        final ExecutorService io = Executors.newCachedThreadPool();
+        final MiniCluster cluster;
+
+        Run(String system, String clusterPrefix, TestingCluster ensemble, PrintStream out) {
+            this.system = system;
+            this.out = out;
+            this.clusterId = clusterPrefix + system + "-" + System.nanoTime() % 100_000;
+            Path storage;
+            try {
+                storage = Files.createTempDirectory("hakit-flink-failover");
+            } catch (IOException e) {
+                io.shutdownNow();
+                throw new Runner.BenchmarkFailure("no temporary directory", e);
+            }
+            Configuration base = config(system, clusterId, storage);
+            cluster = TestingMiniCluster.newBuilder(TestingMiniClusterConfiguration.newBuilder()
+                            .setConfiguration(base).setNumberDispatcherResourceManagerComponents(COMPONENTS)
+                            .setNumTaskManagers(2).setNumSlotsPerTaskManager(1).build())
+                    .setHighAvailabilityServicesSupplier(() -> services(base, ensemble, proxies, leader, fatal, io))
+                    .build();
+        }
+
+        @Override
+        public void close() {
+            try {
+                cluster.closeAsync().get(60, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                out.println(NAME + ": " + system + ": closing the MiniCluster: " + e);
+            }
+            proxies.forEach(l -> l.forEach(FaultInjectingProxy::close));
+            io.shutdownNow();
+        }
     }
 
     /** The MiniCluster's {@code i}-th dispatcher/resource manager component (Flink keeps them private). */
