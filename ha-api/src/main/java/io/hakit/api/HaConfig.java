@@ -1,6 +1,6 @@
 package io.hakit.api;
 
-import io.hakit.api.internal.ConfigParsing;
+import io.hakit.api.support.ConfigParsing;
 
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;

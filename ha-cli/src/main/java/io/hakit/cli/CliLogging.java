@@ -15,7 +15,7 @@ import ch.qos.logback.core.rolling.RollingFileAppender;
 import ch.qos.logback.core.rolling.SizeBasedTriggeringPolicy;
 import ch.qos.logback.core.util.FileSize;
 import io.hakit.api.InvalidConfigException;
-import io.hakit.api.internal.ConfigParsing;
+import io.hakit.api.support.ConfigParsing;
 import org.slf4j.LoggerFactory;
 
 import java.nio.file.Path;

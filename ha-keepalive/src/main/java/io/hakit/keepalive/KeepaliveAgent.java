@@ -4,8 +4,8 @@ import io.hakit.api.HaConfig;
 import io.hakit.api.HaServices;
 import io.hakit.api.InvalidConfigException;
 import io.hakit.api.alarm.Alarm;
-import io.hakit.api.internal.ConfigParsing;
-import io.hakit.api.internal.EventExecutor;
+import io.hakit.api.support.ConfigParsing;
+import io.hakit.api.support.EventExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

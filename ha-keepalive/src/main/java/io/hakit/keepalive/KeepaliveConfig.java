@@ -3,7 +3,7 @@ package io.hakit.keepalive;
 import io.hakit.api.ConfigOption;
 import io.hakit.api.InvalidConfigException;
 import io.hakit.api.Ticker;
-import io.hakit.api.internal.ConfigParsing;
+import io.hakit.api.support.ConfigParsing;
 
 import java.net.InetSocketAddress;
 import java.nio.file.Path;

@@ -5,7 +5,7 @@ import io.hakit.api.alarm.AlarmType;
 import io.hakit.api.detect.FailureDetector;
 import io.hakit.api.detect.FixedTimeoutFailureDetector;
 import io.hakit.api.detect.PhiAccrualFailureDetector;
-import io.hakit.api.internal.EventExecutor;
+import io.hakit.api.support.EventExecutor;
 import io.hakit.keepalive.internal.EpochStore;
 import io.hakit.keepalive.internal.FrameCodec;
 import io.hakit.keepalive.internal.RoleMachine;

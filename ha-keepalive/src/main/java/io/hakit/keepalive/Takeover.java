@@ -1,6 +1,6 @@
 package io.hakit.keepalive;
 
-import io.hakit.api.internal.EventExecutor;
+import io.hakit.api.support.EventExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -2,7 +2,7 @@ package io.hakit.kubernetes;
 
 import io.hakit.api.HaConfig;
 import io.hakit.api.InvalidConfigException;
-import io.hakit.api.internal.ConfigParsing;
+import io.hakit.api.support.ConfigParsing;
 
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -7,7 +7,7 @@ import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.hakit.api.HaConfig;
 import io.hakit.api.HaServices;
-import io.hakit.api.internal.DefaultHaServices;
+import io.hakit.api.support.CustomBackend;
 import io.hakit.kubernetes.internal.KubernetesBackend;
 import io.hakit.kubernetes.internal.Naming;
 import io.hakit.testkit.TestCluster;
@@ -72,7 +72,7 @@ public final class KubernetesTestCluster implements TestCluster {
         }
         Config tuned = KubernetesBackend.tune(client, c);
         KubernetesOptions options = KubernetesOptions.of(c);
-        return new DefaultHaServices(c, events -> {
+        return CustomBackend.start(c, events -> {
             KubernetesBackend b = KubernetesBackend.connect(c, options, tuned, events);
             backends.put(c.nodeId(), b);
             return b;

@@ -2,7 +2,7 @@ package io.hakit.sync;
 
 import io.hakit.api.alarm.AlarmRegistry;
 import io.hakit.api.alarm.AlarmType;
-import io.hakit.api.internal.EventExecutor;
+import io.hakit.api.support.EventExecutor;
 import io.hakit.keepalive.KeepaliveNode;
 import io.hakit.keepalive.Role;
 import io.hakit.keepalive.RoleChange;

@@ -1,7 +1,7 @@
 package io.hakit.sync;
 
 import io.hakit.api.InvalidConfigException;
-import io.hakit.api.internal.ConfigParsing;
+import io.hakit.api.support.ConfigParsing;
 
 import java.net.InetSocketAddress;
 import java.nio.file.Files;

@@ -4,7 +4,7 @@ import io.hakit.api.HaConfig;
 import io.hakit.api.HaServices;
 import io.hakit.api.LeaderContender;
 import io.hakit.api.LeaderSession;
-import io.hakit.api.internal.DefaultHaServices;
+import io.hakit.api.support.CustomBackend;
 import io.hakit.testkit.proxy.Fault;
 import io.hakit.testkit.proxy.FaultInjectingProxy;
 import org.apache.curator.test.InstanceSpec;
@@ -169,7 +169,7 @@ class ZooKeeperFollowerPartitionTest {
                 .backendOption(ZooKeeperOptions.CONNECTION_TIMEOUT, "5 s")
                 .backendOption(ZooKeeperOptions.RETRY_WAIT, "100 ms")
                 .backendOption(ZooKeeperOptions.TOLERATE_SUSPENDED, "true").build();
-        HaServices s = new DefaultHaServices(c, events -> ZooKeeperBackend.connect(c, ZooKeeperOptions.of(c), events));
+        HaServices s = CustomBackend.start(c, events -> ZooKeeperBackend.connect(c, ZooKeeperOptions.of(c), events));
         processes.add(s);
         s.leaderElection("dispatcher").startLeaderElection(new LeaderContender() {
             @Override

@@ -2,7 +2,7 @@ package io.hakit.zookeeper;
 
 import io.hakit.api.HaConfig;
 import io.hakit.api.HaServices;
-import io.hakit.api.internal.DefaultHaServices;
+import io.hakit.api.support.CustomBackend;
 import io.hakit.testkit.TestCluster;
 import io.hakit.testkit.proxy.Fault;
 import io.hakit.testkit.proxy.FaultInjectingProxy;
@@ -95,7 +95,7 @@ final class ZooKeeperTestCluster implements TestCluster {
     }
 
     private HaServices start(HaConfig c) {
-        return new DefaultHaServices(c, events -> {
+        return CustomBackend.start(c, events -> {
             ZooKeeperBackend b = ZooKeeperBackend.connect(c, ZooKeeperOptions.of(c), events);
             backends.put(c.nodeId(), b);
             return b;

@@ -1,5 +1,7 @@
 package io.hakit.api.internal;
 
+import io.hakit.api.support.ConfigParsing;
+import io.hakit.api.support.EventExecutor;
 import io.hakit.api.BlobStore;
 import io.hakit.api.ConnectionState;
 import io.hakit.api.ConnectionStateListener;

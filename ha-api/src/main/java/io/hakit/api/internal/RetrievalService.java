@@ -1,5 +1,6 @@
 package io.hakit.api.internal;
 
+import io.hakit.api.support.EventExecutor;
 import com.google.errorprone.annotations.concurrent.GuardedBy;
 import io.hakit.api.LeaderInformation;
 import io.hakit.api.LeaderRetrievalListener;

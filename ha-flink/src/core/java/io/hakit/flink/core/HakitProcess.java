@@ -5,7 +5,7 @@ import io.hakit.api.HaServices;
 import io.hakit.api.LeaderElection;
 import io.hakit.api.LeaderSession;
 import io.hakit.api.alarm.RestartLoopDetector;
-import io.hakit.api.internal.ConfigParsing;
+import io.hakit.api.support.ConfigParsing;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.HighAvailabilityOptions;

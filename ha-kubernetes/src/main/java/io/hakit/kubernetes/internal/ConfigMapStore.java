@@ -10,7 +10,7 @@ import io.hakit.api.StoreEvent;
 import io.hakit.api.Subscription;
 import io.hakit.api.VersionConflictException;
 import io.hakit.api.Versioned;
-import io.hakit.api.internal.ConfigParsing;
+import io.hakit.api.support.ConfigParsing;
 import io.hakit.api.spi.NamespaceFullException;
 import io.hakit.api.spi.StoreDriver;
 

@@ -20,7 +20,7 @@ import io.hakit.api.StoreEvent;
 import io.hakit.api.Subscription;
 import io.hakit.api.Ticker;
 import io.hakit.api.Versioned;
-import io.hakit.api.internal.EventExecutor;
+import io.hakit.api.support.EventExecutor;
 import io.hakit.api.spi.BackendEvents;
 import io.hakit.api.spi.ElectionDriver;
 import io.hakit.api.spi.HaBackend;

@@ -1,6 +1,6 @@
 package io.hakit.sync.internal;
 
-import io.hakit.api.internal.EventExecutor;
+import io.hakit.api.support.EventExecutor;
 import io.hakit.keepalive.ConnectionLimiter;
 import io.hakit.keepalive.tls.PemLayout;
 import io.hakit.keepalive.tls.TlsContexts;

@@ -12,7 +12,7 @@ import io.hakit.api.StateStore;
 import io.hakit.api.StoreEvent;
 import io.hakit.api.Subscription;
 import io.hakit.api.Versioned;
-import io.hakit.api.internal.DefaultHaServices;
+import io.hakit.api.support.CustomBackend;
 import io.hakit.api.spi.BackendEvents;
 import io.hakit.api.spi.ElectionDriver;
 import io.hakit.api.spi.HaBackend;
@@ -153,7 +153,7 @@ class SuspendedLeaseInterleavingTest {
                 .renewDeadline(Duration.ofSeconds(10)).retryPeriod(Duration.ofSeconds(2)).build();
         String where = policy == ConnectionStatePolicy.REVOKE_ON_LOSS ? "REVOKE_ON_LOSS" : "REVOKE_ON_SUSPEND";
         where += ", bound " + bound.map(Duration::toString).orElse("none") + ", steps " + seq;
-        try (HaServices services = new DefaultHaServices(config, events -> {
+        try (HaServices services = CustomBackend.start(config, events -> {
             backend.events = events;
             return backend;
         })) {

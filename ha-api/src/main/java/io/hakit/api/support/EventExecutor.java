@@ -1,4 +1,4 @@
-package io.hakit.api.internal;
+package io.hakit.api.support;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

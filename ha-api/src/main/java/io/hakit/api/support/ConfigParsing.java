@@ -1,4 +1,4 @@
-package io.hakit.api.internal;
+package io.hakit.api.support;
 
 import io.hakit.api.InvalidConfigException;
 
