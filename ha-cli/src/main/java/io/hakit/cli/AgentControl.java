@@ -1,10 +1,10 @@
 package io.hakit.cli;
 
+import io.hakit.sync.RoundResult;
 import io.hakit.keepalive.KeepaliveAgent;
 import io.hakit.keepalive.KeepaliveNode;
 import io.hakit.keepalive.Role;
 import io.hakit.sync.FileSync;
-import io.hakit.sync.internal.Source;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -67,7 +67,7 @@ final class AgentControl implements ControlServer.Handler {
         }
         if (sync != null && !force) {
             out.accept("bringing the standby's files up to date first (a full sync round)...");
-            Source.RoundResult r;
+            RoundResult r;
             try {
                 r = sync.syncNow(SWITCHOVER_LIMIT);
             } catch (Exception e) {
@@ -114,7 +114,7 @@ final class AgentControl implements ControlServer.Handler {
         if (on && node.role() == Role.ACTIVE && sync != null) {
             out.accept("this node is active: bringing the standby's files up to date first (a full sync round)...");
             try {
-                Source.RoundResult r = sync.syncNow(SWITCHOVER_LIMIT);
+                RoundResult r = sync.syncNow(SWITCHOVER_LIMIT);
                 if (!r.clean()) {
                     out.accept("ERROR the final sync round was not clean; nothing changed (use 'hakit switchover "
                             + "--force' first if the standby must take over anyway)");

@@ -1,5 +1,6 @@
 package io.hakit.cli;
 
+import io.hakit.sync.RoundResult;
 import io.hakit.api.InvalidConfigException;
 import io.hakit.sync.ConflictCopy;
 import io.hakit.sync.SyncConfig;
@@ -103,7 +104,7 @@ final class SyncCommand {
 
     /** The agent's answer to "sync verify": runs a verification round and prints each difference. */
     static int answerVerify(io.hakit.sync.FileSync sync, java.util.function.Consumer<String> out) {
-        io.hakit.sync.internal.Source.RoundResult r;
+        io.hakit.sync.RoundResult r;
         try {
             r = sync.verify(java.time.Duration.ofMinutes(30));
         } catch (IllegalStateException notSource) {

@@ -274,22 +274,22 @@ public final class FileSync implements AutoCloseable {
      * @throws TimeoutException      when no round finished within {@code timeout}
      * @throws IOException           when the round failed to run (the cause names why)
      */
-    public Source.RoundResult syncNow(Duration timeout) throws IOException, TimeoutException, InterruptedException {
+    public RoundResult syncNow(Duration timeout) throws IOException, TimeoutException, InterruptedException {
         return await(timeout, false);
     }
 
     /**
      * Compares both sides by content digests read now, as {@code rsync -c --dry-run} would, changing nothing (source
-     * only): the result's {@link Source.RoundResult#differences()} names each path that differs (content, type, link
+     * only): the result's {@link RoundResult#differences()} names each path that differs (content, type, link
      * target, mode, mtime, or present on one side only). Reads both trees in full.
      *
      * @throws IllegalStateException when this node is not the source
      */
-    public Source.RoundResult verify(Duration timeout) throws IOException, TimeoutException, InterruptedException {
+    public RoundResult verify(Duration timeout) throws IOException, TimeoutException, InterruptedException {
         return await(timeout, true);
     }
 
-    private Source.RoundResult await(Duration timeout, boolean verify)
+    private RoundResult await(Duration timeout, boolean verify)
             throws IOException, TimeoutException, InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
@@ -301,7 +301,7 @@ public final class FileSync implements AutoCloseable {
                 }
                 l = loop;
             }
-            CompletableFuture<Source.RoundResult> f = verify ? l.requestVerify() : l.requestFull();
+            CompletableFuture<RoundResult> f = verify ? l.requestVerify() : l.requestFull();
             try {
                 return f.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
             } catch (ExecutionException e) {
@@ -413,7 +413,7 @@ public final class FileSync implements AutoCloseable {
         }
 
         @Override
-        public void finished(Source.RoundResult r) {
+        public void finished(RoundResult r) {
             // what both sides now hold survives a crash of this node: were it forgotten, this node's files would
             // look changed here when it comes back as a standby (the manifests' base digests cover most of that).
             // Saved on the control thread: this one is interrupted when the node is demoted

@@ -1,7 +1,6 @@
 package io.hakit.sync;
 
 import io.hakit.api.alarm.AlarmEvent;
-import io.hakit.sync.internal.Source;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -79,7 +78,7 @@ class ChurnTest {
         while (files.size() + dirs.size() < TARGET_ENTRIES) {
             create();
         }
-        Source.RoundResult first = pair.a.syncNow(Duration.ofSeconds(20));
+        RoundResult first = pair.a.syncNow(Duration.ofSeconds(20));
         assertThat(first.ok()).as(context + ": first full round " + first).isTrue();
 
         long end = System.nanoTime() + CHURN.toNanos();
@@ -106,7 +105,7 @@ class ChurnTest {
         }
         long settleMs = (System.nanoTime() - t0) / 1_000_000;
 
-        Source.RoundResult full = pair.a.syncNow(Duration.ofSeconds(20));
+        RoundResult full = pair.a.syncNow(Duration.ofSeconds(20));
         assertThat(full.errors()).as(context + ": errors of the final full round").isEmpty();
         assertThat(full.refused()).as(context + ": refused in the final full round").isEmpty();
         assertThat(full.conflicts()).as(context + ": conflicts in the final full round").isEmpty();

@@ -1,6 +1,5 @@
 package io.hakit.sync;
 
-import io.hakit.sync.internal.Source;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -59,8 +58,8 @@ class ContentIdentityTest {
         return p;
     }
 
-    private Source.RoundResult full() throws Exception {
-        Source.RoundResult r = pair.a.syncNow(WAIT);
+    private RoundResult full() throws Exception {
+        RoundResult r = pair.a.syncNow(WAIT);
         assertThat(r.clean()).as("round %s", r).isTrue();
         return r;
     }
@@ -80,7 +79,7 @@ class ContentIdentityTest {
         assertSame();
         Files.move(pair.rootA.resolve("b.dat"), pair.rootA.resolve("a.dat"), StandardCopyOption.REPLACE_EXISTING);
         assertThat(Files.getLastModifiedTime(pair.rootA.resolve("a.dat"))).isEqualTo(OLD);
-        Source.RoundResult r = full();
+        RoundResult r = full();
         assertThat(r.files()).isEqualTo(1);
         assertThat(r.deleted()).isEqualTo(1);
         assertThat(r.conflicts()).isEmpty();
@@ -156,14 +155,14 @@ class ContentIdentityTest {
         Files.write(broken, content('X', 10_000));
         Files.setLastModifiedTime(broken, OLD);
         Files.writeString(pair.rootB.resolve("stray.txt"), "only here");
-        Source.RoundResult v = pair.a.verify(WAIT);
+        RoundResult v = pair.a.verify(WAIT);
         assertThat(v.differences()).hasSize(2);
         assertThat(v.differences()).anySatisfy(d -> assertThat(d).startsWith("data:data.bin: content differs"));
         assertThat(v.differences()).anySatisfy(d -> assertThat(d).isEqualTo("data:stray.txt: only on the standby "
                 + "(file)"));
         assertThat(Files.readAllBytes(broken)).isEqualTo(content('X', 10_000)); // verification changes nothing
         // a full round repairs it, keeping the standby's own versions (and its own file) as conflict copies
-        Source.RoundResult r = full();
+        RoundResult r = full();
         assertThat(r.conflicts()).hasSize(2).anySatisfy(c -> assertThat(c).contains("data:data.bin was changed"))
                 .anySatisfy(c -> assertThat(c).contains("data:stray.txt was changed"));
         assertThat(Files.readAllBytes(broken)).isEqualTo(content('d', 10_000));

@@ -6,7 +6,6 @@ import io.hakit.sync.internal.Digests;
 import io.hakit.sync.internal.HashCache;
 import io.hakit.sync.internal.Scanner;
 import io.hakit.sync.internal.Sink;
-import io.hakit.sync.internal.Source;
 import io.hakit.sync.internal.SyncFrames;
 import io.hakit.sync.internal.SyncRecord;
 import io.hakit.sync.internal.proto.RoundDone;
@@ -98,7 +97,7 @@ class DiskFullTest {
         TreeMap<String, String> before = TreeAssert.snapshot(disk.dir);
 
         writeRandom(a.resolve("big.bin"), 20 * MIB);
-        Source.RoundResult r = pair.a.syncNow(WAIT);
+        RoundResult r = pair.a.syncNow(WAIT);
         assertThat(r.ok()).isFalse();
         assertThat(r.errors()).singleElement().asString().startsWith("data:big.bin: disk full: 20971520 bytes needed")
                 .contains(disk.dir.toString());
@@ -124,7 +123,7 @@ class DiskFullTest {
         writeRandom(a.resolve("small-1m.bin"), MIB);
         start(4L * MIB);
         // 8 MiB, or 7 once the first round wrote small-1m.bin: 5 MiB fit, 5 MiB plus the 4 MiB reserve do not
-        Source.RoundResult r = pair.a.syncNow(WAIT);
+        RoundResult r = pair.a.syncNow(WAIT);
         assertThat(r.errors()).hasSize(1);
         Matcher m = Pattern.compile("data:big-5m.bin: disk full: 5242880 bytes needed plus a reserve of 4194304, "
                 + "only (\\d+) free on .*").matcher(r.errors().get(0));

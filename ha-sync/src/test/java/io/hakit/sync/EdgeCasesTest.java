@@ -2,7 +2,6 @@ package io.hakit.sync;
 
 import io.hakit.sync.internal.Names;
 import io.hakit.sync.internal.SafeDir;
-import io.hakit.sync.internal.Source;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -42,7 +41,7 @@ class EdgeCasesTest {
         }
     }
 
-    private Source.RoundResult full() throws Exception {
+    private RoundResult full() throws Exception {
         return pair.a.syncNow(WAIT);
     }
 
@@ -60,7 +59,7 @@ class EdgeCasesTest {
         }
         Files.writeString(pair.rootA.resolve("naïve 名前.txt"), "utf-8 named");
         Files.writeString(pair.rootA.resolve("back\\slash"), "a backslash is a name character on Linux");
-        Source.RoundResult r = full();
+        RoundResult r = full();
         assertThat(r.clean()).as("%s", r).isTrue();
         try (SafeDir b = SafeDir.openRoot(pair.rootB)) {
             assertThat(b.list()).containsExactlyInAnyOrder(file, dir, link, "naïve 名前.txt", "back\\slash");
@@ -86,7 +85,7 @@ class EdgeCasesTest {
             raf.write("tail!".getBytes(StandardCharsets.US_ASCII));
         }
         assumeThat(allocated(f)).as("the temp file system keeps holes").isLessThan(1L << 20);
-        Source.RoundResult r = full();
+        RoundResult r = full();
         assertThat(r.clean()).isTrue();
         assertThat(r.bytesSent()).as("data sent for a 64 MiB file with 2 small extents").isLessThan(2L << 20);
         Path copy = pair.rootB.resolve("disk.img");
@@ -161,7 +160,7 @@ class EdgeCasesTest {
                 }
             }
         }
-        Source.RoundResult r;
+        RoundResult r;
         try {
             r = full();
         } finally { // @TempDir cannot delete what is beyond PATH_MAX: take it down relative to its parent
@@ -218,7 +217,7 @@ class EdgeCasesTest {
         });
         appender.start();
         try {
-            List<Source.RoundResult> rounds = new ArrayList<>();
+            List<RoundResult> rounds = new ArrayList<>();
             List<Boolean> gate = new ArrayList<>();
             while (rounds.size() < 6 && (rounds.isEmpty() || !rounds.get(rounds.size() - 1).clean())) {
                 rounds.add(full());
@@ -227,13 +226,13 @@ class EdgeCasesTest {
             // a standby that misses a file of the active's does not count as holding its files (no failback)
             assertThat(gate.get(0)).isFalse();
             assertThat(gate.get(gate.size() - 1)).isTrue();
-            Source.RoundResult first = rounds.get(0);
+            RoundResult first = rounds.get(0);
             assertThat(first.clean()).isFalse();
             assertThat(first.pending()).singleElement().asString().contains("busy.log").contains("changed while");
             if (rounds.size() == 1) {
                 throw new AssertionError("the first round was clean: " + rounds);
             }
-            Source.RoundResult last = rounds.get(rounds.size() - 1);
+            RoundResult last = rounds.get(rounds.size() - 1);
             assertThat(last.clean()).as("rounds %s", rounds).isTrue();
             // two direct attempts, then a snapshot (a copy caught by an append is taken again: one more round at most)
             assertThat(rounds.size()).as("rounds %s", rounds).isLessThanOrEqualTo(4);

@@ -2,7 +2,6 @@ package io.hakit.sync;
 
 import io.hakit.api.alarm.AlarmType;
 import io.hakit.keepalive.Role;
-import io.hakit.sync.internal.Source;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -43,7 +42,7 @@ class FileSyncTest {
         Files.writeString(p, s);
     }
 
-    private Source.RoundResult full() throws Exception {
+    private RoundResult full() throws Exception {
         return pair.a.syncNow(WAIT);
     }
 
@@ -67,7 +66,7 @@ class FileSyncTest {
         write(pair.rootB.resolve("stale/old.txt"), "gone soon");
 
         // old.txt was never received from the source (no record of it): kept as a conflict copy, not deleted
-        Source.RoundResult first = full();
+        RoundResult first = full();
         assertThat(first.errors()).isEmpty();
         assertThat(first.conflicts()).singleElement().asString().contains("stale/old.txt");
         assertThat(TreeAssert.differences(a, pair.rootB))
@@ -82,7 +81,7 @@ class FileSyncTest {
         Files.delete(a.resolve("conf/deep/x/y.txt"));
         Files.delete(a.resolve("conf/deep/x"));
         Files.delete(a.resolve("big.bin"));
-        Source.RoundResult second = full();
+        RoundResult second = full();
         assertThat(second.errors()).isEmpty();
         assertThat(TreeAssert.differences(a, pair.rootB))
                 .containsExactlyInAnyOrder("missing on the replica: escape", "only on the replica: stale");
@@ -129,7 +128,7 @@ class FileSyncTest {
             raf.write("changed in the middle".getBytes(StandardCharsets.UTF_8));
         }
         Files.setLastModifiedTime(f, FileTime.from(Instant.now().plusSeconds(5)));
-        Source.RoundResult r = full();
+        RoundResult r = full();
         assertThat(r.errors()).isEmpty();
         assertThat(r.bytesSent()).isEqualTo(128 * 1024); // one block
         assertThat(TreeAssert.differences(pair.rootA, pair.rootB)).isEmpty();
@@ -184,7 +183,7 @@ class FileSyncTest {
         write(pair.rootA.resolve("only-on-a.txt"), "a's new file");
         pair.a.roleChanged(Role.STANDBY, 1);
         write(pair.rootB.resolve("other.txt"), "b's version");
-        Source.RoundResult r = pair.b.syncNow(WAIT);
+        RoundResult r = pair.b.syncNow(WAIT);
         assertThat(r.errors()).isEmpty();
         assertThat(r.conflicts()).hasSize(2).anySatisfy(c -> assertThat(c).contains("state.txt"))
                 .anySatisfy(c -> assertThat(c).contains("only-on-a.txt"));
@@ -261,7 +260,7 @@ class FileSyncTest {
         pair.startB();
         // the full round that follows the reconnect deletes them, without conflict copies
         await().atMost(WAIT).untilAsserted(() -> assertThat(TreeAssert.differences(a, pair.rootB)).isEmpty());
-        Source.RoundResult r = full();
+        RoundResult r = full();
         assertThat(r.full()).isTrue();
         assertThat(r.errors()).isEmpty();
         assertThat(r.conflicts()).isEmpty();

@@ -2,7 +2,6 @@ package io.hakit.sync;
 
 import io.hakit.api.alarm.Alarm;
 import io.hakit.api.alarm.AlarmType;
-import io.hakit.sync.internal.Source;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -60,7 +59,7 @@ class PermissionTest {
         immutable = locked;
 
         Files.writeString(a.resolve("new.txt"), "new");
-        Source.RoundResult r = pair.a.syncNow(WAIT);
+        RoundResult r = pair.a.syncNow(WAIT);
         assertThat(r.ok()).isFalse();
         assertThat(r.errors().get(0)).isEqualTo("data:locked/new.txt: permission denied (operation not permitted; "
                 + "immutable?): " + locked + "/");
@@ -84,7 +83,7 @@ class PermissionTest {
         disk.remount("ro");
 
         Files.writeString(a.resolve("two.txt"), "two");
-        Source.RoundResult r = pair.a.syncNow(WAIT);
+        RoundResult r = pair.a.syncNow(WAIT);
         assertThat(r.ok()).isFalse();
         assertThat(r.errors().get(0)).isEqualTo("data:two.txt: read-only file system: " + disk.dir + "/");
         assertThat(alarmA()).contains("data:two.txt: read-only file system: " + disk.dir);

@@ -1,12 +1,12 @@
 package io.hakit.benchmarks.sync;
 
+import io.hakit.sync.RoundResult;
 import io.hakit.api.Ticker;
 import io.hakit.api.alarm.AlarmRegistry;
 import io.hakit.keepalive.Role;
 import io.hakit.keepalive.tls.CertificateGenerator;
 import io.hakit.sync.FileSync;
 import io.hakit.sync.SyncConfig;
-import io.hakit.sync.internal.Source;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -58,7 +58,7 @@ public final class HakitSubject implements SyncSubject {
         Session s = new Session() {
             @Override
             public Transfer syncOnce() throws Exception {
-                Source.RoundResult r = a.syncNow(Duration.ofMinutes(5));
+                RoundResult r = a.syncNow(Duration.ofMinutes(5));
                 if (!r.ok()) {
                     throw new IOException("HAKit round failed: " + r.errors() + " " + r.refused());
                 }

@@ -1,5 +1,6 @@
 package io.hakit.sync.internal;
 
+import io.hakit.sync.RoundResult;
 import io.hakit.sync.internal.proto.FileEnd;
 import io.hakit.sync.internal.proto.FileStart;
 import io.hakit.sync.internal.proto.Hole;
@@ -78,25 +79,6 @@ public final class Source {
         void acquire(long bytes) throws InterruptedException;
     }
 
-    /**
-     * What one round did.
-     *
-     * @param pending     files not on the standby because they changed while being sent (the next round retries)
-     * @param differences a verification round's findings: each path that differs, with what differs
-     */
-    public record RoundResult(long round, boolean full, int entries, int files, long bytes, long bytesSent,
-                              int deleted, List<String> errors, List<String> conflicts, List<String> refused,
-                              List<String> pending, List<String> differences, long nanos) {
-        /** No error and nothing refused (conflict copies were made safely; pending files may remain). */
-        public boolean ok() {
-            return errors.isEmpty() && refused.isEmpty();
-        }
-
-        /** {@link #ok()} and nothing pending: every file the round listed is on the standby as listed. */
-        public boolean clean() {
-            return ok() && pending.isEmpty();
-        }
-    }
 
     static final int ENTRIES_PER_MESSAGE = 1000;
     static final int CHUNK = 256 * 1024;

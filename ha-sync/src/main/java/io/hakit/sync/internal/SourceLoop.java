@@ -1,5 +1,6 @@
 package io.hakit.sync.internal;
 
+import io.hakit.sync.RoundResult;
 import io.hakit.api.Ticker;
 import io.hakit.sync.internal.proto.Hello;
 import io.hakit.sync.internal.proto.SyncMessage;
@@ -43,7 +44,7 @@ public final class SourceLoop {
         /** A round is about to run, with this many files (bytes) still to be confirmed on the standby. */
         void pending(long files, long bytes);
 
-        void finished(Source.RoundResult r);
+        void finished(RoundResult r);
 
         void failed(String cause);
 
@@ -66,8 +67,8 @@ public final class SourceLoop {
     private boolean fullRequested = true;
     private boolean changed;
     private boolean stopped;
-    private final List<CompletableFuture<Source.RoundResult>> fullWaiters = new ArrayList<>();
-    private final List<CompletableFuture<Source.RoundResult>> verifyWaiters = new ArrayList<>();
+    private final List<CompletableFuture<RoundResult>> fullWaiters = new ArrayList<>();
+    private final List<CompletableFuture<RoundResult>> verifyWaiters = new ArrayList<>();
     private final AtomicLong round = new AtomicLong(System.currentTimeMillis() * 1000);
 
     public SourceLoop(Settings settings, long epoch, Source source, SyncTransport transport, Ticker ticker,
@@ -105,17 +106,17 @@ public final class SourceLoop {
     }
 
     /** A full round soon; the future completes with the first full round that starts after this call. */
-    public CompletableFuture<Source.RoundResult> requestFull() {
+    public CompletableFuture<RoundResult> requestFull() {
         return request(fullWaiters);
     }
 
     /** A verification round soon (changes nothing): completes with its result. */
-    public CompletableFuture<Source.RoundResult> requestVerify() {
+    public CompletableFuture<RoundResult> requestVerify() {
         return request(verifyWaiters);
     }
 
-    private CompletableFuture<Source.RoundResult> request(List<CompletableFuture<Source.RoundResult>> list) {
-        CompletableFuture<Source.RoundResult> f = new CompletableFuture<>();
+    private CompletableFuture<RoundResult> request(List<CompletableFuture<RoundResult>> list) {
+        CompletableFuture<RoundResult> f = new CompletableFuture<>();
         synchronized (lock) {
             if (stopped) {
                 f.completeExceptionally(new IOException(settings.nodeId() + " is no longer the source"));
@@ -131,7 +132,7 @@ public final class SourceLoop {
     }
 
     /** Forgets a waiter that gave up. */
-    public void cancel(CompletableFuture<Source.RoundResult> f) {
+    public void cancel(CompletableFuture<RoundResult> f) {
         synchronized (lock) {
             fullWaiters.remove(f);
             verifyWaiters.remove(f);
@@ -175,7 +176,7 @@ public final class SourceLoop {
                 } catch (IOException e) {
                     String cause = e.getMessage() == null ? e.toString() : e.getMessage();
                     listener.failed(cause);
-                    List<CompletableFuture<Source.RoundResult>> failedWaiters;
+                    List<CompletableFuture<RoundResult>> failedWaiters;
                     synchronized (lock) {
                         failedWaiters = new ArrayList<>(fullWaiters);
                         failedWaiters.addAll(verifyWaiters);
@@ -208,7 +209,7 @@ public final class SourceLoop {
                     // closing
                 }
             }
-            List<CompletableFuture<Source.RoundResult>> left;
+            List<CompletableFuture<RoundResult>> left;
             synchronized (lock) {
                 stopped = true;
                 left = new ArrayList<>(fullWaiters);
@@ -251,7 +252,7 @@ public final class SourceLoop {
         Trigger next = Trigger.FULL;
         while (running()) {
             Map<String, List<FileEntry>> entries;
-            List<CompletableFuture<Source.RoundResult>> served = List.of();
+            List<CompletableFuture<RoundResult>> served = List.of();
             Source.Mode mode = settings.verifyContent() ? Source.Mode.REREAD : Source.Mode.SYNC;
             boolean full = next != Trigger.CHANGES;
             if (next == Trigger.VERIFY) {
@@ -289,7 +290,7 @@ public final class SourceLoop {
                 pending(entries);
             }
             LOG.debug("round {} starts ({} roots, {})", round.get() + 1, entries.size(), mode);
-            Source.RoundResult r = source.run(link, round.incrementAndGet(), full, entries, mode);
+            RoundResult r = source.run(link, round.incrementAndGet(), full, entries, mode);
             LOG.debug("round {} done: {} files", r.round(), r.files());
             lastRoundEnd = ticker.read();
             if (mode != Source.Mode.VERIFY) {
