@@ -1,5 +1,7 @@
 package io.hakit.keepalive;
 
+import io.hakit.keepalive.support.RepeatFilter;
+import io.hakit.keepalive.support.ConnectionLimiter;
 import io.hakit.api.alarm.AlarmRegistry;
 import io.hakit.api.alarm.AlarmType;
 import io.hakit.api.detect.FailureDetector;

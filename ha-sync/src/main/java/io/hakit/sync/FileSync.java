@@ -118,7 +118,7 @@ public final class FileSync implements AutoCloseable {
     private volatile Instant lastSuccess;
     private volatile long lastSuccessNanos;
     /** Sink connection problems, one line per peer host and cause per minute. */
-    private final io.hakit.keepalive.RepeatFilter connectionProblems;
+    private final io.hakit.keepalive.support.RepeatFilter connectionProblems;
     private volatile Instant verifiedAt;
     private volatile boolean inSync;
     private volatile String lastError = "";
@@ -136,7 +136,7 @@ public final class FileSync implements AutoCloseable {
         this.alarms = alarms;
         this.alarmSource = "sync:" + config.nodeId;
         this.lastSuccessNanos = config.ticker.read();
-        this.connectionProblems = new io.hakit.keepalive.RepeatFilter(TimeUnit.MINUTES.toNanos(1), config.ticker);
+        this.connectionProblems = new io.hakit.keepalive.support.RepeatFilter(TimeUnit.MINUTES.toNanos(1), config.ticker);
         Files.createDirectories(config.stateDir);
         this.record = SyncRecord.load(config.stateDir.resolve("sync-record.bin"));
         cache.seed(record);
@@ -516,7 +516,7 @@ public final class FileSync implements AutoCloseable {
     /** What a sink connection reports (on its event loop). */
     private final class SessionHost implements SinkSession.Host {
         @Override
-        public io.hakit.keepalive.RepeatFilter connectionProblems() {
+        public io.hakit.keepalive.support.RepeatFilter connectionProblems() {
             return connectionProblems;
         }
 

@@ -1,6 +1,6 @@
 package io.hakit.sync;
 
-import io.hakit.keepalive.ConnectionLimiter;
+import io.hakit.keepalive.support.ConnectionLimiter;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

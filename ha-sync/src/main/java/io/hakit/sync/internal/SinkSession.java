@@ -46,7 +46,7 @@ public final class SinkSession extends ChannelInboundHandlerAdapter {
          * Holds back repeats of a connection's problem (a peer that retries a failing handshake every heartbeat
          * would otherwise log a line each time): keyed by the peer's host and the cause, not its port.
          */
-        io.hakit.keepalive.RepeatFilter connectionProblems();
+        io.hakit.keepalive.support.RepeatFilter connectionProblems();
     }
 
     /** Who may be a source and what it must send. */
@@ -189,7 +189,7 @@ public final class SinkSession extends ChannelInboundHandlerAdapter {
         java.net.SocketAddress remote = ctx.channel().remoteAddress();
         String from = remote instanceof java.net.InetSocketAddress a ? a.getHostString() : String.valueOf(remote);
         String problem = what + " " + from + ": " + why;
-        io.hakit.keepalive.RepeatFilter filter = host.connectionProblems();
+        io.hakit.keepalive.support.RepeatFilter filter = host.connectionProblems();
         if (filter.shouldLog(problem)) {
             LOG.warn("{}: {} {}: {}{}", rules.nodeId(), what, remote, why, filter.suppressedNote(problem));
         }

@@ -1,7 +1,7 @@
 package io.hakit.sync.internal;
 
 import io.hakit.api.support.EventExecutor;
-import io.hakit.keepalive.ConnectionLimiter;
+import io.hakit.keepalive.support.ConnectionLimiter;
 import io.hakit.keepalive.tls.PemLayout;
 import io.hakit.keepalive.tls.TlsContexts;
 import io.hakit.sync.internal.proto.SyncMessage;

@@ -1,4 +1,4 @@
-package io.hakit.keepalive;
+package io.hakit.keepalive.support;
 
 import java.util.LinkedHashMap;
 import java.util.Map;

@@ -1,4 +1,4 @@
-package io.hakit.keepalive;
+package io.hakit.keepalive.support;
 
 import io.hakit.testkit.ManualTicker;
 import org.junit.jupiter.api.Test;

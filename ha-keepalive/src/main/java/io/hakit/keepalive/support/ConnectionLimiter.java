@@ -1,4 +1,4 @@
-package io.hakit.keepalive;
+package io.hakit.keepalive.support;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
