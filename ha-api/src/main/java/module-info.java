@@ -13,6 +13,10 @@ module io.hakit.api {
     exports io.hakit.api.alarm;
     exports io.hakit.api.detect;
     exports io.hakit.api.embedded;
+    // what HAKit's own modules share; not API
+    exports io.hakit.api.support to
+            io.hakit.testkit, io.hakit.zookeeper, io.hakit.kubernetes, io.hakit.keepalive, io.hakit.sync,
+            io.hakit.flink, io.hakit.cli;
 
     uses io.hakit.api.spi.HaBackendFactory;
 
