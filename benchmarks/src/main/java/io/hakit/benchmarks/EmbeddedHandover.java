@@ -107,10 +107,7 @@ final class EmbeddedHandover implements Runner.Scenario {
             hakit.put("n", stats.n());
             Map<String, Object> results = new LinkedHashMap<>();
             results.put("hakit", hakit);
-            Map<String, Object> json = new LinkedHashMap<>();
-            json.put("scenario", NAME);
-            json.put("params", params);
-            json.put("results", results);
+            Map<String, Object> json = Json.scenario(NAME, params, results);
             return json;
         } finally {
             for (HaServices s : processes) {

@@ -154,10 +154,7 @@ final class FlinkFailover implements Runner.Scenario {
                     + cleanCycles + " cycles per system): from the close to the job RUNNING, restored, on the other;"
                     + " HAKit on ZooKeeper against HAKit's embedded backend (in memory) and Flink's own ZooKeeper HA");
             params.put("quick", quick);
-            Map<String, Object> json = new LinkedHashMap<>();
-            json.put("scenario", NAME);
-            json.put("params", params);
-            json.put("results", results);
+            Map<String, Object> json = Json.scenario(NAME, params, results);
             json.put("goal", goal);
             return json;
         } finally {

@@ -17,6 +17,18 @@ public final class Json {
     }
 
     /**
+     * A scenario's result object, in the order docs/benchmarks.md shows: {@code scenario}, {@code params},
+     * {@code results}; a scenario may add more (its {@code goal}) after them.
+     */
+    public static Map<String, Object> scenario(String name, Map<String, ?> params, Map<String, ?> results) {
+        Map<String, Object> json = new java.util.LinkedHashMap<>();
+        json.put("scenario", name);
+        json.put("params", params);
+        json.put("results", results);
+        return json;
+    }
+
+    /**
      * The JSON text of {@code value}.
      *
      * @throws IllegalArgumentException for a type it does not write (doubles included: round them with

@@ -3,8 +3,6 @@ package io.hakit.benchmarks;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
 import io.hakit.api.HaConfig;
 import io.hakit.api.HaServices;
 import io.hakit.api.LeaderContender;
@@ -15,8 +13,6 @@ import io.hakit.benchmarks.zk.ContenderProcess;
 import io.hakit.kubernetes.KubernetesOptions;
 
 import java.io.PrintStream;
-import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -46,18 +42,13 @@ final class K8sFailover implements Runner.Scenario {
     @Override
     public Map<String, Object> run(boolean quick, PrintStream out) {
         int cycles = quick ? 3 : 10;
-        Path dir = null;
         List<AutoCloseable> toClose = new ArrayList<>();
         try {
-            String kubeconfig = System.getenv("KUBECONFIG");
-            if (kubeconfig == null) {
-                dir = K8sHandover.startApiServer();
-                kubeconfig = dir.resolve("kubeconfig").toString();
-            }
-            Config config = Config.fromKubeconfig(null, Paths.get(kubeconfig).toFile());
-            KubernetesClient admin = new KubernetesClientBuilder().withConfig(config)
-                    .withHttpClientFactory(new JdkHttpClientFactory()).build();
-            toClose.add(admin);
+            K8sHandover.ApiServer api = K8sHandover.ApiServer.open(out);
+            toClose.add(api);
+            String kubeconfig = api.kubeconfig;
+            KubernetesClient admin = api.admin;
+            Config config = api.config;
             Map<String, Object> results = new LinkedHashMap<>();
             Map<String, Object> hakit = new LinkedHashMap<>();
             boolean met = true;
@@ -84,10 +75,7 @@ final class K8sFailover implements Runner.Scenario {
             params.put("cycles_per_setting", cycles);
             params.put("settings_ms", "15000/10000/2000 and 3000/2000/500 (lease/renew/retry)");
             params.put("quick", quick);
-            Map<String, Object> json = new LinkedHashMap<>();
-            json.put("scenario", NAME);
-            json.put("params", params);
-            json.put("results", results);
+            Map<String, Object> json = Json.scenario(NAME, params, results);
             json.put("goal", Map.of("max_within_lease_plus_retry", met));
             return json;
         } catch (Exception e) {
@@ -96,7 +84,6 @@ final class K8sFailover implements Runner.Scenario {
             for (int i = toClose.size() - 1; i >= 0; i--) {
                 ZkBench.closeQuietly(toClose.get(i));
             }
-            K8sHandover.stopApiServer(dir, out);
         }
     }
 

@@ -62,20 +62,15 @@ final class K8sHandover implements Runner.Scenario {
         Duration lease = Duration.ofSeconds(15);
         Duration renew = Duration.ofSeconds(10);
         Duration retry = Duration.ofSeconds(2);
-        Path dir = null;
         List<AutoCloseable> toClose = new ArrayList<>();
         try {
-            String kubeconfig = System.getenv("KUBECONFIG");
-            if (kubeconfig == null) {
-                dir = startApiServer();
-                kubeconfig = dir.resolve("kubeconfig").toString();
-            }
+            ApiServer api = ApiServer.open(out);
+            toClose.add(api);
+            String kubeconfig = api.kubeconfig;
+            KubernetesClient admin = api.admin;
+            Config config = api.config;
             out.println(NAME + ": API server from " + kubeconfig);
-            Config config = Config.fromKubeconfig(null, Paths.get(kubeconfig).toFile());
             String ns = "hakit-bench-" + ProcessHandle.current().pid();
-            KubernetesClient admin = new KubernetesClientBuilder().withConfig(config)
-                    .withHttpClientFactory(new JdkHttpClientFactory()).build();
-            toClose.add(admin);
             admin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build())
                     .createOr(x -> x.update());
             Files.writeString(Paths.get(System.getProperty("java.io.tmpdir"), "hakit-bench-kubeconfig"),
@@ -154,10 +149,7 @@ final class K8sHandover implements Runner.Scenario {
             Map<String, Object> results = new LinkedHashMap<>();
             results.put("hakit", ZkBench.latencyFigures(hakitMs));
             results.put(PEER, ZkBench.latencyFigures(fabricMs));
-            Map<String, Object> json = new LinkedHashMap<>();
-            json.put("scenario", NAME);
-            json.put("params", params);
-            json.put("results", results);
+            Map<String, Object> json = Json.scenario(NAME, params, results);
             Map<String, Object> goal = new LinkedHashMap<>();
             goal.put("p99_ms_target_max", 100);
             goal.put("met", new Stats(hakitMs).percentile(99) < 100);
@@ -169,7 +161,6 @@ final class K8sHandover implements Runner.Scenario {
             for (int i = toClose.size() - 1; i >= 0; i--) {
                 ZkBench.closeQuietly(toClose.get(i));
             }
-            stopApiServer(dir, out);
         }
     }
 
@@ -226,6 +217,44 @@ final class K8sHandover implements Runner.Scenario {
     }
 
     /** Starts kube-apiserver 1.20.2 + etcd (data on tmpfs when there is one); returns its directory. */
+    /** The API server a k8s-* scenario runs against: {@code $KUBECONFIG}'s, or a real one started for the run. */
+    static final class ApiServer implements AutoCloseable {
+        final String kubeconfig;
+        final Config config;
+        final KubernetesClient admin;
+        private final Path dir;
+        private final PrintStream out;
+
+        private ApiServer(String kubeconfig, Path dir, PrintStream out) {
+            this.kubeconfig = kubeconfig;
+            this.dir = dir;
+            this.out = out;
+            this.config = Config.fromKubeconfig(null, Paths.get(kubeconfig).toFile());
+            this.admin = new KubernetesClientBuilder().withConfig(config)
+                    .withHttpClientFactory(new JdkHttpClientFactory()).build();
+        }
+
+        static ApiServer open(PrintStream out) throws Exception {
+            String kubeconfig = System.getenv("KUBECONFIG");
+            if (kubeconfig != null) {
+                return new ApiServer(kubeconfig, null, out);
+            }
+            Path dir = startApiServer();
+            try {
+                return new ApiServer(dir.resolve("kubeconfig").toString(), dir, out);
+            } catch (RuntimeException e) {
+                stopApiServer(dir, out);
+                throw e;
+            }
+        }
+
+        @Override
+        public void close() {
+            ZkBench.closeQuietly(admin);
+            stopApiServer(dir, out);
+        }
+    }
+
     static Path startApiServer() throws Exception {
         Path dir = Files.createTempDirectory(Files.isWritable(Paths.get("/dev/shm")) ? Paths.get("/dev/shm")
                 : Paths.get(System.getProperty("java.io.tmpdir")), "hakit-bench-apiserver");

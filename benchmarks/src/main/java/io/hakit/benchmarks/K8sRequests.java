@@ -3,8 +3,6 @@ package io.hakit.benchmarks;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
 import io.hakit.api.HaConfig;
 import io.hakit.api.HaServices;
 import io.hakit.api.LeaderContender;
@@ -14,9 +12,6 @@ import io.hakit.api.Subscription;
 import io.hakit.kubernetes.KubernetesOptions;
 
 import java.io.PrintStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -53,18 +48,13 @@ final class K8sRequests implements Runner.Scenario {
     public Map<String, Object> run(boolean quick, PrintStream out) {
         Duration window = quick ? Duration.ofSeconds(10) : Duration.ofSeconds(60);
         Duration retry = Duration.ofSeconds(2);
-        Path dir = null;
         List<AutoCloseable> toClose = new ArrayList<>();
         try {
-            String kubeconfig = System.getenv("KUBECONFIG");
-            if (kubeconfig == null) {
-                dir = K8sHandover.startApiServer();
-                kubeconfig = dir.resolve("kubeconfig").toString();
-            }
-            Config config = Config.fromKubeconfig(null, Paths.get(kubeconfig).toFile());
-            KubernetesClient admin = new KubernetesClientBuilder().withConfig(config)
-                    .withHttpClientFactory(new JdkHttpClientFactory()).build();
-            toClose.add(admin);
+            K8sHandover.ApiServer api = K8sHandover.ApiServer.open(out);
+            toClose.add(api);
+            String kubeconfig = api.kubeconfig;
+            KubernetesClient admin = api.admin;
+            Config config = api.config;
             Map<String, Object> results = new LinkedHashMap<>();
             Map<String, Object> hakit = new LinkedHashMap<>();
             for (int components : new int[] {1, 100, 1000}) {
@@ -124,10 +114,7 @@ final class K8sRequests implements Runner.Scenario {
             params.put("retry_period_ms", retry.toMillis());
             params.put("store_watches_per_component", 1);
             params.put("quick", quick);
-            Map<String, Object> json = new LinkedHashMap<>();
-            json.put("scenario", NAME);
-            json.put("params", params);
-            json.put("results", results);
+            Map<String, Object> json = Json.scenario(NAME, params, results);
             return json;
         } catch (Exception e) {
             throw new Runner.BenchmarkFailure(NAME + " failed: " + e);
@@ -135,7 +122,6 @@ final class K8sRequests implements Runner.Scenario {
             for (int i = toClose.size() - 1; i >= 0; i--) {
                 ZkBench.closeQuietly(toClose.get(i));
             }
-            K8sHandover.stopApiServer(dir, out);
         }
     }
 

@@ -228,10 +228,7 @@ final class KaFailover implements Runner.Scenario {
             out.printf(Locale.ROOT, "%-12s median hakit %8.1f ms, keepalived %8.1f ms: ratio %.2f%n", key,
                     hakit.get(key).percentile(50), k.percentile(50), p50);
         }
-        Map<String, Object> json = new LinkedHashMap<>();
-        json.put("scenario", NAME);
-        json.put("params", params);
-        json.put("results", results);
+        Map<String, Object> json = Json.scenario(NAME, params, results);
         return json;
     }
 }

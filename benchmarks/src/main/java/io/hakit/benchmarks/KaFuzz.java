@@ -40,10 +40,7 @@ final class KaFuzz implements Runner.Scenario {
         params.put("quick", quick);
         Map<String, Object> results = new LinkedHashMap<>();
         results.put("hakit", figures);
-        Map<String, Object> json = new LinkedHashMap<>();
-        json.put("scenario", NAME);
-        json.put("params", params);
-        json.put("results", results);
+        Map<String, Object> json = Json.scenario(NAME, params, results);
         if (((Number) figures.get("escapes")).longValue() > 0) {
             throw new Runner.BenchmarkFailure("the decoder let " + figures.get("escapes") + " inputs escape; "
                     + "result: " + Json.write(json));

@@ -98,10 +98,7 @@ final class KaStress implements Runner.Scenario {
         params.put("hakit", "agent JVMs, mutual TLS, arbiter none, dead interval 3 x heartbeat");
         params.put("keepalived", keepalived + ", unicast VRRPv3");
         params.put("quick", quick);
-        Map<String, Object> json = new LinkedHashMap<>();
-        json.put("scenario", NAME);
-        json.put("params", params);
-        json.put("results", results);
+        Map<String, Object> json = Json.scenario(NAME, params, results);
         return json;
     }
 

@@ -97,10 +97,7 @@ final class ZkCampaign implements Runner.Scenario {
         hakit.put("duration_s", Json.decimal(seconds, 1));
         Map<String, Object> results = new LinkedHashMap<>();
         results.put("hakit", hakit);
-        Map<String, Object> json = new LinkedHashMap<>();
-        json.put("scenario", NAME);
-        json.put("params", params);
-        json.put("results", results);
+        Map<String, Object> json = Json.scenario(NAME, params, results);
         return json;
     }
 }

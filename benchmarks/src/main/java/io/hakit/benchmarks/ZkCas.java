@@ -146,10 +146,7 @@ final class ZkCas implements Runner.Scenario {
             goal.put("throughput_ratio_median_of_rounds", Json.decimal(new Stats(roundRatios).percentile(50), 3));
             goal.put("throughput_ratio_target_min", Json.decimal(GOAL_THROUGHPUT_RATIO, 3));
             goal.put("met", hakitRate >= GOAL_THROUGHPUT_RATIO * curatorRate);
-            Map<String, Object> json = new LinkedHashMap<>();
-            json.put("scenario", NAME);
-            json.put("params", params);
-            json.put("results", results);
+            Map<String, Object> json = Json.scenario(NAME, params, results);
             json.put("goal", goal);
             return json;
         } finally {

@@ -111,10 +111,7 @@ final class ZkFailover implements Runner.Scenario {
             params.put("quick", quick);
             Map<String, Object> results = new LinkedHashMap<>();
             results.put("hakit", hakit);
-            Map<String, Object> json = new LinkedHashMap<>();
-            json.put("scenario", NAME);
-            json.put("params", params);
-            json.put("results", results);
+            Map<String, Object> json = Json.scenario(NAME, params, results);
             json.put("goal", goal);
             return json;
         } finally {

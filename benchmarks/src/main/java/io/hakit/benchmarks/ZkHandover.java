@@ -130,10 +130,7 @@ final class ZkHandover implements Runner.Scenario {
             goal.put("p50_ratio_target_max", Json.decimal(GOAL_P50_RATIO, 3));
             goal.put("p99_ms_target_max", Json.decimal(GOAL_P99_MS, 3));
             goal.put("met", hp50 <= GOAL_P50_RATIO * cp50 && hp99 < GOAL_P99_MS);
-            Map<String, Object> json = new LinkedHashMap<>();
-            json.put("scenario", NAME);
-            json.put("params", params);
-            json.put("results", results);
+            Map<String, Object> json = Json.scenario(NAME, params, results);
             json.put("goal", goal);
             return json;
         } finally {

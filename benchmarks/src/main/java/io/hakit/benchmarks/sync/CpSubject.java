@@ -1,7 +1,6 @@
 package io.hakit.benchmarks.sync;
 
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 
 /**

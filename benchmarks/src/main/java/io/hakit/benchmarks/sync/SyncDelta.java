@@ -138,10 +138,7 @@ public final class SyncDelta implements Runner.Scenario {
             r.put("n", c.reps());
             results.put(s.name(), r);
         }
-        Map<String, Object> json = new LinkedHashMap<>();
-        json.put("scenario", NAME);
-        json.put("params", params);
-        json.put("results", results);
+        Map<String, Object> json = Json.scenario(NAME, params, results);
         if (results.containsKey(SyncBench.HAKIT)) {
             Map<String, Object> g = new LinkedHashMap<>();
             Object bytes = results.get(SyncBench.HAKIT).get("bytes_sent_max");

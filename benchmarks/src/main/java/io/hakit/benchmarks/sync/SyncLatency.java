@@ -114,10 +114,7 @@ public final class SyncLatency implements Runner.Scenario {
                 + "target; subjects one after the other");
         params.put("goal", "hakit p99_ms < " + (int) P99_TARGET_MAX_MS + " and hakit p50_ms < lsyncd p50_ms");
         params.put("quick", quick);
-        Map<String, Object> json = new LinkedHashMap<>();
-        json.put("scenario", NAME);
-        json.put("params", params);
-        json.put("results", results);
+        Map<String, Object> json = Json.scenario(NAME, params, results);
         if (results.containsKey(SyncBench.HAKIT)) {
             double p99 = SyncBench.figure(results, SyncBench.HAKIT, "p99_ms");
             Map<String, Object> g = new LinkedHashMap<>();

@@ -236,10 +236,7 @@ public final class SyncThroughput implements Runner.Scenario {
             r.put("n", c.reps());
             results.put(s.name(), r);
         }
-        Map<String, Object> json = new LinkedHashMap<>();
-        json.put("scenario", NAME);
-        json.put("params", params);
-        json.put("results", results);
+        Map<String, Object> json = Json.scenario(NAME, params, results);
         if (results.containsKey(SyncBench.HAKIT)) {
             Map<String, Object> ratios = new LinkedHashMap<>();
             for (String peer : List.of("rsync_daemon", "rsync_daemon_fsync")) {
