@@ -117,14 +117,66 @@ interface DemoBackend extends AutoCloseable {
     }
 
     /**
+     * A backend every process reaches through its own fault-injecting proxies: deposing or crashing a process cuts
+     * them (the backend then sees it vanish, as after a partition or a crash), and healing opens them again.
+     */
+    abstract class Proxied implements DemoBackend {
+        /** Each process's proxies, by node id. */
+        final Map<String, List<FaultInjectingProxy>> proxies = new HashMap<>();
+
+        @Override
+        public void depose(String nodeId) {
+            cut(nodeId);
+        }
+
+        @Override
+        public void afterDeposed(String nodeId) {
+            for (FaultInjectingProxy p : proxies.get(nodeId)) {
+                p.refuseNewConnections(false);
+                p.fault(Fault.pass());
+            }
+        }
+
+        @Override
+        public void crash(String nodeId, HaServices services) {
+            cut(nodeId);
+        }
+
+        private void cut(String nodeId) {
+            for (FaultInjectingProxy p : proxies.get(nodeId)) {
+                p.fault(Fault.blackhole());
+                p.refuseNewConnections(true);
+            }
+        }
+
+        @Override
+        public Optional<List<String>> contenders() {
+            return Optional.empty();
+        }
+
+        @Override
+        public void prepareClose() {
+            // let cut-off processes close quickly: their sessions or Leases are gone already
+            for (String nodeId : proxies.keySet()) {
+                afterDeposed(nodeId);
+            }
+        }
+
+        void closeProxies() {
+            for (List<FaultInjectingProxy> ps : proxies.values()) {
+                ps.forEach(FaultInjectingProxy::close);
+            }
+        }
+    }
+
+    /**
      * A real 3-member ZooKeeper ensemble in this JVM; every process reaches it through its own fault-injecting
      * proxies, so the demo can cut one off (its session then expires on the servers, as after a crash or a
      * partition longer than the session timeout).
      */
-    final class ZooKeeper implements DemoBackend {
+    final class ZooKeeper extends Proxied {
         static final Duration SESSION_TIMEOUT = Duration.ofMillis(1500);
         private final TestingCluster ensemble;
-        private final Map<String, List<FaultInjectingProxy>> proxies = new HashMap<>();
 
         ZooKeeper() {
             List<InstanceSpec> specs = new ArrayList<>();
@@ -173,53 +225,13 @@ interface DemoBackend extends AutoCloseable {
         }
 
         @Override
-        public void depose(String nodeId) {
-            cut(nodeId);
-        }
-
-        @Override
-        public void afterDeposed(String nodeId) {
-            for (FaultInjectingProxy p : proxies.get(nodeId)) {
-                p.refuseNewConnections(false);
-                p.fault(Fault.pass());
-            }
-        }
-
-        @Override
         public String crashHow() {
             return "killed (no goodbye; its session expires)";
         }
 
         @Override
-        public void crash(String nodeId, HaServices services) {
-            cut(nodeId);
-        }
-
-        private void cut(String nodeId) {
-            for (FaultInjectingProxy p : proxies.get(nodeId)) {
-                p.fault(Fault.blackhole());
-                p.refuseNewConnections(true);
-            }
-        }
-
-        @Override
-        public Optional<List<String>> contenders() {
-            return Optional.empty();
-        }
-
-        @Override
-        public void prepareClose() {
-            // let cut-off processes close quickly: their sessions are gone already
-            for (String nodeId : proxies.keySet()) {
-                afterDeposed(nodeId);
-            }
-        }
-
-        @Override
         public void close() {
-            for (List<FaultInjectingProxy> ps : proxies.values()) {
-                ps.forEach(FaultInjectingProxy::close);
-            }
+            closeProxies();
             try {
                 ensemble.close();
             } catch (Exception e) {
@@ -235,14 +247,13 @@ interface DemoBackend extends AutoCloseable {
      * so the demo can cut one off; its Lease then runs out on the others' clocks. Leases of 3 s / 2 s / 200 ms.
      * fabric8's mock server is not offered here: its Vert.x needs Netty 4.2, the keepalive in this CLI Netty 4.1.
      */
-    final class Kubernetes implements DemoBackend {
+    final class Kubernetes extends Proxied {
         private static final java.util.regex.Pattern SERVER =
                 java.util.regex.Pattern.compile("server: \"?(https?)://([^:/\"]+):(\\d+)\"?");
         private final java.nio.file.Path dir;
         private final java.nio.file.Path script;
         private final String kubeconfig;
         private final String what;
-        private final Map<String, FaultInjectingProxy> proxies = new HashMap<>();
 
         Kubernetes() {
             String env = System.getenv("KUBECONFIG");
@@ -307,7 +318,7 @@ interface DemoBackend extends AutoCloseable {
             }
             FaultInjectingProxy proxy = FaultInjectingProxy.start(new InetSocketAddress(m.group(2),
                     Integer.parseInt(m.group(3))));
-            proxies.put(nodeId, proxy);
+            proxies.put(nodeId, List.of(proxy));
             String mine = m.replaceFirst("server: \"" + m.group(1) + "://127.0.0.1:" + proxy.localPort() + "\"");
             java.nio.file.Path file;
             try {
@@ -329,48 +340,13 @@ interface DemoBackend extends AutoCloseable {
         }
 
         @Override
-        public void depose(String nodeId) {
-            cut(nodeId);
-        }
-
-        @Override
-        public void afterDeposed(String nodeId) {
-            FaultInjectingProxy p = proxies.get(nodeId);
-            p.refuseNewConnections(false);
-            p.fault(Fault.pass());
-        }
-
-        @Override
         public String crashHow() {
             return "killed (no goodbye; its Lease runs out)";
         }
 
         @Override
-        public void crash(String nodeId, HaServices services) {
-            cut(nodeId);
-        }
-
-        private void cut(String nodeId) {
-            FaultInjectingProxy p = proxies.get(nodeId);
-            p.fault(Fault.blackhole());
-            p.refuseNewConnections(true);
-        }
-
-        @Override
-        public Optional<List<String>> contenders() {
-            return Optional.empty();
-        }
-
-        @Override
-        public void prepareClose() {
-            for (String nodeId : proxies.keySet()) {
-                afterDeposed(nodeId);
-            }
-        }
-
-        @Override
         public void close() {
-            proxies.values().forEach(FaultInjectingProxy::close);
+            closeProxies();
             if (dir != null) {
                 run(List.of("bash", script.toString(), "stop", dir.toString()));
                 run(List.of("rm", "-rf", dir.toString()));
