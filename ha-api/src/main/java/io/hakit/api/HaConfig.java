@@ -87,6 +87,7 @@ public final class HaConfig {
     private final Duration flappingWindow;
     private final Executor eventExecutor;
     private final Ticker ticker;
+    private final Scheduler scheduler;
     private final Clock clock;
     private final BlobStore blobStore;
     private final String storageDirUri;
@@ -108,6 +109,7 @@ public final class HaConfig {
         this.flappingWindow = b.flappingWindow;
         this.eventExecutor = b.eventExecutor;
         this.ticker = b.ticker;
+        this.scheduler = b.scheduler;
         this.clock = b.clock;
         this.blobStore = b.blobStore;
         this.storageDirUri = b.storageDirUri;
@@ -272,6 +274,15 @@ public final class HaConfig {
     }
 
     /**
+     * The injected timer seam, or empty for the services' own timer thread.
+     *
+     * @return the injected scheduler, or empty
+     */
+    public Optional<Scheduler> scheduler() {
+        return Optional.ofNullable(scheduler);
+    }
+
+    /**
      * The wall clock, used only for timestamps shown to people (alarms).
      *
      * @return the wall clock
@@ -329,6 +340,7 @@ public final class HaConfig {
         b.flappingWindow = flappingWindow;
         b.eventExecutor = eventExecutor;
         b.ticker = ticker;
+        b.scheduler = scheduler;
         b.clock = clock;
         b.blobStore = blobStore;
         b.storageDirUri = storageDirUri;
@@ -377,6 +389,7 @@ public final class HaConfig {
         private Duration flappingWindow = Duration.ofMinutes(5);
         private Executor eventExecutor;
         private Ticker ticker = Ticker.system();
+        private Scheduler scheduler;
         private Clock clock = Clock.systemUTC();
         private BlobStore blobStore;
         // a storageDir of a file system other than the local one (s3://, hdfs://): only with an injected blob store
@@ -573,6 +586,21 @@ public final class HaConfig {
          */
         public Builder ticker(Ticker ticker) {
             this.ticker = Objects.requireNonNull(ticker, "ticker");
+            return this;
+        }
+
+        /**
+         * Where the services set their timers (lease checks while suspended, retries, the periodic alarm evaluation).
+         * Default: a daemon timer thread of the services' own, on real time. For tests: inject the same source as
+         * {@link #ticker(Ticker)} (a {@code ManualTicker} is both) so that advancing time fires the timers due. Hazard:
+         * see {@link Scheduler}.
+         *
+         * @param scheduler the timer seam; not closed by the services
+         * @return this builder
+         * @throws NullPointerException if {@code scheduler} is null
+         */
+        public Builder scheduler(Scheduler scheduler) {
+            this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
             return this;
         }
 

@@ -55,7 +55,8 @@ public final class DefaultHaServices implements HaServices {
      */
     public DefaultHaServices(HaConfig config, Function<BackendEvents, HaBackend> connect) {
         this.config = Objects.requireNonNull(config, "config");
-        this.events = new EventExecutor(config.nodeId(), config.eventExecutor().orElse(null));
+        this.events = new EventExecutor(config.nodeId(), config.eventExecutor().orElse(null),
+                config.scheduler().orElse(null));
         this.alarms = AlarmRegistry.create(events::execute, config.clock(), config.ticker());
         this.grants = SlidingWindowCounter.create(config.flappingWindow(), config.flappingMaxChanges() + 1,
                 config.ticker());
@@ -84,8 +85,7 @@ public final class DefaultHaServices implements HaServices {
                 });
         this.retrieval = new RetrievalService(backend, events);
         long period = Math.min(config.retryPeriod().toNanos(), TimeUnit.SECONDS.toNanos(1));
-        events.timer().scheduleWithFixedDelay(() -> events.execute(alarms::evaluate), period, period,
-                TimeUnit.NANOSECONDS);
+        events.scheduleWithFixedDelay(alarms::evaluate, period);
     }
 
     private void onConnectionState(ConnectionState state) {

@@ -1,5 +1,6 @@
 package io.hakit.api.support;
 
+import io.hakit.api.Scheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -9,6 +10,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
@@ -17,7 +19,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The serial executor every callback of one {@code HaServices} runs on, plus a timer. Wraps an injected executor
- * (which must be serial) or owns a daemon thread. Knows whether the current thread is running one of its tasks, so
+ * (which must be serial) or owns a daemon thread; sets its timers through an injected {@link Scheduler} (a test's
+ * manual time) or a daemon timer thread of its own. Knows whether the current thread is running one of its tasks, so
  * that blocking waits are never made from inside a callback.
  */
 public final class EventExecutor implements AutoCloseable {
@@ -27,10 +30,19 @@ public final class EventExecutor implements AutoCloseable {
     private final ThreadLocal<Boolean> inTask = ThreadLocal.withInitial(() -> Boolean.FALSE);
     private final Executor delegate;
     private final ExecutorService owned;
-    private final ScheduledExecutorService timer;
+    private final Scheduler scheduler;
+    private final ScheduledExecutorService ownTimer;
     private volatile boolean closed;
 
     public EventExecutor(String name, Executor injected) {
+        this(name, injected, null);
+    }
+
+    /**
+     * @param injected  a serial executor, or null for a thread of its own
+     * @param scheduler the timer seam, or null for a timer thread of its own
+     */
+    public EventExecutor(String name, Executor injected, Scheduler scheduler) {
         if (injected != null) {
             this.delegate = injected;
             this.owned = null;
@@ -39,9 +51,18 @@ public final class EventExecutor implements AutoCloseable {
             this.delegate = own;
             this.owned = own;
         }
-        ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, daemon("hakit-timer-" + name));
-        t.setRemoveOnCancelPolicy(true);
-        this.timer = t;
+        if (scheduler != null) {
+            this.scheduler = scheduler;
+            this.ownTimer = null;
+        } else {
+            ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, daemon("hakit-timer-" + name));
+            t.setRemoveOnCancelPolicy(true);
+            this.ownTimer = t;
+            this.scheduler = (task, delayNanos) -> {
+                ScheduledFuture<?> f = t.schedule(task, Math.max(0, delayNanos), TimeUnit.NANOSECONDS);
+                return () -> f.cancel(false);
+            };
+        }
     }
 
     /** Runs {@code task} on the serial executor; an exception it throws is logged and does not stop later tasks. */
@@ -107,29 +128,45 @@ public final class EventExecutor implements AutoCloseable {
         }
     }
 
-    /** Runs {@code task} on the serial executor after {@code delayNanos} of real time. */
-    public void schedule(Runnable task, long delayNanos) {
+    /**
+     * Runs {@code task} on the serial executor after {@code delayNanos}, as the scheduler's time goes.
+     *
+     * @return a handle that cancels it if it has not been handed to the executor yet
+     */
+    public Scheduler.Cancellable schedule(Runnable task, long delayNanos) {
         if (closed) {
-            return;
+            return () -> { };
         }
         try {
-            timer.schedule(() -> execute(task), Math.max(0, delayNanos), TimeUnit.NANOSECONDS);
+            return scheduler.schedule(() -> execute(task), delayNanos);
         } catch (RejectedExecutionException e) {
             if (!closed) {
                 LOG.warn("HA timer rejected a task", e);
             }
+            return () -> { };
         }
     }
 
-    /** The timer, for periodic jobs that submit to this executor. */
-    public ScheduledExecutorService timer() {
-        return timer;
+    /**
+     * Runs {@code task} on the serial executor every {@code periodNanos}, the first time after one period, until
+     * {@link #shutdown}; the next run is scheduled when one has run (even if it threw).
+     */
+    public void scheduleWithFixedDelay(Runnable task, long periodNanos) {
+        schedule(() -> {
+            try {
+                task.run();
+            } finally {
+                scheduleWithFixedDelay(task, periodNanos);
+            }
+        }, periodNanos);
     }
 
     /** Stops accepting tasks; lets queued tasks run for at most {@code timeoutNanos}. */
     public void shutdown(long timeoutNanos) {
         closed = true;
-        timer.shutdownNow();
+        if (ownTimer != null) {
+            ownTimer.shutdownNow();
+        }
         if (owned != null) {
             owned.shutdown();
             if (!inEventThread()) {

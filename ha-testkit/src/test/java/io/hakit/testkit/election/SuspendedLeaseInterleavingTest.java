@@ -5,19 +5,10 @@ import io.hakit.api.ConnectionStatePolicy;
 import io.hakit.api.HaConfig;
 import io.hakit.api.HaServices;
 import io.hakit.api.LeaderElection;
-import io.hakit.api.LeaderInformation;
 import io.hakit.api.LeaderSession;
 import io.hakit.api.LeadershipLostException;
 import io.hakit.api.StateStore;
-import io.hakit.api.StoreEvent;
-import io.hakit.api.Subscription;
-import io.hakit.api.Versioned;
 import io.hakit.api.support.CustomBackend;
-import io.hakit.api.spi.BackendEvents;
-import io.hakit.api.spi.ElectionDriver;
-import io.hakit.api.spi.HaBackend;
-import io.hakit.api.spi.RetrievalDriver;
-import io.hakit.api.spi.StoreDriver;
 import io.hakit.testkit.ManualTicker;
 import io.hakit.testkit.TestingContender;
 import org.junit.jupiter.api.Test;
@@ -29,9 +20,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Random;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.Executor;
-import java.util.function.Consumer;
 
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -111,37 +99,6 @@ class SuspendedLeaseInterleavingTest {
         }
     }
 
-    /**
-     * A serial executor the test drains itself, so that every step's events have run before the check; once
-     * {@link #direct()} is called (for the shutdown, which waits for its revokes) it runs tasks at once.
-     */
-    private static final class DrainedExecutor implements Executor {
-        private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
-        private volatile boolean direct;
-
-        @Override
-        public void execute(Runnable command) {
-            if (direct) {
-                synchronized (this) {
-                    command.run();
-                }
-            } else {
-                tasks.add(command);
-            }
-        }
-
-        void direct() {
-            drain();
-            direct = true;
-            drain();
-        }
-
-        synchronized void drain() {
-            for (Runnable t; (t = tasks.poll()) != null; ) {
-                t.run();
-            }
-        }
-    }
 
     private void run(ConnectionStatePolicy policy, Optional<Duration> bound, List<Step> seq,
             java.util.function.IntFunction<Duration> tick) {
@@ -253,111 +210,4 @@ class SuspendedLeaseInterleavingTest {
         }
     }
 
-    /** A backend whose election is driven by the test; its store accepts whatever reaches it. */
-    private static final class ScriptedBackend implements HaBackend {
-        private final Optional<Duration> bound;
-        volatile BackendEvents events;
-        private ScriptedDriver driver;
-
-        ScriptedBackend(Optional<Duration> bound) {
-            this.bound = bound;
-        }
-
-        synchronized void grant(long epoch) {
-            if (driver != null && !driver.closed) {
-                driver.leading = true;
-                driver.listener.onGrantLeadership(epoch);
-            }
-        }
-
-        synchronized void revoke() {
-            if (driver != null && !driver.closed && driver.leading) {
-                driver.leading = false;
-                driver.listener.onRevokeLeadership();
-            }
-        }
-
-        @Override
-        public synchronized ElectionDriver startElection(ElectionDriver.Listener listener) {
-            driver = new ScriptedDriver(listener);
-            return driver;
-        }
-
-        @Override
-        public RetrievalDriver startRetrieval(RetrievalDriver.Listener listener) {
-            return () -> { };
-        }
-
-        @Override
-        public StoreDriver store(String namespace) {
-            return new StoreDriver() {
-                @Override
-                public Optional<Versioned> get(String key) {
-                    return Optional.empty();
-                }
-
-                @Override
-                public List<Versioned> list(String prefix) {
-                    return List.of();
-                }
-
-                @Override
-                public long put(String key, byte[] record, long expectedVersion, long fenceEpoch) {
-                    return 0;
-                }
-
-                @Override
-                public boolean delete(String key, long expectedVersion, long fenceEpoch) {
-                    return false;
-                }
-
-                @Override
-                public Subscription watch(String prefix, Consumer<StoreEvent> listener) {
-                    return () -> { };
-                }
-            };
-        }
-
-        @Override
-        public int inlineLimit() {
-            return 1 << 20;
-        }
-
-        @Override
-        public Optional<Duration> sessionLeaseAfterSuspend() {
-            return bound;
-        }
-
-        @Override
-        public void close() {
-        }
-    }
-
-    private static final class ScriptedDriver implements ElectionDriver {
-        final Listener listener;
-        volatile boolean closed;
-        volatile boolean leading;
-
-        ScriptedDriver(Listener listener) {
-            this.listener = listener;
-        }
-
-        @Override
-        public boolean hasLeadership() {
-            return leading && !closed;
-        }
-
-        @Override
-        public void publishLeaderInformation(long epoch, String componentId, LeaderInformation info) {
-        }
-
-        @Override
-        public void deleteLeaderInformation(long epoch, String componentId) {
-        }
-
-        @Override
-        public void close() {
-            closed = true;
-        }
-    }
 }
