@@ -70,8 +70,25 @@ class RoleMachineTest {
         }
     }
 
+    /** What the machine of the test's {@link #started} asked for. */
+    private final Recorder r = new Recorder();
+
     private RoleMachine machine(String id, int priority, boolean preempt, long epoch, Recorder r) {
         return new RoleMachine(id, priority, preempt, ticker, DEAD.toNanos(), ALARM.toNanos(), epoch, r);
+    }
+
+    /** A started machine reporting to {@link #r}. */
+    private RoleMachine started(String id, int priority, boolean preempt, long epoch) {
+        RoleMachine m = machine(id, priority, preempt, epoch, r);
+        m.start();
+        return m;
+    }
+
+    /** Node b (priority 100, preempting, epoch 0), started, standing by for node a, heard ACTIVE at {@code epoch}. */
+    private RoleMachine standbyHearingActive(long epoch) {
+        RoleMachine m = started("b", 100, true, 0);
+        m.peerHeard("a", Role.ACTIVE, epoch, 150, true);
+        return m;
     }
 
     @Test
@@ -87,9 +104,7 @@ class RoleMachineTest {
 
     @Test
     void aLoneNodePromotesAfterTheDeadIntervalThroughTheArbiter() {
-        Recorder r = new Recorder();
-        RoleMachine m = machine("a", 100, true, 0, r);
-        m.start();
+        RoleMachine m = started("a", 100, true, 0);
         assertThat(m.role()).isEqualTo(Role.STANDBY);
         ticker.advance(DEAD.minusMillis(1));
         m.tick();
@@ -107,9 +122,7 @@ class RoleMachineTest {
 
     @Test
     void aStandbyNeverPromotesWhileTheActivePeerIsHeard() {
-        Recorder r = new Recorder();
-        RoleMachine m = machine("b", 100, true, 0, r);
-        m.start();
+        RoleMachine m = started("b", 100, true, 0);
         for (int i = 0; i < 100; i++) {
             m.peerHeard("a", Role.ACTIVE, 5, 150, true);
             ticker.advance(Duration.ofSeconds(1));
@@ -122,9 +135,7 @@ class RoleMachineTest {
 
     @Test
     void silenceOfTheActivePeerPromotesWithAHigherEpochThanItHeld() {
-        Recorder r = new Recorder();
-        RoleMachine m = machine("b", 100, true, 2, r);
-        m.start();
+        RoleMachine m = started("b", 100, true, 2);
         m.peerHeard("a", Role.ACTIVE, 7, 150, true);
         ticker.advance(DEAD);
         m.tick();
@@ -137,10 +148,7 @@ class RoleMachineTest {
 
     @Test
     void aRefusingArbiterKeepsTheStandbyStandby() {
-        Recorder r = new Recorder();
-        RoleMachine m = machine("b", 100, true, 0, r);
-        m.start();
-        m.peerHeard("a", Role.ACTIVE, 1, 150, true);
+        RoleMachine m = standbyHearingActive(1);
         ticker.advance(DEAD);
         m.tick();
         m.arbiterResult(false, "lease held by a");
@@ -151,10 +159,7 @@ class RoleMachineTest {
 
     @Test
     void thePeerComingBackWhileTheArbiterIsAskedCancelsThePromotion() {
-        Recorder r = new Recorder();
-        RoleMachine m = machine("b", 100, true, 0, r);
-        m.start();
-        m.peerHeard("a", Role.ACTIVE, 1, 150, true);
+        RoleMachine m = standbyHearingActive(1);
         ticker.advance(DEAD);
         m.tick();
         m.peerHeard("a", Role.ACTIVE, 1, 150, true);
@@ -165,10 +170,7 @@ class RoleMachineTest {
 
     @Test
     void aGoodbyeLetsTheStandbyTakeOverAtOnce() {
-        Recorder r = new Recorder();
-        RoleMachine m = machine("b", 100, true, 0, r);
-        m.start();
-        m.peerHeard("a", Role.ACTIVE, 3, 150, true);
+        RoleMachine m = standbyHearingActive(3);
         m.peerGoodbye(Role.STOPPED, 3, "shutdown");
         assertThat(r.arbiterRequests).isEqualTo(1);
         m.arbiterResult(true, "none");
@@ -295,9 +297,7 @@ class RoleMachineTest {
 
     @Test
     void splitBrainTheLowerEpochStepsDownThenPriorityThenNodeId() {
-        Recorder r = new Recorder();
-        RoleMachine m = machine("a", 150, true, 0, r);
-        m.start();
+        RoleMachine m = started("a", 150, true, 0);
         ticker.advance(DEAD);
         m.tick();
         m.arbiterResult(true, "none");
@@ -324,9 +324,7 @@ class RoleMachineTest {
 
     @Test
     void healthFailuresSendTheNodeToFaultAndBack() {
-        Recorder r = new Recorder();
-        RoleMachine m = machine("a", 150, true, 0, r);
-        m.start();
+        RoleMachine m = started("a", 150, true, 0);
         ticker.advance(DEAD);
         m.tick();
         m.arbiterResult(true, "none");
@@ -343,10 +341,7 @@ class RoleMachineTest {
 
     @Test
     void aFaultyPeerLetsTheStandbyTakeOver() {
-        Recorder r = new Recorder();
-        RoleMachine m = machine("b", 100, true, 0, r);
-        m.start();
-        m.peerHeard("a", Role.ACTIVE, 1, 150, true);
+        RoleMachine m = standbyHearingActive(1);
         m.peerRoleChange(Role.FAULT, 1, false, "health check failed");
         assertThat(r.arbiterRequests).isEqualTo(1);
     }
@@ -367,9 +362,7 @@ class RoleMachineTest {
 
     @Test
     void losingTheArbiterLeaseStepsDown() {
-        Recorder r = new Recorder();
-        RoleMachine m = machine("a", 100, true, 0, r);
-        m.start();
+        RoleMachine m = started("a", 100, true, 0);
         ticker.advance(DEAD);
         m.tick();
         m.arbiterResult(true, "lease");
@@ -379,10 +372,7 @@ class RoleMachineTest {
 
     @Test
     void heartbeatAlarmAfterThirtySecondsOfSilenceClearedWhenTheyReturn() {
-        Recorder r = new Recorder();
-        RoleMachine m = machine("b", 100, true, 0, r);
-        m.start();
-        m.peerHeard("a", Role.ACTIVE, 1, 150, true);
+        RoleMachine m = standbyHearingActive(1);
         ticker.advance(ALARM.minusMillis(1));
         m.tick();
         assertThat(r.alarms).doesNotContain("+HEARTBEAT_INTERRUPTED");
@@ -396,9 +386,7 @@ class RoleMachineTest {
 
     @Test
     void stopSaysGoodbyeAndReleases() {
-        Recorder r = new Recorder();
-        RoleMachine m = machine("a", 100, true, 0, r);
-        m.start();
+        RoleMachine m = started("a", 100, true, 0);
         ticker.advance(DEAD);
         m.tick();
         m.arbiterResult(true, "none");
@@ -416,9 +404,7 @@ class RoleMachineTest {
 
     @Test
     void aFailingHandshakeKeepsTheStandbyStandbyAndRaisesTheAlarmAtOnceNamingTheCause() {
-        Recorder r = new Recorder();
-        RoleMachine m = machine("b", 100, true, 0, r);
-        m.start();
+        RoleMachine m = started("b", 100, true, 0);
         ticker.advance(Duration.ofMillis(100));
         m.peerHandshakeFailed(UNKNOWN_CA, true);
         assertThat(r.alarms).as("raised at once, not after 30 s").containsExactly("+HEARTBEAT_INTERRUPTED");
@@ -439,9 +425,7 @@ class RoleMachineTest {
     @Test
     void aStallOfThisNodeIsNoEndOfTheFailures() {
         // a GC pause or a starved CPU: no handshake for a minute, and no sign that the peer's address went quiet
-        Recorder r = new Recorder();
-        RoleMachine m = machine("b", 100, true, 0, r);
-        m.start();
+        RoleMachine m = started("b", 100, true, 0);
         m.peerHandshakeFailed(UNKNOWN_CA, true);
         ticker.advance(Duration.ofMinutes(1));
         m.tick();
@@ -452,9 +436,7 @@ class RoleMachineTest {
     @Test
     void onceThePeersAddressStopsAnsweringTheSilentPeerIsTakenOver() {
         // the peer died for real: the next connection is refused
-        Recorder r = new Recorder();
-        RoleMachine m = machine("b", 100, true, 0, r);
-        m.start();
+        RoleMachine m = started("b", 100, true, 0);
         ticker.advance(Duration.ofSeconds(5));
         m.peerHandshakeFailed(UNKNOWN_CA, true);
         m.tick();
@@ -487,9 +469,7 @@ class RoleMachineTest {
 
     @Test
     void aHandshakeFailureWhileTheArbiterIsAskedCancelsThePromotion() {
-        Recorder r = new Recorder();
-        RoleMachine m = machine("b", 100, true, 0, r);
-        m.start();
+        RoleMachine m = started("b", 100, true, 0);
         ticker.advance(DEAD);
         m.tick();
         assertThat(r.arbiterRequests).isEqualTo(1);
@@ -502,10 +482,7 @@ class RoleMachineTest {
     @Test
     void anActivePeerWhoseHandshakesStartFailingIsNotTakenOver() {
         // the link dropped and every new handshake fails (a certificate replaced by a bad one on one side)
-        Recorder r = new Recorder();
-        RoleMachine m = machine("b", 100, true, 0, r);
-        m.start();
-        m.peerHeard("a", Role.ACTIVE, 4, 150, true);
+        RoleMachine m = standbyHearingActive(4);
         m.peerDisconnected();
         for (int i = 0; i < 20; i++) {
             ticker.advance(Duration.ofSeconds(1));
@@ -520,9 +497,7 @@ class RoleMachineTest {
 
     @Test
     void theAlarmFollowsTheCauseAndClearsWhenThePeerIsHeard() {
-        Recorder r = new Recorder();
-        RoleMachine m = machine("b", 100, true, 0, r);
-        m.start();
+        RoleMachine m = started("b", 100, true, 0);
         m.peerHandshakeFailed(UNKNOWN_CA, true);
         m.peerHandshakeFailed(UNKNOWN_CA, true);
         m.peerHandshakeFailed("the peer's certificate (CN=a) expired at 2026-01-01T00:00:00Z", true);
@@ -580,9 +555,7 @@ class RoleMachineTest {
     void aCauseNamedHereIsShownRatherThanThePeersAlertWhenBothRefuse() {
         // both refuse each other's certificate: each direction fails on the side that checks first, so this node
         // alternately names the cause and receives the peer's alert; the status and the alarm stay on the cause
-        Recorder r = new Recorder();
-        RoleMachine m = machine("b", 100, true, 0, r);
-        m.start();
+        RoleMachine m = started("b", 100, true, 0);
         String alert = "the peer refused the handshake with the TLS alert unknown_ca (...)";
         m.peerHandshakeFailed(alert, false);
         assertThat(m.handshakeProblem()).isEqualTo(alert);
