@@ -89,20 +89,50 @@ class ZooKeeperFollowerPartitionTest {
                 // keep closing
             }
         }
+        closeEnsemble();
+    }
+
+    private void closeEnsemble() throws InterruptedException {
         for (Peer p : peers) {
             p.close();
             p.thread.join(10_000);
         }
+        peers.clear();
         for (FaultInjectingProxy[] row : proxies) {
-            for (FaultInjectingProxy p : row) {
-                if (p != null) {
-                    p.close();
+            for (int j = 0; j < row.length; j++) {
+                if (row[j] != null) {
+                    row[j].close();
+                    row[j] = null;
                 }
             }
         }
     }
 
+    /**
+     * Starts the ensemble; one that has not formed within 30 s is closed and started again on new ports, at most three
+     * times. The ports are chosen free but bound only later by the peers, so another process on the machine (a
+     * parallel build) can take one meanwhile; a peer that cannot bind its election port never joins.
+     */
     private void startEnsemble() throws Exception {
+        for (int attempt = 1; ; attempt++) {
+            startEnsembleOnce(attempt);
+            try {
+                await("an ensemble with a leader and two followers").atMost(Duration.ofSeconds(30))
+                        .pollInterval(Duration.ofMillis(50)).until(() -> count(QuorumPeer.ServerState.LEADING) == 1
+                                && count(QuorumPeer.ServerState.FOLLOWING) == 2);
+                return;
+            } catch (org.awaitility.core.ConditionTimeoutException e) {
+                if (attempt == 3) {
+                    throw e;
+                }
+                LOG.warn("the ensemble did not form on attempt {} (a port taken meanwhile?); starting it again on new "
+                        + "ports", attempt);
+                closeEnsemble();
+            }
+        }
+    }
+
+    private void startEnsembleOnce(int attempt) throws Exception {
         int[] client = new int[3];
         int[] quorum = new int[3];
         int[] election = new int[3];
@@ -119,7 +149,7 @@ class ZooKeeperFollowerPartitionTest {
             }
         }
         for (int i = 0; i < 3; i++) {
-            Path data = dir.resolve("peer-" + (i + 1));
+            Path data = dir.resolve("attempt-" + attempt).resolve("peer-" + (i + 1));
             Files.createDirectories(data);
             Files.writeString(data.resolve("myid"), Integer.toString(i + 1));
             Properties p = new Properties();
@@ -140,9 +170,6 @@ class ZooKeeperFollowerPartitionTest {
             peers.add(new Peer(config, client[i]));
         }
         peers.forEach(peer -> peer.thread.start());
-        await("an ensemble with a leader and two followers").atMost(Duration.ofSeconds(60))
-                .pollInterval(Duration.ofMillis(50)).until(() -> count(QuorumPeer.ServerState.LEADING) == 1
-                        && count(QuorumPeer.ServerState.FOLLOWING) == 2);
     }
 
     private long count(QuorumPeer.ServerState state) {
