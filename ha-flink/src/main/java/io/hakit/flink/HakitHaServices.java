@@ -45,7 +45,22 @@ public final class HakitHaServices extends AbstractHaServices {
         this.process = process;
     }
 
-    /** Services on {@code process}; the process is closed if they cannot be created. */
+    /**
+     * Services on {@code process}; the process is closed if they cannot be created. The factory calls it with a
+     * process of {@link HakitProcess#start(Configuration)}; a process started with a
+     * customized HAKit configuration (a ticker, a node id) goes through here too.
+     *
+     * @param process the HAKit process the services run on; owned by the services from now on: closed by their
+     *     {@code close()}, or at once if they cannot be created
+     * @param config Flink's configuration, for Flink's blob store and job and application result stores (by default
+     *     under {@code high-availability.storageDir})
+     * @param ioExecutor Flink's executor for blocking I/O: the job and application result stores' and the
+     *     completed checkpoint stores' file work
+     * @return the services; the process contends once the first of Flink's components starts its leader election
+     *     (Flink opens the election driver then)
+     * @throws Exception if Flink's blob store or a result store cannot be created from {@code config} (for example
+     *     an unreachable storage directory)
+     */
     public static HakitHaServices create(HakitProcess process, Configuration config, Executor ioExecutor)
             throws Exception {
         try {
@@ -56,7 +71,11 @@ public final class HakitHaServices extends AbstractHaServices {
         }
     }
 
-    /** The HAKit process behind these services (its alarms, its HAKit services). */
+    /**
+     * The HAKit process behind these services (its alarms, its HAKit services).
+     *
+     * @return the process, the same for the life of the services; closed with them
+     */
     public HakitProcess process() {
         return process;
     }

@@ -35,7 +35,14 @@ public final class FlinkFileSystemBlobStore implements BlobStore {
 
     private final Path root;
 
-    /** A store under {@code root}, created on first write. */
+    /**
+     * A store under {@code root}, created on first write. Nothing is read or checked here: a file system that Flink
+     * cannot load, or a root it cannot write, fails the first operation with an {@link IOException}.
+     *
+     * @param root the directory the namespaces' directories go under, on any of Flink's file systems; shared storage
+     *     when the processes of the cluster run on different hosts
+     * @throws NullPointerException if {@code root} is null
+     */
     public FlinkFileSystemBlobStore(Path root) {
         this.root = Objects.requireNonNull(root, "root");
     }

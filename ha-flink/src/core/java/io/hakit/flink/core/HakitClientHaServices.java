@@ -11,7 +11,14 @@ public final class HakitClientHaServices implements ClientHighAvailabilityServic
 
     private final HakitProcess process;
 
-    /** Client services on {@code process}, which they close. */
+    /**
+     * Client services on {@code process}, which they close.
+     *
+     * <p>Not API: the Flink 2.3 and 1.20 factories create them.
+     *
+     * @param process the process to retrieve the REST endpoint's leader through; it should never contend (open no
+     *     election driver on it), and it is closed by {@link #close()}
+     */
     public HakitClientHaServices(HakitProcess process) {
         this.process = process;
     }

@@ -121,17 +121,41 @@ public final class HakitProcess implements AutoCloseable {
         return v == null ? fallback : ConfigParsing.duration(key, v);
     }
 
-    /** Starts a process from Flink's configuration (see {@link #haConfig(Configuration)}). */
+    /**
+     * Starts a process from Flink's configuration (see {@link #haConfig(Configuration)}): connects to the backend and
+     * registers the process in this JVM under its cluster id until {@link #close()}.
+     *
+     * <p>Not API: the Flink 2.3 and 1.20 factories call it; in a JobManager, Flink creates processes through
+     * {@code high-availability.type}.
+     *
+     * @param flinkConfig Flink's configuration; needs {@value HakitFlinkOptions#BACKEND} and
+     *     {@code high-availability.storageDir}. Kept, not copied: do not change it afterwards
+     * @return the started process, which does not lead yet (it contends once Flink opens its election driver); the
+     *     caller closes it
+     * @throws IllegalConfigurationException as {@link #start(Configuration, Consumer)}
+     */
     public static HakitProcess start(Configuration flinkConfig) {
         return start(flinkConfig, b -> { });
     }
 
     /**
      * Starts a process from Flink's configuration; {@code customizer} may adjust HAKit's configuration before the
-     * services start (a ticker or an event executor in tests, a node id).
+     * services start (a ticker or an event executor in tests, a node id). Connects to the backend and registers the
+     * process in this JVM under its cluster id until {@link #close()}.
      *
+     * <p>Not API: the Flink 2.3 and 1.20 factories call it (through {@link #start(Configuration)}), and the tests of
+     * both Flink lines.
+     *
+     * @param flinkConfig Flink's configuration; needs {@value HakitFlinkOptions#BACKEND} and
+     *     {@code high-availability.storageDir}. Kept, not copied: do not change it afterwards
+     * @param customizer called once, on the caller's thread, with HAKit's configuration builder: Flink's keys are
+     *     applied and its blob store is set ({@code <storageDir>/<cluster-id>/hakit-blobs} on Flink's file systems)
+     * @return the started process, which does not lead yet (it contends once Flink opens its election driver); the
+     *     caller closes it
      * @throws IllegalConfigurationException naming the key when Flink's configuration does not make a valid HAKit
-     *     configuration (the cause names HAKit's field)
+     *     configuration (the cause names HAKit's field), {@code high-availability.storageDir} is missing, or a
+     *     restart-loop option ({@link HakitFlinkOptions}) is invalid
+     * @throws NullPointerException if {@code flinkConfig} is null
      */
     public static HakitProcess start(Configuration flinkConfig, Consumer<HaConfig.Builder> customizer) {
         Objects.requireNonNull(flinkConfig, "flinkConfig");
@@ -159,6 +183,9 @@ public final class HakitProcess implements AutoCloseable {
      * kubeconfig file), Flink's {@code high-availability.type} (the factory class) and Flink's own ZooKeeper paths are
      * left out. Without a blob store: {@link #start} adds one on Flink's file systems.
      *
+     * @param flinkConfig Flink's configuration; read, not changed
+     * @return a new builder holding the backend type and the translated keys; not built yet, so the caller may still
+     *     change it
      * @throws IllegalConfigurationException if {@value HakitFlinkOptions#BACKEND} is missing or a value is invalid
      */
     public static HaConfig.Builder haConfig(Configuration flinkConfig) {
@@ -195,28 +222,59 @@ public final class HakitProcess implements AutoCloseable {
         }
     }
 
-    /** HAKit's cluster id for Flink's {@code high-availability.cluster-id} (Flink's "/default" is "default"). */
+    /**
+     * HAKit's cluster id for Flink's {@code high-availability.cluster-id} (Flink's "/default" is "default").
+     *
+     * @param flinkConfig Flink's configuration; only {@code high-availability.cluster-id} is read (Flink's default
+     *     when it is not set)
+     * @return the cluster id without leading and trailing slashes, as HAKit keys its data and
+     *     {@link #forCluster(String)} finds open processes
+     * @throws io.hakit.api.InvalidConfigException if the id is not 1-128 of {@code [A-Za-z0-9._-]} once the slashes
+     *     are stripped
+     */
     public static String clusterId(Configuration flinkConfig) {
         return HaConfig.builder().options(Map.of(HaConfig.CLUSTER_ID,
                 flinkConfig.get(HighAvailabilityOptions.HA_CLUSTER_ID))).build().clusterId();
     }
 
-    /** The HAKit services of this process. */
+    /**
+     * The HAKit services of this process: its alarms, connection state and stores. Closed by {@link #close()}; do not
+     * close them directly, and do not open an election for {@link #PROCESS_COMPONENT} on them (Flink's election driver
+     * holds it).
+     *
+     * @return the services, the same object for the life of the process
+     */
     public HaServices services() {
         return ha;
     }
 
-    /** Flink's configuration this process was started with. */
+    /**
+     * Flink's configuration this process was started with.
+     *
+     * @return the configuration object given to {@link #start(Configuration)}, not a copy
+     */
     public Configuration flinkConfig() {
         return flinkConfig;
     }
 
-    /** {@code <high-availability.storageDir>/<cluster-id>}: where Flink's state files of this cluster go. */
+    /**
+     * Where Flink's state files of this cluster go: the stores' files, and HAKit's blobs under {@code hakit-blobs}.
+     *
+     * @return {@code <high-availability.storageDir>/<cluster-id>}, as Flink computes it
+     */
     public Path clusterStoragePath() {
         return clusterStoragePath;
     }
 
-    /** The session this process leads with, if it leads (through Flink's current election driver). */
+    /**
+     * The session this process leads with, if it leads (through Flink's current election driver). A local check, no
+     * backend call.
+     *
+     * <p>Hazard: the answer can be stale. A leader cut off from the backend or paused may have lost its leadership
+     * before it hears so; a write fenced with this session is then refused by the backend, never applied.
+     *
+     * @return the current session, or empty if this process does not lead or no election driver is open
+     */
     public Optional<LeaderSession> currentSession() {
         LeaderElection e = election;
         return e == null ? Optional.empty() : e.currentSession();
@@ -232,12 +290,33 @@ public final class HakitProcess implements AutoCloseable {
         }
     }
 
-    /** The leader election driver factory of Flink's {@code DefaultLeaderElectionService}. */
+    /**
+     * The leader election driver factory of Flink's {@code DefaultLeaderElectionService}. Each driver it creates
+     * contends in the process-wide election ({@link #PROCESS_COMPONENT}) and publishes each of Flink's components
+     * under its own id. The driver calls Flink's listener in order on a thread of its own (named
+     * {@code hakit-flink-leader-events-<node id>}), never on HAKit's event thread, and drops a grant or revoke that
+     * arrives after the driver is closed.
+     *
+     * <p>Not API: shared by the Flink 2.3 and 1.20 adapters.
+     *
+     * @return the factory; only one of its drivers can be open at a time, creating a second while one is open fails
+     *     with {@link IllegalStateException}
+     */
     public LeaderElectionDriverFactory leaderElectionDriverFactory() {
         return listener -> new HakitLeaderElectionDriver(this, listener);
     }
 
-    /** A leader retrieval service for one of Flink's components. */
+    /**
+     * A leader retrieval service for one of Flink's components, served by the process's one leader watch. Once
+     * started, it calls its listener on HAKit's event thread, in order, with no address while no leader of the
+     * component is confirmed; an error of the watch goes to Flink's fatal error handler.
+     *
+     * <p>Not API: shared by the Flink 2.3 and 1.20 adapters.
+     *
+     * @param componentId the component: {@link #DISPATCHER}, {@link #RESOURCE_MANAGER}, {@link #REST_SERVER} or
+     *     {@link #jobManagerComponent(JobID)}
+     * @return a new retrieval service, not started yet
+     */
     public LeaderRetrievalService leaderRetrievalService(String componentId) {
         return new DefaultLeaderRetrievalService(new HakitLeaderRetrievalDriverFactory(ha, componentId));
     }
@@ -245,6 +324,19 @@ public final class HakitProcess implements AutoCloseable {
     /**
      * A state handle store on {@code namespace}, bound to the current leadership, with state files named
      * {@code <filePrefix>...} under {@link #clusterStoragePath()}.
+     *
+     * <p>Hazard: the store is fenced with {@link #currentSession()} as it is at this call, for its whole life. Made
+     * while this process does not lead, it refuses every write; made under a leadership that ends later, it refuses
+     * every write from then on, even after this process leads again. Make a new store for each leadership, as Flink
+     * does.
+     *
+     * <p>Not API: shared by the Flink 2.3 and 1.20 adapters.
+     *
+     * @param <T> the type of the state the store keeps
+     * @param namespace the HAKit namespace of the store's entries, 1-128 of {@code [A-Za-z0-9._-]}
+     * @param filePrefix the first part of the name of each state file this store writes
+     * @return a new store
+     * @throws IOException if the file system of {@link #clusterStoragePath()} cannot be loaded
      */
     public <T extends Serializable> HakitStateHandleStore<T> stateHandleStore(String namespace, String filePrefix)
             throws IOException {
@@ -252,7 +344,12 @@ public final class HakitProcess implements AutoCloseable {
                 new FileSystemStateStorageHelper<>(clusterStoragePath, filePrefix), currentSession());
     }
 
-    /** The component id one job's JobMaster publishes its address under. */
+    /**
+     * The component id one job's JobMaster publishes its address under.
+     *
+     * @param jobId the job
+     * @return {@code job-} followed by the job id in hex
+     */
     public static String jobManagerComponent(JobID jobId) {
         return "job-" + jobId;
     }
@@ -262,6 +359,22 @@ public final class HakitProcess implements AutoCloseable {
      * {@link DefaultCompletedCheckpointStore} on a {@link HakitStateHandleStore} bound to the current leadership, with
      * the checkpoints already in the backend. {@code sharedStateRegistry} builds the registry from them (its recovery
      * mode parameter differs between Flink lines).
+     *
+     * <p>The store is fenced with the leadership of this call, as {@link #stateHandleStore(String, String)}'s: after
+     * that leadership ends, adding a checkpoint fails and Flink counts it as a failed checkpoint. Reading the existing
+     * checkpoints runs on the caller's thread and reads each one's state file; an entry that cannot be deserialized is
+     * left out and logged.
+     *
+     * <p>Not API: shared by the Flink 2.3 and 1.20 adapters.
+     *
+     * @param jobId the job whose checkpoints are recovered
+     * @param maxNumberOfCheckpointsToRetain how many completed checkpoints the store keeps before it discards the
+     *     oldest; at least 1
+     * @param sharedStateRegistry builds Flink's shared state registry from the recovered checkpoints; called once
+     * @param ioExecutor runs the store's blocking work, such as discarding subsumed checkpoints
+     * @return the store, holding the recovered checkpoints in id order
+     * @throws Exception if a recovered checkpoint's state cannot be read (its file is missing, or it was written by an
+     *     incompatible Flink version) or the file system of {@link #clusterStoragePath()} cannot be loaded
      */
     public CompletedCheckpointStore recoveredCheckpointStore(JobID jobId, int maxNumberOfCheckpointsToRetain,
             Function<Collection<CompletedCheckpoint>, SharedStateRegistry> sharedStateRegistry, Executor ioExecutor)
@@ -274,17 +387,38 @@ public final class HakitProcess implements AutoCloseable {
                 HakitCheckpointStoreUtil.INSTANCE, checkpoints, sharedStateRegistry.apply(checkpoints), ioExecutor);
     }
 
-    /** The namespace of one job's completed checkpoints. */
+    /**
+     * The namespace of one job's completed checkpoints.
+     *
+     * @param jobId the job
+     * @return {@code flink-checkpoints-} followed by the job id in hex
+     */
     public static String checkpointNamespace(JobID jobId) {
         return "flink-checkpoints-" + jobId;
     }
 
-    /** The counter name of one job's checkpoint ids. */
+    /**
+     * The counter name of one job's checkpoint ids.
+     *
+     * @param jobId the job
+     * @return {@code flink-checkpoint-id-} followed by the job id in hex
+     */
     public static String checkpointCounterName(JobID jobId) {
         return "flink-checkpoint-id-" + jobId;
     }
 
-    /** A job's checkpoint id counter, bound to the current leadership. */
+    /**
+     * A job's checkpoint id counter, bound to the current leadership: a new counter starts at
+     * {@link CheckpointIDCounter#INITIAL_CHECKPOINT_ID}. Hazard: as with {@link #stateHandleStore(String, String)},
+     * it is fenced with {@link #currentSession()} as it is at this call; after that leadership ends (or if there was
+     * none) it hands out no id and sets nothing, reads still work. It deletes the counter when the job reaches a
+     * globally terminal state and keeps it when the job is suspended.
+     *
+     * <p>Not API: shared by the Flink 2.3 and 1.20 adapters.
+     *
+     * @param jobId the job
+     * @return a new counter on {@link #checkpointCounterName(JobID)}
+     */
     public CheckpointIDCounter checkpointIdCounter(JobID jobId) {
         return new HakitCheckpointIDCounter(ha.counter(checkpointCounterName(jobId),
                 CheckpointIDCounter.INITIAL_CHECKPOINT_ID), currentSession(), jobId);
@@ -292,9 +426,16 @@ public final class HakitProcess implements AutoCloseable {
 
     /**
      * Deletes a job's HA data in the backend (its checkpoints' pointers and its checkpoint id counter), fenced with the
-     * current leadership; Flink's state files go with Flink's own cleanup of the checkpoint store.
+     * current leadership; Flink's state files go with Flink's own cleanup of the checkpoint store. Also ends the job's
+     * restart-loop count. Flink calls it on its I/O executor once the job reached a globally terminal state.
      *
-     * @throws io.hakit.api.LeadershipLostException if this process does not lead (Flink retries the cleanup)
+     * <p>Not API: shared by the Flink 2.3 and 1.20 adapters.
+     *
+     * @param jobId the job whose HA data is deleted
+     * @throws io.hakit.api.LeadershipLostException if this process does not lead, or its leadership ended during the
+     *     deletes (what was deleted stays deleted; Flink retries the cleanup)
+     * @throws io.hakit.api.HaException if the backend fails otherwise, as
+     *     {@link HaServices#deleteNamespace(LeaderSession, String)} (Flink retries the cleanup)
      */
     public void cleanupJobData(JobID jobId) {
         LeaderSession s = currentSession().orElseThrow(() -> new io.hakit.api.LeadershipLostException(
@@ -311,7 +452,15 @@ public final class HakitProcess implements AutoCloseable {
 
     /**
      * Closes this process's services and deletes everything of the cluster in the backend; see
-     * {@link HaServices#closeAndDeleteAllData()}.
+     * {@link HaServices#closeAndDeleteAllData()}. Flink calls it when the cluster shuts down for good.
+     *
+     * <p>Hazard: every other JobManager of the cluster must be stopped first; one still running re-creates what it
+     * writes, and with the election's storage gone its epochs may start again at 1. The process stays registered in
+     * this JVM until {@link #close()}, which Flink calls right after.
+     *
+     * <p>Not API: shared by the Flink 2.3 and 1.20 adapters.
+     *
+     * @throws UnsupportedOperationException if the backend cannot delete its data (the services are closed anyway)
      */
     public void cleanupAllData() {
         ha.closeAndDeleteAllData();
@@ -323,7 +472,15 @@ public final class HakitProcess implements AutoCloseable {
      * as its source when there are more than the configured restarts within the window, and cleared after the quiet
      * period.
      *
+     * <p>Not API: public for {@code io.hakit.flink.RestartLoopListenerFactory} (Flink 2.3), which calls it from the
+     * job's main thread; it takes short locks and makes no backend call, and the alarm's listeners run later on HAKit's
+     * event thread, not on the caller's.
+     *
+     * @param jobId the job that restarts; its count lives until {@link #cleanupJobData(JobID)} or {@link #close()}
+     * @param jobName the job's name, shown with the id in the alarm's source; may be null
+     * @param cause what happened, shown in the alarm's detail; not null
      * @return whether the alarm is raised for the job
+     * @throws NullPointerException if {@code cause} is null
      */
     public boolean recordRestart(JobID jobId, String jobName, String cause) {
         RestartLoopDetector d = restartLoops.computeIfAbsent(jobId, id -> RestartLoopDetector.builder(ha.alarms(),
@@ -343,6 +500,12 @@ public final class HakitProcess implements AutoCloseable {
     /**
      * The open process of {@code clusterId} in this JVM that should count a restart: the one that leads, else the
      * latest started.
+     *
+     * <p>Not API: public for {@code io.hakit.flink.RestartLoopListenerFactory}, which Flink creates by class name and
+     * which therefore cannot be handed its process.
+     *
+     * @param clusterId HAKit's cluster id, as {@link #clusterId(Configuration)} gives it
+     * @return the process, or empty if no process of the cluster is open in this JVM
      */
     public static Optional<HakitProcess> forCluster(String clusterId) {
         List<HakitProcess> open = new ArrayList<>(OPEN.getOrDefault(clusterId, List.of()));
@@ -354,7 +517,12 @@ public final class HakitProcess implements AutoCloseable {
         return open.isEmpty() ? Optional.empty() : Optional.of(open.get(open.size() - 1));
     }
 
-    /** The processes of {@code clusterId} open in this JVM, oldest first (for tests and tools). */
+    /**
+     * The processes of {@code clusterId} open in this JVM, oldest first (for tests and tools).
+     *
+     * @param clusterId HAKit's cluster id, as {@link #clusterId(Configuration)} gives it
+     * @return a snapshot copy; empty if none is open
+     */
     public static List<HakitProcess> openProcesses(String clusterId) {
         return new ArrayList<>(OPEN.getOrDefault(clusterId, List.of()));
     }

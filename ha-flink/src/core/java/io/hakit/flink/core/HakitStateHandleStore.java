@@ -61,7 +61,15 @@ public final class HakitStateHandleStore<T extends Serializable>
 
     /**
      * A store on {@code store} writing its state through {@code storage}, fenced with {@code session} (empty: every
-     * write is refused).
+     * write is refused). {@link HakitProcess#stateHandleStore(String, String)} makes one bound to the process's
+     * current leadership.
+     *
+     * @param store the HAKit namespace the entries (serialized handles) go to; every key in it is taken for
+     *     one of this store's entries ({@link #clearEntries()} deletes them all)
+     * @param storage writes each state to a file and returns the handle pointing to it
+     * @param session the leadership every write is fenced with, for the store's whole life; empty: every write is
+     *     refused
+     * @throws NullPointerException if {@code store}, {@code storage} or {@code session} is null
      */
     public HakitStateHandleStore(StateStore store, RetrievableStateStorageHelper<T> storage,
             Optional<LeaderSession> session) {
@@ -70,7 +78,12 @@ public final class HakitStateHandleStore<T extends Serializable>
         this.session = session.orElse(null);
     }
 
-    /** The leadership this store's writes are fenced with, or empty when it refuses every write. */
+    /**
+     * The leadership this store's writes are fenced with. A present session does not mean that it is still current:
+     * once it ended, the backend refuses every write of this store.
+     *
+     * @return the session given at construction, or empty when the store refuses every write
+     */
     public Optional<LeaderSession> session() {
         return Optional.ofNullable(session);
     }
