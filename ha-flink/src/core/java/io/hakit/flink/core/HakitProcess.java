@@ -169,7 +169,16 @@ public final class HakitProcess implements AutoCloseable {
         } catch (io.hakit.api.InvalidConfigException e) {
             throw new IllegalConfigurationException("HAKit: " + e.getMessage(), e);
         }
-        HakitProcess p = new HakitProcess(ha, flinkConfig, storage);
+        HakitProcess p;
+        try {
+            p = new HakitProcess(ha, flinkConfig, storage);
+        } catch (io.hakit.api.InvalidConfigException e) {
+            ha.close(); // a bad restart-loop option: nothing may stay connected
+            throw new IllegalConfigurationException("HAKit: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            ha.close();
+            throw e;
+        }
         OPEN.computeIfAbsent(p.clusterId, k -> new CopyOnWriteArrayList<>()).add(p);
         LOG.info("HAKit process {} started on the {} backend for cluster {} (storage {})", ha.config().nodeId(),
                 ha.config().type(), p.clusterId, storage);
