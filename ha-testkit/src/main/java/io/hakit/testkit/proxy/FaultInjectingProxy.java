@@ -305,6 +305,31 @@ public final class FaultInjectingProxy implements AutoCloseable {
         }
     }
 
+    /**
+     * The local addresses of this proxy's open connections to its {@linkplain #target() target}: what the target sees
+     * as each connection's remote address. A test uses it to find its client's connection at the server (for example
+     * a ZooKeeper server's connection beans, which name the client's session). Connections still connecting to the
+     * target are left out.
+     *
+     * @return a snapshot, in the order the connections were accepted
+     */
+    public List<InetSocketAddress> upstreamLocalAddresses() {
+        List<Connection> snapshot;
+        lock.lock();
+        try {
+            snapshot = new ArrayList<>(connections);
+        } finally {
+            lock.unlock();
+        }
+        List<InetSocketAddress> out = new ArrayList<>();
+        for (Connection c : snapshot) {
+            if (c.server.isConnected() && c.server.getLocalSocketAddress() instanceof InetSocketAddress a) {
+                out.add(a);
+            }
+        }
+        return out;
+    }
+
     /** Total bytes written to the destination in {@code direction}, over all connections since start. */
     public long bytesForwarded(Direction direction) {
         return forwarded.get(Objects.requireNonNull(direction, "direction")).get();
