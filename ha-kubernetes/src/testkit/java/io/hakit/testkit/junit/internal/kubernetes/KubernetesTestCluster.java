@@ -1,4 +1,4 @@
-package io.hakit.kubernetes;
+package io.hakit.testkit.junit.internal.kubernetes;
 
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.hakit.api.HaConfig;
 import io.hakit.api.HaServices;
 import io.hakit.api.internal.DefaultHaServices;
+import io.hakit.kubernetes.KubernetesOptions;
 import io.hakit.kubernetes.internal.KubernetesBackend;
 import io.hakit.kubernetes.internal.Naming;
 import io.hakit.testkit.TestCluster;
