@@ -253,14 +253,7 @@ public final class FaultInjectingProxy implements AutoCloseable {
      * unchanged; new connections are accepted as usual.
      */
     public void disconnectAll() {
-        List<Connection> snapshot;
-        lock.lock();
-        try {
-            snapshot = new ArrayList<>(connections);
-        } finally {
-            lock.unlock();
-        }
-        snapshot.forEach(Connection::abort);
+        connectionsNow().forEach(Connection::abort);
     }
 
     /**
@@ -314,20 +307,23 @@ public final class FaultInjectingProxy implements AutoCloseable {
      * @return a snapshot, in the order the connections were accepted
      */
     public List<InetSocketAddress> upstreamLocalAddresses() {
-        List<Connection> snapshot;
-        lock.lock();
-        try {
-            snapshot = new ArrayList<>(connections);
-        } finally {
-            lock.unlock();
-        }
         List<InetSocketAddress> out = new ArrayList<>();
-        for (Connection c : snapshot) {
+        for (Connection c : connectionsNow()) {
             if (c.server.isConnected() && c.server.getLocalSocketAddress() instanceof InetSocketAddress a) {
                 out.add(a);
             }
         }
         return out;
+    }
+
+    /** A copy of the open connections, taken under the lock. */
+    private List<Connection> connectionsNow() {
+        lock.lock();
+        try {
+            return new ArrayList<>(connections);
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** Total bytes written to the destination in {@code direction}, over all connections since start. */

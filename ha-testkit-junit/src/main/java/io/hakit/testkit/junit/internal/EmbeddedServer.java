@@ -32,23 +32,17 @@ public final class EmbeddedServer implements BackendServer {
     }
 
     /** One test's embedded cluster; leadership moves through the backend's control surface. */
-    private static final class Control implements ClusterControl {
-        private final EmbeddedTestCluster cluster;
+    private static final class Control extends TestClusterControl {
         private final EmbeddedHaBackend backend;
 
         Control(EmbeddedTestCluster cluster) {
-            this.cluster = cluster;
+            super(cluster);
             this.backend = cluster.backend();
         }
 
         @Override
         public HaConfig.Builder configure(HaConfig.Builder config) {
             return config.type("embedded");
-        }
-
-        @Override
-        public HaServices connect(HaConfig.Builder config) {
-            return cluster.newProcess(config);
         }
 
         @Override
@@ -71,24 +65,6 @@ public final class EmbeddedServer implements BackendServer {
         }
 
         @Override
-        public void expireSession(HaServices process) {
-            cluster.expireSession(process);
-        }
-
-        /** The embedded backend has no network: a partition suspends the process's connection. */
-        @Override
-        public void partition(HaServices process) {
-            backend.suspend(process.config().nodeId());
-        }
-
-        @Override
-        public void heal(HaServices process) {
-            if (backend.nodes().contains(process.config().nodeId())) {
-                backend.resume(process.config().nodeId());
-            }
-        }
-
-        @Override
         public void healAll() {
             backend.nodes().forEach(backend::resume);
         }
@@ -98,10 +74,6 @@ public final class EmbeddedServer implements BackendServer {
             Waits.until(bound, () -> backend.nodes().isEmpty());
             return backend.nodes().stream().map(n -> "process " + n + " is still connected to the embedded backend")
                     .toList();
-        }
-
-        @Override
-        public void close() {
         }
     }
 }

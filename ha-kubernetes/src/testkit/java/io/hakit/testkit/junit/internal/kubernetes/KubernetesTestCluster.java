@@ -160,10 +160,12 @@ public final class KubernetesTestCluster implements TestCluster {
     }
 
     /** Cuts the process off from the API server (its proxy blackholes both directions). */
+    @Override
     public void partition(HaServices process) {
         proxy(process).fault(Fault.blackhole());
     }
 
+    @Override
     public void heal(HaServices process) {
         proxy(process).fault(Fault.pass());
     }

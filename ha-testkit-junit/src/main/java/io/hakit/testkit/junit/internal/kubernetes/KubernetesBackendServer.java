@@ -9,6 +9,7 @@ import io.hakit.api.HaServices;
 import io.hakit.kubernetes.internal.Naming;
 import io.hakit.testkit.junit.internal.BackendServer;
 import io.hakit.testkit.junit.internal.ClusterControl;
+import io.hakit.testkit.junit.internal.TestClusterControl;
 import io.hakit.testkit.junit.internal.Recording;
 import io.hakit.testkit.junit.internal.ThreadLeaks;
 import io.hakit.testkit.junit.internal.Waits;
@@ -106,12 +107,13 @@ public final class KubernetesBackendServer implements BackendServer {
     }
 
     /** One test's cluster. */
-    private static final class Control implements ClusterControl {
+    private static final class Control extends TestClusterControl {
         private final KubernetesTestCluster cluster;
         private final Timing timing;
         private final Map<String, HaServices> processes = new ConcurrentHashMap<>();
 
         Control(KubernetesTestCluster cluster, Timing timing) {
+            super(cluster);
             this.cluster = cluster;
             this.timing = timing;
         }
@@ -125,7 +127,7 @@ public final class KubernetesBackendServer implements BackendServer {
 
         @Override
         public HaServices connect(HaConfig.Builder config) {
-            HaServices p = cluster.newProcess(config);
+            HaServices p = super.connect(config);
             processes.put(p.config().nodeId(), p);
             return p;
         }
@@ -236,18 +238,8 @@ public final class KubernetesBackendServer implements BackendServer {
         @Override
         public void expireSession(HaServices process) {
             if (holderNode(lease()).filter(process.config().nodeId()::equals).isPresent()) {
-                cluster.expireSession(process);
+                super.expireSession(process);
             }
-        }
-
-        @Override
-        public void partition(HaServices process) {
-            cluster.partition(process);
-        }
-
-        @Override
-        public void heal(HaServices process) {
-            cluster.heal(process);
         }
 
         @Override
@@ -270,11 +262,6 @@ public final class KubernetesBackendServer implements BackendServer {
                 return found.isEmpty();
             });
             return List.copyOf(found);
-        }
-
-        @Override
-        public void close() {
-            cluster.close();
         }
     }
 }

@@ -4,6 +4,7 @@ import io.hakit.api.HaConfig;
 import io.hakit.api.HaServices;
 import io.hakit.testkit.junit.internal.BackendServer;
 import io.hakit.testkit.junit.internal.ClusterControl;
+import io.hakit.testkit.junit.internal.TestClusterControl;
 import io.hakit.testkit.junit.internal.Recording;
 import io.hakit.testkit.junit.internal.ThreadLeaks;
 import io.hakit.testkit.junit.internal.Waits;
@@ -88,21 +89,17 @@ public final class ZooKeeperBackendServer implements BackendServer {
     }
 
     /** One test's cluster. */
-    private static final class Control implements ClusterControl {
+    private static final class Control extends TestClusterControl {
         private final ZooKeeperTestCluster cluster;
 
         Control(ZooKeeperTestCluster cluster) {
+            super(cluster);
             this.cluster = cluster;
         }
 
         @Override
         public HaConfig.Builder configure(HaConfig.Builder config) {
             return cluster.configure(config);
-        }
-
-        @Override
-        public HaServices connect(HaConfig.Builder config) {
-            return cluster.newProcess(config);
         }
 
         private String electionPath() {
@@ -190,21 +187,6 @@ public final class ZooKeeperBackendServer implements BackendServer {
         }
 
         @Override
-        public void expireSession(HaServices process) {
-            cluster.expireSession(process);
-        }
-
-        @Override
-        public void partition(HaServices process) {
-            cluster.partition(process);
-        }
-
-        @Override
-        public void heal(HaServices process) {
-            cluster.heal(process);
-        }
-
-        @Override
         public void healAll() {
             cluster.allProxies().forEach(own -> own.forEach(p -> p.fault(io.hakit.testkit.proxy.Fault.pass())));
         }
@@ -262,11 +244,6 @@ public final class ZooKeeperBackendServer implements BackendServer {
                     collectEphemerals(admin, p, out);
                 }
             }
-        }
-
-        @Override
-        public void close() {
-            cluster.close();
         }
     }
 }

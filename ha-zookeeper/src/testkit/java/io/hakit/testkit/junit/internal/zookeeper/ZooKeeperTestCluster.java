@@ -243,11 +243,13 @@ public final class ZooKeeperTestCluster implements TestCluster {
     }
 
     /** Cuts {@code process} off from every member silently (its proxies blackhole both directions). */
+    @Override
     public void partition(HaServices process) {
         proxies(process).forEach(p -> p.fault(Fault.blackhole()));
     }
 
     /** Ends every fault on {@code process}'s proxies. */
+    @Override
     public void heal(HaServices process) {
         proxies(process).forEach(p -> p.fault(Fault.pass()));
     }
