@@ -31,9 +31,4 @@ class JobSchedulerZooKeeperTest {
 
         CLUSTER.heal(p0);
     }
-
-    @Test
-    void survivesASeededFaultCampaign() {
-        CLUSTER.campaign(Schedulers::correct).steps(6).run().assertPassed();
-    }
 }

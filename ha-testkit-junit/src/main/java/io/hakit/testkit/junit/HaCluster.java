@@ -81,7 +81,7 @@ import java.util.stream.Stream;
  * <h2>Parameters</h2>
  * Test methods (and constructors, and {@code @BeforeEach} methods) may declare: {@code HaCluster} or
  * {@code LeadershipControl}; {@code HaServices} parameters, given processes {@code p0}, {@code p1}, ... in the order
- * they are declared (or the one {@link Process @Process(n)} names); {@code List<HaServices>} for all of them;
+ * they are declared (or the one {@link ProcessIndex @ProcessIndex(n)} names); {@code List<HaServices>} for all of them;
  * {@code HistoryRecorder}; and {@code ManualTicker} when the cluster {@linkplain Builder#manualTicker(boolean) has
  * one}.
  *
@@ -551,14 +551,14 @@ public final class HaCluster implements LeadershipControl, BeforeAllCallback, Af
             return processes();
         }
         int index;
-        Process named = parameter.getAnnotation(Process.class);
+        ProcessIndex named = parameter.getAnnotation(ProcessIndex.class);
         if (named != null) {
             index = named.value();
         } else {
             index = 0;
             Parameter[] all = parameterContext.getDeclaringExecutable().getParameters();
             for (int i = 0; i < parameterContext.getIndex(); i++) {
-                if (all[i].getType() == HaServices.class && all[i].getAnnotation(Process.class) == null) {
+                if (all[i].getType() == HaServices.class && all[i].getAnnotation(ProcessIndex.class) == null) {
                     index++;
                 }
             }

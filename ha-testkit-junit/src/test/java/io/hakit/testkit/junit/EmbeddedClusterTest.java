@@ -21,7 +21,7 @@ class EmbeddedClusterTest {
 
     @Test
     void givesEachTestItsProcessesAsParameters(HaCluster cluster, HaServices p0, HaServices p1,
-            @Process(2) HaServices third, List<HaServices> all, HistoryRecorder recorder) {
+            @ProcessIndex(2) HaServices third, List<HaServices> all, HistoryRecorder recorder) {
         assertThat(cluster).isSameAs(CLUSTER);
         assertThat(List.of(p0, p1, third)).extracting(p -> p.config().nodeId()).containsExactly("p0", "p1", "p2");
         assertThat(all).containsExactly(p0, p1, third);

@@ -3,14 +3,19 @@ package io.hakit.testkit.junit;
 import io.hakit.api.HaServices;
 import io.hakit.testkit.history.LeadershipEvent;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
+import java.time.Duration;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The extension on a real ZooKeeper ensemble, declared with {@link HaTest}. */
-@HaTest(backend = Backend.ZOOKEEPER, processes = 3)
+/** The extension on a real ZooKeeper ensemble, with a 2 s session timeout. */
 class ZooKeeperClusterTest {
+
+    @RegisterExtension
+    static final HaCluster CLUSTER = HaCluster.builder(Backend.ZOOKEEPER).processes(3)
+            .sessionTimeout(Duration.ofSeconds(2)).build();
 
     @Test
     void grantAndRevokeMoveLeadershipAndTheOldLeaderHearsFirst(HaCluster cluster, HaServices p0, HaServices p1,
@@ -44,11 +49,6 @@ class ZooKeeperClusterTest {
         HaServices third = cluster.await().leaderOtherThan(second);
         cluster.heal(second);
         assertThat(cluster.await().leader()).isSameAs(third);
-    }
-
-    @Test
-    void aCampaignAgainstACorrectServicePasses(HaCluster cluster) {
-        cluster.campaign(TickingService::correct).seed(2026).steps(5).run().assertPassed();
     }
 
     static List<Long> epochs(HaCluster cluster) {

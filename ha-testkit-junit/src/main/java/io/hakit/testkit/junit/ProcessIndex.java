@@ -7,14 +7,14 @@ import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
 
 /**
- * Names the process an {@code HaServices} parameter gets: {@code @Process(2) HaServices p} is process {@code p2}.
+ * Names the process an {@code HaServices} parameter gets: {@code @ProcessIndex(2) HaServices p} is process {@code p2}.
  * Without it, {@code HaServices} parameters get {@code p0}, {@code p1}, ... in the order they are declared (counting
  * only the unannotated ones).
  */
 @Documented
 @Target(ElementType.PARAMETER)
 @Retention(RetentionPolicy.RUNTIME)
-public @interface Process {
+public @interface ProcessIndex {
 
     /**
      * The process's index: node id {@code p<value>}.
