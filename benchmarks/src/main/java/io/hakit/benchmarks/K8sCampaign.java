@@ -1,8 +1,8 @@
 package io.hakit.benchmarks;
 
-import io.hakit.kubernetes.ApiServers;
 import io.hakit.kubernetes.K8sCampaignTarget;
 import io.hakit.testkit.campaign.CampaignResult;
+import io.hakit.testkit.junit.internal.kubernetes.ApiServers;
 
 import java.io.PrintStream;
 import java.util.ArrayList;

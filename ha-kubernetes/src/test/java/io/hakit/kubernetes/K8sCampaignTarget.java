@@ -6,6 +6,8 @@ import io.hakit.testkit.campaign.CampaignTarget;
 import io.hakit.testkit.campaign.CampaignView;
 import io.hakit.testkit.campaign.FaultAction;
 import io.hakit.testkit.campaign.FaultCampaign;
+import io.hakit.testkit.junit.internal.kubernetes.ApiServers;
+import io.hakit.testkit.junit.internal.kubernetes.KubernetesTestCluster;
 import io.hakit.testkit.proxy.Fault;
 
 import java.time.Duration;

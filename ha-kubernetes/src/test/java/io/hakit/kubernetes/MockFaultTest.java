@@ -11,6 +11,8 @@ import io.hakit.api.StateStore;
 import io.hakit.kubernetes.internal.Naming;
 import io.hakit.testkit.ManualTicker;
 import io.hakit.testkit.TestingContender;
+import io.hakit.testkit.junit.internal.kubernetes.KubernetesTestCluster;
+import io.hakit.testkit.junit.internal.kubernetes.MockApiServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

@@ -1,5 +1,6 @@
 package io.hakit.kubernetes;
 
+import io.hakit.testkit.junit.internal.kubernetes.ApiServers;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;

@@ -17,6 +17,8 @@ import io.hakit.api.UnknownOutcomeException;
 import io.hakit.kubernetes.internal.Naming;
 import io.hakit.testkit.TestingContender;
 import io.hakit.testkit.history.LeadershipHistory;
+import io.hakit.testkit.junit.internal.kubernetes.KubernetesTestCluster;
+import io.hakit.testkit.junit.internal.kubernetes.Rbac;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

@@ -20,6 +20,17 @@ public final class EmbeddedTestCluster implements TestCluster {
         return true;
     }
 
+    /** The embedded backend has no network: the process's connection is suspended. */
+    @Override
+    public void partition(HaServices process) {
+        backend.suspend(process.config().nodeId());
+    }
+
+    @Override
+    public void heal(HaServices process) {
+        backend.resume(process.config().nodeId());
+    }
+
     @Override
     public void deleteElection() {
         backend.deleteElection();

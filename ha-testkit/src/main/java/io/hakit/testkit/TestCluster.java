@@ -26,6 +26,25 @@ public interface TestCluster extends AutoCloseable {
     }
 
     /**
+     * Cuts {@code process} off from the backend silently (its requests go unanswered, nothing is reset) until
+     * {@link #heal(HaServices)}, as a network partition would.
+     *
+     * @throws UnsupportedOperationException if this backend's test cluster cannot (the default)
+     */
+    default void partition(HaServices process) {
+        throw new UnsupportedOperationException("this test cluster cannot partition a process");
+    }
+
+    /**
+     * Ends {@code process}'s {@linkplain #partition(HaServices) partition}.
+     *
+     * @throws UnsupportedOperationException if this backend's test cluster cannot partition (the default)
+     */
+    default void heal(HaServices process) {
+        throw new UnsupportedOperationException("this test cluster cannot partition a process");
+    }
+
+    /**
      * Deletes the election's storage as an operator might (ZooKeeper: the {@code election} znode with its latch
      * nodes; Kubernetes: the Lease; embedded: the election and its counter), keeping the epoch floor. The leader loses
      * its leadership and every contender contends again. Suites use it to check that epochs keep increasing.

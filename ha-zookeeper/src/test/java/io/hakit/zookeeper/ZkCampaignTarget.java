@@ -6,6 +6,8 @@ import io.hakit.testkit.campaign.CampaignTarget;
 import io.hakit.testkit.campaign.CampaignView;
 import io.hakit.testkit.campaign.FaultAction;
 import io.hakit.testkit.campaign.FaultCampaign;
+import io.hakit.testkit.junit.internal.zookeeper.ZkEnsemble;
+import io.hakit.testkit.junit.internal.zookeeper.ZooKeeperTestCluster;
 import io.hakit.testkit.proxy.Fault;
 import io.hakit.testkit.proxy.FaultInjectingProxy;
 import org.apache.curator.test.InstanceSpec;
@@ -101,7 +103,7 @@ public final class ZkCampaignTarget implements CampaignTarget {
             if (cluster != null) {
                 cluster.close();
             }
-            cluster = ZooKeeperTestCluster.proxied(ensemble, sessionTimeout);
+            cluster = ZkTestClusters.proxied(ensemble, sessionTimeout);
             clusterId = id;
         }
         return cluster.newProcess(config);
@@ -231,7 +233,7 @@ public final class ZkCampaignTarget implements CampaignTarget {
             if (down.size() >= 2) {
                 return "not expired: the quorum is lost";
             }
-            backend = cluster.backend(process);
+            backend = ZkTestClusters.backend(process);
         }
         try {
             ZooKeeper zk = backend.client.getZookeeperClient().getZooKeeper();

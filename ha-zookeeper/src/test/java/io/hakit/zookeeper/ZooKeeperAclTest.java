@@ -3,6 +3,7 @@ package io.hakit.zookeeper;
 import io.hakit.api.HaConfig;
 import io.hakit.api.HaServices;
 import io.hakit.api.StateStore;
+import io.hakit.testkit.junit.internal.zookeeper.ZkEnsemble;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.RetryOneTime;

@@ -15,6 +15,8 @@ import io.hakit.testkit.TestingContender;
 import io.hakit.testkit.campaign.FencedWriters;
 import io.hakit.testkit.history.CheckOptions;
 import io.hakit.testkit.history.LeadershipHistory;
+import io.hakit.testkit.junit.internal.zookeeper.ZkEnsemble;
+import io.hakit.testkit.junit.internal.zookeeper.ZooKeeperTestCluster;
 import io.hakit.testkit.proxy.Fault;
 import org.apache.curator.test.InstanceSpec;
 import org.apache.curator.test.TestingCluster;
@@ -185,7 +187,7 @@ class ZooKeeperFaultTest {
     }
 
     private static ZooKeeper zk(ZooKeeperTestCluster cluster, Node node) throws Exception {
-        return cluster.backend(node.services).client.getZookeeperClient().getZooKeeper();
+        return ZkTestClusters.backend(node.services).client.getZookeeperClient().getZooKeeper();
     }
 
     private static long millisSince(long nanos) {
@@ -197,7 +199,7 @@ class ZooKeeperFaultTest {
     @Test
     void killingTheMemberTheLeaderIsConnectedToNeverLetsTwoLeadersWriteAndLeadershipComesBack() throws Exception {
         TestingCluster ensemble = freshEnsemble();
-        ZooKeeperTestCluster cluster = cluster(new ZooKeeperTestCluster(ensemble, SESSION));
+        ZooKeeperTestCluster cluster = cluster(ZkTestClusters.on(ensemble, SESSION));
         LeadershipHistory history = new LeadershipHistory();
         List<Node> nodes = nodes(cluster, 3, history);
         FencedWriters writers = writers(history, nodes);
@@ -238,7 +240,7 @@ class ZooKeeperFaultTest {
     @Test
     void losingTheQuorumRevokesEveryoneNobodyLeadsUntilItIsBackAndThenAHigherEpochLeads() throws Exception {
         TestingCluster ensemble = freshEnsemble();
-        ZooKeeperTestCluster cluster = cluster(new ZooKeeperTestCluster(ensemble, SESSION));
+        ZooKeeperTestCluster cluster = cluster(ZkTestClusters.on(ensemble, SESSION));
         LeadershipHistory history = new LeadershipHistory();
         List<Node> nodes = nodes(cluster, 3, history);
         Node leader = awaitSingleLeader(nodes, LONG);
@@ -286,7 +288,7 @@ class ZooKeeperFaultTest {
 
     @Test
     void theLeadersSessionExpiringRevokesItAHigherEpochLeadsAndTheOldSessionCannotWrite() throws Exception {
-        ZooKeeperTestCluster cluster = cluster(new ZooKeeperTestCluster(ZkEnsemble.get(), SESSION));
+        ZooKeeperTestCluster cluster = cluster(ZkTestClusters.on(ZkEnsemble.get(), SESSION));
         LeadershipHistory history = new LeadershipHistory();
         List<Node> nodes = nodes(cluster, 3, history);
         Node leader = awaitSingleLeader(nodes, LONG);
@@ -311,7 +313,7 @@ class ZooKeeperFaultTest {
     @Test
     void aLeaderPartitionedLongerThanTheSessionRevokesBeforeTheNextIsGrantedAndContendsAgainWhenHealed()
             throws Exception {
-        ZooKeeperTestCluster cluster = cluster(ZooKeeperTestCluster.proxied(ZkEnsemble.get(), SESSION));
+        ZooKeeperTestCluster cluster = cluster(ZkTestClusters.proxied(ZkEnsemble.get(), SESSION));
         LeadershipHistory history = new LeadershipHistory();
         List<Node> nodes = nodes(cluster, 3, history);
         FencedWriters writers = writers(history, nodes);
@@ -354,7 +356,7 @@ class ZooKeeperFaultTest {
 
     @Test
     void aFencedWriteWithASessionThisProcessHasGivenUpIsRefusedAsLostEvenBeforeItReconnects() throws Exception {
-        ZooKeeperTestCluster cluster = cluster(ZooKeeperTestCluster.proxied(ZkEnsemble.get(), SESSION));
+        ZooKeeperTestCluster cluster = cluster(ZkTestClusters.proxied(ZkEnsemble.get(), SESSION));
         LeadershipHistory history = new LeadershipHistory();
         PausableSerialExecutor events = new PausableSerialExecutor("paused-events-node-0");
         toClose.add(events);
@@ -362,7 +364,7 @@ class ZooKeeperFaultTest {
         LeaderSession s = old.contender.awaitGrant(LONG);
         old.store().put(s, "latest", bytes("chk-1"), StateStore.ANY);
         Node next = new Node(cluster, "node-1", history, b -> { });
-        ZooKeeperBackend backend = cluster.backend(old.services);
+        ZooKeeperBackend backend = ZkTestClusters.backend(old.services);
         long session = backend.sessionId();
 
         // the core of node-0 hears nothing from now on: locally its session still looks current
@@ -393,10 +395,10 @@ class ZooKeeperFaultTest {
     void withoutEnsembleTrackingANewSessionStillConnectsThroughTheConfiguredQuorum() throws Exception {
         // the proxied cluster sets high-availability.zookeeper.client.ensemble-tracker=false; with Curator's default
         // the new session would use the addresses the servers advertise and bypass the proxies
-        ZooKeeperTestCluster cluster = cluster(ZooKeeperTestCluster.proxied(ZkEnsemble.get(), SESSION));
+        ZooKeeperTestCluster cluster = cluster(ZkTestClusters.proxied(ZkEnsemble.get(), SESSION));
         Node node = new Node(cluster, "node-0", new LeadershipHistory(), b -> { });
         node.contender.awaitGrant(LONG);
-        ZooKeeperBackend backend = cluster.backend(node.services);
+        ZooKeeperBackend backend = ZkTestClusters.backend(node.services);
         long session = backend.sessionId();
         List<Integer> proxyPorts = cluster.proxies(node.services).stream().map(p -> p.localAddress().getPort())
                 .collect(Collectors.toList());
@@ -424,7 +426,7 @@ class ZooKeeperFaultTest {
     }
 
     private static List<String> latchNodes(ZooKeeperTestCluster cluster, Node via) throws Exception {
-        ZooKeeperBackend b = cluster.backend(via.services);
+        ZooKeeperBackend b = ZkTestClusters.backend(via.services);
         return b.client.getChildren().forPath(b.electionPath).stream().filter(c -> c.contains("latch-"))
                 .collect(Collectors.toList());
     }
@@ -434,7 +436,7 @@ class ZooKeeperFaultTest {
     @Test
     void toleratingSuspendedConnectionsKeepsLeadershipThroughAShortBlip() throws Exception {
         Duration session = Duration.ofSeconds(8); // the lease after SUSPENDED is a third of it
-        ZooKeeperTestCluster cluster = cluster(ZooKeeperTestCluster.proxied(ZkEnsemble.get(), session));
+        ZooKeeperTestCluster cluster = cluster(ZkTestClusters.proxied(ZkEnsemble.get(), session));
         LeadershipHistory history = new LeadershipHistory();
         List<Node> nodes = nodes(cluster, 2, history,
                 b -> b.backendOption(ZooKeeperOptions.TOLERATE_SUSPENDED, "true"));
@@ -462,10 +464,10 @@ class ZooKeeperFaultTest {
     @Test
     void theLeaseOfASuspendedSessionRunsFromTheLastAnsweredRequestLessAMargin() throws Exception {
         ManualTicker ticker = new ManualTicker();
-        ZooKeeperTestCluster cluster = cluster(ZooKeeperTestCluster.proxied(ZkEnsemble.get(), SESSION));
+        ZooKeeperTestCluster cluster = cluster(ZkTestClusters.proxied(ZkEnsemble.get(), SESSION));
         Node node = new Node(cluster, "node-0", new LeadershipHistory(), b -> b.ticker(ticker)
                 .backendOption(ZooKeeperOptions.TOLERATE_SUSPENDED, "true"));
-        ZooKeeperBackend backend = cluster.backend(node.services);
+        ZooKeeperBackend backend = ZkTestClusters.backend(node.services);
         // 3 s session: 0.55 of it (1.65 s) after the last answered heartbeat (the ticker stands still)
         await("a first answered heartbeat").atMost(LONG)
                 .until(() -> backend.sessionLeaseAfterSuspend().equals(Optional.of(Duration.ofMillis(1650))));
@@ -487,7 +489,7 @@ class ZooKeeperFaultTest {
 
     @Test
     void toleratingSuspendedConnectionsStillRevokesALongPartitionNoLaterThanTheNextGrant() throws Exception {
-        ZooKeeperTestCluster cluster = cluster(ZooKeeperTestCluster.proxied(ZkEnsemble.get(), SESSION));
+        ZooKeeperTestCluster cluster = cluster(ZkTestClusters.proxied(ZkEnsemble.get(), SESSION));
         LeadershipHistory history = new LeadershipHistory();
         List<Node> nodes = nodes(cluster, 3, history,
                 b -> b.backendOption(ZooKeeperOptions.TOLERATE_SUSPENDED, "true"));

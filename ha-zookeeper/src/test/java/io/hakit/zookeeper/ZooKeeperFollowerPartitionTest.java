@@ -5,6 +5,7 @@ import io.hakit.api.HaServices;
 import io.hakit.api.LeaderContender;
 import io.hakit.api.LeaderSession;
 import io.hakit.api.support.CustomBackend;
+import io.hakit.testkit.junit.internal.zookeeper.ZkEnsemble;
 import io.hakit.testkit.proxy.Fault;
 import io.hakit.testkit.proxy.FaultInjectingProxy;
 import org.apache.curator.test.InstanceSpec;

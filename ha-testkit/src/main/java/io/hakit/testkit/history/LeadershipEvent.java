@@ -11,7 +11,7 @@ import java.util.Objects;
  * @param type what was observed
  * @param contender the id of the contender that observed it
  * @param session the session granted, revoked, or used for the write
- * @param key the state key of a write; null for grants and revokes
+ * @param key the state key of a write; what was done for an action (or null); null for grants and revokes
  * @param issuedAfterSequence for a write, the last sequence number recorded before the write was issued (see
  *        {@link LeadershipHistory#writeAccepted(String, LeaderSession, String, long)}); for every other event,
  *        and for writes recorded without it, {@code sequence - 1}
@@ -32,7 +32,14 @@ public record LeadershipEvent(
         WRITE_ACCEPTED,
 
         /** A leader-fenced write with the session was refused by the store (fenced off). */
-        WRITE_REFUSED
+        WRITE_REFUSED,
+
+        /**
+         * The contender acted as leader with the session: a leader-only action that no store fences (a message sent,
+         * a job started, a file written outside HAKit). Its {@link LeadershipEvent#key() key} describes the action,
+         * or is null.
+         */
+        ACTED
     }
 
     /**
@@ -64,7 +71,7 @@ public record LeadershipEvent(
         return session.epoch();
     }
 
-    /** One line naming the sequence number, type, contender, epoch, session id and key. */
+    /** One line naming the sequence number, type, contender, epoch, session id and key (or action). */
     @Override
     public String toString() {
         StringBuilder sb = new StringBuilder()
@@ -73,7 +80,7 @@ public record LeadershipEvent(
                 .append(" epoch=").append(session.epoch())
                 .append(" session=").append(session.id());
         if (key != null) {
-            sb.append(" key=").append(key);
+            sb.append(type == Type.ACTED ? " action=" : " key=").append(key);
         }
         if (issuedAfterSequence != sequence - 1) {
             sb.append(" issuedAfter=#").append(issuedAfterSequence);

@@ -20,7 +20,8 @@ import java.util.Set;
  *   <li>{@link #granted(String, LeaderSession)} first thing inside its grant callback, before it acts as leader;
  *   <li>{@link #revoked(String, LeaderSession)} inside its revoke callback, with the session it held;
  *   <li>{@link #writeAccepted(String, LeaderSession, String)} / {@link #writeRefused(String, LeaderSession, String)}
- *       as soon as a leader-fenced write returns (accepted) or fails with a fencing error (refused).
+ *       as soon as a leader-fenced write returns (accepted) or fails with a fencing error (refused);
+ *   <li>{@link #acted(String, LeaderSession, String)} when it takes a leader-only action that nothing fences.
  * </ul>
  * Every record gets a global sequence number, assigned under a lock together with the append, so the order of
  * sequence numbers is the real-time order of the record calls. {@link #check()} then looks for:
@@ -33,7 +34,11 @@ import java.util.Set;
  *   <li>{@link Violation.Kind#WRITE_WITHOUT_GRANT}: an accepted write by a contender that had not been granted that
  *       session before;
  *   <li>{@link Violation.Kind#OVERLAPPING_LEADERS}: only with {@link CheckOptions#strictExclusion()}, two contenders
- *       that both believed they led at once (see {@link #overlaps()}).
+ *       that both believed they led at once (see {@link #overlaps()});
+ *   <li>{@link Violation.Kind#OVERLAPPING_ACTIONS}: a contender that acted with an epoch lower than one another
+ *       contender had already acted with: two leaders acted at once (one violation per stale contender, epoch and
+ *       newer epoch, naming the first and last such action);
+ *   <li>{@link Violation.Kind#ACTION_WITHOUT_GRANT}: an action with a session the contender had not been granted.
  * </ol>
  *
  * <h2>Assumptions</h2>
@@ -167,6 +172,21 @@ public final class LeadershipHistory {
         return record(Type.WRITE_REFUSED, contender, session, key, -1);
     }
 
+    /**
+     * Records that {@code contender} acted as leader with {@code session}: an action only the leader may take and that
+     * no store fences (a message sent, a job started, a file written outside HAKit). Call it when the action is taken,
+     * after checking that the session is still current. {@link #check()} reports an action with an epoch lower than
+     * one another contender already acted with ({@link Violation.Kind#OVERLAPPING_ACTIONS}).
+     *
+     * @param action what was done, shown in the dump; may be null
+     * @return the recorded event
+     * @throws NullPointerException if {@code contender} or {@code session} is null
+     * @throws IllegalStateException if the history is full
+     */
+    public LeadershipEvent acted(String contender, LeaderSession session, String action) {
+        return record(Type.ACTED, contender, session, action, -1);
+    }
+
     // issuedAfter: the sequence number the write was issued after, or -1 for "every event recorded before this one".
     private LeadershipEvent record(Type type, String contender, LeaderSession session, String key, long issuedAfter) {
         Objects.requireNonNull(contender, "contender");
@@ -247,6 +267,7 @@ public final class LeadershipHistory {
         // Grants in sequence order, with the highest grant recorded up to each: a prefix maximum for stale writes.
         List<Long> grantSequences = new ArrayList<>();
         List<LeadershipEvent> highestGrantUpTo = new ArrayList<>();
+        StaleActions staleActions = new StaleActions(violations);
 
         for (LeadershipEvent event : snapshot) {
             switch (event.type()) {
@@ -300,10 +321,24 @@ public final class LeadershipHistory {
                     }
                     break;
                 }
+                case ACTED: {
+                    if (!sessionsGranted.getOrDefault(event.contender(), Set.of()).contains(event.session())) {
+                        violations.add(new Violation(Violation.Kind.ACTION_WITHOUT_GRANT,
+                                "action without grant: " + event.contender() + " acted"
+                                        + (event.key() == null ? "" : " (" + event.key() + ")") + " with epoch "
+                                        + event.epoch() + " at #" + event.sequence() + ", but had not been granted"
+                                        + " epoch " + event.epoch() + " with session " + event.session().id()
+                                        + " before it",
+                                List.of(event.sequence())));
+                    }
+                    staleActions.add(event);
+                    break;
+                }
                 default:
                     break;
             }
         }
+        staleActions.finish();
 
         if (options.strictExclusion()) {
             for (Overlap overlap : overlaps(snapshot)) {
@@ -402,6 +437,78 @@ public final class LeadershipHistory {
             active.add(next);
         }
         return List.copyOf(overlaps);
+    }
+
+    /**
+     * Finds {@link Violation.Kind#OVERLAPPING_ACTIONS}: an action recorded after another contender's action with a
+     * higher epoch. Stale actions of one contender and epoch behind one newer epoch make one violation, placed where
+     * the first of them was found and completed by {@link #finish()} with the count and the last of them.
+     */
+    private static final class StaleActions {
+        private final List<Violation> violations;
+        private final Map<String, Run> runs = new HashMap<>();
+        private LeadershipEvent highestAction;
+
+        /** Stale actions of one contender and epoch behind one newer action's epoch. */
+        private static final class Run {
+            final int index;
+            final LeadershipEvent newer;
+            final LeadershipEvent first;
+            LeadershipEvent last;
+            int count;
+
+            Run(int index, LeadershipEvent newer, LeadershipEvent first) {
+                this.index = index;
+                this.newer = newer;
+                this.first = first;
+            }
+        }
+
+        StaleActions(List<Violation> violations) {
+            this.violations = violations;
+        }
+
+        void add(LeadershipEvent action) {
+            LeadershipEvent newer = highestAction;
+            if (newer != null && newer.epoch() > action.epoch() && !newer.contender().equals(action.contender())) {
+                String key = action.contender() + '\u0000' + action.epoch() + '\u0000' + newer.epoch();
+                Run run = runs.computeIfAbsent(key, k -> {
+                    violations.add(null); // placeholder, filled by finish()
+                    return new Run(violations.size() - 1, newer, action);
+                });
+                run.last = action;
+                run.count++;
+            }
+            if (highestAction == null || action.epoch() > highestAction.epoch()) {
+                highestAction = action;
+            }
+        }
+
+        void finish() {
+            for (Run run : runs.values()) {
+                LeadershipEvent stale = run.first;
+                StringBuilder message = new StringBuilder("two leaders acted at once: ")
+                        .append(stale.contender()).append(" acted with epoch ").append(stale.epoch())
+                        .append(" at #").append(stale.sequence()).append(describeAction(stale))
+                        .append(" after ").append(run.newer.contender()).append(" had acted with epoch ")
+                        .append(run.newer.epoch()).append(" at #").append(run.newer.sequence())
+                        .append(describeAction(run.newer));
+                if (run.count > 1) {
+                    message.append("; ").append(run.count).append(" actions of ").append(stale.contender())
+                            .append(" with epoch ").append(stale.epoch()).append(" came after it, the last at #")
+                            .append(run.last.sequence());
+                }
+                message.append(". Overlapping epochs: ").append(stale.epoch()).append(" (")
+                        .append(stale.contender()).append(") and ").append(run.newer.epoch()).append(" (")
+                        .append(run.newer.contender()).append(")");
+                violations.set(run.index, new Violation(Violation.Kind.OVERLAPPING_ACTIONS, message.toString(),
+                        List.of(run.newer.sequence(), stale.sequence())));
+            }
+        }
+
+        private static String describeAction(LeadershipEvent action) {
+            return action.key() == null ? "" : " (" + action.key() + ")";
+        }
     }
 
     private static LeadershipEvent highestGrantAtOrBefore(

@@ -34,7 +34,17 @@ public record Violation(Kind kind, String message, List<Long> sequences) {
          * Two contenders both believed they led at once, by their grant and revoke records. Reported only with
          * {@link CheckOptions#strictExclusion()}.
          */
-        OVERLAPPING_LEADERS
+        OVERLAPPING_LEADERS,
+
+        /**
+         * A contender acted as leader (see {@link LeadershipHistory#acted(String, io.hakit.api.LeaderSession, String)})
+         * with an epoch lower than one another contender had already acted with: two leaders acted at once. Always
+         * checked: a leader that acts only while its session is current never does this after the next leader acted.
+         */
+        OVERLAPPING_ACTIONS,
+
+        /** A contender acted as leader with a session it had not been granted before. */
+        ACTION_WITHOUT_GRANT
     }
 
     /**

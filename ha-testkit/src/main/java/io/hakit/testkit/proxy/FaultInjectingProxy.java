@@ -253,14 +253,7 @@ public final class FaultInjectingProxy implements AutoCloseable {
      * unchanged; new connections are accepted as usual.
      */
     public void disconnectAll() {
-        List<Connection> snapshot;
-        lock.lock();
-        try {
-            snapshot = new ArrayList<>(connections);
-        } finally {
-            lock.unlock();
-        }
-        snapshot.forEach(Connection::abort);
+        connectionsNow().forEach(Connection::abort);
     }
 
     /**
@@ -300,6 +293,34 @@ public final class FaultInjectingProxy implements AutoCloseable {
         lock.lock();
         try {
             return connections.size();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * The local addresses of this proxy's open connections to its {@linkplain #target() target}: what the target sees
+     * as each connection's remote address. A test uses it to find its client's connection at the server (for example
+     * a ZooKeeper server's connection beans, which name the client's session). Connections still connecting to the
+     * target are left out.
+     *
+     * @return a snapshot, in the order the connections were accepted
+     */
+    public List<InetSocketAddress> upstreamLocalAddresses() {
+        List<InetSocketAddress> out = new ArrayList<>();
+        for (Connection c : connectionsNow()) {
+            if (c.server.isConnected() && c.server.getLocalSocketAddress() instanceof InetSocketAddress a) {
+                out.add(a);
+            }
+        }
+        return out;
+    }
+
+    /** A copy of the open connections, taken under the lock. */
+    private List<Connection> connectionsNow() {
+        lock.lock();
+        try {
+            return new ArrayList<>(connections);
         } finally {
             lock.unlock();
         }

@@ -46,6 +46,60 @@ class LeadershipHistoryTest {
     }
 
     @Test
+    void actionsOfSuccessiveLeadersInTurnHaveNoViolations() {
+        LeaderSession a1 = LeaderSession.random(1);
+        LeaderSession b2 = LeaderSession.random(2);
+
+        history.granted("A", a1);
+        history.acted("A", a1, "tick 1");
+        history.acted("A", a1, null);
+        history.revoked("A", a1);
+        history.granted("B", b2);
+        history.acted("B", b2, "tick 1");
+
+        assertThat(history.check()).isEmpty();
+        assertThat(history.events().get(1).toString()).contains("ACTED", "contender=A", "epoch=1", "action=tick 1");
+    }
+
+    @Test
+    void anOldLeaderActingAfterTheNewOneActedIsCaughtOncePerEpochPair() {
+        LeaderSession a1 = LeaderSession.random(1);
+        LeaderSession b2 = LeaderSession.random(2);
+        history.granted("A", a1);                 // #1
+        history.acted("A", a1, "tick 1");         // #2
+        history.granted("B", b2);                 // #3: A never heard of its revoke
+        history.acted("A", a1, "tick 2");         // #4: B has not acted yet: not (yet) two leaders acting
+        history.acted("B", b2, "tick 1");         // #5
+        history.acted("A", a1, "tick 3");         // #6: stale
+        history.acted("B", b2, "tick 2");         // #7
+        history.acted("A", a1, "tick 4");         // #8: stale, same pair of epochs
+
+        List<Violation> violations = history.check();
+
+        assertThat(violations).singleElement().satisfies(v -> {
+            assertThat(v.kind()).isEqualTo(Violation.Kind.OVERLAPPING_ACTIONS);
+            assertThat(v.message()).contains("A acted with epoch 1 at #6 (tick 3)",
+                    "after B had acted with epoch 2 at #5 (tick 1)", "2 actions of A with epoch 1",
+                    "the last at #8", "Overlapping epochs: 1 (A) and 2 (B)");
+            assertThat(v.sequences()).containsExactly(5L, 6L);
+        });
+        assertThatThrownBy(history::assertNoViolations).isInstanceOf(AssertionError.class)
+                .hasMessageContaining("OVERLAPPING_ACTIONS").hasMessageContaining("#8 ACTED contender=A epoch=1");
+    }
+
+    @Test
+    void anActionWithASessionNeverGrantedIsCaught() {
+        LeaderSession a1 = LeaderSession.random(1);
+        history.granted("A", a1);
+        history.acted("B", a1, "stolen");
+
+        assertThat(history.check()).singleElement().satisfies(v -> {
+            assertThat(v.kind()).isEqualTo(Violation.Kind.ACTION_WITHOUT_GRANT);
+            assertThat(v.message()).contains("B acted (stolen) with epoch 1 at #2");
+        });
+    }
+
+    @Test
     void eventsGetConsecutiveSequenceNumbersInRecordOrder() {
         LeaderSession s = LeaderSession.random(1);
         assertThat(history.lastSequence()).isZero();

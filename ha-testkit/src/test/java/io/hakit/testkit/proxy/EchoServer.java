@@ -44,6 +44,11 @@ final class EchoServer implements AutoCloseable {
         return accepted.get();
     }
 
+    /** The remote addresses of the connections accepted so far, in order. */
+    List<InetSocketAddress> remoteAddresses() {
+        return sockets.stream().map(s -> (InetSocketAddress) s.getRemoteSocketAddress()).toList();
+    }
+
     /** Connections currently open. */
     int openCount() {
         return open.get();

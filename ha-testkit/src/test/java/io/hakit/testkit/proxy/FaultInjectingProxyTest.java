@@ -71,6 +71,20 @@ class FaultInjectingProxyTest {
     }
 
     @Test
+    void upstreamLocalAddressesAreWhatTheTargetSeesAsRemote() throws IOException {
+        Socket first = connect();
+        Socket second = connect();
+        roundTrip(first, "one");
+        roundTrip(second, "two");
+
+        assertThat(proxy.upstreamLocalAddresses()).containsExactlyInAnyOrderElementsOf(echo.remoteAddresses());
+
+        first.close();
+        await().atMost(WAIT).until(() -> proxy.connectionCount() == 1);
+        assertThat(proxy.upstreamLocalAddresses()).hasSize(1);
+    }
+
+    @Test
     void passForwardsALargeStreamIntact() throws Exception {
         Socket client = connect();
         int size = 4 * 1024 * 1024;

@@ -1,4 +1,4 @@
-package io.hakit.kubernetes;
+package io.hakit.testkit.junit.internal.kubernetes;
 
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -20,6 +20,25 @@ public final class MockApiServer implements BeforeAllCallback, AfterAllCallback 
     @Override
     public void beforeAll(ExtensionContext context) {
         server = mock();
+    }
+
+    /**
+     * Logs a warning unless HAKit's stand-in for the mock server's {@code WatchEventsListener} (in this source tree,
+     * and in ha-testkit-junit's jar) is the one loaded: fabric8's own, first on the class path, stalls the whole mock
+     * server for up to a minute when a client closes a watch while an event is being sent to it.
+     */
+    public static void warnIfTheStallingWatchListenerIsLoaded() {
+        try {
+            Class<?> listener = Class.forName("io.fabric8.kubernetes.client.server.mock.WatchEventsListener");
+            listener.getDeclaredField("sender");
+        } catch (ClassNotFoundException e) {
+            // no mock server on the class path: whoever starts it finds out
+        } catch (NoSuchFieldException e) {
+            org.slf4j.LoggerFactory.getLogger(MockApiServer.class).warn("fabric8's own WatchEventsListener is loaded, "
+                    + "not HAKit's stand-in: the mock server may stall for up to a minute when a process closes its "
+                    + "watches. Put io.hakit:ha-testkit-junit before io.fabric8:kubernetes-server-mock among the test "
+                    + "dependencies.");
+        }
     }
 
     /** The mock server logs every request at INFO through java.util.logging. */

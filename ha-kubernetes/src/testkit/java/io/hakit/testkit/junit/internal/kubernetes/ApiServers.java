@@ -1,4 +1,4 @@
-package io.hakit.kubernetes;
+package io.hakit.testkit.junit.internal.kubernetes;
 
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.Config;
@@ -19,8 +19,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The API servers the tests run against: fabric8's KubernetesMockServer in CRUD mode ({@link MockApiServer}), a
- * real kube-apiserver 1.20.2 with etcd started by {@code kube-apiserver.sh} (the script this module ships in
- * {@code src/test/k8s}), or the real cluster of {@code $KUBECONFIG}.
+ * real kube-apiserver 1.20.2 with etcd started by {@code kube-apiserver.sh} (the script ha-kubernetes keeps in
+ * {@code src/test/k8s}, which ha-testkit-junit also carries as a resource), or the real cluster of {@code $KUBECONFIG}.
+ *
+ * <p>The source lives in ha-kubernetes's {@code src/testkit}: ha-kubernetes's tests compile it, and so does
+ * ha-testkit-junit, which ships it (ha-testkit-junit depends on ha-kubernetes, so the harness cannot live in a jar
+ * ha-kubernetes depends on).
  */
 public abstract class ApiServers implements AutoCloseable {
 
@@ -55,8 +59,28 @@ public abstract class ApiServers implements AutoCloseable {
 
     // ------------------------------------------------------------------ a real API server
 
-    /** The script that builds and starts the real API server. */
-    public static Path script() {
+    /** The system property naming the script that builds and starts the real API server (else it is looked for). */
+    public static final String SCRIPT_PROPERTY = "hakit.kube-apiserver.script";
+
+    /** The script as a class path resource, next to this class (ha-testkit-junit carries it). */
+    private static final String SCRIPT_RESOURCE = "kube-apiserver.sh";
+
+    private static Path extractedScript;
+
+    /**
+     * The script that builds and starts the real API server: the file {@code -D}{@value #SCRIPT_PROPERTY} names, else
+     * ha-kubernetes's {@code src/test/k8s/kube-apiserver.sh} found from the working directory, else the copy on the
+     * class path (written to a temporary file once).
+     */
+    public static synchronized Path script() {
+        String named = System.getProperty(SCRIPT_PROPERTY);
+        if (named != null && !named.isBlank()) {
+            Path p = Paths.get(named);
+            if (!Files.isRegularFile(p)) {
+                throw new IllegalStateException("-D" + SCRIPT_PROPERTY + "=" + named + " is not a file");
+            }
+            return p.toAbsolutePath();
+        }
         for (Path p : new Path[] {Paths.get("src/test/k8s/kube-apiserver.sh"),
                 Paths.get("ha-kubernetes/src/test/k8s/kube-apiserver.sh"),
                 Paths.get("../ha-kubernetes/src/test/k8s/kube-apiserver.sh")}) {
@@ -64,7 +88,21 @@ public abstract class ApiServers implements AutoCloseable {
                 return p.toAbsolutePath();
             }
         }
-        throw new IllegalStateException("kube-apiserver.sh not found from " + Paths.get("").toAbsolutePath());
+        if (extractedScript == null) {
+            try (java.io.InputStream in = ApiServers.class.getResourceAsStream(SCRIPT_RESOURCE)) {
+                if (in == null) {
+                    throw new IllegalStateException("kube-apiserver.sh not found from " + Paths.get("")
+                            .toAbsolutePath() + " nor on the class path; name it with -D" + SCRIPT_PROPERTY);
+                }
+                Path copy = Files.createTempFile("hakit-kube-apiserver", ".sh");
+                copy.toFile().deleteOnExit();
+                Files.write(copy, in.readAllBytes());
+                extractedScript = copy;
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException("could not copy kube-apiserver.sh out of the class path", e);
+            }
+        }
+        return extractedScript;
     }
 
     /**

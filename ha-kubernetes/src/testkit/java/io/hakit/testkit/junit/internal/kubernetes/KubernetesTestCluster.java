@@ -1,4 +1,4 @@
-package io.hakit.kubernetes;
+package io.hakit.testkit.junit.internal.kubernetes;
 
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.hakit.api.HaConfig;
 import io.hakit.api.HaServices;
 import io.hakit.api.support.CustomBackend;
+import io.hakit.kubernetes.KubernetesOptions;
 import io.hakit.kubernetes.internal.KubernetesBackend;
 import io.hakit.kubernetes.internal.Naming;
 import io.hakit.testkit.TestCluster;
@@ -159,10 +160,12 @@ public final class KubernetesTestCluster implements TestCluster {
     }
 
     /** Cuts the process off from the API server (its proxy blackholes both directions). */
+    @Override
     public void partition(HaServices process) {
         proxy(process).fault(Fault.blackhole());
     }
 
+    @Override
     public void heal(HaServices process) {
         proxy(process).fault(Fault.pass());
     }

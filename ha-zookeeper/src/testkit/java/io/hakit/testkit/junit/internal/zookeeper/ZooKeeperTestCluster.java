@@ -1,8 +1,7 @@
-package io.hakit.zookeeper;
+package io.hakit.testkit.junit.internal.zookeeper;
 
 import io.hakit.api.HaConfig;
 import io.hakit.api.HaServices;
-import io.hakit.api.support.CustomBackend;
 import io.hakit.testkit.TestCluster;
 import io.hakit.testkit.proxy.Fault;
 import io.hakit.testkit.proxy.FaultInjectingProxy;
@@ -11,6 +10,7 @@ import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.RetryNTimes;
 import org.apache.curator.test.InstanceSpec;
 import org.apache.curator.test.TestingCluster;
+import io.hakit.zookeeper.ZooKeeperOptions;
 import org.apache.zookeeper.ZooKeeper;
 
 import java.net.InetSocketAddress;
@@ -24,44 +24,79 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A {@link TestCluster} on a real ZooKeeper ensemble: each test gets its own cluster id (its own subtree), and each
- * process its own Curator session. Keeps the backends so tests can reach a process's session.
+ * A {@link TestCluster} on a real ZooKeeper ensemble: each cluster gets its own cluster id (its own subtree), and each
+ * process its own Curator session.
  *
- * <p>A {@linkplain #proxied(TestingCluster, Duration) proxied} cluster connects every process through its own
- * {@link FaultInjectingProxy} per ensemble member (its quorum string lists its proxies), so a test can cut one process
- * off from ZooKeeper ({@link #partition(HaServices)}) while the others and the ensemble carry on.
+ * <p>A {@linkplain #proxied(TestingCluster, Duration, Connector) proxied} cluster connects every process through its
+ * own {@link FaultInjectingProxy} per ensemble member (its quorum string lists its proxies), so a test can cut one
+ * process off from ZooKeeper ({@link #partition(HaServices)}) while the others and the ensemble carry on.
+ *
+ * <p>The source lives in ha-zookeeper's {@code src/testkit} (see {@link ZkEnsemble}); it uses ha-zookeeper's public
+ * API only. ha-zookeeper's own tests pass a {@link Connector} that keeps each process's backend, to look into it.
  */
-final class ZooKeeperTestCluster implements TestCluster {
+public final class ZooKeeperTestCluster implements TestCluster {
+
+    /** How a cluster connects a process. */
+    public interface Connector {
+
+        /** {@link HaServices#create(HaConfig)}: the backend found by its type, as an application connects. */
+        Connector CREATE = HaServices::create;
+
+        /**
+         * Connects one process.
+         *
+         * @param config the process's configuration, with the cluster's ZooKeeper options
+         * @return the started services
+         */
+        HaServices connect(HaConfig config);
+
+        /**
+         * The ZooKeeper handle of a process this connector connected, or null if it cannot tell; with a handle,
+         * {@link ZooKeeperTestCluster#expireSession(HaServices)} joins the session and closes it, without one it ends
+         * the session on the servers through the process's proxies.
+         *
+         * @param process a process this connector connected
+         * @return its current handle, or null
+         */
+        default ZooKeeper zooKeeper(HaServices process) {
+            return null;
+        }
+    }
 
     private static final AtomicInteger IDS = new AtomicInteger();
 
     private final TestingCluster ensemble;
     private final String clusterId = "c" + IDS.incrementAndGet() + "-" + System.nanoTime() % 100_000;
-    private final Map<String, ZooKeeperBackend> backends = new ConcurrentHashMap<>();
     private final Duration sessionTimeout;
     private final boolean proxied;
+    private final Connector connector;
     private final Map<String, List<FaultInjectingProxy>> proxies = new ConcurrentHashMap<>();
 
-    private ZooKeeperTestCluster(TestingCluster ensemble, Duration sessionTimeout, boolean proxied) {
+    private ZooKeeperTestCluster(TestingCluster ensemble, Duration sessionTimeout, boolean proxied,
+            Connector connector) {
         this.ensemble = ensemble;
         this.sessionTimeout = sessionTimeout;
         this.proxied = proxied;
+        this.connector = connector;
     }
 
-    ZooKeeperTestCluster(TestingCluster ensemble, Duration sessionTimeout) {
-        this(ensemble, sessionTimeout, false);
+    /** The session timeout every process of this cluster asks for. */
+    public Duration sessionTimeout() {
+        return sessionTimeout;
+    }
+
+    /** A cluster whose processes connect to the ensemble directly. */
+    public static ZooKeeperTestCluster direct(TestingCluster ensemble, Duration sessionTimeout, Connector connector) {
+        return new ZooKeeperTestCluster(ensemble, sessionTimeout, false, connector);
     }
 
     /** A cluster whose processes each reach every ensemble member through a proxy of their own. */
-    static ZooKeeperTestCluster proxied(TestingCluster ensemble, Duration sessionTimeout) {
-        return new ZooKeeperTestCluster(ensemble, sessionTimeout, true);
+    public static ZooKeeperTestCluster proxied(TestingCluster ensemble, Duration sessionTimeout, Connector connector) {
+        return new ZooKeeperTestCluster(ensemble, sessionTimeout, true, connector);
     }
 
-    ZooKeeperTestCluster(TestingCluster ensemble) {
-        this(ensemble, Duration.ofSeconds(4));
-    }
-
-    HaConfig.Builder configure(HaConfig.Builder b) {
+    /** Adds the backend type, cluster id and ZooKeeper options (quorum, timeouts) to a process's configuration. */
+    public HaConfig.Builder configure(HaConfig.Builder b) {
         return configure(b, ensemble.getConnectString());
     }
 
@@ -91,44 +126,48 @@ final class ZooKeeperTestCluster implements TestCluster {
                     .collect(Collectors.joining(","));
             c = configure(config, quorum).build();
         }
-        return start(c);
+        return connector.connect(c);
     }
 
-    private HaServices start(HaConfig c) {
-        return CustomBackend.start(c, events -> {
-            ZooKeeperBackend b = ZooKeeperBackend.connect(c, ZooKeeperOptions.of(c), events);
-            backends.put(c.nodeId(), b);
-            return b;
-        });
-    }
-
-    /** The backend of a process started by this cluster. */
-    ZooKeeperBackend backend(HaServices process) {
-        ZooKeeperBackend b = backends.get(process.config().nodeId());
-        if (b == null) {
-            throw new IllegalArgumentException("no process " + process.config().nodeId());
-        }
-        return b;
-    }
-
+    /**
+     * Expires the process's session: with the {@link Connector#zooKeeper(HaServices) handle} the connector gives, a
+     * second handle joins the session and closes it; else, on a proxied cluster, the servers end the sessions of the
+     * process's connections ({@link ZkEnsemble#terminateSessions}). Either way the process learns that its session
+     * expired when it next hears from a server, as after a partition longer than the session timeout.
+     *
+     * @return false if this cluster cannot find the process's session (a direct cluster without handles)
+     * @throws IllegalStateException if the session could not be expired, or a proxied process has no connection
+     */
     @Override
     public boolean expireSession(HaServices process) {
+        ZooKeeper zk = connector.zooKeeper(process);
         try {
-            ZooKeeper zk = backend(process).client.getZookeeperClient().getZooKeeper();
-            ZkEnsemble.expire(ensemble.getConnectString(), zk.getSessionId(), zk.getSessionPasswd());
-            return true;
+            if (zk != null) {
+                ZkEnsemble.expire(ensemble.getConnectString(), zk.getSessionId(), zk.getSessionPasswd());
+                return true;
+            }
         } catch (Exception e) {
             throw new IllegalStateException("could not expire the session of " + process.config().nodeId(), e);
         }
+        if (!proxied) {
+            return false;
+        }
+        List<InetSocketAddress> clients = new ArrayList<>();
+        proxies(process).forEach(p -> clients.addAll(p.upstreamLocalAddresses()));
+        if (ZkEnsemble.terminateSessions(clients).isEmpty()) {
+            throw new IllegalStateException(process.config().nodeId() + " has no connection to the ensemble "
+                    + ZkEnsemble.describe(ensemble) + " whose session could be ended");
+        }
+        return true;
     }
 
     /** The cluster's znode ({@link ZooKeeperOptions#clusterPath()}). */
-    String clusterPath() {
+    public String clusterPath() {
         return ZooKeeperOptions.of(configure(HaConfig.builder().nodeId("admin")).build()).clusterPath();
     }
 
     /** Runs {@code action} with an administrator's client of the ensemble (not through any proxy). */
-    void admin(AdminAction action) {
+    public void admin(AdminAction action) {
         try (CuratorFramework admin = CuratorFrameworkFactory.newClient(ensemble.getConnectString(), 10_000, 3_000,
                 new RetryNTimes(1, 100))) {
             admin.start();
@@ -142,7 +181,13 @@ final class ZooKeeperTestCluster implements TestCluster {
     }
 
     /** What an administrator does to the ensemble. */
-    interface AdminAction {
+    public interface AdminAction {
+        /**
+         * Acts on the ensemble.
+         *
+         * @param admin a started client connected to the ensemble
+         * @throws Exception whatever the action fails with; {@link #admin(AdminAction)} wraps it
+         */
         void run(CuratorFramework admin) throws Exception;
     }
 
@@ -183,7 +228,7 @@ final class ZooKeeperTestCluster implements TestCluster {
     }
 
     /** The proxies of a process of a {@linkplain #proxied proxied} cluster, in the order of the ensemble's members. */
-    List<FaultInjectingProxy> proxies(HaServices process) {
+    public List<FaultInjectingProxy> proxies(HaServices process) {
         List<FaultInjectingProxy> own = proxies.get(process.config().nodeId());
         if (own == null) {
             throw new IllegalArgumentException("no proxies for " + process.config().nodeId()
@@ -193,17 +238,19 @@ final class ZooKeeperTestCluster implements TestCluster {
     }
 
     /** The proxies of every process of a {@linkplain #proxied proxied} cluster. */
-    Collection<List<FaultInjectingProxy>> allProxies() {
+    public Collection<List<FaultInjectingProxy>> allProxies() {
         return proxies.values();
     }
 
     /** Cuts {@code process} off from every member silently (its proxies blackhole both directions). */
-    void partition(HaServices process) {
+    @Override
+    public void partition(HaServices process) {
         proxies(process).forEach(p -> p.fault(Fault.blackhole()));
     }
 
     /** Ends every fault on {@code process}'s proxies. */
-    void heal(HaServices process) {
+    @Override
+    public void heal(HaServices process) {
         proxies(process).forEach(p -> p.fault(Fault.pass()));
     }
 
@@ -216,11 +263,13 @@ final class ZooKeeperTestCluster implements TestCluster {
         proxies.clear();
     }
 
-    String clusterId() {
+    /** This cluster's id (its subtree under the root). */
+    public String clusterId() {
         return clusterId;
     }
 
-    TestingCluster ensemble() {
+    /** The ensemble the processes connect to. */
+    public TestingCluster ensemble() {
         return ensemble;
     }
 }

@@ -1,22 +1,36 @@
-package io.hakit.zookeeper;
+package io.hakit.testkit.junit.internal.zookeeper;
 
 import org.apache.curator.test.InstanceSpec;
 import org.apache.curator.test.TestingCluster;
 import org.apache.zookeeper.ZooKeeper;
 import org.apache.zookeeper.util.ServiceUtils;
 
+import javax.management.JMException;
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
+import java.lang.management.ManagementFactory;
+import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 
 /**
- * One real 3-member ZooKeeper ensemble per test JVM (curator-test), started on first use.
+ * Real ZooKeeper ensembles in this JVM (curator-test): one shared 3-member ensemble started on first use
+ * ({@link #get()}), fresh ones a caller owns ({@link #fresh(int)}), and the ways a test ends a session.
  *
  * <p>Loading this class makes ZooKeeper's {@link ServiceUtils} log instead of calling {@code System.exit}: a quorum
  * peer that fails to start (an election port that cannot be bound after an interrupted restart, say) would otherwise
- * end the whole test JVM. Every server in this module's tests is started through this class.
+ * end the whole test JVM. Every server of ha-zookeeper's tests and of ha-testkit-junit is started through this class.
+ *
+ * <p>The source lives in ha-zookeeper's {@code src/testkit}: ha-zookeeper's tests compile it, and so does
+ * ha-testkit-junit, which ships it (ha-testkit-junit depends on ha-zookeeper; ha-zookeeper cannot depend on it).
  */
-final class ZkEnsemble {
+public final class ZkEnsemble {
 
     static {
         neverExitTheJvm();
@@ -28,11 +42,11 @@ final class ZkEnsemble {
     }
 
     /** Makes a ZooKeeper server's fatal error log instead of ending the JVM (ZooKeeper's own tests do). Idempotent. */
-    static void neverExitTheJvm() {
+    public static void neverExitTheJvm() {
         ServiceUtils.setSystemExitProcedure(ServiceUtils.LOG_ONLY);
     }
 
-    static synchronized TestingCluster get() throws Exception {
+    public static synchronized TestingCluster get() throws Exception {
         if (cluster == null) {
             TestingCluster c = new TestingCluster(3);
             c.start();
@@ -50,7 +64,7 @@ final class ZkEnsemble {
     }
 
     /** A fresh ensemble a test may break (kill members); the caller closes it. */
-    static TestingCluster fresh(int members) throws Exception {
+    public static TestingCluster fresh(int members) throws Exception {
         TestingCluster c = new TestingCluster(members);
         c.start();
         awaitServing(c);
@@ -61,7 +75,7 @@ final class ZkEnsemble {
      * Waits (at most a minute) until the ensemble serves a client: {@code start()} returns before the members have
      * elected a leader, and on a loaded machine a process connecting at once can miss its connection timeout.
      */
-    static void awaitServing(TestingCluster c) throws Exception {
+    public static void awaitServing(TestingCluster c) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (true) {
             CountDownLatch connected = new CountDownLatch(1);
@@ -90,12 +104,12 @@ final class ZkEnsemble {
      * Expires a session on the servers, as a partition longer than the session timeout would: a second handle
      * joins the session with its id and password and closes it.
      */
-    static void expire(String connectString, long sessionId, byte[] password) throws Exception {
+    public static void expire(String connectString, long sessionId, byte[] password) throws Exception {
         expire(connectString, sessionId, password, Duration.ofSeconds(10));
     }
 
     /** {@link #expire(String, long, byte[])}, waiting at most {@code bound} to join the session. */
-    static void expire(String connectString, long sessionId, byte[] password, Duration bound) throws Exception {
+    public static void expire(String connectString, long sessionId, byte[] password, Duration bound) throws Exception {
         CountDownLatch connected = new CountDownLatch(1);
         ZooKeeper zk = new ZooKeeper(connectString, (int) Math.max(1000, bound.toMillis()), e -> {
             if (e.getState() == org.apache.zookeeper.Watcher.Event.KeeperState.SyncConnected) {
@@ -111,7 +125,49 @@ final class ZkEnsemble {
         }
     }
 
-    static String describe(TestingCluster c) {
+    /**
+     * Ends, on the servers, the sessions of the client connections that come from {@code clients} (their remote
+     * addresses as the servers see them, for example {@link io.hakit.testkit.proxy.FaultInjectingProxy
+     * #upstreamLocalAddresses() a proxy's}), as a partition longer than the session timeout would: each session is
+     * closed through its connection's JMX bean ({@code terminateSession}), which commits a close of the session in the
+     * ensemble. The client learns it when it next hears from a server: its session has expired. Needs the servers in
+     * this JVM (curator-test's), which register their beans in the platform MBean server.
+     *
+     * @return the ids of the sessions ended (hexadecimal, as ZooKeeper prints them); empty if no connection matched
+     */
+    public static List<String> terminateSessions(Collection<InetSocketAddress> clients) {
+        Set<String> sources = clients.stream().map(a -> a.getAddress().getHostAddress() + ":" + a.getPort())
+                .collect(Collectors.toSet());
+        MBeanServer jmx = ManagementFactory.getPlatformMBeanServer();
+        List<String> ended = new ArrayList<>();
+        try {
+            for (ObjectName name : jmx.queryNames(new ObjectName("org.apache.ZooKeeperService:*"), null)) {
+                if (!"Connections".equals(name.getKeyProperty("name3"))) {
+                    continue;
+                }
+                String source;
+                try {
+                    source = String.valueOf(jmx.getAttribute(name, "SourceIP"));
+                } catch (javax.management.InstanceNotFoundException gone) {
+                    continue; // the connection closed meanwhile
+                }
+                if (sources.contains(source)) {
+                    ended.add(String.valueOf(jmx.getAttribute(name, "SessionId")));
+                    jmx.invoke(name, "terminateSession", null, null);
+                }
+            }
+        } catch (JMException e) {
+            throw new IllegalStateException("could not end the sessions of " + sources + " through JMX", e);
+        }
+        return ended;
+    }
+
+    /**
+     * The members' addresses, for messages.
+     *
+     * @return {@code host:port} of each member, separated by spaces
+     */
+    public static String describe(TestingCluster c) {
         StringBuilder sb = new StringBuilder();
         for (InstanceSpec s : c.getInstances()) {
             sb.append(s.getConnectString()).append(' ');

@@ -1,4 +1,4 @@
-package io.hakit.kubernetes;
+package io.hakit.testkit.junit.internal.kubernetes;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
@@ -20,27 +20,36 @@ import java.util.List;
  * that the processes then impersonate: every request they send is authorized by that Role alone, so a verb used
  * outside it fails the suite.
  */
-final class Rbac {
+public final class Rbac {
 
-    static final String TEST_USER = "hakit-rbac-test";
+    /** The user the processes impersonate. */
+    public static final String TEST_USER = "hakit-rbac-test";
 
     private Rbac() {
     }
 
-    static Path yaml() {
-        for (Path p : new Path[] {Paths.get("src/main/k8s/rbac.yaml"), Paths.get("ha-kubernetes/src/main/k8s/rbac.yaml")}) {
+    /** ha-kubernetes's {@code src/main/k8s/rbac.yaml} found from the working directory, else the class path's copy. */
+    static String yaml() throws IOException {
+        for (Path p : new Path[] {Paths.get("src/main/k8s/rbac.yaml"), Paths.get("ha-kubernetes/src/main/k8s/rbac.yaml"),
+                Paths.get("../ha-kubernetes/src/main/k8s/rbac.yaml")}) {
             if (Files.isRegularFile(p)) {
-                return p;
+                return Files.readString(p);
             }
         }
-        throw new IllegalStateException("rbac.yaml not found from " + Paths.get("").toAbsolutePath());
+        try (java.io.InputStream in = Rbac.class.getResourceAsStream("rbac.yaml")) {
+            if (in == null) {
+                throw new IllegalStateException("rbac.yaml not found from " + Paths.get("").toAbsolutePath()
+                        + " nor on the class path");
+            }
+            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
     }
 
     /** Applies the Role to {@code namespace}, binds it to {@link #TEST_USER}, returns a config impersonating it. */
-    static Config bindTestUser(ApiServers server, String namespace) {
+    public static Config bindTestUser(ApiServers server, String namespace) {
         String text;
         try {
-            text = Files.readString(yaml()).replace("NAMESPACE", namespace);
+            text = yaml().replace("NAMESPACE", namespace);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
