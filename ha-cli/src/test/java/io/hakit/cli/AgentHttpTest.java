@@ -66,7 +66,8 @@ class AgentHttpTest {
             assertThat(a.value("hakit_sync_role", "node", "node-a", "role", "source")).isEqualTo(1);
             assertThat(a.value("hakit_sync_connected", "node", "node-a")).isEqualTo(1);
             assertThat(a.value("hakit_keepalive_epoch", "node", "node-a")).isGreaterThanOrEqualTo(1.0);
-            assertThat(a.value("hakit_keepalive_role_changes_total", "node", "node-a", "role", "active")).isEqualTo(1);
+            assertThat(a.value("hakit_keepalive_role_changes_total", "node", "node-a", "role", "active"))
+                    .isGreaterThanOrEqualTo(1);
             // every meter carries the node, and every alarm type has its gauge
             assertThat(a.samples()).allSatisfy(x -> assertThat(x.labels()).containsEntry("node", "node-a"));
             assertThat(a.find("hakit_alarms_active")).hasSize(io.hakit.api.alarm.AlarmType.values().length);
@@ -110,7 +111,9 @@ class AgentHttpTest {
                     .method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.discarding());
             assertThat(head.statusCode()).isEqualTo(200);
 
-            // node-b's health check fails: FAULT, not ready, and its metrics say so
+            // node-b's health check fails: FAULT, not ready, and its metrics say so (counts are compared with what
+            // they were: on a loaded machine a pair may change roles more often than the scenario asks)
+            double faults = b.value("hakit_keepalive_role_changes_total", "node", "node-b", "role", "fault");
             Files.delete(healthy);
             pair.awaitRole(AgentPair.B, "FAULT", LIMIT);
             await("node-b not ready").atMost(LIMIT).until(() -> get(pb, "/health/ready").startsWith("503 not ready: "
@@ -119,20 +122,22 @@ class AgentHttpTest {
             assertThat(fault.value("hakit_keepalive_role", "node", "node-b", "role", "fault")).isEqualTo(1);
             assertThat(fault.value("hakit_keepalive_healthy", "node", "node-b")).isZero();
             assertThat(fault.value("hakit_keepalive_role_changes_total", "node", "node-b", "role", "fault"))
-                    .isEqualTo(1);
+                    .isGreaterThanOrEqualTo(faults + 1);
             assertThat(get(pb, "/health/live")).isEqualTo("200 live\n");
 
             // node-a dies: node-b takes over and is ready, having missed node-a's heartbeats for the dead interval
             Files.createFile(healthy);
             pair.awaitRole(AgentPair.B, "STANDBY", LIMIT);
-            double missed = metrics(pb).value("hakit_keepalive_heartbeat_missed_total", "node", "node-b");
+            PrometheusText before = metrics(pb);
+            double missed = before.value("hakit_keepalive_heartbeat_missed_total", "node", "node-b");
+            double promotions = before.value("hakit_keepalive_role_changes_total", "node", "node-b", "role", "active");
             pair.process(AgentPair.A).kill();
             pair.awaitRole(AgentPair.B, "ACTIVE", LIMIT);
             assertThat(get(pb, "/health/ready")).isEqualTo("200 ready\n");
             PrometheusText after = metrics(pb);
             assertThat(after.value("hakit_keepalive_role", "node", "node-b", "role", "active")).isEqualTo(1);
             assertThat(after.value("hakit_keepalive_role_changes_total", "node", "node-b", "role", "active"))
-                    .isEqualTo(1);
+                    .isGreaterThanOrEqualTo(promotions + 1);
             assertThat(after.value("hakit_keepalive_epoch", "node", "node-b"))
                     .isGreaterThan(a.value("hakit_keepalive_epoch", "node", "node-a"));
             // a dead interval of 1 s at 100 ms heartbeats: about 8 missed before the takeover
