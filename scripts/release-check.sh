@@ -36,7 +36,7 @@ check() { # file
     fi
   fi
 }
-modules=(hakit-parent ha-bom ha-api ha-testkit ha-testkit-junit ha-zookeeper ha-kubernetes ha-flink ha-flink-1.20 ha-keepalive ha-sync ha-cli)
+modules=(hakit-parent ha-bom ha-api ha-testkit ha-testkit-junit ha-zookeeper ha-kubernetes ha-flink ha-flink-1.20 ha-keepalive ha-sync ha-micrometer ha-cli)
 for m in "${modules[@]}"; do
   dir="$staging/io/hakit/$m/$version"
   # a SNAPSHOT is deployed with a timestamp in place of SNAPSHOT: take the newest

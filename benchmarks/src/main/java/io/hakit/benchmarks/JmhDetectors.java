@@ -17,7 +17,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * {@code jmh-detectors}: the JMH benchmarks of {@code io.hakit.benchmarks.jmh.FailureDetectorBenchmark}, in average
- * time per operation (ns). Quick: 1 fork, 1 warm-up iteration of 1 s, 2 measured iterations of 1 s; full: 1 fork,
+ * time per operation (ns); {@code jmh-store} the same for {@code io.hakit.benchmarks.jmh.StoreBenchmark} (the state
+ * store's put and get with and without a metrics observer). Quick: 1 fork, 1 warm-up iteration of 1 s, 2 measured iterations of 1 s; full: 1 fork,
  * 3 x 2 s warm-up, 5 x 2 s measured. Each benchmark method becomes a figure {@code <method>_ns_per_op} (with
  * {@code [param=value,...]} after the method name when it has JMH parameters) and, when JMH can compute it (three or
  * more measured iterations), {@code <method>_error_ns_per_op}: the half-width of JMH's 99.9% confidence interval.
@@ -25,11 +26,32 @@ import java.util.concurrent.TimeUnit;
 final class JmhDetectors implements Runner.Scenario {
 
     static final String NAME = "jmh-detectors";
-    static final String BENCHMARK = "FailureDetectorBenchmark";
+    static final String STORE = "jmh-store";
+
+    private final String name;
+    private final String benchmark;
+    private final String what;
+
+    /** {@code jmh-detectors}. */
+    JmhDetectors() {
+        this(NAME, "FailureDetectorBenchmark", "failure detectors");
+    }
+
+    /** The JMH scenario {@code name}: the benchmark class {@code benchmark} of io.hakit.benchmarks.jmh. */
+    JmhDetectors(String name, String benchmark, String what) {
+        this.name = name;
+        this.benchmark = benchmark;
+        this.what = what;
+    }
+
+    /** {@code jmh-store}. */
+    static JmhDetectors store() {
+        return new JmhDetectors(STORE, "StoreBenchmark", "state store put and get, observer none or micrometer");
+    }
 
     @Override
     public String description() {
-        return "JMH: failure detectors (" + BENCHMARK + "), ns per operation";
+        return "JMH: " + what + " (" + benchmark + "), ns per operation";
     }
 
     @Override
@@ -39,7 +61,7 @@ final class JmhDetectors implements Runner.Scenario {
         int measurements = quick ? 2 : 5;
         int measurementSeconds = quick ? 1 : 2;
         ChainedOptionsBuilder options = new OptionsBuilder()
-                .include("\\." + BENCHMARK + "\\.")
+                .include("\\." + benchmark + "\\.")
                 .mode(Mode.AverageTime)
                 .timeUnit(TimeUnit.NANOSECONDS)
                 .forks(1)
@@ -57,10 +79,10 @@ final class JmhDetectors implements Runner.Scenario {
         try {
             runs = new org.openjdk.jmh.runner.Runner(options.build()).run();
         } catch (RunnerException e) {
-            throw new Runner.BenchmarkFailure("JMH could not run " + BENCHMARK + ": " + e.getMessage(), e);
+            throw new Runner.BenchmarkFailure("JMH could not run " + benchmark + ": " + e.getMessage(), e);
         }
         if (runs.isEmpty()) {
-            throw new Runner.BenchmarkFailure("JMH ran no benchmark matching " + BENCHMARK);
+            throw new Runner.BenchmarkFailure("JMH ran no benchmark matching " + benchmark);
         }
 
         Map<String, RunResult> byFigure = new TreeMap<>();
@@ -81,14 +103,14 @@ final class JmhDetectors implements Runner.Scenario {
         }
 
         Map<String, Object> params = new LinkedHashMap<>();
-        params.put("benchmark", BENCHMARK);
+        params.put("benchmark", benchmark);
         params.put("forks", 1);
         params.put("warmup", warmups + "x" + warmupSeconds + "s");
         params.put("measurement", measurements + "x" + measurementSeconds + "s");
         params.put("quick", quick);
         Map<String, Object> results = new LinkedHashMap<>();
         results.put("hakit", hakit);
-        Map<String, Object> json = Json.scenario(NAME, params, results);
+        Map<String, Object> json = Json.scenario(name, params, results);
         return json;
     }
 

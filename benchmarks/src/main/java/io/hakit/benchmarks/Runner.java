@@ -58,6 +58,7 @@ public final class Runner {
         Map<String, Scenario> m = new LinkedHashMap<>();
         m.put(EmbeddedHandover.NAME, new EmbeddedHandover());
         m.put(JmhDetectors.NAME, new JmhDetectors());
+        m.put(JmhDetectors.STORE, JmhDetectors.store());
         m.put(ZkHandover.NAME, new ZkHandover());
         m.put(K8sHandover.NAME, new K8sHandover());
         m.put(K8sRequests.NAME, new K8sRequests());

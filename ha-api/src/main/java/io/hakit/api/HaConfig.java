@@ -90,6 +90,7 @@ public final class HaConfig {
     private final Scheduler scheduler;
     private final Clock clock;
     private final BlobStore blobStore;
+    private final HaObserver observer;
     private final String storageDirUri;
     private final Map<String, String> backendOptions;
 
@@ -112,6 +113,7 @@ public final class HaConfig {
         this.scheduler = b.scheduler;
         this.clock = b.clock;
         this.blobStore = b.blobStore;
+        this.observer = b.observer;
         this.storageDirUri = b.storageDirUri;
         this.backendOptions = Collections.unmodifiableMap(new TreeMap<>(b.backendOptions));
     }
@@ -301,6 +303,15 @@ public final class HaConfig {
     }
 
     /**
+     * What observes the services for metrics; {@link HaObserver#NONE} unless one was set.
+     *
+     * @return the observer
+     */
+    public HaObserver observer() {
+        return observer;
+    }
+
+    /**
      * Keys under {@code high-availability.} that are not core keys, for the backend (sorted, unmodifiable).
      *
      * @return the backend options by key; empty if none
@@ -343,6 +354,7 @@ public final class HaConfig {
         b.scheduler = scheduler;
         b.clock = clock;
         b.blobStore = blobStore;
+        b.observer = observer;
         b.storageDirUri = storageDirUri;
         b.backendOptions.putAll(backendOptions);
         return b;
@@ -392,6 +404,7 @@ public final class HaConfig {
         private Scheduler scheduler;
         private Clock clock = Clock.systemUTC();
         private BlobStore blobStore;
+        private HaObserver observer = HaObserver.NONE;
         // a storageDir of a file system other than the local one (s3://, hdfs://): only with an injected blob store
         private String storageDirUri;
         private final Map<String, String> backendOptions = new TreeMap<>();
@@ -627,6 +640,20 @@ public final class HaConfig {
          */
         public Builder blobStore(BlobStore blobStore) {
             this.blobStore = Objects.requireNonNull(blobStore, "blobStore");
+            return this;
+        }
+
+        /**
+         * What observes the services for metrics (grants, revokes, confirmations, store operations); see
+         * {@link HaObserver} for when and on which thread it is called. Default {@link HaObserver#NONE}, which costs
+         * nothing. Hazard: an observer that blocks or is slow delays every store operation and leadership change.
+         *
+         * @param observer the observer, e.g. {@code io.hakit.micrometer.HaServicesMetrics}
+         * @return this builder
+         * @throws NullPointerException if {@code observer} is null
+         */
+        public Builder observer(HaObserver observer) {
+            this.observer = Objects.requireNonNull(observer, "observer");
             return this;
         }
 

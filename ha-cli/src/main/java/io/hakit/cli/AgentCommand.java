@@ -3,8 +3,12 @@ package io.hakit.cli;
 import io.hakit.api.InvalidConfigException;
 import io.hakit.keepalive.KeepaliveAgent;
 import io.hakit.keepalive.KeepaliveConfig;
+import io.hakit.micrometer.KeepaliveMetrics;
+import io.hakit.micrometer.SyncMetrics;
 import io.hakit.sync.FileSync;
 import io.hakit.sync.SyncConfig;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
@@ -109,8 +113,9 @@ final class AgentCommand {
                 }
                 control = ControlServer.start(agent.node().config().stateDir(), new AgentControl(agent, sync));
                 if (httpBind != null) {
-                    // bound before the node starts: a port in use stops the agent before it contacts its peer
-                    http = AgentHttp.start(httpBind, agent::statusProperties);
+                    // the meters bound before the node starts count its first role change too; the port is bound
+                    // before it starts: a port in use stops the agent before it contacts its peer
+                    http = AgentHttp.start(httpBind, agent::statusProperties, metrics(agent, sync));
                 }
                 agent.start();
             } catch (RuntimeException | IOException e) {
@@ -165,6 +170,17 @@ final class AgentCommand {
             Thread.currentThread().interrupt();
         }
         return 0;
+    }
+
+    /** The agent's meters (ha-micrometer's binders, tagged with the node id) on a Prometheus registry. */
+    static PrometheusMeterRegistry metrics(KeepaliveAgent agent, FileSync sync) {
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        registry.config().commonTags("node", agent.node().config().nodeId());
+        new KeepaliveMetrics(agent.node()).bindTo(registry);
+        if (sync != null) {
+            new SyncMetrics(sync).bindTo(registry);
+        }
+        return registry;
     }
 
     int status(List<String> args) {

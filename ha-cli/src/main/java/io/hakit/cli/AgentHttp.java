@@ -3,8 +3,8 @@ package io.hakit.cli;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.hakit.api.InvalidConfigException;
-import io.hakit.api.alarm.AlarmType;
 import io.hakit.keepalive.Role;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -12,7 +12,6 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.util.Locale;
 import java.util.Properties;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -20,13 +19,18 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
- * The agent's HTTP endpoints ({@code agent.http.bind}, off by default): {@code /metrics} in Prometheus' text format,
- * {@code /health/live}, {@code /health/ready} (200 for a healthy ACTIVE node, or a healthy STANDBY whose files are
- * verified in sync; 503 with the reason otherwise) and {@code /status} (the JSON of {@code hakit status --json}).
+ * The agent's HTTP endpoints ({@code agent.http.bind}, off by default): {@code /metrics} in Prometheus' text format
+ * (0.0.4), {@code /health/live}, {@code /health/ready} (200 for a healthy ACTIVE node, or a healthy STANDBY whose
+ * files are verified in sync; 503 with the reason otherwise) and {@code /status} (the JSON of
+ * {@code hakit status --json}).
+ *
+ * <p>{@code /metrics} is ha-micrometer's binders ({@code KeepaliveMetrics}, {@code SyncMetrics}) on a Prometheus
+ * registry: the names an embedding application gets, listed in {@code docs/metrics.md}, each with the tag
+ * {@code node}. The other endpoints come from the same status the status file holds, taken when the request
+ * arrives.
  *
  * <p>Read-only: GET and HEAD only (405 otherwise), unknown paths 404, never a stack trace. The JDK's server with one
- * thread; a client that connects and never finishes its request is dropped after 10 s. Every figure comes from the
- * same status the status file holds, taken when the request arrives.
+ * thread; a client that connects and never finishes its request is dropped after 10 s.
  */
 final class AgentHttp implements AutoCloseable {
 
@@ -82,9 +86,11 @@ final class AgentHttp implements AutoCloseable {
      * Serves the endpoints on {@code bind}.
      *
      * @param status the agent's status, taken per request
+     * @param metrics the registry {@code /metrics} scrapes
      * @throws IOException naming the address and the key when it cannot listen (a port in use)
      */
-    static AgentHttp start(InetSocketAddress bind, Supplier<Properties> status) throws IOException {
+    static AgentHttp start(InetSocketAddress bind, Supplier<Properties> status, PrometheusMeterRegistry metrics)
+            throws IOException {
         InetSocketAddress at = new InetSocketAddress(bind.getHostString(), bind.getPort());
         HttpServer server;
         try {
@@ -99,7 +105,7 @@ final class AgentHttp implements AutoCloseable {
             return t;
         });
         server.setExecutor(executor);
-        server.createContext("/", exchange -> handle(exchange, status));
+        server.createContext("/", exchange -> handle(exchange, status, metrics));
         server.start();
         return new AgentHttp(server, executor);
     }
@@ -109,7 +115,8 @@ final class AgentHttp implements AutoCloseable {
         return server.getAddress().getPort();
     }
 
-    private static void handle(HttpExchange x, Supplier<Properties> status) throws IOException {
+    private static void handle(HttpExchange x, Supplier<Properties> status, PrometheusMeterRegistry metrics)
+            throws IOException {
         try (x) {
             String method = x.getRequestMethod();
             if (!method.equals("GET") && !method.equals("HEAD")) {
@@ -119,7 +126,7 @@ final class AgentHttp implements AutoCloseable {
             }
             String path = x.getRequestURI().getPath();
             switch (path) {
-                case "/metrics" -> reply(x, 200, "text/plain; version=0.0.4; charset=utf-8", metrics(status.get()));
+                case "/metrics" -> reply(x, 200, "text/plain; version=0.0.4; charset=utf-8", metrics.scrape());
                 case "/health/live" -> reply(x, 200, "text/plain", "live\n");
                 case "/health/ready" -> {
                     String why = notReady(status.get());
@@ -168,111 +175,6 @@ final class AgentHttp implements AutoCloseable {
             return "a standby whose files are not verified in sync: " + s.getProperty("sync.state", "-");
         }
         return null;
-    }
-
-    /** The status as Prometheus' text exposition format (version 0.0.4). */
-    static String metrics(Properties s) {
-        StringBuilder b = new StringBuilder();
-        String node = "node=\"" + label(s.getProperty("node", "-")) + "\"";
-        String role = s.getProperty("role", "STOPPED");
-        family(b, "hakit_keepalive_role", "gauge", "1 for the role the node is in, 0 for the others");
-        for (Role r : Role.values()) {
-            b.append("hakit_keepalive_role{").append(node).append(",role=\"").append(r.name()).append("\"} ")
-                    .append(r.name().equals(role) ? 1 : 0).append('\n');
-        }
-        gauge(b, "hakit_keepalive_epoch", "the node's epoch (raised by every promotion)", node,
-                s.getProperty("epoch"), 1);
-        gauge(b, "hakit_keepalive_healthy", "1 when the node's health checks pass", node,
-                Boolean.parseBoolean(s.getProperty("healthy")) ? "1" : "0", 1);
-        gauge(b, "hakit_keepalive_heartbeat_age_seconds", "time since the peer's last heartbeat", node,
-                s.getProperty("last-heartbeat-ms"), 1e-3);
-        gauge(b, "hakit_keepalive_heartbeat_rtt_seconds", "round-trip time of the heartbeats", node,
-                s.getProperty("rtt-ms"), 1e-3);
-        gauge(b, "hakit_keepalive_connections", "open connections with the peer", node,
-                s.getProperty("connections"), 1);
-        int alarms = parse(s.getProperty("alarms"), 0);
-        gauge(b, "hakit_alarms_active", "alarms raised and not cleared", node, Integer.toString(alarms), 1);
-        family(b, "hakit_alarm_active", "gauge", "1 for each active alarm, by its id, type, severity and source");
-        for (int i = 0; i < alarms; i++) {
-            b.append("hakit_alarm_active{").append(node)
-                    .append(",id=\"").append(label(s.getProperty("alarm." + i + ".id", "")))
-                    .append("\",type=\"").append(label(s.getProperty("alarm." + i + ".type", "")))
-                    .append("\",severity=\"").append(label(s.getProperty("alarm." + i + ".severity", "")))
-                    .append("\",source=\"").append(label(s.getProperty("alarm." + i + ".source", "")))
-                    .append("\"} 1\n");
-        }
-        if (s.getProperty("sync.role") != null) {
-            String sync = node + ",sync_role=\"" + label(s.getProperty("sync.role")) + "\"";
-            gauge(b, "hakit_sync_connected", "1 while the synchronizer's connection is up", sync,
-                    bool(s.getProperty("sync.connected")), 1);
-            gauge(b, "hakit_sync_in_sync", "1 once a verifying full round found both sides equal", sync,
-                    bool(s.getProperty("sync.in-sync")), 1);
-            gauge(b, "hakit_sync_lag_seconds", "time since the source's last clean round while not in sync", sync,
-                    s.getProperty("sync.lag-ms"), 1e-3);
-            gauge(b, "hakit_sync_pending_files", "files the last round could not complete", sync,
-                    s.getProperty("sync.pending-files"), 1);
-            gauge(b, "hakit_sync_pending_bytes", "bytes of those files", sync, s.getProperty("sync.pending-bytes"),
-                    1);
-            family(b, "hakit_sync_rounds_total", "counter", "sync rounds applied since the agent started");
-            b.append("hakit_sync_rounds_total{").append(sync).append("} ")
-                    .append(parseLong(s.getProperty("sync.rounds"))).append('\n');
-            gauge(b, "hakit_sync_conflicts", "conflict copies to resolve (SYNC_CONFLICT, "
-                    + AlarmType.SYNC_CONFLICT.id() + ")", sync, s.getProperty("sync.conflicts"), 1);
-            gauge(b, "hakit_sync_unwatched_directories", "directories beyond the inotify limit", sync,
-                    s.getProperty("sync.unwatched-directories"), 1);
-        }
-        return b.toString();
-    }
-
-    private static void family(StringBuilder b, String name, String type, String help) {
-        b.append("# HELP ").append(name).append(' ').append(help).append('\n');
-        b.append("# TYPE ").append(name).append(' ').append(type).append('\n');
-    }
-
-    /** A gauge's family and its one sample; no sample when the value is unknown (missing or negative). */
-    private static void gauge(StringBuilder b, String name, String help, String labels, String value, double scale) {
-        family(b, name, "gauge", help);
-        if (value == null) {
-            return;
-        }
-        double v;
-        try {
-            v = Double.parseDouble(value.trim());
-        } catch (NumberFormatException e) {
-            return;
-        }
-        if (v < 0) {
-            return;
-        }
-        double scaled = v * scale;
-        String text = scaled == Math.rint(scaled) && Math.abs(scaled) < 1e15 ? Long.toString((long) scaled)
-                : String.format(Locale.ROOT, "%.6f", scaled);
-        b.append(name).append('{').append(labels).append("} ").append(text).append('\n');
-    }
-
-    private static String bool(String v) {
-        return Boolean.parseBoolean(v) ? "1" : "0";
-    }
-
-    private static int parse(String v, int otherwise) {
-        try {
-            return v == null ? otherwise : Integer.parseInt(v.trim());
-        } catch (NumberFormatException e) {
-            return otherwise;
-        }
-    }
-
-    private static long parseLong(String v) {
-        try {
-            return v == null ? 0 : Long.parseLong(v.trim());
-        } catch (NumberFormatException e) {
-            return 0;
-        }
-    }
-
-    /** A label value with Prometheus' escapes (backslash, double quote, newline). */
-    private static String label(String v) {
-        return v.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n");
     }
 
     @Override

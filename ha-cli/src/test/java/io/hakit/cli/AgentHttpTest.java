@@ -1,5 +1,6 @@
 package io.hakit.cli;
 
+import io.hakit.micrometer.PrometheusText;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -12,28 +13,22 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.Map;
-import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
  * The agent's HTTP endpoints ({@code agent.http.bind}) on two real {@code hakit agent} processes: readiness per
- * role and sync state, metrics that parse as Prometheus text and follow the pair, the status JSON, read-only and
- * unknown requests, and a port in use.
+ * role and sync state, metrics that parse strictly as Prometheus text ({@link PrometheusText}) under the names of
+ * docs/metrics.md and follow the pair (roles, epochs, health, heartbeats, a sync round's bytes, a failover's role
+ * change and missed heartbeats), every query of docs/grafana-dashboard.json backed by what the pair serves, the
+ * status JSON, read-only and unknown requests, and a port in use.
  */
 class AgentHttpTest {
 
     private static final Duration LIMIT = Duration.ofSeconds(60);
-    /** One sample line of Prometheus' text format 0.0.4: name, optional labels, a value. */
-    private static final Pattern SAMPLE = Pattern.compile(
-            "([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{(?:[a-zA-Z_][a-zA-Z0-9_]*=\"(?:[^\"\\\\\\n]|\\\\[\\\\\"n])*\",?)*\\})? "
-                    + "(-?[0-9.eE+-]+|NaN|[+-]Inf)");
+    private static final Path DASHBOARD = Path.of("../docs/grafana-dashboard.json");
 
     private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -64,20 +59,43 @@ class AgentHttpTest {
             // the standby is ready once a verifying round found its files equal to the active's
             await("node-b ready").atMost(LIMIT).until(() -> get(pb, "/health/ready").equals("200 ready\n"));
 
-            Map<String, Double> a = metrics(pa);
-            assertThat(a).containsEntry("hakit_keepalive_role{node=\"node-a\",role=\"ACTIVE\"}", 1.0)
-                    .containsEntry("hakit_keepalive_role{node=\"node-a\",role=\"STANDBY\"}", 0.0)
-                    .containsEntry("hakit_keepalive_healthy{node=\"node-a\"}", 1.0)
-                    .containsEntry("hakit_sync_connected{node=\"node-a\",sync_role=\"source\"}", 1.0);
-            assertThat(a.get("hakit_keepalive_epoch{node=\"node-a\"}")).isGreaterThanOrEqualTo(1.0);
-            // the count of active alarms is the number of alarm samples (a start-up alarm may still be there)
-            assertThat(a.get("hakit_alarms_active{node=\"node-a\"}")).isEqualTo((double) a.keySet().stream()
-                    .filter(k -> k.startsWith("hakit_alarm_active{")).count());
-            assertThat(a.get("hakit_keepalive_heartbeat_rtt_seconds{node=\"node-a\"}")).isBetween(0.0, 5.0);
-            Map<String, Double> b = metrics(pb);
-            assertThat(b).containsEntry("hakit_keepalive_role{node=\"node-b\",role=\"STANDBY\"}", 1.0)
-                    .containsEntry("hakit_sync_in_sync{node=\"node-b\",sync_role=\"sink\"}", 1.0);
-            assertThat(b.get("hakit_sync_rounds_total{node=\"node-b\",sync_role=\"sink\"}")).isGreaterThanOrEqualTo(1);
+            PrometheusText a = metrics(pa);
+            assertThat(a.value("hakit_keepalive_role", "node", "node-a", "role", "active")).isEqualTo(1);
+            assertThat(a.value("hakit_keepalive_role", "node", "node-a", "role", "standby")).isZero();
+            assertThat(a.value("hakit_keepalive_healthy", "node", "node-a")).isEqualTo(1);
+            assertThat(a.value("hakit_sync_role", "node", "node-a", "role", "source")).isEqualTo(1);
+            assertThat(a.value("hakit_sync_connected", "node", "node-a")).isEqualTo(1);
+            assertThat(a.value("hakit_keepalive_epoch", "node", "node-a")).isGreaterThanOrEqualTo(1.0);
+            assertThat(a.value("hakit_keepalive_role_changes_total", "node", "node-a", "role", "active"))
+                    .isGreaterThanOrEqualTo(1);
+            // every meter carries the node, and every alarm type has its gauge
+            assertThat(a.samples()).allSatisfy(x -> assertThat(x.labels()).containsEntry("node", "node-a"));
+            assertThat(a.find("hakit_alarms_active")).hasSize(io.hakit.api.alarm.AlarmType.values().length);
+            double rtts = a.value("hakit_keepalive_heartbeat_rtt_seconds_count", "node", "node-a");
+            assertThat(rtts).isPositive();
+            assertThat(a.value("hakit_keepalive_heartbeat_rtt_seconds_sum", "node", "node-a") / rtts)
+                    .isBetween(0.0, 5.0);
+            assertThat(a.value("hakit_sync_bytes_total", "node", "node-a", "direction", "sent")).isPositive();
+            PrometheusText b = metrics(pb);
+            assertThat(b.value("hakit_keepalive_role", "node", "node-b", "role", "standby")).isEqualTo(1);
+            assertThat(b.value("hakit_sync_role", "node", "node-b", "role", "sink")).isEqualTo(1);
+            assertThat(b.value("hakit_sync_in_sync", "node", "node-b")).isEqualTo(1);
+            assertThat(b.value("hakit_sync_rounds_total", "node", "node-b")).isGreaterThanOrEqualTo(1);
+            assertThat(b.value("hakit_sync_bytes_total", "node", "node-b", "direction", "received"))
+                    .isGreaterThanOrEqualTo("x=1\n".length());
+            assertThat(b.value("hakit_keepalive_heartbeat_age_seconds", "node", "node-b")).isBetween(0.0, 1.0);
+            // the active alarms are the status's (a start-up alarm may still be there: read both until they agree)
+            await("alarms in /metrics and /status agree").atMost(LIMIT).until(() -> {
+                String status = get(pa, "/status");
+                double sum = metrics(pa).find("hakit_alarms_active").stream()
+                        .mapToDouble(PrometheusText.Sample::value).sum();
+                return status.contains("\"alarms\": \"" + (long) sum + "\"");
+            });
+
+            // the dashboard asks only for what the pair serves
+            List<DashboardQueries.Query> queries = DashboardQueries.queries(Files.readString(DASHBOARD));
+            assertThat(queries).hasSizeGreaterThan(10);
+            assertThat(DashboardQueries.problems(queries, List.of(a, b))).isEmpty();
 
             String status = get(pb, "/status");
             assertThat(status).startsWith("200 {\"state\": \"UP\"").contains("\"node\": \"node-b\"")
@@ -93,21 +111,38 @@ class AgentHttpTest {
                     .method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.discarding());
             assertThat(head.statusCode()).isEqualTo(200);
 
-            // node-b's health check fails: FAULT, not ready, and its metrics say so
+            // node-b's health check fails: FAULT, not ready, and its metrics say so (counts are compared with what
+            // they were: on a loaded machine a pair may change roles more often than the scenario asks)
+            double faults = b.value("hakit_keepalive_role_changes_total", "node", "node-b", "role", "fault");
             Files.delete(healthy);
             pair.awaitRole(AgentPair.B, "FAULT", LIMIT);
             await("node-b not ready").atMost(LIMIT).until(() -> get(pb, "/health/ready").startsWith("503 not ready: "
                     + "the node is not healthy"));
-            assertThat(metrics(pb)).containsEntry("hakit_keepalive_role{node=\"node-b\",role=\"FAULT\"}", 1.0)
-                    .containsEntry("hakit_keepalive_healthy{node=\"node-b\"}", 0.0);
+            PrometheusText fault = metrics(pb);
+            assertThat(fault.value("hakit_keepalive_role", "node", "node-b", "role", "fault")).isEqualTo(1);
+            assertThat(fault.value("hakit_keepalive_healthy", "node", "node-b")).isZero();
+            assertThat(fault.value("hakit_keepalive_role_changes_total", "node", "node-b", "role", "fault"))
+                    .isGreaterThanOrEqualTo(faults + 1);
             assertThat(get(pb, "/health/live")).isEqualTo("200 live\n");
 
-            // node-a dies: node-b takes over and is ready
+            // node-a dies: node-b takes over and is ready, having missed node-a's heartbeats for the dead interval
             Files.createFile(healthy);
             pair.awaitRole(AgentPair.B, "STANDBY", LIMIT);
+            PrometheusText before = metrics(pb);
+            double missed = before.value("hakit_keepalive_heartbeat_missed_total", "node", "node-b");
+            double promotions = before.value("hakit_keepalive_role_changes_total", "node", "node-b", "role", "active");
             pair.process(AgentPair.A).kill();
             pair.awaitRole(AgentPair.B, "ACTIVE", LIMIT);
             assertThat(get(pb, "/health/ready")).isEqualTo("200 ready\n");
+            PrometheusText after = metrics(pb);
+            assertThat(after.value("hakit_keepalive_role", "node", "node-b", "role", "active")).isEqualTo(1);
+            assertThat(after.value("hakit_keepalive_role_changes_total", "node", "node-b", "role", "active"))
+                    .isGreaterThanOrEqualTo(promotions + 1);
+            assertThat(after.value("hakit_keepalive_epoch", "node", "node-b"))
+                    .isGreaterThan(a.value("hakit_keepalive_epoch", "node", "node-a"));
+            // a dead interval of 1 s at 100 ms heartbeats: about 8 missed before the takeover
+            assertThat(after.value("hakit_keepalive_heartbeat_missed_total", "node", "node-b")).isGreaterThan(missed + 3);
+            assertThat(after.value("hakit_sync_role", "node", "node-b", "role", "source")).isEqualTo(1);
         }
     }
 
@@ -142,29 +177,14 @@ class AgentHttpTest {
         return r.statusCode() + " " + r.body();
     }
 
-    /** Parses /metrics strictly: every line a comment or a sample, every sample's family with a TYPE line. */
-    private Map<String, Double> metrics(int port) throws Exception {
+    /** GETs /metrics and parses it strictly (Prometheus' text format 0.0.4, {@link PrometheusText}). */
+    private PrometheusText metrics(int port) throws Exception {
         HttpResponse<String> r = client.send(HttpRequest.newBuilder(uri(port, "/metrics")).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(r.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t)
                 .startsWith("text/plain; version=0.0.4"));
-        Map<String, Double> samples = new HashMap<>();
-        Set<String> typed = new HashSet<>();
-        for (String line : r.body().split("\n")) {
-            if (line.startsWith("# TYPE ")) {
-                typed.add(line.split(" ")[2]);
-                continue;
-            }
-            if (line.startsWith("# HELP ")) {
-                continue;
-            }
-            Matcher m = SAMPLE.matcher(line);
-            assertThat(m.matches()).as("a Prometheus sample line: %s", line).isTrue();
-            assertThat(typed).as("TYPE before %s", line).contains(m.group(1));
-            samples.put(m.group(1) + (m.group(2) == null ? "" : m.group(2)), Double.parseDouble(m.group(3)));
-        }
-        return samples;
+        return PrometheusText.parse(r.body());
     }
 
     private static int freePort() throws Exception {

@@ -127,6 +127,10 @@ public final class KeepaliveNode implements AutoCloseable {
     private volatile long epoch;
     private volatile double rttMillis = -1;
     private final RttHistogram.Recorder rtt = new RttHistogram.Recorder();
+    /** Heartbeats the peer's silences have missed since the start (written on the node thread only). */
+    private volatile long missedHeartbeats;
+    /** What the peer's current silence has added to {@link #missedHeartbeats} so far (node thread only). */
+    private long missedInSilence;
     private volatile boolean closed;
     private final java.util.concurrent.atomic.AtomicBoolean started = new java.util.concurrent.atomic.AtomicBoolean();
     private long reconnectDelayNanos = RECONNECT_MIN_NANOS;
@@ -339,6 +343,19 @@ public final class KeepaliveNode implements AutoCloseable {
         return rtt.snapshot();
     }
 
+    /**
+     * The peer's heartbeats this node missed since it started: a silence of the peer counts one missed heartbeat for
+     * each heartbeat interval it lasts beyond the first and a half (a heartbeat up to half an interval late is not
+     * missed), counted as the silence goes on, at this node's heartbeat ticks. Any message from the peer ends a
+     * silence. It counts while the peer is stopped too (after its goodbye), and not before the peer was first heard.
+     * Cheap, from any thread.
+     *
+     * @return the number of missed heartbeats, never decreasing
+     */
+    public long missedHeartbeats() {
+        return missedHeartbeats;
+    }
+
     /** The configuration this node runs with. */
     public KeepaliveConfig config() {
         return config;
@@ -510,7 +527,28 @@ public final class KeepaliveNode implements AutoCloseable {
         for (Channel c : peers) {
             c.writeAndFlush(hb);
         }
+        countMissed();
         machine.tick();
+    }
+
+    /** Adds the heartbeats the peer's current silence has missed since the last count. Node thread. */
+    private void countMissed() {
+        long since = machine.sinceLastHeartbeatNanos();
+        if (since < 0) {
+            return;
+        }
+        long interval = config.heartbeatInterval.toNanos();
+        long missed = Math.max(0, (since - interval / 2) / interval);
+        if (missed > missedInSilence) {
+            missedHeartbeats += missed - missedInSilence;
+            missedInSilence = missed;
+        }
+    }
+
+    /** The peer was heard: counts what its silence missed until now, then ends that silence. Node thread. */
+    private void peerHeard() {
+        countMissed();
+        missedInSilence = 0;
     }
 
     /**
@@ -795,6 +833,7 @@ public final class KeepaliveNode implements AutoCloseable {
                 peers.add(ctx.channel());
                 Role r = role(h.getRole());
                 thread.execute(() -> {
+                    peerHeard();
                     machine.peerHeard(h.getNodeId(), r, h.getEpoch(), h.getPriority(), true);
                     if (dialing) {
                         reconnectDelayNanos = RECONNECT_MIN_NANOS;
@@ -811,6 +850,7 @@ public final class KeepaliveNode implements AutoCloseable {
                             .setEchoedSendTimeNanos(hb.getSendTimeNanos())).build());
                     Role r = role(hb.getRole());
                     thread.execute(() -> {
+                        peerHeard();
                         machine.peerHeard(config.peerNodeId, r, hb.getEpoch(), hb.getPriority(), hb.getHealthy());
                         armDeadline();
                     });
@@ -826,6 +866,7 @@ public final class KeepaliveNode implements AutoCloseable {
                     io.hakit.keepalive.internal.proto.RoleChange rc = msg.getRoleChange();
                     Role r = role(rc.getRole());
                     thread.execute(() -> {
+                        peerHeard();
                         machine.peerRoleChange(r, rc.getEpoch(), rc.getWantActive(), rc.getReason());
                         armDeadline();
                     });

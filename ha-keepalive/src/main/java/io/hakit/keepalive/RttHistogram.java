@@ -2,6 +2,7 @@ package io.hakit.keepalive;
 
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The heartbeat round trips a node measured since it started (every Ack of a Heartbeat, on the node's own monotonic
@@ -18,9 +19,11 @@ public final class RttHistogram {
 
     private final long[] counts;
     private final long total;
+    private final long sumNanos;
 
-    private RttHistogram(long[] counts) {
+    private RttHistogram(long[] counts, long sumNanos) {
         this.counts = counts;
+        this.sumNanos = sumNanos;
         long t = 0;
         for (long c : counts) {
             t += c;
@@ -31,6 +34,14 @@ public final class RttHistogram {
     /** The number of round trips. */
     public long count() {
         return total;
+    }
+
+    /**
+     * The sum of the round trips in ms, exact (not from the buckets): with {@link #count()}, the mean round trip of any
+     * span between two snapshots (what a Micrometer {@code FunctionTimer} reports).
+     */
+    public double totalMillis() {
+        return sumNanos / 1e6;
     }
 
     /**
@@ -63,7 +74,7 @@ public final class RttHistogram {
         for (int i = 0; i < d.length; i++) {
             d[i] = Math.max(0, d[i] - earlier.counts[i]);
         }
-        return new RttHistogram(d);
+        return new RttHistogram(d, Math.max(0, sumNanos - earlier.sumNanos));
     }
 
     @Override
@@ -96,8 +107,12 @@ public final class RttHistogram {
     /** Records round trips from any thread without locking. */
     static final class Recorder {
         private final AtomicLongArray counts = new AtomicLongArray(BUCKETS);
+        private final LongAdder sumNanos = new LongAdder();
 
         void record(long nanos) {
+            // the sum first: a snapshot taken in between sees the sum of a round trip it does not count yet, never a
+            // count without its sum
+            sumNanos.add(Math.max(0, nanos));
             counts.incrementAndGet(bucket(nanos / 1000));
         }
 
@@ -106,7 +121,7 @@ public final class RttHistogram {
             for (int i = 0; i < c.length; i++) {
                 c[i] = counts.get(i);
             }
-            return new RttHistogram(c);
+            return new RttHistogram(c, sumNanos.sum());
         }
     }
 
@@ -114,6 +129,6 @@ public final class RttHistogram {
     static RttHistogram ofMicros(long... micros) {
         long[] c = new long[BUCKETS];
         Arrays.stream(micros).forEach(m -> c[bucket(m)]++);
-        return new RttHistogram(c);
+        return new RttHistogram(c, Arrays.stream(micros).sum() * 1000);
     }
 }

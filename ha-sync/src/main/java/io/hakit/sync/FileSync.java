@@ -123,6 +123,8 @@ public final class FileSync implements AutoCloseable {
     private volatile boolean inSync;
     private volatile String lastError = "";
     private final AtomicLong rounds = new AtomicLong();
+    private final AtomicLong failedRounds = new AtomicLong();
+    private final AtomicLong conflictCopies = new AtomicLong();
     private final AtomicLong pendingFiles = new AtomicLong();
     private final AtomicLong pendingBytes = new AtomicLong();
     private final Deque<String> latestConflicts = new ArrayDeque<>();
@@ -343,14 +345,16 @@ public final class FileSync implements AutoCloseable {
             r = closed ? "stopped" : role == Role.ACTIVE ? "source" : "sink";
         }
         boolean source = "source".equals(r);
-        long lag = source && !inSync ? (config.ticker.read() - lastSuccessNanos) / 1_000_000 : 0;
+        long now = config.ticker.read();
+        long lag = source && !inSync ? (now - lastSuccessNanos) / 1_000_000 : 0;
         List<String> latest;
         synchronized (latestConflicts) {
             latest = List.copyOf(latestConflicts);
         }
         return new SyncStatus(r, source ? connected : sinkChannel != null, lastSuccess, lag, pendingFiles.get(),
                 pendingBytes.get(), rounds.get(), lastError, latest, record.conflicts(), inSync, verifiedAt,
-                source ? unwatched : 0, stillSkipped());
+                source ? unwatched : 0, stillSkipped(), failedRounds.get(), conflictCopies.get(), transport.bytesSent(),
+                transport.bytesReceived(), lastSuccess == null ? -1 : (now - lastSuccessNanos) / 1_000_000);
     }
 
     @Override
@@ -418,13 +422,15 @@ public final class FileSync implements AutoCloseable {
             // look changed here when it comes back as a standby (the manifests' base digests cover most of that).
             // Saved on the control thread: this one is interrupted when the node is demoted
             onControl(FileSync.this::saveRecord);
-            rounds.incrementAndGet();
+            if (r.ok()) {
+                rounds.incrementAndGet(); // a round with errors counts in roundFailed
+            }
             pendingFiles.set(r.pending().size());
             pendingBytes.set(0);
             noteConflicts(r.conflicts());
             if (r.clean()) {
+                lastSuccessNanos = config.ticker.read(); // before lastSuccess: status() reads them the other way
                 lastSuccess = Instant.now();
-                lastSuccessNanos = config.ticker.read();
                 if (r.full()) {
                     inSync = true;
                     verifiedAt = lastSuccess;
@@ -444,13 +450,13 @@ public final class FileSync implements AutoCloseable {
             } else {
                 List<String> all = new ArrayList<>(r.errors());
                 all.addAll(r.refused());
-                failed(all.size() + " problem(s) on the standby, first: " + all.get(0));
+                roundFailed(all.size() + " problem(s) on the standby, first: " + all.get(0));
             }
         }
 
         @Override
         public void failed(String cause) {
-            FileSync.this.failed(cause);
+            roundFailed(cause);
         }
 
         @Override
@@ -488,8 +494,10 @@ public final class FileSync implements AutoCloseable {
         return List.copyOf(new java.util.TreeSet<>(skipped.keySet()));
     }
 
-    private void failed(String cause) {
+    /** A round failed (it counts as a round), for {@code cause}: SYNC_FAILED. */
+    private void roundFailed(String cause) {
         rounds.incrementAndGet();
+        failedRounds.incrementAndGet();
         inSync = false;
         lastError = cause;
         LOG.warn("{}: sync round failed: {}", config.nodeId, cause);
@@ -559,12 +567,13 @@ public final class FileSync implements AutoCloseable {
                     verifiedAt = Instant.now();
                 }
                 inSync = d.getPendingCount() == 0 && (inSync || d.getFull());
+                lastSuccessNanos = config.ticker.read(); // before lastSuccess: status() reads them the other way
                 lastSuccess = Instant.now();
-                lastSuccessNanos = config.ticker.read();
                 lastError = d.getPendingCount() == 0 ? "" : d.getPendingCount() + " file(s) pending, first: "
                         + d.getPending(0);
                 alarms.clear(AlarmType.SYNC_FAILED, alarmSource);
             } else {
+                failedRounds.incrementAndGet();
                 inSync = false;
                 lastError = d.getErrorsCount() > 0 ? d.getErrors(0) : "refused: " + d.getRefused(0);
                 alarms.raise(AlarmType.SYNC_FAILED, alarmSource, lastError);
@@ -583,6 +592,7 @@ public final class FileSync implements AutoCloseable {
         if (made.isEmpty()) {
             return;
         }
+        conflictCopies.addAndGet(made.size());
         synchronized (latestConflicts) {
             for (String c : made) {
                 latestConflicts.addLast(c);

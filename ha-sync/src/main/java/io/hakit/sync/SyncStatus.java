@@ -24,11 +24,19 @@ import java.util.List;
  *                        the full rounds only
  * @param skippedOnSource paths the source does not synchronize, each with why (special files, links that leave the
  *                        root, paths longer than the system allows)
+ * @param failedRounds    rounds since start that failed or were refused or reported errors (part of {@code rounds})
+ * @param conflictCopies  conflict copies reported by rounds since start (made on the standby; both sides count them)
+ * @param bytesSent       bytes this node wrote to its synchronizer connections since start (frames and TLS; mostly
+ *                        file data on the source)
+ * @param bytesReceived   bytes this node read from its synchronizer connections since start (mostly file data on the
+ *                        sink)
+ * @param lastSuccessAgeMillis how long ago (ms, on the synchronizer's ticker) a round last finished cleanly; -1: never
  */
 public record SyncStatus(String role, boolean connected, Instant lastSuccess, long lagMillis, long pendingFiles,
                          long pendingBytes, long rounds, String lastError, List<String> latestConflicts,
                          List<String> conflicts, boolean inSync, Instant verifiedAt, int unwatchedDirectories,
-                         List<String> skippedOnSource) {
+                         List<String> skippedOnSource, long failedRounds, long conflictCopies, long bytesSent,
+                         long bytesReceived, long lastSuccessAgeMillis) {
 
     /** One line for an operator: in sync (and since when it was verified), or what is not verified. */
     public String state() {
@@ -62,6 +70,9 @@ public record SyncStatus(String role, boolean connected, Instant lastSuccess, lo
         m.put("sync.pending-files", Long.toString(pendingFiles));
         m.put("sync.pending-bytes", Long.toString(pendingBytes));
         m.put("sync.rounds", Long.toString(rounds));
+        m.put("sync.failed-rounds", Long.toString(failedRounds));
+        m.put("sync.bytes-sent", Long.toString(bytesSent));
+        m.put("sync.bytes-received", Long.toString(bytesReceived));
         m.put("sync.last-error", lastError.replace('\n', ' '));
         m.put("sync.conflicts", Integer.toString(conflicts.size()));
         for (int i = 0; i < Math.min(conflicts.size(), 20); i++) {

@@ -8,6 +8,7 @@ import io.hakit.api.ConnectionStateListener;
 import io.hakit.api.Counter;
 import io.hakit.api.DirectoryBlobStore;
 import io.hakit.api.HaConfig;
+import io.hakit.api.HaObserver;
 import io.hakit.api.HaServices;
 import io.hakit.api.LeaderElection;
 import io.hakit.api.LeaderRetrievalListener;
@@ -82,10 +83,17 @@ public final class DefaultHaServices implements HaServices {
                 config.nodeId(), epoch -> {
                     grants.record();
                     alarms.evaluate();
-                });
+                }, config.observer());
         this.retrieval = new RetrievalService(backend, events);
         long period = Math.min(config.retryPeriod().toNanos(), TimeUnit.SECONDS.toNanos(1));
         events.scheduleWithFixedDelay(alarms::evaluate, period);
+        if (config.observer() != HaObserver.NONE) {
+            try {
+                config.observer().started(this);
+            } catch (RuntimeException e) {
+                LOG.error("{}: observer {} threw from started", config.nodeId(), config.observer(), e);
+            }
+        }
     }
 
     private void onConnectionState(ConnectionState state) {
@@ -133,7 +141,7 @@ public final class DefaultHaServices implements HaServices {
         Names.id("namespace", namespace);
         return stores.computeIfAbsent(namespace, ns -> new DefaultStateStore(ns, backend.store(ns), blobs,
                 backend.inlineLimit(), config.maxValueSize(), events, election::checkCurrent, config.ticker(),
-                config.operationTimeout().toNanos()));
+                config.operationTimeout().toNanos(), config.observer()));
     }
 
     @Override

@@ -6,6 +6,9 @@ import io.hakit.api.BackendUnavailableException;
 import io.hakit.api.BlobStore;
 import io.hakit.api.CorruptValueException;
 import io.hakit.api.HaConfig;
+import io.hakit.api.HaObserver;
+import io.hakit.api.HaObserver.StoreOperation;
+import io.hakit.api.HaObserver.StoreOutcome;
 import io.hakit.api.LeaderSession;
 import io.hakit.api.LeadershipLostException;
 import io.hakit.api.StateStore;
@@ -38,7 +41,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
-/** The core state store: key checks, record format, blobs, fencing's local half, and watch dispatch. */
+/**
+ * The core state store: key checks, record format, blobs, fencing's local half, and watch dispatch. Each public
+ * operation is reported to the {@link HaObserver} when there is one; without one, it reads no ticker and allocates
+ * nothing for it.
+ */
 final class DefaultStateStore implements StateStore {
 
     private static final Logger LOG = LoggerFactory.getLogger(DefaultStateStore.class);
@@ -53,6 +60,8 @@ final class DefaultStateStore implements StateStore {
     private final Consumer<LeaderSession> fenceCheck;
     private final Ticker ticker;
     private final long operationTimeoutNanos;
+    private final HaObserver observer;
+    private final boolean observed;
 
     /** The blobs of this process's puts whose pointer write has not ended yet: the collector never deletes them. */
     private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
@@ -67,7 +76,8 @@ final class DefaultStateStore implements StateStore {
     private final Map<String, Long> unreferencedSince = new HashMap<>();
 
     DefaultStateStore(String namespace, StoreDriver driver, BlobStore blobs, int inlineLimit, int maxValueSize,
-            EventExecutor events, Consumer<LeaderSession> fenceCheck, Ticker ticker, long operationTimeoutNanos) {
+            EventExecutor events, Consumer<LeaderSession> fenceCheck, Ticker ticker, long operationTimeoutNanos,
+            HaObserver observer) {
         this.namespace = namespace;
         this.driver = driver;
         this.blobs = blobs;
@@ -77,6 +87,8 @@ final class DefaultStateStore implements StateStore {
         this.fenceCheck = fenceCheck;
         this.ticker = ticker;
         this.operationTimeoutNanos = operationTimeoutNanos;
+        this.observer = observer;
+        this.observed = observer != HaObserver.NONE;
     }
 
     @Override
@@ -86,12 +98,42 @@ final class DefaultStateStore implements StateStore {
 
     @Override
     public Optional<Versioned> get(String key) {
+        if (!observed) {
+            return doGet(key);
+        }
+        long start = ticker.read();
+        try {
+            Optional<Versioned> v = doGet(key);
+            observe(StoreOperation.GET, StoreOutcome.SUCCESS, start);
+            return v;
+        } catch (RuntimeException e) {
+            observe(StoreOperation.GET, StoreOutcome.of(e), start);
+            throw e;
+        }
+    }
+
+    private Optional<Versioned> doGet(String key) {
         Names.key(key);
         return driver.get(key).map(this::decode);
     }
 
     @Override
     public List<Versioned> list(String prefix) {
+        if (!observed) {
+            return doList(prefix);
+        }
+        long start = ticker.read();
+        try {
+            List<Versioned> v = doList(prefix);
+            observe(StoreOperation.LIST, StoreOutcome.SUCCESS, start);
+            return v;
+        } catch (RuntimeException e) {
+            observe(StoreOperation.LIST, StoreOutcome.of(e), start);
+            throw e;
+        }
+    }
+
+    private List<Versioned> doList(String prefix) {
         Names.prefix(prefix);
         List<Versioned> out = new ArrayList<>();
         for (Versioned raw : driver.list(prefix)) {
@@ -102,13 +144,45 @@ final class DefaultStateStore implements StateStore {
 
     @Override
     public long put(String key, byte[] value, long expectedVersion) {
-        return doPut(key, value, expectedVersion, 0);
+        return put(null, key, value, expectedVersion, false);
     }
 
     @Override
     public long put(LeaderSession session, String key, byte[] value, long expectedVersion) {
+        return put(session, key, value, expectedVersion, true);
+    }
+
+    private long put(LeaderSession session, String key, byte[] value, long expectedVersion, boolean fenced) {
+        if (!observed) {
+            return fencedPut(session, key, value, expectedVersion, fenced);
+        }
+        long start = ticker.read();
+        try {
+            long v = fencedPut(session, key, value, expectedVersion, fenced);
+            observe(StoreOperation.PUT, StoreOutcome.SUCCESS, start);
+            return v;
+        } catch (RuntimeException e) {
+            observe(StoreOperation.PUT, StoreOutcome.of(e), start);
+            throw e;
+        }
+    }
+
+    private long fencedPut(LeaderSession session, String key, byte[] value, long expectedVersion, boolean fenced) {
+        if (!fenced) {
+            return doPut(key, value, expectedVersion, 0);
+        }
         fenceCheck.accept(session);
         return doPut(key, value, expectedVersion, session.epoch());
+    }
+
+    /** Reports an operation that started at ticker reading {@code start}; only with an observer. */
+    private void observe(StoreOperation operation, StoreOutcome outcome, long start) {
+        long took = ticker.read() - start;
+        try {
+            observer.storeOperation(namespace, operation, outcome, took);
+        } catch (RuntimeException e) {
+            LOG.error("store {}: observer threw from storeOperation", namespace, e);
+        }
     }
 
     private long doPut(String key, byte[] value, long expectedVersion, long fence) {
@@ -133,6 +207,13 @@ final class DefaultStateStore implements StateStore {
         try {
             ref = blobs.put(namespace, value);
             inFlight.add(ref); // before the count goes down: the collector reads the count, then the set
+            if (observed) {
+                try {
+                    observer.blobWritten(namespace, value.length);
+                } catch (RuntimeException e) {
+                    LOG.error("store {}: observer threw from blobWritten", namespace, e);
+                }
+            }
         } catch (IOException e) {
             throw new BackendUnavailableException("could not write the blob of key '" + key + "' (" + value.length
                     + " bytes) to the blob store: " + e.getMessage(), e);
@@ -176,11 +257,33 @@ final class DefaultStateStore implements StateStore {
 
     @Override
     public boolean delete(String key, long expectedVersion) {
-        return doDelete(key, expectedVersion, 0);
+        return delete(null, key, expectedVersion, false);
     }
 
     @Override
     public boolean delete(LeaderSession session, String key, long expectedVersion) {
+        return delete(session, key, expectedVersion, true);
+    }
+
+    private boolean delete(LeaderSession session, String key, long expectedVersion, boolean fenced) {
+        if (!observed) {
+            return fencedDelete(session, key, expectedVersion, fenced);
+        }
+        long start = ticker.read();
+        try {
+            boolean deleted = fencedDelete(session, key, expectedVersion, fenced);
+            observe(StoreOperation.DELETE, StoreOutcome.SUCCESS, start);
+            return deleted;
+        } catch (RuntimeException e) {
+            observe(StoreOperation.DELETE, StoreOutcome.of(e), start);
+            throw e;
+        }
+    }
+
+    private boolean fencedDelete(LeaderSession session, String key, long expectedVersion, boolean fenced) {
+        if (!fenced) {
+            return doDelete(key, expectedVersion, 0);
+        }
         fenceCheck.accept(session);
         return doDelete(key, expectedVersion, session.epoch());
     }
@@ -365,6 +468,13 @@ final class DefaultStateStore implements StateStore {
             throw new CorruptValueException("blob " + p.ref + " of key '" + raw.key() + "' fails verification: "
                     + data.length + " bytes with a different checksum, expected " + p.length + " bytes, sha256 "
                     + p.sha256);
+        }
+        if (observed) {
+            try {
+                observer.blobRead(namespace, data.length);
+            } catch (RuntimeException e) {
+                LOG.error("store {}: observer threw from blobRead", namespace, e);
+            }
         }
         return new Versioned(raw.key(), data, raw.version());
     }

@@ -4,6 +4,7 @@ import io.hakit.api.support.EventExecutor;
 import com.google.errorprone.annotations.concurrent.GuardedBy;
 import io.hakit.api.ConnectionState;
 import io.hakit.api.ConnectionStatePolicy;
+import io.hakit.api.HaObserver;
 import io.hakit.api.LeaderContender;
 import io.hakit.api.LeaderElection;
 import io.hakit.api.LeaderInformation;
@@ -55,6 +56,9 @@ final class ElectionService {
     private final long operationTimeoutNanos;
     private final String nodeId;
     private final LongConsumer onGrant;
+    private final HaObserver observer;
+    /** Whether {@link #observer} is a real one: without one, nothing reads the ticker for it. */
+    private final boolean observed;
 
     @GuardedBy("lock")
     private final Map<String, Component> components = new LinkedHashMap<>();
@@ -73,7 +77,8 @@ final class ElectionService {
     private boolean closed;
 
     ElectionService(HaBackend backend, EventExecutor events, Ticker ticker, ConnectionStatePolicy policy,
-            long leaseNanos, long retryNanos, long operationTimeoutNanos, String nodeId, LongConsumer onGrant) {
+            long leaseNanos, long retryNanos, long operationTimeoutNanos, String nodeId, LongConsumer onGrant,
+            HaObserver observer) {
         this.backend = backend;
         this.events = events;
         this.ticker = ticker;
@@ -83,6 +88,8 @@ final class ElectionService {
         this.operationTimeoutNanos = operationTimeoutNanos;
         this.nodeId = nodeId;
         this.onGrant = onGrant;
+        this.observer = observer;
+        this.observed = observer != HaObserver.NONE;
     }
 
     LeaderElection create(String componentId) {
@@ -186,6 +193,7 @@ final class ElectionService {
         for (Component c : revoked) {
             LeaderContender contender = c.contender;
             if (contender != null) {
+                c.observeRevoke();
                 try {
                     contender.revokeLeadership();
                 } catch (RuntimeException e) {
@@ -407,6 +415,10 @@ final class ElectionService {
         private LeaderSession granted;
         // guarded by lock (of the enclosing instance; not checked by Error Prone)
         private boolean closed;
+        // ticker reading since when it waits for leadership (started, or revoked); guarded by lock, as above
+        private long waitingSince;
+        // the epoch of the last grant reported to the observer and not revoked since, or -1; event thread only
+        private long observedEpoch = -1;
 
         Component(String componentId) {
             this.componentId = componentId;
@@ -429,6 +441,9 @@ final class ElectionService {
                     throw new IllegalStateException("election of '" + componentId + "' is already started");
                 }
                 contender = c;
+                if (observed) {
+                    waitingSince = ticker.read();
+                }
                 current = session;
                 if (current != null) {
                     granted = current;
@@ -443,11 +458,21 @@ final class ElectionService {
         /** Delivers a grant unless it went stale on the way. Runs on the event thread. */
         void deliverGrant(LeaderSession s) {
             LeaderContender c;
+            long since;
             synchronized (lock) {
                 if (closed || !s.equals(granted) || !s.equals(session)) {
                     return;
                 }
                 c = contender;
+                since = waitingSince;
+            }
+            if (observed) {
+                observedEpoch = s.epoch();
+                try {
+                    observer.leadershipGranted(componentId, s.epoch(), ticker.read() - since);
+                } catch (RuntimeException e) {
+                    LOG.error("{}: observer threw from leadershipGranted of {}", nodeId, componentId, e);
+                }
             }
             try {
                 c.grantLeadership(s);
@@ -456,8 +481,50 @@ final class ElectionService {
             }
         }
 
+        /**
+         * Tells the observer that the grant it was told about is revoked, and starts the wait for the next one. Runs on
+         * the event thread, right before the contender's revokeLeadership.
+         */
+        void observeRevoke() {
+            if (!observed) {
+                return;
+            }
+            synchronized (lock) {
+                waitingSince = ticker.read();
+            }
+            long epoch = observedEpoch;
+            if (epoch < 0) {
+                return; // revoked before its grant was delivered: the observer never saw it
+            }
+            observedEpoch = -1;
+            try {
+                observer.leadershipRevoked(componentId, epoch);
+            } catch (RuntimeException e) {
+                LOG.error("{}: observer threw from leadershipRevoked of {}", nodeId, componentId, e);
+            }
+        }
+
         @Override
         public boolean confirmLeadership(LeaderSession s, String address) {
+            if (!observed) {
+                return confirm(s, address);
+            }
+            long start = ticker.read();
+            boolean confirmed = false;
+            try {
+                confirmed = confirm(s, address);
+                return confirmed;
+            } finally {
+                long took = ticker.read() - start;
+                try {
+                    observer.leadershipConfirmed(componentId, s == null ? 0 : s.epoch(), confirmed, took);
+                } catch (RuntimeException e) {
+                    LOG.error("{}: observer threw from leadershipConfirmed of {}", nodeId, componentId, e);
+                }
+            }
+        }
+
+        private boolean confirm(LeaderSession s, String address) {
             Objects.requireNonNull(s, "session");
             Names.address(address);
             ElectionDriver d;
@@ -521,6 +588,7 @@ final class ElectionService {
             }
             if (c != null) {
                 boolean ran = events.runAndWait(() -> {
+                    observeRevoke();
                     try {
                         c.revokeLeadership();
                     } catch (RuntimeException e) {

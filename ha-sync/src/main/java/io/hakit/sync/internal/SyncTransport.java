@@ -11,12 +11,14 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.ChannelPromise;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.nio.NioEventLoopGroup;
@@ -37,6 +39,7 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 
 /**
@@ -61,6 +64,7 @@ public final class SyncTransport implements Closeable {
     private final SslContext clientTls;
     private final ConnectionLimiter limiter;
     private final Channel server;
+    private final ByteCounter bytes = new ByteCounter();
 
     /**
      * Listens on {@code bind}; each accepted connection gets the handler {@code sink} makes (after the limits, TLS
@@ -100,6 +104,7 @@ public final class SyncTransport implements Closeable {
                         @Override
                         protected void initChannel(SocketChannel ch) {
                             ChannelPipeline p = ch.pipeline();
+                            p.addLast("bytes", bytes);
                             p.addLast("limits", limiter);
                             if (serverTls != null) {
                                 p.addLast("tls", serverTls.newHandler(ch.alloc()));
@@ -111,6 +116,39 @@ public final class SyncTransport implements Closeable {
         } catch (Exception e) { // Netty rethrows the BindException (checked) undeclared
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             throw new IOException("cannot listen on " + bind + " (" + bindKey + "): " + e.getMessage(), e);
+        }
+    }
+
+    /** Bytes written to the synchronizer's connections since the start, as they go to the socket (TLS included). */
+    public long bytesSent() {
+        return bytes.sent.sum();
+    }
+
+    /** Bytes read from the synchronizer's connections since the start, as they come from the socket (TLS included). */
+    public long bytesReceived() {
+        return bytes.received.sum();
+    }
+
+    /** Counts the bytes every connection (accepted or dialed) reads and writes; next to the socket. */
+    @ChannelHandler.Sharable
+    private static final class ByteCounter extends ChannelDuplexHandler {
+        final LongAdder sent = new LongAdder();
+        final LongAdder received = new LongAdder();
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (msg instanceof ByteBuf b) {
+                received.add(b.readableBytes());
+            }
+            ctx.fireChannelRead(msg);
+        }
+
+        @Override
+        public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+            if (msg instanceof ByteBuf b) {
+                sent.add(b.readableBytes());
+            }
+            ctx.write(msg, promise);
         }
     }
 
@@ -143,6 +181,7 @@ public final class SyncTransport implements Closeable {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         ChannelPipeline p = ch.pipeline();
+                        p.addLast("bytes", bytes);
                         if (clientTls != null) {
                             p.addLast("tls", clientTls.newHandler(ch.alloc(), peer.getHostString(), peer.getPort()));
                         }
