@@ -747,7 +747,7 @@ final class Doctor {
         for (int i = 0; i < h.size(); i++) {
             StartHistory.Entry s = h.get(i);
             if (s.kind() == StartHistory.Kind.EXIT && s.at().isAfter(dayFrom)) {
-                failed.add(s.at() + ": " + s.detail());
+                failed.add(s.at() + ": " + shortDetail(s.detail()));
             }
             if (s.kind() != StartHistory.Kind.START) {
                 continue;
