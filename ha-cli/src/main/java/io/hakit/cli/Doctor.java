@@ -94,6 +94,8 @@ final class Doctor {
     static final String AGENT_NOT_RUNNING = "agent not running";
     private static final String START_AGENT = "start it (systemctl start hakit-agent, or hakit agent --config FILE)";
     private static final int LIST = 5;
+    /** At most this many junk files are held (with their directories open) for {@code --fix} in one run. */
+    static final int MAX_JUNK = 1000;
 
     private final Path configFile;
     private final Agent agentSource;
@@ -324,7 +326,7 @@ final class Doctor {
         }
         Instant until = c.getNotAfter().toInstant();
         long days = Duration.between(clock.instant(), until).toDays();
-        String seen = r.detail() + ", " + r.millis() + " ms; the peer's certificate (" + c.getSubjectX500Principal()
+        String seen = r.detail() + " in " + r.millis() + " ms; the peer's certificate (" + c.getSubjectX500Principal()
                 .getName() + ") names " + peer + ", valid until " + until + " (" + days + " days)";
         if (Duration.between(clock.instant(), until).compareTo(expiringWithin()) <= 0) {
             return warn(name, seen, "renew " + peer + "'s certificate: hakit cert renew --ca <directory of ca.key> "
@@ -361,15 +363,14 @@ final class Doctor {
 
     private Finding clock() {
         Optional<ClockState.State> s = ClockState.read();
-        String notMeasured = "the offset to " + peerNodeId() + " is not measurable (the keepalive protocol carries no "
-                + "wall-clock time)";
+        String notMeasured = "the offset to " + peerNodeId() + " is not measurable (no wall-clock time on the wire)";
         if (s.isEmpty()) {
             return warn("clock", "not measurable: " + notMeasured + " and this system's clock state cannot be read",
                     "compare both nodes' clocks (chronyc tracking, timedatectl)");
         }
         if (!s.get().synced()) {
-            return warn("clock", "this node's clock is not synchronized (the kernel reports STA_UNSYNC: no NTP "
-                    + "daemon disciplines it); " + notMeasured, "run chronyd or systemd-timesyncd on both nodes");
+            return warn("clock", "not synchronized (the kernel's STA_UNSYNC: no NTP daemon disciplines it); "
+                    + notMeasured, "run chronyd or systemd-timesyncd on both nodes");
         }
         return pass("clock", "synchronized (kernel max error " + s.get().maxErrorMicros() / 1000 + " ms); "
                 + notMeasured + ": with both nodes PASS it is below the sum of their max errors");
@@ -410,6 +411,7 @@ final class Doctor {
             }
             Set<PosixFilePermission> p = a.permissions();
             String mode = mode(p) + " (" + PosixFilePermissions.toString(p) + "), owner " + a.owner().getName();
+            String brief = mode(p) + ", owner " + a.owner().getName();
             if (!p.contains(PosixFilePermission.OWNER_READ) || !p.contains(PosixFilePermission.OWNER_EXECUTE)) {
                 failing.add(at + ": mode " + mode + ": its owner cannot list it");
                 fixes.add("chmod u+rwx " + dir);
@@ -433,7 +435,7 @@ final class Doctor {
                 warnFixes.add("chmod u+w " + dir);
                 continue;
             }
-            fine.add(at + " (mode " + mode + ")");
+            fine.add(at + " (" + brief + ")");
         }
         if (full) {
             Walk w = walk();
@@ -452,7 +454,7 @@ final class Doctor {
         if (!warning.isEmpty()) {
             return warn("roots", String.join("; ", warning), warnFixes.get(0));
         }
-        return pass("roots", String.join("; ", fine) + (full ? "; " + walk().files + " files readable" : ""));
+        return pass("roots", String.join("; ", fine) + (full ? "; " + walk().files + " file(s) readable" : ""));
     }
 
     /** Creates and removes a file with the synchronizer's temp prefix in {@code dir}; null, or why it cannot. */
@@ -495,7 +497,7 @@ final class Doctor {
                 failing.add(r.getKey() + ": " + r.getValue() + ": cannot read its file system: " + e.getMessage());
                 continue;
             }
-            String line = r.getKey() + ": " + size(free) + " free on " + fs + " (" + r.getValue() + ")";
+            String line = r.getKey() + ": " + size(free) + " free on " + fs;
             if (free < reserve) {
                 failing.add(line + ", below " + SyncConfig.RESERVE + " " + size(reserve));
             } else if (free < 2 * reserve) {
@@ -512,7 +514,7 @@ final class Doctor {
         if (!warning.isEmpty()) {
             return warn("free space", String.join("; ", warning), fix);
         }
-        return pass("free space", String.join("; ", fine) + " (reserve " + size(reserve) + ")");
+        return pass("free space", String.join("; ", fine) + "; reserve " + size(reserve));
     }
 
     private Finding junk(boolean fix) {
@@ -535,13 +537,18 @@ final class Doctor {
                     left.add(j.shown + " (" + e.getMessage() + ")");
                 }
             }
+            if (left.isEmpty() && w.junkFound > w.junk.size()) {
+                return fail("junk", "removed " + removed.size() + " zero-size file(s) without permissions ("
+                        + list(removed) + "); " + (w.junkFound - w.junk.size()) + " more remain",
+                        "run hakit doctor --fix again");
+            }
             if (left.isEmpty()) {
                 return pass("junk", "removed " + removed.size() + " zero-size file(s) without permissions: "
                         + list(removed));
             }
             return fail("junk", "could not remove " + list(left), "remove them by hand");
         }
-        String found = w.junk.size() + " zero-size file(s) without permissions (the junk an interrupted copy "
+        String found = w.junkFound + " zero-size file(s) without permissions (the junk an interrupted copy "
                 + "leaves): " + list(w.junk.stream().map(j -> j.shown).toList());
         String notFixed = fix ? " (--fix removed nothing: " + (role == null ? AGENT_NOT_RUNNING : "this node is "
                 + role) + ")" : "";
@@ -570,9 +577,10 @@ final class Doctor {
         if (copies.isEmpty()) {
             return pass("conflicts", "no conflict copy under the roots");
         }
-        return warn("conflicts", copies.size() + " conflict copies (a file changed on both nodes; this node's version "
-                + "kept): " + list(copies.stream().map(ConflictCopy::shown).toList()), "hakit sync conflicts --config "
-                + configFile + " shows both versions: keep the right content, then delete the copies");
+        return warn("conflicts", copies.size() + " conflict copy(ies) (a file changed on both nodes; this node's "
+                + "version kept): " + list(copies.stream().map(ConflictCopy::shown).toList()),
+                "hakit sync conflicts --config " + configFile + " shows both versions: keep the right content, "
+                        + "then delete the copies");
     }
 
     private Finding syncRound() {
@@ -588,16 +596,19 @@ final class Doctor {
         boolean inSync = Boolean.parseBoolean(agent.get("sync.in-sync", "false"));
         String error = agent.get("sync.last-error", "");
         String last = agent.get("sync.last-success", "never");
-        String rounds = agent.get("sync.rounds", "0") + " rounds";
-        String stateDetail = agent.get("sync.state", "");
+        String rounds = "rounds: " + agent.get("sync.rounds", "0");
+        String verified = agent.get("sync.verified-at", "never");
+        String stateDetail = inSync ? "in sync (verified by a full round" + ago(verified) + ")"
+                : agent.get("sync.state", "not in sync");
         String diskFix = "the error names the path and cause: see the free space and roots checks here and on the "
                 + "standby";
         if (role.equals("stopped")) {
             return warn("sync", "the synchronizer is stopped", "restart the agent");
         }
         if (role.equals("source")) {
-            String seen = "source; last clean round " + last + ", lag " + agent.get("sync.lag-ms", "?") + " ms, "
-                    + agent.get("sync.pending-files", "0") + " files pending, " + rounds;
+            String seen = "source; last clean round" + (last.equals("never") ? " never" : ago(last)) + ", lag "
+                    + agent.get("sync.lag-ms", "?") + " ms, " + agent.get("sync.pending-files", "0")
+                    + " file(s) pending, " + rounds;
             if (!connected) {
                 return fail("sync", "no connection to the standby's sync port; " + seen + (error.isEmpty() ? ""
                         : "; " + error), "see the peer sync check: the standby's agent must run");
@@ -611,7 +622,7 @@ final class Doctor {
             }
             return pass("sync", stateDetail + "; " + seen);
         }
-        String seen = "standby; last round applied " + last + ago(last) + ", " + rounds;
+        String seen = "standby; last round applied" + (last.equals("never") ? " never" : ago(last)) + ", " + rounds;
         if (!connected) {
             return fail("sync", "no connection from the active; " + seen + (error.isEmpty() ? "" : "; " + error),
                     "see the peer checks: the active's agent must run and reach this node's sync port");
@@ -778,7 +789,8 @@ final class Doctor {
             return warn("restarts", "in the last 24 h " + endings, "read " + agentLog() + " before that time (an "
                     + "OOM kill is in dmesg); stop the agent with SIGTERM (systemctl stop hakit-agent)");
         }
-        return pass("restarts", starts.size() + " start(s) recorded, the last at " + lastStart.at() + " (pid "
+        return pass("restarts", starts.size() + " start(s) recorded, the last at " + lastStart.at()
+                .truncatedTo(java.time.temporal.ChronoUnit.SECONDS) + " (pid "
                 + lastStart.pid() + "); none ended uncleanly or failed to start in the last 24 h");
     }
 
@@ -804,11 +816,12 @@ final class Doctor {
                 String severity = agent.get("alarm." + i + ".severity", "");
                 major |= severity.equals("CRITICAL") || severity.equals("MAJOR");
                 firstId = firstId == null ? id : firstId;
+                Instant since = parse(agent.get("alarm." + i + ".since", ""));
                 active.add(id + " " + agent.get("alarm." + i + ".type") + " (" + severity + ") since "
-                        + agent.get("alarm." + i + ".since") + ": " + agent.get("alarm." + i + ".detail"));
+                        + (since == null ? "?" : since.truncatedTo(java.time.temporal.ChronoUnit.SECONDS)) + ": "
+                        + agent.get("alarm." + i + ".detail"));
             }
-            String detail = String.join("; ", active) + (raised.isEmpty() ? "" : "; raised since the agent started: "
-                    + raised);
+            String detail = String.join("; ", active) + "; " + events + " alarm event(s) since the agent started";
             return major ? fail("alarms", detail, alarmFix(firstId)) : warn("alarms", detail, alarmFix(firstId));
         }
         Optional<Map.Entry<String, Integer>> flapping = raised.entrySet().stream().filter(e -> e.getValue() >= 3)
@@ -896,6 +909,8 @@ final class Doctor {
      */
     private final class Walk {
         final List<Junk> junk = new ArrayList<>();
+        /** All junk found, also beyond {@link #MAX_JUNK}. */
+        long junkFound;
         final List<String> unreadable = new ArrayList<>();
         long files;
         private final List<SecureDirectoryStream<Path>> held = new ArrayList<>();
@@ -941,8 +956,10 @@ final class Doctor {
                     } else if (a.isRegularFile()) {
                         files++;
                         if (isJunk(name.toString(), a)) {
-                            junk.add(new Junk(root + ":" + path, dir, name));
-                            keep = true;
+                            if (junkFound++ < MAX_JUNK) {
+                                junk.add(new Junk(root + ":" + path, dir, name));
+                                keep = true;
+                            }
                         } else if (!Files.isReadable(shownDir.resolve(name))) {
                             note(root + ":" + path + ": cannot read it (mode " + mode(a.permissions()) + ")");
                         }
@@ -1121,9 +1138,11 @@ final class Doctor {
         }
     }
 
+    /** " 12 s ago (at 2026-12-03T08:43:54Z)" for an instant, "" when it is none. */
     private String ago(String instant) {
         Instant at = parse(instant);
-        return at == null ? "" : " (" + Duration.between(at, clock.instant()).toSeconds() + " s ago)";
+        return at == null ? "" : " " + Duration.between(at, clock.instant()).toSeconds() + " s ago (at "
+                + at.truncatedTo(java.time.temporal.ChronoUnit.SECONDS) + ")";
     }
 
     static String size(long bytes) {

@@ -41,7 +41,8 @@ final class DoctorOnAlarm implements AlarmListener, AutoCloseable {
     private final KeepaliveAgent agent;
     private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(
             EventExecutor.daemon("hakit-doctor"));
-    private final ExecutorService checks = Executors.newSingleThreadExecutor(EventExecutor.daemon("hakit-doctor-checks"));
+    private final ExecutorService checks = Executors.newSingleThreadExecutor(
+            EventExecutor.daemon("hakit-doctor-checks"));
     private final AtomicBoolean scheduled = new AtomicBoolean();
     private volatile long lastRunNanos = System.nanoTime() - MIN_GAP.toNanos();
     /** True from the start to the end of a run of the checks, also one that was given up on (it may hang). */

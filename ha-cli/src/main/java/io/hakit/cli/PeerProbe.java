@@ -142,8 +142,8 @@ final class PeerProbe {
                 peer = null;
             }
             ch.close().awaitUninterruptibly(1, TimeUnit.SECONDS);
-            return new Result(null, "TCP connect and TLS handshake with " + where + " ("
-                    + engine.getSession().getProtocol() + ")", peer, millis(start));
+            return new Result(null, "TCP connect and TLS handshake (" + engine.getSession().getProtocol() + ") with "
+                    + where, peer, millis(start));
         } finally {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(2, TimeUnit.SECONDS);
         }

@@ -147,28 +147,30 @@ class DoctorTest {
                 now.minus(Duration.ofDays(1))), "node-a")) {
             f = check("peer keepalive");
             assertThat(f.level()).isEqualTo(Doctor.Level.FAIL);
-            assertThat(f.detail()).startsWith("certificate expiry failed: the peer's certificate (CN=node-b) expired at ");
+            assertThat(f.detail())
+                    .startsWith("certificate expiry failed: the peer's certificate (CN=node-b) expired at ");
         }
         // one of another CA
         try (TlsPeer p = new TlsPeer(peer, ofAnotherCa("b-other-ca", "node-b"), "node-a")) {
             f = check("peer keepalive");
             assertThat(f.level()).isEqualTo(Doctor.Level.FAIL);
-            assertThat(f.detail()).startsWith("certificate trust failed: unknown CA: the peer's certificate (CN=node-b) "
-                    + "is not signed by our CA (CN=test CA)");
+            assertThat(f.detail()).startsWith("certificate trust failed: unknown CA: the peer's certificate "
+                    + "(CN=node-b) is not signed by our CA (CN=test CA)");
         }
         // a peer that refuses this node's certificate (it expects another node)
         try (TlsPeer p = new TlsPeer(peer, issue("node-b", "node-b", from, to), "node-z")) {
             f = check("peer keepalive");
             assertThat(f.level()).isEqualTo(Doctor.Level.FAIL);
-            assertThat(f.detail()).startsWith("TLS handshake failed: the peer refused the handshake with the TLS alert ");
+            assertThat(f.detail())
+                    .startsWith("TLS handshake failed: the peer refused the handshake with the TLS alert ");
             assertThat(f.fix()).contains("read node-b's agent log");
         }
         // repaired: the peer's own valid certificate, expecting node-a
         try (TlsPeer p = new TlsPeer(peer, dir.resolve("certs/node-b"), "node-a")) {
             f = check("peer keepalive");
             assertThat(f.level()).as(f.toString()).isEqualTo(Doctor.Level.PASS);
-            assertThat(f.detail()).startsWith("TCP connect and TLS handshake with 127.0.0.1:" + peer.getPort()
-                    + " (TLSv1.2)").contains("the peer's certificate (CN=node-b) names node-b, valid until");
+            assertThat(f.detail()).startsWith("TCP connect and TLS handshake (TLSv1.2) with 127.0.0.1:"
+                    + peer.getPort() + " in ").contains("the peer's certificate (CN=node-b) names node-b, valid until");
         }
     }
 
@@ -189,7 +191,7 @@ class DoctorTest {
         Files.createDirectories(jobs);
         Doctor.Finding f = check("roots");
         assertThat(f.level()).as(f.toString()).isEqualTo(Doctor.Level.PASS);
-        assertThat(f.detail()).contains("data: " + data + " (mode 755").contains("jobs: " + jobs + " (mode 755");
+        assertThat(f.detail()).contains("data: " + data + " (755, owner ").contains("jobs: " + jobs + " (755, owner ");
     }
 
     @Test
@@ -206,7 +208,7 @@ class DoctorTest {
             }
             Doctor.Finding f = check("free space");
             assertThat(f.level()).isEqualTo(Doctor.Level.FAIL);
-            assertThat(f.detail()).startsWith("data: ").contains(" free on " + disk.dir() + " (tmpfs) (" + root + ")")
+            assertThat(f.detail()).startsWith("data: ").contains(" free on " + disk.dir() + " (tmpfs), below")
                     .contains("below sync.disk-reserve 512.0 KiB");
 
             Files.delete(filler);
@@ -233,7 +235,7 @@ class DoctorTest {
         assertThat(userEmpty).exists();
         f = all.get("conflicts");
         assertThat(f.level()).isEqualTo(Doctor.Level.WARN);
-        assertThat(f.detail()).contains("1 conflict copies").contains("data:app.conf.hakit-conflict-20261202-193001-"
+        assertThat(f.detail()).contains("1 conflict copy(ies)").contains("data:app.conf.hakit-conflict-20261202-193001-"
                 + "node-b-1");
         assertThat(f.fix()).contains("hakit sync conflicts --config " + config);
         // what needs the agent says so; the rest ran
