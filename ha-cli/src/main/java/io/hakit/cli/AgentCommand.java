@@ -91,6 +91,8 @@ final class AgentCommand {
         FileSync sync = null;
         ControlServer control = null;
         AgentHttp http = null;
+        DoctorOnAlarm doctor = null;
+        Path state = null;
         try {
             Map<String, String> settings = file.values();
             // validate every key before anything starts (nothing is created for a bad file)
@@ -98,9 +100,10 @@ final class AgentCommand {
             KeepaliveAgent.validate(settings);
             java.net.InetSocketAddress httpBind = settings.containsKey(AgentHttp.BIND)
                     ? AgentHttp.address(settings.get(AgentHttp.BIND)) : null;
-            Path state = Paths.get(settings.get(KeepaliveConfig.STATE_DIR));
+            state = Paths.get(settings.get(KeepaliveConfig.STATE_DIR));
             java.nio.file.Files.createDirectories(state);
             CliLogging.agent(settings, state);
+            StartHistory.started(state); // hakit doctor's restart history
             agent = KeepaliveAgent.create(settings);
             try {
                 if (syncConfig != null) {
@@ -112,6 +115,7 @@ final class AgentCommand {
                     agent.addStatus(() -> s.status().toProperties());
                 }
                 control = ControlServer.start(agent.node().config().stateDir(), new AgentControl(agent, sync));
+                doctor = DoctorOnAlarm.watch(config, agent); // a raised alarm logs the local checks' findings
                 if (httpBind != null) {
                     // the meters bound before the node starts count its first role change too; the port is bound
                     // before it starts: a port in use stops the agent before it contacts its peer
@@ -119,6 +123,9 @@ final class AgentCommand {
                 }
                 agent.start();
             } catch (RuntimeException | IOException e) {
+                if (doctor != null) {
+                    doctor.close();
+                }
                 if (http != null) {
                     http.close();
                 }
@@ -133,11 +140,17 @@ final class AgentCommand {
             }
         } catch (InvalidConfigException e) {
             err.println("hakit agent: " + file.explain(e));
+            if (state != null) {
+                StartHistory.failed(state, file.explain(e));
+            }
             return 1;
         } catch (IOException | RuntimeException e) {
             String why = e instanceof java.io.UncheckedIOException u ? u.getCause().getMessage() : e.getMessage();
             err.println("hakit agent: cannot start: " + (e instanceof java.io.UncheckedIOException ? e.getMessage()
                     : why));
+            if (state != null) {
+                StartHistory.failed(state, "cannot start: " + e.getMessage());
+            }
             return 1;
         }
         out.println("hakit agent: " + agent.node().config() + "; status in " + agent.statusFile());
@@ -151,7 +164,10 @@ final class AgentCommand {
         FileSync syncToClose = sync;
         ControlServer controlToClose = control;
         AgentHttp httpToClose = http;
+        DoctorOnAlarm doctorToClose = doctor;
+        Path stateDir = state;
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            doctorToClose.close();
             if (httpToClose != null) {
                 httpToClose.close();
             }
@@ -162,6 +178,7 @@ final class AgentCommand {
                 syncToClose.close();
             }
             agent.close();
+            StartHistory.stopped(stateDir);
             stopped.countDown();
         }, "hakit-agent-shutdown"));
         try {

@@ -14,7 +14,8 @@ import java.util.function.Consumer;
 
 /**
  * What the running agent does for the commands that reach it through its control socket ({@link ControlServer}):
- * {@code sync verify}, {@code switchover [--force]}, {@code maintenance on|off}. Each answers with lines and an exit
+ * {@code sync verify}, {@code switchover [--force]}, {@code maintenance on|off}, and {@code doctor} (what
+ * {@code hakit doctor} needs of the agent: {@link AgentView}). Each answers with lines and an exit
  * code; each is logged. Called on the control socket's thread, one request at a time.
  */
 final class AgentControl implements ControlServer.Handler {
@@ -33,6 +34,11 @@ final class AgentControl implements ControlServer.Handler {
 
     @Override
     public int handle(String command, Consumer<String> out) {
+        if (command.equals(AgentView.COMMAND)) {
+            LOG.debug("control: {}", command); // read-only, and an operator may run it often
+            AgentView.of(agent).lines().forEach(out);
+            return 0;
+        }
         LOG.info("control: {}", command);
         switch (command) {
             case "sync verify":

@@ -33,6 +33,9 @@ public final class Main {
             "  maintenance on|off --config FILE",
             "                                keep this node from taking the active role (kept across restarts)",
             "  config check|reference ...    validate a configuration file; print every key",
+            "  doctor [--config FILE] [--fix]",
+            "                                check this node and its link to the peer: PASS/WARN/FAIL per check",
+            "                                with the fix; exit 0 PASS, 1 WARN, 2 FAIL",
             "  help [command]                this text, or a command's options",
             "  --version                     the version of hakit",
             "");
@@ -74,6 +77,8 @@ public final class Main {
                 return new OperatorCommand(out, err).maintenance(Arrays.asList(args).subList(1, args.length));
             case "config":
                 return new ConfigCommand(out, err).run(Arrays.asList(args).subList(1, args.length));
+            case "doctor":
+                return new DoctorCommand(out, err).run(Arrays.asList(args).subList(1, args.length));
             case "help":
             case "--help":
             case "-h":
@@ -116,6 +121,10 @@ public final class Main {
         }
         if (topics.length == 1 && topics[0].equals("config")) {
             out.print(ConfigCommand.USAGE);
+            return 0;
+        }
+        if (topics.length == 1 && topics[0].equals("doctor")) {
+            out.print(DoctorCommand.USAGE);
             return 0;
         }
         if (topics.length == 1 && topics[0].equals("cert")) {

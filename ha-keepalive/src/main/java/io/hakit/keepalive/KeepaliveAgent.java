@@ -307,12 +307,16 @@ public final class KeepaliveAgent implements AutoCloseable {
      * Splits a command line into words as a POSIX shell would, without running one: blanks separate words; inside
      * '...' every character is literal; inside "..." a backslash escapes only {@code " \\ $ `}; elsewhere a
      * backslash escapes the next character. Nothing is expanded ({@code $VAR}, {@code *}, {@code >} are literal
-     * words): a command that needs a shell names it ({@code /bin/sh -c '... > file'}).
+     * words): a command that needs a shell names it ({@code /bin/sh -c '... > file'}). Public for the agent's tools
+     * ({@code hakit doctor} checks that a notify command's program exists and is executable).
      *
+     * @param key the setting the command comes from, for the messages
+     * @param command the command line
+     * @return its words, the program first
      * @throws InvalidConfigException for an unterminated quote, a trailing backslash or an empty command, naming
      *         {@code key}
      */
-    static List<String> split(String key, String command) {
+    public static List<String> split(String key, String command) {
         List<String> words = new ArrayList<>();
         StringBuilder word = new StringBuilder();
         boolean inWord = false;

@@ -11,6 +11,7 @@ import io.hakit.sync.internal.SyncRecord;
 import io.hakit.sync.internal.proto.RoundDone;
 import io.hakit.sync.internal.proto.SyncMessage;
 import io.hakit.sync.internal.proto.Want;
+import io.hakit.testkit.Tmpfs;
 import io.netty.buffer.Unpooled;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -65,7 +66,7 @@ class DiskFullTest {
 
     private void start(long reserve) throws Exception {
         disk = Tmpfs.mount(tmp.resolve("b-disk"), "8m");
-        pair = SyncPair.started(tmp, tmp.resolve("a/data"), disk.dir, b -> b.diskReserve(reserve));
+        pair = SyncPair.started(tmp, tmp.resolve("a/data"), disk.dir(), b -> b.diskReserve(reserve));
     }
 
     /** Puts {@code size} random bytes at {@code target} in one rename (one change for the watcher). */
@@ -93,19 +94,19 @@ class DiskFullTest {
         Files.writeString(a.resolve("big.bin"), "v1");
         start(0);
         assertThat(pair.a.syncNow(WAIT).errors()).isEmpty();
-        assertThat(TreeAssert.differences(a, disk.dir)).isEmpty();
-        TreeMap<String, String> before = TreeAssert.snapshot(disk.dir);
+        assertThat(TreeAssert.differences(a, disk.dir())).isEmpty();
+        TreeMap<String, String> before = TreeAssert.snapshot(disk.dir());
 
         writeRandom(a.resolve("big.bin"), 20 * MIB);
         RoundResult r = pair.a.syncNow(WAIT);
         assertThat(r.ok()).isFalse();
         assertThat(r.errors()).singleElement().asString().startsWith("data:big.bin: disk full: 20971520 bytes needed")
-                .contains(disk.dir.toString());
+                .contains(disk.dir().toString());
         assertThat(alarmA()).contains("disk full").contains("big.bin");
         assertThat(pair.alarmsB.get(AlarmType.SYNC_FAILED, "sync:node-b")).hasValueSatisfying(
                 x -> assertThat(x.detail()).contains("disk full"));
-        assertThat(tempFiles(disk.dir)).isEmpty();
-        assertThat(TreeAssert.snapshot(disk.dir)).isEqualTo(before); // old big.bin and keep.txt as they were
+        assertThat(tempFiles(disk.dir())).isEmpty();
+        assertThat(TreeAssert.snapshot(disk.dir())).isEqualTo(before); // old big.bin and keep.txt as they were
 
         Files.delete(a.resolve("big.bin"));
         r = pair.a.syncNow(WAIT);
@@ -113,7 +114,7 @@ class DiskFullTest {
         assertThat(r.refused()).isEmpty();
         assertThat(alarmA()).isNull();
         assertThat(pair.alarmsB.isActive(AlarmType.SYNC_FAILED, "sync:node-b")).isFalse();
-        assertThat(TreeAssert.differences(a, disk.dir)).isEmpty();
+        assertThat(TreeAssert.differences(a, disk.dir())).isEmpty();
     }
 
     @Test
@@ -130,9 +131,9 @@ class DiskFullTest {
         assertThat(m.matches()).as(r.errors().get(0)).isTrue();
         assertThat(Long.parseLong(m.group(1))).isBetween(5L * MIB, 9L * MIB - 1);
         assertThat(alarmA()).contains("disk full");
-        assertThat(disk.dir.resolve("big-5m.bin")).doesNotExist();
-        assertThat(Files.mismatch(a.resolve("small-1m.bin"), disk.dir.resolve("small-1m.bin"))).isEqualTo(-1);
-        assertThat(tempFiles(disk.dir)).isEmpty();
+        assertThat(disk.dir().resolve("big-5m.bin")).doesNotExist();
+        assertThat(Files.mismatch(a.resolve("small-1m.bin"), disk.dir().resolve("small-1m.bin"))).isEqualTo(-1);
+        assertThat(tempFiles(disk.dir())).isEmpty();
 
         Files.delete(a.resolve("big-5m.bin"));
         assertThat(pair.a.syncNow(WAIT).ok()).isTrue();
@@ -143,7 +144,7 @@ class DiskFullTest {
     @Test
     void aWriteThatRunsOutOfSpaceMidFileLeavesNothingBehind() throws Exception {
         disk = Tmpfs.mount(tmp.resolve("b-disk"), "8m");
-        Path root = disk.dir;
+        Path root = disk.dir();
         Files.writeString(root.resolve("big.bin"), "old");
         TreeMap<String, String> before = TreeAssert.snapshot(root);
         List<SyncMessage> out = new ArrayList<>();

@@ -2,6 +2,7 @@ package io.hakit.sync;
 
 import io.hakit.api.alarm.Alarm;
 import io.hakit.api.alarm.AlarmType;
+import io.hakit.testkit.Tmpfs;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -78,20 +79,20 @@ class PermissionTest {
         disk = Tmpfs.mount(tmp.resolve("b-disk"), "4m");
         Path a = Files.createDirectories(tmp.resolve("a/data"));
         Files.writeString(a.resolve("one.txt"), "one");
-        pair = SyncPair.started(tmp, a, disk.dir, b -> b.diskReserve(0));
+        pair = SyncPair.started(tmp, a, disk.dir(), b -> b.diskReserve(0));
         assertThat(pair.a.syncNow(WAIT).errors()).isEmpty();
         disk.remount("ro");
 
         Files.writeString(a.resolve("two.txt"), "two");
         RoundResult r = pair.a.syncNow(WAIT);
         assertThat(r.ok()).isFalse();
-        assertThat(r.errors().get(0)).isEqualTo("data:two.txt: read-only file system: " + disk.dir + "/");
-        assertThat(alarmA()).contains("data:two.txt: read-only file system: " + disk.dir);
+        assertThat(r.errors().get(0)).isEqualTo("data:two.txt: read-only file system: " + disk.dir() + "/");
+        assertThat(alarmA()).contains("data:two.txt: read-only file system: " + disk.dir());
 
         disk.remount("rw");
         r = pair.a.syncNow(WAIT);
         assertThat(r.errors()).isEmpty();
         assertThat(alarmA()).isNull();
-        assertThat(TreeAssert.differences(a, disk.dir)).isEmpty();
+        assertThat(TreeAssert.differences(a, disk.dir())).isEmpty();
     }
 }
