@@ -168,7 +168,7 @@ public final class Main {
                 CertificateGenerator.writeNode(certs, CertificateGenerator.node(ca, names[i], List.of("127.0.0.1"),
                         now.minusSeconds(60), now.plus(Duration.ofDays(1))), ca);
                 Path root = Files.createDirectories(dir.resolve(names[i] + "-data"));
-                KeepaliveNode node = KeepaliveNode.create(KeepaliveConfig.builder()
+                KeepaliveConfig config = KeepaliveConfig.builder()
                         .clusterId("modular")
                         .nodeId(names[i])
                         .priority(100 - i)
@@ -178,10 +178,10 @@ public final class Main {
                         .stateDir(dir.resolve(names[i] + "-state"))
                         .arbiter(Arbiter.none())
                         .tls(certs)
-                        .build(), null);
+                        .build();
+                KeepaliveNode node = KeepaliveNode.create(config, null);
                 syncs.add(FileSync.follow(SyncConfig.builder()
-                        .cluster("modular", names[i], names[1 - i])
-                        .tls(certs)
+                        .keepalive(config) // the pair's ids, TLS and state directory
                         .bind(new InetSocketAddress("127.0.0.1", ports[2 + i]))
                         .peer(new InetSocketAddress("127.0.0.1", ports[3 - i]))
                         .stateDir(dir.resolve(names[i] + "-sync-state"))

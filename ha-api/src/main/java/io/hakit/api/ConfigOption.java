@@ -1,16 +1,12 @@
 package io.hakit.api;
 
-import java.util.Collection;
-import java.util.List;
-import java.util.Locale;
 import java.util.Objects;
-import java.util.Optional;
 
 /**
  * One configuration key as a configuration class documents it: its name, the kind of value it takes, its default and
- * what it does (with its hazard). Each configuration class lists its keys ({@code OPTIONS}); the reference page, the
- * check of a configuration file and "did you mean" come from those lists, so they cannot drift from the code.
- * Immutable.
+ * what it does (with its hazard). Each configuration class lists its keys ({@code OPTIONS}), made from the same
+ * declaration its {@code fromMap} reads them with; the reference page, the check of a configuration file and "did you
+ * mean" come from those lists, so they cannot drift from the code. Immutable.
  *
  * @param key          the key; a key ending in {@code <name>} stands for a family ({@code sync.root.<name>})
  * @param type         what its value must be
@@ -99,76 +95,5 @@ public record ConfigOption(String key, Type type, String defaultValue, String de
             return k.startsWith(prefix) && k.length() > prefix.length();
         }
         return key.equals(k);
-    }
-
-    /**
-     * The option among {@code options} that {@code key} is, if any.
-     *
-     * @param options the known options
-     * @param key a configuration key
-     * @return the first option matching {@code key}, or empty
-     */
-    public static Optional<ConfigOption> find(Collection<ConfigOption> options, String key) {
-        return options.stream().filter(o -> o.matches(key)).findFirst();
-    }
-
-    /**
-     * The known key closest to {@code key} (a typo of it), if one is close enough to be a likely fix: within an edit
-     * distance of a third of its length (at least 2), or the same key under another namespace.
-     *
-     * @param options the known options
-     * @param key an unknown configuration key
-     * @return the suggested key, or empty if none is close enough
-     */
-    public static Optional<String> nearest(Collection<ConfigOption> options, String key) {
-        String best = null;
-        int bestDistance = Integer.MAX_VALUE;
-        for (ConfigOption o : options) {
-            String candidate = o.isFamily() ? o.key.substring(0, o.key.length() - "<name>".length())
-                    + tail(key) : o.key;
-            int d = distance(key.toLowerCase(Locale.ROOT), candidate.toLowerCase(Locale.ROOT));
-            if (d < bestDistance) {
-                bestDistance = d;
-                best = candidate;
-            }
-        }
-        int limit = Math.max(2, key.length() / 3);
-        return best != null && bestDistance <= limit ? Optional.of(best) : Optional.empty();
-    }
-
-    private static String tail(String key) {
-        int dot = key.lastIndexOf('.');
-        return dot < 0 ? key : key.substring(dot + 1);
-    }
-
-    /** Levenshtein distance. */
-    static int distance(String a, String b) {
-        int[] prev = new int[b.length() + 1];
-        int[] cur = new int[b.length() + 1];
-        for (int j = 0; j <= b.length(); j++) {
-            prev[j] = j;
-        }
-        for (int i = 1; i <= a.length(); i++) {
-            cur[0] = i;
-            for (int j = 1; j <= b.length(); j++) {
-                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
-                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
-            }
-            int[] t = prev;
-            prev = cur;
-            cur = t;
-        }
-        return prev[b.length()];
-    }
-
-    /**
-     * An option list, for the {@code OPTIONS} constants.
-     *
-     * @param options the options, in the order the reference page lists them
-     * @return an immutable list of the options
-     * @throws NullPointerException if an option is null
-     */
-    public static List<ConfigOption> list(ConfigOption... options) {
-        return List.of(options);
     }
 }

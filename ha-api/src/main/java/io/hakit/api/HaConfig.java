@@ -1,5 +1,7 @@
 package io.hakit.api;
 
+import io.hakit.api.internal.Backends;
+import io.hakit.api.support.ConfigKeys;
 import io.hakit.api.support.ConfigParsing;
 
 import java.lang.management.ManagementFactory;
@@ -7,12 +9,13 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collections;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.Executor;
@@ -22,10 +25,13 @@ import java.util.regex.Pattern;
  * The validated, immutable configuration of one process's {@link HaServices}.
  *
  * <p>Build it with {@link #builder()} or from Flink-style keys with {@link #fromMap(Map)}. Every option's Javadoc
- * on the {@link Builder} gives its key, its default and its hazard. Keys under {@code high-availability.} that are
- * not core keys (for example {@code high-availability.zookeeper.quorum}) are kept in {@link #backendOptions()} for
- * the backend, which validates them, and so are Flink's {@code kubernetes.*} keys (for example
- * {@code kubernetes.namespace}), which the Kubernetes backend reads.
+ * on the {@link Builder} gives its key, its default and its hazard; {@link #OPTIONS} lists the keys. The
+ * {@code high-availability.*} namespace is this class's, but for one namespace per backend,
+ * {@code high-availability.<type>.} (for example {@code high-availability.zookeeper.quorum}): those keys are kept in
+ * {@link #backendOptions()} for the backend, whose options class checks them when it connects, and so are Flink's
+ * {@code kubernetes.*} keys (for example {@code kubernetes.namespace}), which the Kubernetes backend reads. Any other
+ * {@code high-availability.*} key is refused, naming the nearest valid key of this class and of every backend on the
+ * class path.
  */
 public final class HaConfig {
 
@@ -64,10 +70,42 @@ public final class HaConfig {
 
     /** Flink's Kubernetes keys ({@code kubernetes.namespace}, ...) are kept as backend options too. */
     private static final String KUBERNETES_PREFIX = "kubernetes.";
+    private static final String PREFIX = "high-availability.";
 
-    private static final Set<String> CORE_KEYS = Set.of(TYPE, CLUSTER_ID, NODE_ID, STORAGE_DIR, LEASE_DURATION,
-            RENEW_DEADLINE, RETRY_PERIOD, OPERATION_TIMEOUT, CONNECTION_STATE_POLICY, MAX_VALUE_SIZE,
-            FLAPPING_MAX_CHANGES, FLAPPING_WINDOW);
+    private static final ConfigKeys<Builder> KEYS = ConfigKeys.<Builder>owning(PREFIX)
+            .text(TYPE, ConfigOption.Type.CHOICE, "embedded", "The backend: embedded (in-process, one JVM only), "
+                    + "zookeeper or kubernetes (add its module).", Builder::type)
+            .text(CLUSTER_ID, ConfigOption.Type.STRING, "default", "1-128 of [A-Za-z0-9._-] (slashes around it are "
+                    + "dropped); the root of everything the cluster stores. Hazard: two clusters must never share it.",
+                    (b, v) -> b.clusterId(Builder.stripSlashes(v)))
+            .text(NODE_ID, ConfigOption.Type.STRING, "host name, pid and a random suffix", "1-128 of "
+                    + "[A-Za-z0-9._-]; this process's id among the participants.", Builder::nodeId)
+            .text(STORAGE_DIR, ConfigOption.Type.PATH, "<java.io.tmpdir>/hakit/<cluster-id>/blobs", "Directory of the "
+                    + "default blob store for large values (file:// or a path; s3://, hdfs://, ... need a blob store "
+                    + "for that file system). Hazard: the default is local and may be wiped at reboot.",
+                    Builder::storageDirOption)
+            .duration(LEASE_DURATION, "15 s", "How long leadership survives without renewal; greater than the renew "
+                    + "deadline. Hazard: a crashed leader blocks failover this long.", Builder::leaseDuration)
+            .duration(RENEW_DEADLINE, "10 s", "How long a leader retries renewing before it steps down; greater than "
+                    + "the retry period.", Builder::renewDeadline)
+            .duration(RETRY_PERIOD, "2 s", "Interval between acquire and renew attempts.", Builder::retryPeriod)
+            .duration(OPERATION_TIMEOUT, "10 s", "The longest any blocking call waits for the backend.",
+                    Builder::operationTimeout)
+            .text(CONNECTION_STATE_POLICY, ConfigOption.Type.CHOICE, "revoke-on-suspend", "revoke-on-suspend or "
+                    + "revoke-on-loss: which connection states revoke leadership.",
+                    (b, v) -> b.connectionStatePolicy(Builder.policy(v)))
+            .size(MAX_VALUE_SIZE, "64 mb", "Largest state-store value, 1 byte to 1 gb.", Builder::maxValueSize)
+            .integer(FLAPPING_MAX_CHANGES, "5", "Grants within the flapping window still tolerated before "
+                    + "LEADERSHIP_FLAPPING.", (b, n) -> b.flappingAlarm(n, b.flappingWindow))
+            .duration(FLAPPING_WINDOW, "5 min", "The sliding window of the flapping alarm.",
+                    (b, d) -> b.flappingAlarm(b.flappingMaxChanges, d))
+            .text(ZOOKEEPER_TOLERATE_SUSPENDED, ConfigOption.Type.BOOLEAN, "-", "Flink's switch: true selects "
+                    + "revoke-on-loss, false revoke-on-suspend, over connection-state-policy.",
+                    (b, v) -> b.connectionStatePolicy(Builder.tolerateSuspended(v)))
+            .build();
+
+    /** Every key of this class (the backends' are on their options classes), with its type, default and hazard. */
+    public static final List<ConfigOption> OPTIONS = KEYS.options();
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9._-]{1,128}");
     /** A URI of a file system other than the local one ({@code s3://}, {@code hdfs://}, ...). */
     private static final Pattern NON_LOCAL_URI = Pattern.compile("(?!file:)[A-Za-z][A-Za-z0-9+.-]*://");
@@ -137,13 +175,15 @@ public final class HaConfig {
     }
 
     /**
-     * Builds a configuration from Flink-style keys. Keys outside {@code high-availability.} and {@code kubernetes.}
-     * are ignored (so a whole Flink configuration can be passed); unknown keys under them go to
-     * {@link #backendOptions()}.
+     * Builds a configuration from Flink-style keys: {@code builder().options(map).build()}. Keys outside
+     * {@code high-availability.} and {@code kubernetes.} are ignored; keys under a backend's namespace
+     * ({@code high-availability.<type>.}) and under {@code kubernetes.} go to {@link #backendOptions()}; any other
+     * {@code high-availability.} key must be one of {@link #OPTIONS}.
      *
      * @param map configuration keys and values; not changed
      * @return the validated configuration
-     * @throws InvalidConfigException naming the key of the first invalid value
+     * @throws InvalidConfigException naming the key of the first invalid value, or an unknown key and the nearest
+     *     valid one
      */
     public static HaConfig fromMap(Map<String, String> map) {
         return builder().options(map).build();
@@ -312,7 +352,8 @@ public final class HaConfig {
     }
 
     /**
-     * Keys under {@code high-availability.} that are not core keys, for the backend (sorted, unmodifiable).
+     * The keys under the backends' namespaces ({@code high-availability.<type>.}) and under {@code kubernetes.}, for
+     * the backend (sorted, unmodifiable).
      *
      * @return the backend options by key; empty if none
      */
@@ -658,109 +699,81 @@ public final class HaConfig {
         }
 
         /**
-         * Sets a backend option (a key under {@code high-availability.} that is not a core key).
+         * Sets one key as {@link #options(Map)} does: a backend option (a key under a backend's namespace
+         * {@code high-availability.<type>.}, or under {@code kubernetes.}), or a key of {@link HaConfig#OPTIONS}.
          *
-         * @param key the key, under {@code high-availability.} or {@code kubernetes.}; a core key sets its option as
-         *     {@link #options(Map)} does
+         * @param key the key, under {@code high-availability.} or {@code kubernetes.}
          * @param value the value, as it would appear in a configuration file
          * @return this builder
          * @throws NullPointerException if {@code key} or {@code value} is null
-         * @throws InvalidConfigException if {@code key} is under neither prefix, or a core key's value is invalid
+         * @throws InvalidConfigException if {@code key} is under neither prefix or unknown, or its value is invalid
          */
         public Builder backendOption(String key, String value) {
             Objects.requireNonNull(key, "key");
             Objects.requireNonNull(value, "value of " + key);
-            if (!key.startsWith("high-availability.") && !key.startsWith(KUBERNETES_PREFIX)) {
-                throw new InvalidConfigException("backend option " + key + " must start with high-availability. or "
+            if (!key.startsWith(PREFIX) && !key.startsWith(KUBERNETES_PREFIX)) {
+                throw new InvalidConfigException("backend option " + key + " must start with " + PREFIX + " or "
                         + KUBERNETES_PREFIX, key);
             }
-            if (CORE_KEYS.contains(key) || key.equals(ZOOKEEPER_TOLERATE_SUSPENDED)) {
-                options(Map.of(key, value));
-            } else {
-                backendOptions.put(key, value);
-            }
-            return this;
+            return options(Map.of(key, value));
         }
 
         /**
-         * Applies Flink-style keys (see {@link HaConfig#fromMap(Map)}): core keys set their option, other keys under
-         * {@code high-availability.} and keys under {@code kubernetes.} become backend options, the rest is ignored.
+         * Applies Flink-style keys (see {@link HaConfig#fromMap(Map)}): keys of {@link HaConfig#OPTIONS} set their
+         * option, keys under a backend's namespace ({@code high-availability.<type>.}) and under {@code kubernetes.}
+         * become backend options, other keys outside {@code high-availability.} are ignored.
          *
          * @param map configuration keys and values, applied in sorted key order; not changed
          * @return this builder
-         * @throws InvalidConfigException naming the key of the first invalid value
+         * @throws InvalidConfigException naming the key of the first invalid value, or an unknown
+         *     {@code high-availability.} key and the nearest valid key (of this class or of a backend on the class
+         *     path); an unknown key is refused before anything is set
          */
         public Builder options(Map<String, String> map) {
+            Map<String, String> own = new TreeMap<>();
+            Map<String, String> backend = new TreeMap<>();
             for (Map.Entry<String, String> e : new TreeMap<>(map).entrySet()) {
                 String key = e.getKey();
-                String value = e.getValue();
-                if (key != null && key.startsWith(KUBERNETES_PREFIX) && value != null) {
-                    backendOptions.put(key, value);
-                    continue;
-                }
-                if (key == null || !key.startsWith("high-availability.")) {
-                    continue;
-                }
-                if (value == null) {
-                    throw new InvalidConfigException(key + " has no value", key);
-                }
-                switch (key) {
-                    case TYPE:
-                        type(value);
-                        break;
-                    case CLUSTER_ID:
-                        clusterId(stripSlashes(value));
-                        break;
-                    case NODE_ID:
-                        nodeId(value.trim());
-                        break;
-                    case STORAGE_DIR:
-                        if (NON_LOCAL_URI.matcher(value.trim()).lookingAt()) {
-                            // s3://, hdfs://, ...: not a java.nio path; valid only with a blob store for it (build())
-                            storageDirUri = value.trim();
-                        } else {
-                            storageDir(Paths.get(value.trim().replaceFirst("^file://", "")));
-                        }
-                        break;
-                    case LEASE_DURATION:
-                        leaseDuration(ConfigParsing.duration(key, value));
-                        break;
-                    case RENEW_DEADLINE:
-                        renewDeadline(ConfigParsing.duration(key, value));
-                        break;
-                    case RETRY_PERIOD:
-                        retryPeriod(ConfigParsing.duration(key, value));
-                        break;
-                    case OPERATION_TIMEOUT:
-                        operationTimeout(ConfigParsing.duration(key, value));
-                        break;
-                    case CONNECTION_STATE_POLICY:
-                        connectionStatePolicy(policy(value));
-                        break;
-                    case MAX_VALUE_SIZE:
-                        maxValueSize(ConfigParsing.bytes(key, value));
-                        break;
-                    case FLAPPING_MAX_CHANGES:
-                        flappingAlarm(ConfigParsing.integer(key, value), flappingWindow);
-                        break;
-                    case FLAPPING_WINDOW:
-                        flappingAlarm(flappingMaxChanges, ConfigParsing.duration(key, value));
-                        break;
-                    case ZOOKEEPER_TOLERATE_SUSPENDED:
-                        // Flink's switch; the ZooKeeper backend reads it too
-                        backendOptions.put(key, value);
-                        String v = value.trim().toLowerCase(Locale.ROOT);
-                        if (!v.equals("true") && !v.equals("false")) {
-                            throw new InvalidConfigException(key + ": '" + value + "' is not true or false", key);
-                        }
-                        connectionStatePolicy(v.equals("true") ? ConnectionStatePolicy.REVOKE_ON_LOSS
-                                : ConnectionStatePolicy.REVOKE_ON_SUSPEND);
-                        break;
-                    default:
-                        backendOptions.put(key, value);
+                if (key.startsWith(KUBERNETES_PREFIX)) {
+                    if (e.getValue() != null) {
+                        backend.put(key, e.getValue());
+                    }
+                } else if (KEYS.find(key).isPresent()) {
+                    own.put(key, e.getValue());
+                } else if (KEYS.owns(key)) {
+                    if (!Backends.ownsKey(key)) {
+                        List<ConfigOption> known = new ArrayList<>(OPTIONS);
+                        known.addAll(Backends.options());
+                        throw ConfigKeys.unknown(key, known);
+                    }
+                    if (e.getValue() == null) {
+                        throw new InvalidConfigException(key + " has no value", key);
+                    }
+                    backend.put(key, e.getValue());
                 }
             }
+            KEYS.apply(own, this);
+            backendOptions.putAll(backend);
             return this;
+        }
+
+        private void storageDirOption(String value) {
+            if (NON_LOCAL_URI.matcher(value).lookingAt()) {
+                // s3://, hdfs://, ...: not a java.nio path; valid only with a blob store for it (build())
+                storageDirUri = value;
+            } else {
+                storageDir(ConfigParsing.path(STORAGE_DIR, value.replaceFirst("^file://", "")));
+            }
+        }
+
+        private static ConnectionStatePolicy tolerateSuspended(String value) {
+            // Flink's switch; strictly true or false, as Flink reads it
+            String v = value.toLowerCase(Locale.ROOT);
+            if (!v.equals("true") && !v.equals("false")) {
+                throw new InvalidConfigException(ZOOKEEPER_TOLERATE_SUSPENDED + ": '" + value
+                        + "' is not true or false", ZOOKEEPER_TOLERATE_SUSPENDED);
+            }
+            return v.equals("true") ? ConnectionStatePolicy.REVOKE_ON_LOSS : ConnectionStatePolicy.REVOKE_ON_SUSPEND;
         }
 
         /**

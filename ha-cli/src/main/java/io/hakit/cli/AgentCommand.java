@@ -96,13 +96,13 @@ final class AgentCommand {
         try {
             Map<String, String> settings = file.values();
             // validate every key before anything starts (nothing is created for a bad file)
-            SyncConfig syncConfig = SyncConfig.wanted(settings) ? SyncConfig.fromMap(settings).build() : null;
+            SyncConfig syncConfig = SyncConfig.wanted(settings) ? SyncConfig.fromMap(settings) : null;
             KeepaliveAgent.validate(settings);
-            java.net.InetSocketAddress httpBind = settings.containsKey(AgentHttp.BIND)
-                    ? AgentHttp.address(settings.get(AgentHttp.BIND)) : null;
-            state = Paths.get(settings.get(KeepaliveConfig.STATE_DIR));
+            AgentConfig agentConfig = AgentConfig.fromMap(settings);
+            java.net.InetSocketAddress httpBind = agentConfig.httpBind().orElse(null);
+            state = KeepaliveConfig.fromMap(settings).stateDir();
             java.nio.file.Files.createDirectories(state);
-            CliLogging.agent(settings, state);
+            CliLogging.agent(agentConfig, state);
             StartHistory.started(state); // hakit doctor's restart history
             agent = KeepaliveAgent.create(settings);
             try {
@@ -213,11 +213,16 @@ final class AgentCommand {
                         out.print(USAGE);
                         return 0;
                     case "--config": {
-                        Map<String, String> settings = load(Paths.get(args.get(++i)));
-                        String state = settings.get("keepalive.state-dir");
-                        stateDir = state == null ? null : Paths.get(state);
-                        statusFile = Paths.get(settings.getOrDefault(KeepaliveAgent.STATUS_FILE,
-                                (state == null ? "." : state) + "/status.properties"));
+                        Path configFile = Paths.get(args.get(++i));
+                        ConfigFile c = ConfigFile.read(configFile);
+                        KeepaliveConfig node;
+                        try {
+                            node = KeepaliveConfig.fromMap(c.values());
+                        } catch (InvalidConfigException e) {
+                            throw new InvalidConfigException(c.explain(e), e.fields().toArray(new String[0]));
+                        }
+                        stateDir = node.stateDir();
+                        statusFile = node.statusFile();
                         break;
                     }
                     case "--status-file":

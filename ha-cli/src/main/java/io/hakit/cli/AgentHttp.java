@@ -3,6 +3,7 @@ package io.hakit.cli;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.hakit.api.InvalidConfigException;
+import io.hakit.api.alarm.AlarmType;
 import io.hakit.keepalive.Role;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.slf4j.Logger;
@@ -34,7 +35,6 @@ import java.util.function.Supplier;
  */
 final class AgentHttp implements AutoCloseable {
 
-    static final String BIND = "agent.http.bind";
     private static final Logger LOG = LoggerFactory.getLogger(AgentHttp.class);
 
     static {
@@ -57,32 +57,6 @@ final class AgentHttp implements AutoCloseable {
     }
 
     /**
-     * {@code agent.http.bind}'s value as an address: {@code PORT} (loopback) or {@code HOST:PORT}.
-     *
-     * @throws InvalidConfigException naming the key
-     */
-    static InetSocketAddress address(String value) {
-        String v = value.trim();
-        int colon = v.lastIndexOf(':');
-        String host = colon < 0 ? "127.0.0.1" : v.substring(0, colon);
-        String port = colon < 0 ? v : v.substring(colon + 1);
-        if (host.startsWith("[") && host.endsWith("]")) {
-            host = host.substring(1, host.length() - 1);
-        }
-        int p;
-        try {
-            p = Integer.parseInt(port);
-        } catch (NumberFormatException e) {
-            p = -1;
-        }
-        if (host.isEmpty() || p < 0 || p > 65535) {
-            throw new InvalidConfigException(BIND + " must be PORT or HOST:PORT (port 0-65535), not '" + value + "'",
-                    BIND);
-        }
-        return InetSocketAddress.createUnresolved(host, p);
-    }
-
-    /**
      * Serves the endpoints on {@code bind}.
      *
      * @param status the agent's status, taken per request
@@ -96,8 +70,8 @@ final class AgentHttp implements AutoCloseable {
         try {
             server = HttpServer.create(at, 16);
         } catch (IOException e) {
-            throw new IOException("cannot listen on " + bind.getHostString() + ":" + bind.getPort() + " (" + BIND
-                    + "): " + e.getMessage(), e);
+            throw new IOException("cannot listen on " + bind.getHostString() + ":" + bind.getPort() + " ("
+                    + AgentConfig.HTTP_BIND + "): " + e.getMessage(), e);
         }
         ExecutorService executor = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "hakit-http");

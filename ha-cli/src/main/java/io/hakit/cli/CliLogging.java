@@ -14,8 +14,6 @@ import ch.qos.logback.core.rolling.FixedWindowRollingPolicy;
 import ch.qos.logback.core.rolling.RollingFileAppender;
 import ch.qos.logback.core.rolling.SizeBasedTriggeringPolicy;
 import ch.qos.logback.core.util.FileSize;
-import io.hakit.api.InvalidConfigException;
-import io.hakit.api.support.ConfigParsing;
 import org.slf4j.LoggerFactory;
 
 import java.nio.file.Path;
@@ -55,32 +53,21 @@ final class CliLogging {
     }
 
     /**
-     * The agent's logging from its configuration: {@code agent.log.file} (default {@code <state-dir>/agent.log};
-     * {@code -}: everything on standard error), {@code agent.log.level}, {@code agent.log.max-size},
-     * {@code agent.log.max-files}.
-     *
-     * @throws InvalidConfigException naming a bad agent.log.* key
+     * The agent's logging from its configuration ({@link AgentConfig}): {@code agent.log.file} (default
+     * {@code <state-dir>/agent.log}; {@code -}: everything on standard error), {@code agent.log.level},
+     * {@code agent.log.max-size}, {@code agent.log.max-files}.
      */
-    static void agent(Map<String, String> settings, Path stateDir) {
-        String file = settings.getOrDefault(ConfigFile.LOG_FILE, stateDir.resolve("agent.log").toString()).trim();
-        Level level = level(settings.getOrDefault(ConfigFile.LOG_LEVEL, "info"));
-        long maxSize = ConfigParsing.bytes(ConfigFile.LOG_MAX_SIZE, settings.getOrDefault(ConfigFile.LOG_MAX_SIZE,
-                "10 mb"));
-        int maxFiles = ConfigParsing.integer(ConfigFile.LOG_MAX_FILES, settings.getOrDefault(ConfigFile.LOG_MAX_FILES,
-                "5"));
-        if (maxSize < 64 * 1024 || maxFiles < 1 || maxFiles > 100) {
-            throw new InvalidConfigException(ConfigFile.LOG_MAX_SIZE + " must be at least 64 kb and "
-                    + ConfigFile.LOG_MAX_FILES + " 1-100", ConfigFile.LOG_MAX_SIZE, ConfigFile.LOG_MAX_FILES);
-        }
+    static void agent(AgentConfig config, Path stateDir) {
+        Level level = Level.toLevel(config.logLevel().toUpperCase(Locale.ROOT));
         LoggerContext ctx = context();
         ctx.reset();
         Logger root = ctx.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
         root.setLevel(level);
         Folding folding = new Folding(ctx);
-        if (file.equals("-")) {
+        if (config.logToStandardError()) {
             folding.add(consoleAppender(ctx, false, level));
         } else {
-            folding.add(rolling(ctx, file, maxSize, maxFiles));
+            folding.add(rolling(ctx, config.logFile(stateDir).toString(), config.logMaxSize(), config.logMaxFiles()));
             folding.add(consoleAppender(ctx, false, Level.WARN));
         }
         folding.start();
@@ -88,15 +75,6 @@ final class CliLogging {
         for (String noisy : List.of("org.apache.zookeeper", "org.apache.curator")) {
             ctx.getLogger(noisy).setLevel(level.isGreaterOrEqual(Level.WARN) ? level : Level.WARN);
         }
-    }
-
-    private static Level level(String raw) {
-        String v = raw.trim().toUpperCase(Locale.ROOT);
-        if (!List.of("ERROR", "WARN", "INFO", "DEBUG", "TRACE").contains(v)) {
-            throw new InvalidConfigException(ConfigFile.LOG_LEVEL + " must be error, warn, info, debug or trace, was '"
-                    + raw + "'", ConfigFile.LOG_LEVEL);
-        }
-        return Level.toLevel(v);
     }
 
     private static LoggerContext context() {

@@ -1,10 +1,14 @@
 package io.hakit.cli;
 
 import io.hakit.api.ConfigOption;
+import io.hakit.api.HaConfig;
 import io.hakit.api.InvalidConfigException;
-import io.hakit.keepalive.KeepaliveAgent;
+import io.hakit.api.embedded.EmbeddedHaBackend;
+import io.hakit.api.support.ConfigKeys;
 import io.hakit.keepalive.KeepaliveConfig;
+import io.hakit.kubernetes.KubernetesOptions;
 import io.hakit.sync.SyncConfig;
+import io.hakit.zookeeper.ZooKeeperOptions;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
@@ -33,33 +37,19 @@ import java.util.TreeMap;
  * YAML keys are joined with dots ({@code keepalive: {node-id: a}} is {@code keepalive.node-id=a}), every key keeps the
  * line it came from, and the file is refused, with the file, the line, the key and the fix, when it has a syntax error,
  * a key twice, a key without a value, a key of no known namespace or unknown in its namespace ("did you mean ..."),
- * a sub-key without its parent, or a duration or size without a unit. Values are checked further by the
- * configuration classes ({@link KeepaliveConfig}, {@link KeepaliveAgent}, {@link SyncConfig}); {@link #explain} puts
- * the line in front of their errors. Immutable.
+ * a sub-key without its parent, a bad value, or a duration or size without a unit. The keys and values are checked
+ * by the configuration classes that own them ({@link KeepaliveConfig}, {@link SyncConfig}, {@link AgentConfig},
+ * {@link HaConfig}); the rules across keys when the agent builds them; {@link #explain} puts the line in front of
+ * their errors. Immutable.
  */
 final class ConfigFile {
 
-    /** The agent's own keys (logging). */
-    static final String LOG_FILE = "agent.log.file";
-    static final String LOG_LEVEL = "agent.log.level";
-    static final String LOG_MAX_SIZE = "agent.log.max-size";
-    static final String LOG_MAX_FILES = "agent.log.max-files";
-    static final List<ConfigOption> AGENT_OPTIONS = ConfigOption.list(
-            new ConfigOption(LOG_FILE, ConfigOption.Type.PATH, "<state-dir>/agent.log",
-                    "The agent's log, with timestamps, rotated by size; '-' logs to standard error."),
-            new ConfigOption(LOG_LEVEL, ConfigOption.Type.CHOICE, "info",
-                    "error, warn, info, debug or trace."),
-            new ConfigOption(LOG_MAX_SIZE, ConfigOption.Type.SIZE, "10 mb",
-                    "The log rolls over to <file>.1 (and older ones move up) at this size."),
-            new ConfigOption(LOG_MAX_FILES, ConfigOption.Type.INTEGER, "5",
-                    "How many rolled-over logs are kept."),
-            new ConfigOption(AgentHttp.BIND, ConfigOption.Type.ADDRESS, "- (off)",
-                    "Serves /metrics (Prometheus), /health/live, /health/ready and /status (JSON) on HOST:PORT, or "
-                            + "on PORT of the loopback address. Read-only and without authentication: keep it on "
-                            + "loopback or a management network."));
-
-    /** The namespaces an agent file may use; high-availability.* is checked by the backend chosen there. */
-    private static final List<String> NAMESPACES = List.of("keepalive.", "sync.", "agent.", "high-availability.");
+    /**
+     * The namespaces an agent file may use; high-availability.* keys under a backend's namespace are its own, and of
+     * Flink's kubernetes.* only those the Kubernetes backend reads are taken.
+     */
+    private static final List<String> NAMESPACES = List.of("keepalive.", "sync.", "agent.", "high-availability.",
+            "kubernetes.");
 
     private final Path file;
     private final Map<String, String> values;
@@ -71,12 +61,15 @@ final class ConfigFile {
         this.lines = Collections.unmodifiableMap(lines);
     }
 
-    /** Every option a file may hold, but the high-availability.* ones (their backend checks those). */
+    /** Every option a file may hold. */
     static List<ConfigOption> options() {
         List<ConfigOption> all = new ArrayList<>(KeepaliveConfig.OPTIONS);
-        all.addAll(KeepaliveAgent.OPTIONS);
         all.addAll(SyncConfig.OPTIONS);
-        all.addAll(AGENT_OPTIONS);
+        all.addAll(AgentConfig.OPTIONS);
+        all.addAll(HaConfig.OPTIONS);
+        all.addAll(ZooKeeperOptions.OPTIONS);
+        all.addAll(KubernetesOptions.OPTIONS);
+        all.addAll(EmbeddedHaBackend.OPTIONS);
         return all;
     }
 
@@ -250,29 +243,38 @@ final class ConfigFile {
             String value = e.getValue().trim();
             if (NAMESPACES.stream().noneMatch(key::startsWith)) {
                 throw new InvalidConfigException(where(key) + ": unknown key " + key + suggestion(options, key)
-                        + " (an agent file holds keepalive.*, sync.*, agent.* and high-availability.* keys)", key);
+                        + " (an agent file holds keepalive.*, sync.*, agent.* and high-availability.* keys, and "
+                        + "kubernetes.namespace, .context and .config.file)", key);
             }
-            if (key.startsWith("high-availability.")) {
-                continue;
+            if (key.startsWith("kubernetes.") && KubernetesOptions.OPTIONS.stream().noneMatch(o -> o.matches(key))) {
+                throw new InvalidConfigException(where(key) + ": unknown key " + key + suggestion(options, key)
+                        + "; 'hakit config reference' lists every key", key);
             }
-            ConfigOption o = ConfigOption.find(options, key).orElseThrow(() -> new InvalidConfigException(where(key)
-                    + ": unknown key " + key + suggestion(options, key) + "; 'hakit config reference' lists every "
-                    + "key", key));
-            if (o.type() == ConfigOption.Type.DURATION && value.matches("\\d+")) {
+            if (key.startsWith("high-availability.") || key.startsWith("kubernetes.")) {
+                continue; // Flink's notation: a duration without a unit is milliseconds there
+            }
+            ConfigOption.Type type = options.stream().filter(o -> o.matches(key)).map(ConfigOption::type)
+                    .findFirst().orElse(ConfigOption.Type.STRING);
+            if (type == ConfigOption.Type.DURATION && value.matches("\\d+")) {
                 throw new InvalidConfigException(where(key) + ": " + key + ": '" + value + "' has no unit: write "
                         + value + " ms, " + value + " s or " + value + " min", key);
             }
-            if (o.type() == ConfigOption.Type.SIZE && value.matches("\\d+")) {
+            if (type == ConfigOption.Type.SIZE && value.matches("\\d+")) {
                 throw new InvalidConfigException(where(key) + ": " + key + ": '" + value + "' has no unit: write "
                         + value + " b, " + value + " kb or " + value + " mb", key);
             }
         }
-        parent("keepalive.vip.device", "keepalive.vip");
-        parent("keepalive.vip.netns", "keepalive.vip");
-        parentValue("keepalive.arbiter.addresses", "keepalive.arbiter", "reachability");
-        parentValue("keepalive.arbiter.component", "keepalive.arbiter", "lease");
-        parent("keepalive.notify.timeout", "keepalive.notify.active", "keepalive.notify.standby",
-                "keepalive.notify.fault", "keepalive.notify.stopped");
+        // each namespace's owner checks its keys (unknown ones, a key without the key it needs) and their values
+        try {
+            KeepaliveConfig.builder().options(values);
+            SyncConfig.builder().options(values);
+            AgentConfig.builder().options(values);
+            HaConfig.builder().options(values);
+        } catch (InvalidConfigException e) {
+            String hint = e.getMessage().startsWith("unknown key ") ? "; 'hakit config reference' lists every key"
+                    : "";
+            throw new InvalidConfigException(explain(e) + hint, e.fields().toArray(new String[0]));
+        }
         if (values.keySet().stream().anyMatch(k -> k.startsWith("sync.")) && values.keySet().stream()
                 .noneMatch(k -> k.startsWith(SyncConfig.ROOT))) {
             String any = values.keySet().stream().filter(k -> k.startsWith("sync.")).findFirst().orElseThrow();
@@ -281,22 +283,7 @@ final class ConfigFile {
         }
     }
 
-    private void parent(String child, String... parents) {
-        if (values.containsKey(child) && java.util.Arrays.stream(parents).noneMatch(values::containsKey)) {
-            throw new InvalidConfigException(where(child) + ": " + child + " without " + String.join(" or ", parents)
-                    + ": it has no effect alone", child, parents[0]);
-        }
-    }
-
-    private void parentValue(String child, String parent, String value) {
-        if (values.containsKey(child) && !value.equals(values.getOrDefault(parent, "").trim())) {
-            throw new InvalidConfigException(where(child) + ": " + child + " is used only with " + parent + "="
-                    + value + " (here " + parent + " is '" + values.getOrDefault(parent, "unset") + "')", child,
-                    parent);
-        }
-    }
-
     private static String suggestion(List<ConfigOption> options, String key) {
-        return ConfigOption.nearest(options, key).map(k -> " (did you mean " + k + "?)").orElse("");
+        return ConfigKeys.suggestion(key, options);
     }
 }

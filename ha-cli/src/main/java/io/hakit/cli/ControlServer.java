@@ -179,20 +179,17 @@ final class ControlServer implements AutoCloseable {
      * answer; returns its exit code, or 1 with the reason on {@code err} when no agent answers.
      */
     static int ask(Path configFile, String command, java.io.PrintStream out, java.io.PrintStream err, String who) {
-        java.util.Map<String, String> settings;
+        Path state;
+        ConfigFile c = null;
         try {
-            settings = ConfigFile.read(configFile).values();
+            c = ConfigFile.read(configFile);
+            state = io.hakit.keepalive.KeepaliveConfig.fromMap(c.values()).stateDir(); // where the agent listens
         } catch (io.hakit.api.InvalidConfigException e) {
-            err.println(who + ": " + e.getMessage());
-            return 1;
-        }
-        String state = settings.get("keepalive.state-dir");
-        if (state == null) {
-            err.println(who + ": " + configFile + " has no keepalive.state-dir (where the agent listens)");
+            err.println(who + ": " + (c == null ? e.getMessage() : c.explain(e)));
             return 1;
         }
         try {
-            return request(Path.of(state), command, out::println);
+            return request(state, command, out::println);
         } catch (IOException e) {
             err.println(who + ": " + e.getMessage());
             return 1;

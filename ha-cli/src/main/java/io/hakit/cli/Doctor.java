@@ -210,19 +210,18 @@ final class Doctor {
         values = file.values();
         if (SyncConfig.wanted(values)) {
             try {
-                sync = SyncConfig.fromMap(values).requireDirectories(false).build();
+                sync = SyncConfig.builder().keepalive(KeepaliveConfig.fromMap(values)).options(values)
+                        .requireDirectories(false).build();
             } catch (InvalidConfigException e) {
                 syncProblem = file.explain(e);
             }
         }
         try {
             KeepaliveAgent.validate(values);
-            if (values.containsKey(AgentHttp.BIND)) {
-                AgentHttp.address(values.get(AgentHttp.BIND));
-            }
+            AgentConfig.fromMap(values);
         } catch (InvalidConfigException e) {
             Optional<ConfigOption> command = e.fields().isEmpty() ? Optional.empty()
-                    : ConfigOption.find(KeepaliveAgent.OPTIONS, e.fields().get(0))
+                    : option(KeepaliveConfig.OPTIONS, e.fields().get(0))
                     .filter(o -> o.type() == ConfigOption.Type.COMMAND);
             if (command.isPresent()) {
                 // the notify check says what is wrong with the program, more precisely than the validation
@@ -645,7 +644,7 @@ final class Doctor {
         List<String> warning = new ArrayList<>();
         List<String> warnFixes = new ArrayList<>();
         List<String> fine = new ArrayList<>();
-        for (ConfigOption o : KeepaliveAgent.OPTIONS) {
+        for (ConfigOption o : KeepaliveConfig.OPTIONS) {
             String command = values.get(o.key());
             if (o.type() != ConfigOption.Type.COMMAND || command == null) {
                 continue;
@@ -653,7 +652,7 @@ final class Doctor {
             String key = o.key();
             List<String> words;
             try {
-                words = KeepaliveAgent.split(key, command.trim());
+                words = io.hakit.api.support.ConfigParsing.command(key, command.trim());
             } catch (InvalidConfigException e) {
                 failing.add(e.getMessage());
                 fixes.add("correct " + key + " at " + file.where(key));
@@ -1032,7 +1031,7 @@ final class Doctor {
     }
 
     private String agentLog() {
-        String log = values.get(ConfigFile.LOG_FILE);
+        String log = values.get(AgentConfig.LOG_FILE);
         return log != null ? log.trim() : stateDir() == null ? "the agent log" : stateDir().resolve("agent.log")
                 .toString();
     }
@@ -1062,10 +1061,14 @@ final class Doctor {
     /** The file's value of {@code key}, or the default its option documents. */
     private String valueOrDefault(List<ConfigOption> options, String key) {
         String v = values.get(key);
-        return v != null ? v.trim() : ConfigOption.find(options, key).map(ConfigOption::defaultValue).orElseThrow();
+        return v != null ? v.trim() : option(options, key).map(ConfigOption::defaultValue).orElseThrow();
     }
 
     // ------------------------------------------------------------------ helpers
+
+    private static Optional<ConfigOption> option(List<ConfigOption> options, String key) {
+        return options.stream().filter(o -> o.key().equals(key)).findFirst();
+    }
 
     private interface Check {
         Finding run() throws IOException;

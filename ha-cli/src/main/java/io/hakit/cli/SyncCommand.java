@@ -77,7 +77,7 @@ final class SyncCommand {
     private int conflicts(Path file, Map<String, String> settings) {
         List<ConflictCopy> copies;
         try {
-            copies = ConflictCopy.find(SyncConfig.fromMap(settings).build());
+            copies = ConflictCopy.find(SyncConfig.fromMap(settings));
         } catch (InvalidConfigException e) {
             err.println("hakit sync conflicts: " + file + ": " + e.getMessage());
             return 1;

@@ -1,29 +1,39 @@
 package io.hakit.keepalive;
 
 import io.hakit.api.ConfigOption;
+import io.hakit.api.HaConfig;
 import io.hakit.api.InvalidConfigException;
 import io.hakit.api.Ticker;
+import io.hakit.api.support.ConfigKeys;
 import io.hakit.api.support.ConfigParsing;
 
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.LocalTime;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.TreeMap;
+import java.util.Optional;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * The validated, immutable configuration of one {@link KeepaliveNode}. Build it with {@link #builder()} or from the
- * {@code keepalive.*} keys with {@link #fromMap(Map)} (what {@code hakit agent} reads). Every option's default and
- * hazard is on its builder method.
+ * The validated, immutable configuration of one {@link KeepaliveNode} and of the {@link KeepaliveAgent} that runs it:
+ * every {@code keepalive.*} key. Build it with {@link #builder()} or from the keys with {@link #fromMap(Map)} (what
+ * {@code hakit agent} reads); {@link #OPTIONS} lists the keys, and every option's default and hazard is on its builder
+ * method. An unknown {@code keepalive.*} key is refused, naming the nearest valid key. The file synchronizer takes the
+ * pair's identity, addresses, TLS and state directory from here ({@code SyncConfig.Builder.keepalive}).
+ *
+ * <p>The agent's keys (arbiter by name, floating IP, notify commands, health script, status file) are values here;
+ * {@link KeepaliveAgent} acts on them. With {@code keepalive.arbiter: lease} the configuration names the lease's
+ * backend ({@link #leaseBackend()}) but holds no arbiter yet: the agent connects it ({@link #arbiter()} is empty
+ * until then, and {@link KeepaliveNode} refuses such a configuration).
  */
 public final class KeepaliveConfig {
 
@@ -48,87 +58,148 @@ public final class KeepaliveConfig {
     public static final String CERT_CHECK_TIME = "keepalive.cert.check-time";
     public static final String CERT_EXPIRING_WITHIN = "keepalive.cert.expiring-within";
     public static final String MAX_FRAME = "keepalive.max-frame-size";
-
-    /** Every {@code keepalive.*} key of a node, with its type, default and hazard (the agent adds its own). */
-    public static final List<ConfigOption> OPTIONS = ConfigOption.list(
-            new ConfigOption(CLUSTER_ID, ConfigOption.Type.ID, "default",
-                    "The pair's name; both nodes must agree (a Hello with another id is refused)."),
-            new ConfigOption(NODE_ID, ConfigOption.Type.ID, "required",
-                    "This node's name; its certificate must name it (CN or DNS name)."),
-            new ConfigOption(PRIORITY, ConfigOption.Type.INTEGER, "100",
-                    "1-255; the higher wins when both could be active."),
-            new ConfigOption(PREEMPT, ConfigOption.Type.BOOLEAN, "true",
-                    "A healthy node of higher priority takes the active role back. Hazard: every return of the "
-                            + "preferred node is a second, voluntary failover; false (nopreempt) stays on the survivor."),
-            new ConfigOption(BIND, ConfigOption.Type.ADDRESS, "required", "Where this node accepts its peer."),
-            new ConfigOption(PEER_ADDRESS, ConfigOption.Type.ADDRESS, "required", "Where the peer listens."),
-            new ConfigOption(PEER_NODE_ID, ConfigOption.Type.ID, "required",
-                    "The peer's name; its certificate must name it."),
-            new ConfigOption(HEARTBEAT_INTERVAL, ConfigOption.Type.DURATION, "1 s",
-                    "How often heartbeats are sent; usable down to 50 ms. Hazard: short intervals with a short dead "
-                            + "interval fail over on a CPU stall."),
-            new ConfigOption(DEAD_INTERVAL, ConfigOption.Type.DURATION, "3 heartbeat intervals",
-                    "Peer silence after which the standby tries to promote; greater than the heartbeat interval."),
-            new ConfigOption(HEARTBEAT_ALARM_AFTER, ConfigOption.Type.DURATION, "30 s",
-                    "Silence before HEARTBEAT_INTERRUPTED (45640) is raised."),
-            new ConfigOption(DETECTOR, ConfigOption.Type.CHOICE, "fixed",
-                    "fixed: dead after the dead interval (keepalived's master-down timer); phi: phi-accrual, adapts "
-                            + "to a jittery link at the cost of a less predictable failover time."),
-            new ConfigOption(CERT_DIR, ConfigOption.Type.PATH, "required unless insecure",
-                    "Mutual TLS from server.crt, server.key and ca.crt in this directory (hakit cert generate)."),
-            new ConfigOption(INSECURE, ConfigOption.Type.BOOLEAN, "false",
-                    "No TLS. Hazard: anyone who reaches the port can make the active step down; tests and isolated "
-                            + "labs only."),
-            new ConfigOption(PROMOTE_ON_HANDSHAKE_FAILURE, ConfigOption.Type.BOOLEAN, "false",
-                    "Take the active role although the peer's address answers and fails the TLS handshake. Hazard: "
-                            + "true makes any certificate mistake two actives unless a lease arbiter refuses; false "
-                            + "does not take over a dead peer whose port something else answers."),
-            new ConfigOption(STATE_DIR, ConfigOption.Type.PATH, "required",
-                    "Epoch, status, lock and control socket; must survive restarts; one node per directory."),
-            new ConfigOption(HEALTH_FALL, ConfigOption.Type.INTEGER, "3",
-                    "Failed health checks in a row that make the node unhealthy (FAULT)."),
-            new ConfigOption(HEALTH_RISE, ConfigOption.Type.INTEGER, "2",
-                    "Passed health checks in a row that make it healthy again."),
-            new ConfigOption(HEALTH_TIMEOUT, ConfigOption.Type.DURATION, "5 s",
-                    "A health check still running after this counts as failed."),
-            new ConfigOption(CERT_CHECK_TIME, ConfigOption.Type.TIME_OF_DAY, "01:00",
-                    "Daily certificate check (also at start), local time."),
-            new ConfigOption(CERT_EXPIRING_WITHIN, ConfigOption.Type.DURATION, "30 d",
-                    "CERT_EXPIRING (45654) this long before a certificate expires."),
-            new ConfigOption(MAX_FRAME, ConfigOption.Type.SIZE, "64 kb",
-                    "Largest frame accepted from the peer, 256 b to 1 mb."));
+    public static final String ARBITER = "keepalive.arbiter";
+    public static final String ARBITER_ADDRESSES = "keepalive.arbiter.addresses";
+    public static final String ARBITER_COMPONENT = "keepalive.arbiter.component";
+    public static final String ARBITER_TIMEOUT = "keepalive.arbiter.timeout";
+    public static final String VIP = "keepalive.vip";
+    public static final String VIP_DEVICE = "keepalive.vip.device";
+    public static final String VIP_NETNS = "keepalive.vip.netns";
+    /** The prefix of the notify commands: {@code keepalive.notify.active|standby|fault|stopped}. */
+    public static final String NOTIFY = "keepalive.notify.";
+    public static final String NOTIFY_TIMEOUT = "keepalive.notify.timeout";
+    public static final String HEALTH_SCRIPT = "keepalive.health.script";
+    public static final String STATUS_FILE = "keepalive.status-file";
 
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
     private static final Duration MIN_INTERVAL = Duration.ofMillis(10);
+    private static final Set<String> ARBITERS = Set.of("none", "reachability", "lease");
 
-    final String clusterId;
-    final String nodeId;
-    final int priority;
-    final boolean preempt;
-    final InetSocketAddress bind;
-    final InetSocketAddress peerAddress;
-    final String peerNodeId;
-    final Duration heartbeatInterval;
-    final Duration deadInterval;
-    final Duration heartbeatAlarmAfter;
-    final boolean phiDetector;
-    final Path certDir;
-    final boolean insecure;
-    final boolean promoteOnHandshakeFailure;
-    final Path stateDir;
-    final int healthFall;
-    final int healthRise;
-    final Duration healthTimeout;
-    final List<HealthCheck> healthChecks;
-    final Arbiter arbiter;
-    final Duration arbiterTimeout;
-    final LocalTime certCheckTime;
-    final Duration certExpiringWithin;
-    final int maxFrame;
-    final Ticker ticker;
-    final Clock clock;
+    private static final ConfigKeys<Builder> KEYS = ConfigKeys.<Builder>owning("keepalive.")
+            .text(CLUSTER_ID, ConfigOption.Type.ID, "default",
+                    "The pair's name; both nodes must agree (a Hello with another id is refused).",
+                    Builder::clusterId)
+            .text(NODE_ID, ConfigOption.Type.ID, "required",
+                    "This node's name; its certificate must name it (CN or DNS name).", Builder::nodeId)
+            .integer(PRIORITY, "100", "1-255; the higher wins when both could be active.", Builder::priority)
+            .bool(PREEMPT, "true", "A healthy node of higher priority takes the active role back. Hazard: every "
+                    + "return of the preferred node is a second, voluntary failover; false (nopreempt) stays on the "
+                    + "survivor.", Builder::preempt)
+            .address(BIND, "required", "Where this node accepts its peer.", Builder::bind)
+            .address(PEER_ADDRESS, "required", "Where the peer listens.", (b, a) -> b.peer(b.peerNodeId, a))
+            .text(PEER_NODE_ID, ConfigOption.Type.ID, "required", "The peer's name; its certificate must name it.",
+                    (b, v) -> b.peerNodeId = checkId(PEER_NODE_ID, v))
+            .duration(HEARTBEAT_INTERVAL, "1 s", "How often heartbeats are sent; usable down to 50 ms. Hazard: short "
+                    + "intervals with a short dead interval fail over on a CPU stall.", Builder::heartbeatInterval)
+            .duration(DEAD_INTERVAL, "3 heartbeat intervals", "Peer silence after which the standby tries to "
+                    + "promote; greater than the heartbeat interval.", Builder::deadInterval)
+            .duration(HEARTBEAT_ALARM_AFTER, "30 s", "Silence before HEARTBEAT_INTERRUPTED (45640) is raised.",
+                    Builder::heartbeatAlarmAfter)
+            .text(DETECTOR, ConfigOption.Type.CHOICE, "fixed", "fixed: dead after the dead interval (keepalived's "
+                    + "master-down timer); phi: phi-accrual, adapts to a jittery link at the cost of a less "
+                    + "predictable failover time.", (b, v) -> b.phiAccrualDetector(detector(v)))
+            .path(CERT_DIR, "required unless insecure", "Mutual TLS from server.crt, server.key and ca.crt in this "
+                    + "directory (hakit cert generate).", Builder::tls)
+            .bool(INSECURE, "false", "No TLS. Hazard: anyone who reaches the port can make the active step down; "
+                    + "tests and isolated labs only.", (b, on) -> {
+                        if (on) {
+                            b.insecure();
+                        }
+                    })
+            .bool(PROMOTE_ON_HANDSHAKE_FAILURE, "false", "Take the active role although the peer's address answers "
+                    + "and fails the TLS handshake. Hazard: true makes any certificate mistake two actives unless a "
+                    + "lease arbiter refuses; false does not take over a dead peer whose port something else "
+                    + "answers.", Builder::promoteOnHandshakeFailure)
+            .path(STATE_DIR, "required", "Epoch, status, lock and control socket; must survive restarts; one node per "
+                    + "directory.", Builder::stateDir)
+            .integer(HEALTH_FALL, "3", "Failed health checks in a row that make the node unhealthy (FAULT).",
+                    (b, n) -> b.healthCounts(n, b.healthRise))
+            .integer(HEALTH_RISE, "2", "Passed health checks in a row that make it healthy again.",
+                    (b, n) -> b.healthCounts(b.healthFall, n))
+            .duration(HEALTH_TIMEOUT, "5 s", "A health check still running after this counts as failed.",
+                    Builder::healthTimeout)
+            .key(CERT_CHECK_TIME, ConfigOption.Type.TIME_OF_DAY, "01:00", "Daily certificate check (also at start), "
+                    + "local time.", (b, k, v) -> b.certCheckTime(ConfigParsing.timeOfDay(k, v)))
+            .duration(CERT_EXPIRING_WITHIN, "30 d", "CERT_EXPIRING (45654) this long before a certificate expires.",
+                    Builder::certExpiringWithin)
+            .size(MAX_FRAME, "64 kb", "Largest frame accepted from the peer, 256 b to 1 mb.",
+                    (b, n) -> b.maxFrameSize((int) Math.min(Integer.MAX_VALUE, n)))
+            .text(ARBITER, ConfigOption.Type.CHOICE, "required", "What a standby must win before it promotes on peer "
+                    + "silence: none, reachability or lease. Hazard of none: a cut link between the nodes makes both "
+                    + "active (split brain, resolved by epoch when it heals).", Builder::arbiter)
+            .key(ARBITER_ADDRESSES, ConfigOption.Type.LIST, "required with reachability", "host:port,... of third "
+                    + "parties (a gateway, a DNS server) that a node must reach (TCP connect) to promote.",
+                    (b, k, v) -> b.arbiterAddresses(ConfigParsing.list(k, v).stream()
+                            .map(a -> ConfigParsing.address(k, a)).toList()))
+            .requiresValue(ARBITER, "reachability")
+            .text(ARBITER_COMPONENT, ConfigOption.Type.STRING, "keepalive-<cluster-id>", "lease: the election "
+                    + "component; the backend comes from the high-availability.* keys.", Builder::leaseComponent)
+            .requiresValue(ARBITER, "lease")
+            .duration(ARBITER_TIMEOUT, "the dead interval", "How long one arbiter attempt may take.",
+                    Builder::arbiterTimeout)
+            .text(VIP, ConfigOption.Type.STRING, "-", "The floating IP, A.B.C.D/PREFIX, held by the active node (ip "
+                    + "addr and gratuitous ARP).", Builder::vip)
+            .text(VIP_DEVICE, ConfigOption.Type.STRING, "required with vip", "The interface the floating IP goes on.",
+                    Builder::vipDevice)
+            .requires(VIP)
+            .text(VIP_NETNS, ConfigOption.Type.STRING, "-", "A network namespace the interface is in.",
+                    Builder::vipNetns)
+            .requires(VIP)
+            .command(NOTIFY + "active", "-", "Run when this node becomes active (start the service). A non-zero exit "
+                    + "or a timeout raises NOTIFY_FAILED (45695) naming the script.",
+                    (b, c) -> b.notifyCommand(Role.ACTIVE, c))
+            .command(NOTIFY + "standby", "-", "Run when this node becomes standby.",
+                    (b, c) -> b.notifyCommand(Role.STANDBY, c))
+            .command(NOTIFY + "fault", "-", "Run when this node's health checks fail (FAULT).",
+                    (b, c) -> b.notifyCommand(Role.FAULT, c))
+            .command(NOTIFY + "stopped", "-", "Run when the agent stops.", (b, c) -> b.notifyCommand(Role.STOPPED, c))
+            .duration(NOTIFY_TIMEOUT, "10 s", "A notify command still running after this is stopped and counts as "
+                    + "failed.", Builder::notifyTimeout)
+            .requires(NOTIFY + "active", NOTIFY + "standby", NOTIFY + "fault", NOTIFY + "stopped")
+            .command(HEALTH_SCRIPT, "-", "A health check run every heartbeat interval; exit 0 is healthy (see "
+                    + "keepalive.health.fall).", Builder::healthScript)
+            .path(STATUS_FILE, "<state-dir>/status.properties", "Where the agent writes its status every second.",
+                    Builder::statusFile)
+            .build();
 
-    private KeepaliveConfig(Builder b) {
+    /** Every {@code keepalive.*} key: the node's, then the agent's, with its type, default and hazard. */
+    public static final List<ConfigOption> OPTIONS = KEYS.options();
+
+    private final String clusterId;
+    private final String nodeId;
+    private final int priority;
+    private final boolean preempt;
+    private final InetSocketAddress bind;
+    private final InetSocketAddress peerAddress;
+    private final String peerNodeId;
+    private final Duration heartbeatInterval;
+    private final Duration deadInterval;
+    private final Duration heartbeatAlarmAfter;
+    private final boolean phiDetector;
+    private final Path certDir;
+    private final boolean insecure;
+    private final boolean promoteOnHandshakeFailure;
+    private final Path stateDir;
+    private final int healthFall;
+    private final int healthRise;
+    private final Duration healthTimeout;
+    private final List<HealthCheck> healthChecks;
+    private final List<String> healthScript;
+    private final Arbiter arbiter;
+    private final Duration arbiterTimeout;
+    private final HaConfig leaseBackend;
+    private final String leaseComponent;
+    private final LocalTime certCheckTime;
+    private final Duration certExpiringWithin;
+    private final int maxFrame;
+    private final FloatingIp floatingIp;
+    private final Map<Role, List<String>> notifyCommands;
+    private final Duration notifyTimeout;
+    private final Path statusFile;
+    private final Ticker ticker;
+    private final Clock clock;
+
+    private KeepaliveConfig(Builder b, Duration deadInterval, Arbiter arbiter, FloatingIp floatingIp) {
         clusterId = b.clusterId;
         nodeId = b.nodeId;
         priority = b.priority;
@@ -137,7 +208,7 @@ public final class KeepaliveConfig {
         peerAddress = b.peerAddress;
         peerNodeId = b.peerNodeId;
         heartbeatInterval = b.heartbeatInterval;
-        deadInterval = b.deadInterval != null ? b.deadInterval : b.heartbeatInterval.multipliedBy(3);
+        this.deadInterval = deadInterval;
         heartbeatAlarmAfter = b.heartbeatAlarmAfter;
         phiDetector = b.phiDetector;
         certDir = b.certDir;
@@ -147,82 +218,53 @@ public final class KeepaliveConfig {
         healthFall = b.healthFall;
         healthRise = b.healthRise;
         healthTimeout = b.healthTimeout;
-        healthChecks = List.copyOf(b.healthChecks);
-        arbiter = b.arbiter;
+        healthScript = b.healthScript;
+        List<HealthCheck> checks = new ArrayList<>(b.healthChecks);
+        if (b.healthScript != null) {
+            checks.add(HealthCheck.script(b.healthScript, b.healthTimeout));
+        }
+        healthChecks = List.copyOf(checks);
+        this.arbiter = arbiter;
         arbiterTimeout = b.arbiterTimeout != null ? b.arbiterTimeout : deadInterval;
+        leaseBackend = arbiter == null ? b.leaseBackend : null;
+        leaseComponent = arbiter == null ? (b.leaseComponent != null ? b.leaseComponent : "keepalive-" + b.clusterId)
+                : null;
         certCheckTime = b.certCheckTime;
         certExpiringWithin = b.certExpiringWithin;
         maxFrame = b.maxFrame;
+        this.floatingIp = floatingIp;
+        notifyCommands = Collections.unmodifiableMap(new EnumMap<>(b.notifyCommands));
+        notifyTimeout = b.notifyTimeout;
+        statusFile = b.statusFile != null ? b.statusFile : b.stateDir.resolve("status.properties");
         ticker = b.ticker;
         clock = b.clock;
     }
 
+    /**
+     * A builder with every default.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
 
     /**
-     * Reads the {@code keepalive.*} keys (other keys are ignored). Arbiters and Java health checks cannot be given
-     * as keys; set them on the returned builder.
+     * Reads the {@code keepalive.*} keys of {@code map} ({@code builder().options(map).build()}), and with
+     * {@code keepalive.arbiter: lease} the lease's backend from the same map's {@code high-availability.*} keys
+     * ({@link HaConfig#fromMap}). Other keys are left to their owners. Nothing is created or connected.
      *
-     * @throws InvalidConfigException naming the key of the first bad value
+     * @param map configuration keys and values; not changed
+     * @return the validated configuration
+     * @throws InvalidConfigException naming the key of the first bad value (or both keys of a bad pair), or an
+     *     unknown {@code keepalive.*} key and the nearest valid one
      */
-    public static Builder fromMap(Map<String, String> map) {
-        Builder b = builder();
-        for (Map.Entry<String, String> e : new TreeMap<>(map).entrySet()) {
-            String k = e.getKey();
-            String v = e.getValue() == null ? "" : e.getValue().trim();
-            if (!k.startsWith("keepalive.")) {
-                continue;
-            }
-            switch (k) {
-                case CLUSTER_ID: b.clusterId(v); break;
-                case NODE_ID: b.nodeId(v); break;
-                case PRIORITY: b.priority(ConfigParsing.integer(k, v)); break;
-                case PREEMPT: b.preempt(bool(k, v)); break;
-                case BIND: b.bind(address(k, v)); break;
-                case PEER_ADDRESS: b.peer(b.peerNodeId, address(k, v)); break;
-                case PEER_NODE_ID: b.peerNodeId = checkId(k, v); break;
-                case HEARTBEAT_INTERVAL: b.heartbeatInterval(ConfigParsing.duration(k, v)); break;
-                case DEAD_INTERVAL: b.deadInterval(ConfigParsing.duration(k, v)); break;
-                case HEARTBEAT_ALARM_AFTER: b.heartbeatAlarmAfter(ConfigParsing.duration(k, v)); break;
-                case DETECTOR:
-                    if (!v.equals("fixed") && !v.equals("phi")) {
-                        throw new InvalidConfigException(k + " must be fixed or phi, was '" + v + "'", k);
-                    }
-                    b.phiAccrualDetector(v.equals("phi"));
-                    break;
-                case CERT_DIR: b.tls(Paths.get(v)); break;
-                case INSECURE: if (bool(k, v)) { b.insecure(); } break;
-                case PROMOTE_ON_HANDSHAKE_FAILURE: b.promoteOnHandshakeFailure(bool(k, v)); break;
-                case STATE_DIR: b.stateDir(Paths.get(v)); break;
-                case HEALTH_FALL: b.healthCounts(ConfigParsing.integer(k, v), b.healthRise); break;
-                case HEALTH_RISE: b.healthCounts(b.healthFall, ConfigParsing.integer(k, v)); break;
-                case HEALTH_TIMEOUT: b.healthTimeout(ConfigParsing.duration(k, v)); break;
-                case CERT_CHECK_TIME: b.certCheckTime(time(k, v)); break;
-                case CERT_EXPIRING_WITHIN: b.certExpiringWithin(ConfigParsing.duration(k, v)); break;
-                case MAX_FRAME: b.maxFrameSize((int) Math.min(Integer.MAX_VALUE, ConfigParsing.bytes(k, v))); break;
-                default:
-                    throw new InvalidConfigException("unknown keepalive option " + k, k);
-            }
+    public static KeepaliveConfig fromMap(Map<String, String> map) {
+        Builder b = builder().options(map);
+        if ("lease".equals(b.arbiterKind)) {
+            b.leaseBackend(HaConfig.fromMap(map));
         }
-        return b;
-    }
-
-    private static boolean bool(String k, String v) {
-        return ConfigParsing.bool(k, v);
-    }
-
-    private static InetSocketAddress address(String k, String v) {
-        return ConfigParsing.address(k, v);
-    }
-
-    private static LocalTime time(String k, String v) {
-        try {
-            return LocalTime.parse(v);
-        } catch (DateTimeParseException e) {
-            throw new InvalidConfigException(k + ": '" + v + "' is not a time of day like 01:00", k);
-        }
+        return b.build();
     }
 
     static String checkId(String key, String v) {
@@ -232,41 +274,210 @@ public final class KeepaliveConfig {
         return v;
     }
 
+    private static boolean detector(String v) {
+        if (!v.equals("fixed") && !v.equals("phi")) {
+            throw new InvalidConfigException(DETECTOR + " must be fixed or phi, was '" + v + "'", DETECTOR);
+        }
+        return v.equals("phi");
+    }
+
+    private static Duration positive(String key, Duration d) {
+        if (d == null || d.isZero() || d.isNegative()) {
+            throw new InvalidConfigException(key + " must be positive", key);
+        }
+        return d;
+    }
+
+    private static String notifyKey(Role role) {
+        return NOTIFY + role.name().toLowerCase(Locale.ROOT);
+    }
+
+    /** {@value #CLUSTER_ID}. */
+    public String clusterId() {
+        return clusterId;
+    }
+
+    /** {@value #NODE_ID}. */
     public String nodeId() {
         return nodeId;
     }
 
-    public String peerNodeId() {
-        return peerNodeId;
-    }
-
+    /** {@value #PRIORITY}. */
     public int priority() {
         return priority;
     }
 
+    /** {@value #PREEMPT}. */
+    public boolean preempt() {
+        return preempt;
+    }
+
+    /** {@value #BIND} (unresolved). */
+    public InetSocketAddress bind() {
+        return bind;
+    }
+
+    /** {@value #PEER_ADDRESS} (unresolved). */
+    public InetSocketAddress peerAddress() {
+        return peerAddress;
+    }
+
+    /** {@value #PEER_NODE_ID}. */
+    public String peerNodeId() {
+        return peerNodeId;
+    }
+
+    /** {@value #HEARTBEAT_INTERVAL}. */
     public Duration heartbeatInterval() {
         return heartbeatInterval;
     }
 
-    /** Where the node keeps its epoch (and the agent its status, lock and control socket). */
-    public java.nio.file.Path stateDir() {
+    /** {@value #DEAD_INTERVAL}: as set, or 3 heartbeat intervals. */
+    public Duration deadInterval() {
+        return deadInterval;
+    }
+
+    /** {@value #HEARTBEAT_ALARM_AFTER}. */
+    public Duration heartbeatAlarmAfter() {
+        return heartbeatAlarmAfter;
+    }
+
+    /** {@value #DETECTOR}: whether it is {@code phi} (else {@code fixed}). */
+    public boolean phiAccrualDetector() {
+        return phiDetector;
+    }
+
+    /** {@value #CERT_DIR}; empty in insecure mode. */
+    public Optional<Path> certDir() {
+        return Optional.ofNullable(certDir);
+    }
+
+    /** {@value #INSECURE}. */
+    public boolean insecure() {
+        return insecure;
+    }
+
+    /** {@value #PROMOTE_ON_HANDSHAKE_FAILURE}. */
+    public boolean promoteOnHandshakeFailure() {
+        return promoteOnHandshakeFailure;
+    }
+
+    /** {@value #STATE_DIR}: where the node keeps its epoch (and the agent its status, lock and control socket). */
+    public Path stateDir() {
         return stateDir;
     }
 
-    public Duration deadInterval() {
-        return deadInterval;
+    /** {@value #HEALTH_FALL}. */
+    public int healthFall() {
+        return healthFall;
+    }
+
+    /** {@value #HEALTH_RISE}. */
+    public int healthRise() {
+        return healthRise;
+    }
+
+    /** {@value #HEALTH_TIMEOUT}. */
+    public Duration healthTimeout() {
+        return healthTimeout;
+    }
+
+    /** The node's health checks: the Java ones, then {@value #HEALTH_SCRIPT}'s. */
+    public List<HealthCheck> healthChecks() {
+        return healthChecks;
+    }
+
+    /** {@value #HEALTH_SCRIPT}, if set. */
+    public Optional<List<String>> healthScript() {
+        return Optional.ofNullable(healthScript);
+    }
+
+    /**
+     * The arbiter a standby must win before promoting; empty with {@code keepalive.arbiter: lease} until
+     * {@link KeepaliveAgent} connects it to {@link #leaseBackend()}.
+     */
+    public Optional<Arbiter> arbiter() {
+        return Optional.ofNullable(arbiter);
+    }
+
+    /** {@value #ARBITER_TIMEOUT}: as set, or the dead interval. */
+    public Duration arbiterTimeout() {
+        return arbiterTimeout;
+    }
+
+    /** With {@code keepalive.arbiter: lease} not yet connected: the backend the lease is held in. */
+    public Optional<HaConfig> leaseBackend() {
+        return Optional.ofNullable(leaseBackend);
+    }
+
+    /** With {@code keepalive.arbiter: lease} not yet connected: {@value #ARBITER_COMPONENT}. */
+    public Optional<String> leaseComponent() {
+        return Optional.ofNullable(leaseComponent);
+    }
+
+    /** {@value #CERT_CHECK_TIME}. */
+    public LocalTime certCheckTime() {
+        return certCheckTime;
+    }
+
+    /** {@value #CERT_EXPIRING_WITHIN}. */
+    public Duration certExpiringWithin() {
+        return certExpiringWithin;
+    }
+
+    /** {@value #MAX_FRAME} in bytes. */
+    public int maxFrameSize() {
+        return maxFrame;
+    }
+
+    /** {@value #VIP} on {@value #VIP_DEVICE} (in {@value #VIP_NETNS}), if set. */
+    public Optional<FloatingIp> floatingIp() {
+        return Optional.ofNullable(floatingIp);
+    }
+
+    /** {@value #NOTIFY}{@code <role>}: the notify command of each role that has one. */
+    public Map<Role, List<String>> notifyCommands() {
+        return notifyCommands;
+    }
+
+    /** {@value #NOTIFY_TIMEOUT}. */
+    public Duration notifyTimeout() {
+        return notifyTimeout;
+    }
+
+    /** {@value #STATUS_FILE}: as set, or {@code status.properties} in the state directory. */
+    public Path statusFile() {
+        return statusFile;
+    }
+
+    /** The monotonic time source. */
+    public Ticker ticker() {
+        return ticker;
+    }
+
+    /** The wall clock of certificate checks and alarm timestamps. */
+    public Clock clock() {
+        return clock;
+    }
+
+    private String describeArbiter() {
+        return arbiter != null ? arbiter.describe() : "lease on " + leaseComponent + " (not connected)";
     }
 
     @Override
     public String toString() {
         return "KeepaliveConfig{" + nodeId + " priority " + priority + (preempt ? " preempt" : " nopreempt")
-                + ", peer " + peerNodeId + "@" + peerAddress.getHostString() + ":" + peerAddress.getPort() + ", heartbeat " + ConfigParsing.format(heartbeatInterval)
-                + ", dead after " + ConfigParsing.format(deadInterval) + ", arbiter " + arbiter.describe()
+                + ", peer " + peerNodeId + "@" + peerAddress.getHostString() + ":" + peerAddress.getPort()
+                + ", heartbeat " + ConfigParsing.format(heartbeatInterval)
+                + ", dead after " + ConfigParsing.format(deadInterval) + ", arbiter " + describeArbiter()
                 + (insecure ? ", INSECURE (no TLS)" : ", mTLS from " + certDir
                 + (promoteOnHandshakeFailure ? " (promotes on handshake failure)" : "")) + "}";
     }
 
-    /** Builds a {@link KeepaliveConfig}; {@link #build()} checks the cross-field rules naming both fields. */
+    /**
+     * Builds a {@link KeepaliveConfig}. Setters check their own value (naming its key) and leave the builder as it
+     * was when they refuse it; {@link #build()} checks the cross-field rules naming both fields. Not thread-safe.
+     */
     public static final class Builder {
         private String clusterId = "default";
         private String nodeId;
@@ -287,15 +498,39 @@ public final class KeepaliveConfig {
         private int healthRise = 2;
         private Duration healthTimeout = Duration.ofSeconds(5);
         private final List<HealthCheck> healthChecks = new ArrayList<>();
+        private List<String> healthScript;
         private Arbiter arbiter;
+        private String arbiterKind;
+        private List<InetSocketAddress> arbiterAddresses;
+        private HaConfig leaseBackend;
+        private String leaseComponent;
         private Duration arbiterTimeout;
         private LocalTime certCheckTime = LocalTime.of(1, 0);
         private Duration certExpiringWithin = Duration.ofDays(30);
         private int maxFrame = 64 * 1024;
+        private FloatingIp floatingIp;
+        private String vip;
+        private String vipAddress;
+        private int vipPrefix;
+        private String vipDevice;
+        private String vipNetns;
+        private final Map<Role, List<String>> notifyCommands = new EnumMap<>(Role.class);
+        private Duration notifyTimeout = Duration.ofSeconds(10);
+        private Path statusFile;
         private Ticker ticker = Ticker.system();
         private Clock clock = Clock.systemDefaultZone();
 
         private Builder() {
+        }
+
+        /**
+         * Applies the {@code keepalive.*} keys of {@code map} in sorted key order; other keys are ignored.
+         *
+         * @throws InvalidConfigException naming the first bad key, a key without the key it needs, or an unknown
+         *     {@code keepalive.*} key and the nearest valid one (refused before anything is set)
+         */
+        public Builder options(Map<String, String> map) {
+            return KEYS.apply(map, this);
         }
 
         /** {@value KeepaliveConfig#CLUSTER_ID}: both nodes must agree; a Hello with another id is refused. Default "default". */
@@ -337,8 +572,9 @@ public final class KeepaliveConfig {
 
         /** {@value KeepaliveConfig#PEER_NODE_ID} and {@value KeepaliveConfig#PEER_ADDRESS}: the other node. Required. */
         public Builder peer(String peerNodeId, InetSocketAddress address) {
-            this.peerNodeId = peerNodeId == null ? null : checkId(PEER_NODE_ID, peerNodeId);
+            String id = peerNodeId == null ? null : checkId(PEER_NODE_ID, peerNodeId);
             this.peerAddress = Objects.requireNonNull(address, PEER_ADDRESS);
+            this.peerNodeId = id;
             return this;
         }
 
@@ -361,19 +597,13 @@ public final class KeepaliveConfig {
          * heartbeat interval.
          */
         public Builder deadInterval(Duration d) {
-            if (d == null || d.isZero() || d.isNegative()) {
-                throw new InvalidConfigException(DEAD_INTERVAL + " must be positive", DEAD_INTERVAL);
-            }
-            this.deadInterval = d;
+            this.deadInterval = positive(DEAD_INTERVAL, d);
             return this;
         }
 
         /** {@value KeepaliveConfig#HEARTBEAT_ALARM_AFTER}: silence before HEARTBEAT_INTERRUPTED (45640). Default 30 s. */
         public Builder heartbeatAlarmAfter(Duration d) {
-            if (d == null || d.isZero() || d.isNegative()) {
-                throw new InvalidConfigException(HEARTBEAT_ALARM_AFTER + " must be positive", HEARTBEAT_ALARM_AFTER);
-            }
-            this.heartbeatAlarmAfter = d;
+            this.heartbeatAlarmAfter = positive(HEARTBEAT_ALARM_AFTER, d);
             return this;
         }
 
@@ -459,10 +689,7 @@ public final class KeepaliveConfig {
 
         /** {@value KeepaliveConfig#HEALTH_TIMEOUT}: a check still running after this counts as failed. Default 5 s. */
         public Builder healthTimeout(Duration d) {
-            if (d == null || d.isZero() || d.isNegative()) {
-                throw new InvalidConfigException(HEALTH_TIMEOUT + " must be positive", HEALTH_TIMEOUT);
-            }
-            this.healthTimeout = d;
+            this.healthTimeout = positive(HEALTH_TIMEOUT, d);
             return this;
         }
 
@@ -472,15 +699,152 @@ public final class KeepaliveConfig {
             return this;
         }
 
-        /** The arbiter a standby must win before promoting on peer silence. Required: choose consciously. */
+        /**
+         * The arbiter a standby must win before promoting on peer silence. Required (or
+         * {@value KeepaliveConfig#ARBITER}): choose consciously. Replaces an arbiter chosen by key.
+         */
         public Builder arbiter(Arbiter a) {
             this.arbiter = Objects.requireNonNull(a, "arbiter");
+            this.arbiterKind = null;
             return this;
         }
 
-        /** How long one arbiter attempt may take. Default: the dead interval. */
+        /**
+         * {@value KeepaliveConfig#ARBITER}: the arbiter by name, {@code none}, {@code reachability} (with
+         * {@link #arbiterAddresses}) or {@code lease} (with {@link #leaseBackend}); see the key's hazard.
+         */
+        public Builder arbiter(String kind) {
+            String k = Objects.requireNonNull(kind, ARBITER).trim();
+            if (!ARBITERS.contains(k)) {
+                throw new InvalidConfigException(ARBITER + " must be none, reachability or lease, was '" + kind
+                        + "' (choose consciously: none risks split brain when the link breaks)", ARBITER);
+            }
+            this.arbiterKind = k;
+            this.arbiter = null;
+            return this;
+        }
+
+        /** {@value KeepaliveConfig#ARBITER_ADDRESSES}: the third parties of {@code reachability}. */
+        public Builder arbiterAddresses(List<InetSocketAddress> addresses) {
+            List<InetSocketAddress> a = List.copyOf(addresses);
+            if (a.isEmpty()) {
+                throw new InvalidConfigException(ARBITER_ADDRESSES + " must name at least one host:port",
+                        ARBITER_ADDRESSES);
+            }
+            this.arbiterAddresses = a;
+            return this;
+        }
+
+        /**
+         * With {@code lease}: the HA backend the lease is held in ({@link KeepaliveConfig#fromMap} reads it from
+         * the same map's {@code high-availability.*} keys).
+         */
+        public Builder leaseBackend(HaConfig backend) {
+            this.leaseBackend = Objects.requireNonNull(backend, "backend");
+            return this;
+        }
+
+        /** {@value KeepaliveConfig#ARBITER_COMPONENT}: the election component of {@code lease}. */
+        public Builder leaseComponent(String component) {
+            String c = Objects.requireNonNull(component, ARBITER_COMPONENT).trim();
+            if (c.isEmpty()) {
+                throw new InvalidConfigException(ARBITER_COMPONENT + " must not be empty", ARBITER_COMPONENT);
+            }
+            this.leaseComponent = c;
+            return this;
+        }
+
+        /** {@value KeepaliveConfig#ARBITER_TIMEOUT}: how long one arbiter attempt may take. Default: the dead interval. */
         public Builder arbiterTimeout(Duration d) {
-            this.arbiterTimeout = Objects.requireNonNull(d, "arbiterTimeout");
+            this.arbiterTimeout = positive(ARBITER_TIMEOUT, d);
+            return this;
+        }
+
+        /**
+         * {@value KeepaliveConfig#VIP}, {@value KeepaliveConfig#VIP_DEVICE} and {@value KeepaliveConfig#VIP_NETNS}:
+         * the floating IP the active node holds (added and removed by {@link KeepaliveAgent}).
+         */
+        public Builder floatingIp(FloatingIp ip) {
+            this.floatingIp = Objects.requireNonNull(ip, "ip");
+            this.vip = null;
+            return this;
+        }
+
+        /** {@value KeepaliveConfig#VIP}: the floating IP, {@code A.B.C.D/PREFIX} (needs a device). */
+        public Builder vip(String addressSlashPrefix) {
+            String v = Objects.requireNonNull(addressSlashPrefix, VIP).trim();
+            int slash = v.indexOf('/');
+            try {
+                int prefix = slash < 0 ? 32 : Integer.parseInt(v.substring(slash + 1));
+                String address = slash < 0 ? v : v.substring(0, slash);
+                new FloatingIp(address, prefix, "lo"); // checks the address and the prefix
+                this.vipAddress = address;
+                this.vipPrefix = prefix;
+            } catch (IllegalArgumentException e) {
+                throw new InvalidConfigException(VIP + ": " + e.getMessage(), VIP);
+            }
+            this.vip = v;
+            this.floatingIp = null;
+            return this;
+        }
+
+        /** {@value KeepaliveConfig#VIP_DEVICE}: the interface of the floating IP. */
+        public Builder vipDevice(String device) {
+            try {
+                new FloatingIp("127.0.0.1", 32, device); // checks the name
+            } catch (IllegalArgumentException e) {
+                throw new InvalidConfigException(VIP_DEVICE + ": " + e.getMessage(), VIP_DEVICE);
+            }
+            this.vipDevice = device;
+            return this;
+        }
+
+        /** {@value KeepaliveConfig#VIP_NETNS}: a network namespace the interface is in. */
+        public Builder vipNetns(String netns) {
+            try {
+                new FloatingIp("127.0.0.1", 32, "lo", 0, Duration.ofSeconds(1), netns); // checks the name
+            } catch (IllegalArgumentException e) {
+                throw new InvalidConfigException(VIP_NETNS + ": " + e.getMessage(), VIP_NETNS);
+            }
+            this.vipNetns = netns;
+            return this;
+        }
+
+        /**
+         * {@value KeepaliveConfig#NOTIFY}{@code <role>}: the command {@link KeepaliveAgent} runs when this node enters
+         * {@code role} (words as a shell splits them, no shell runs).
+         */
+        public Builder notifyCommand(Role role, List<String> command) {
+            List<String> c = List.copyOf(command);
+            if (c.isEmpty()) {
+                throw new InvalidConfigException(notifyKey(role) + " is an empty command", notifyKey(role));
+            }
+            notifyCommands.put(Objects.requireNonNull(role, "role"), c);
+            return this;
+        }
+
+        /** {@value KeepaliveConfig#NOTIFY_TIMEOUT}: a notify command still running after this failed. Default 10 s. */
+        public Builder notifyTimeout(Duration d) {
+            this.notifyTimeout = positive(NOTIFY_TIMEOUT, d);
+            return this;
+        }
+
+        /**
+         * {@value KeepaliveConfig#HEALTH_SCRIPT}: a command run as a health check every heartbeat interval, within
+         * the health timeout; exit 0 is healthy.
+         */
+        public Builder healthScript(List<String> command) {
+            List<String> c = List.copyOf(command);
+            if (c.isEmpty()) {
+                throw new InvalidConfigException(HEALTH_SCRIPT + " is an empty command", HEALTH_SCRIPT);
+            }
+            this.healthScript = c;
+            return this;
+        }
+
+        /** {@value KeepaliveConfig#STATUS_FILE}: where {@link KeepaliveAgent} writes its status every second. */
+        public Builder statusFile(Path file) {
+            this.statusFile = Objects.requireNonNull(file, STATUS_FILE);
             return this;
         }
 
@@ -521,8 +885,11 @@ public final class KeepaliveConfig {
         }
 
         /**
+         * Checks the rules across fields and returns an immutable copy.
+         *
          * @throws InvalidConfigException if a required field is missing, if the dead interval is not greater than
-         *     the heartbeat interval (naming both), or if neither TLS nor insecure mode was chosen
+         *     the heartbeat interval (naming both), if neither TLS nor insecure mode was chosen, or if the arbiter,
+         *     the floating IP or a notify timeout lacks what it needs (naming both keys)
          */
         public KeepaliveConfig build() {
             if (nodeId == null) {
@@ -544,10 +911,6 @@ public final class KeepaliveConfig {
             if (stateDir == null) {
                 throw new InvalidConfigException(STATE_DIR + " must be set (the epoch is kept there)", STATE_DIR);
             }
-            if (arbiter == null) {
-                throw new InvalidConfigException("an arbiter must be chosen (Arbiter.lease, Arbiter.reachability or "
-                        + "Arbiter.none, which risks split brain)", "keepalive.arbiter");
-            }
             if (certDir == null && !insecure) {
                 throw new InvalidConfigException(CERT_DIR + " must be set (mutual TLS is the default); "
                         + INSECURE + "=true disables TLS", CERT_DIR, INSECURE);
@@ -558,7 +921,48 @@ public final class KeepaliveConfig {
                         + "than " + HEARTBEAT_INTERVAL + " (" + ConfigParsing.format(heartbeatInterval) + ")",
                         DEAD_INTERVAL, HEARTBEAT_INTERVAL);
             }
-            return new KeepaliveConfig(this);
+            return new KeepaliveConfig(this, dead, arbiter(dead), floatingIp());
+        }
+
+        /** The arbiter instance (null: a lease the agent connects); checks what the chosen one needs. */
+        private Arbiter arbiter(Duration dead) {
+            if (arbiter != null) {
+                return arbiter;
+            }
+            if (arbiterKind == null) {
+                throw new InvalidConfigException("an arbiter must be chosen (" + ARBITER + ": none, reachability or "
+                        + "lease; in Java Arbiter.none, Arbiter.reachability or Arbiter.lease; none risks split "
+                        + "brain)", ARBITER);
+            }
+            switch (arbiterKind) {
+                case "none":
+                    return Arbiter.none();
+                case "reachability":
+                    if (arbiterAddresses == null) {
+                        throw new InvalidConfigException(ARBITER + "=reachability needs " + ARBITER_ADDRESSES
+                                + " (host:port,...)", ARBITER_ADDRESSES, ARBITER);
+                    }
+                    // resolved now, as the agent always has: a name that does not resolve fails at start
+                    return Arbiter.reachability(arbiterAddresses.stream()
+                            .map(a -> new InetSocketAddress(a.getHostString(), a.getPort())).toList(), dead);
+                default:
+                    if (leaseBackend == null) {
+                        throw new InvalidConfigException(ARBITER + "=lease needs the backend of its lease: the "
+                                + "high-availability.* keys (KeepaliveConfig.fromMap reads them) or "
+                                + "Builder.leaseBackend", ARBITER);
+                    }
+                    return null;
+            }
+        }
+
+        private FloatingIp floatingIp() {
+            if (vip == null) {
+                return floatingIp;
+            }
+            if (vipDevice == null) {
+                throw new InvalidConfigException(VIP + " needs " + VIP_DEVICE, VIP_DEVICE, VIP);
+            }
+            return new FloatingIp(vipAddress, vipPrefix, vipDevice, 3, Duration.ofSeconds(5), vipNetns);
         }
     }
 }

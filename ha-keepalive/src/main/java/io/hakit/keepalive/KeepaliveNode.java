@@ -109,6 +109,7 @@ public final class KeepaliveNode implements AutoCloseable {
     static final String MAINTENANCE_FILE = "maintenance";
 
     private final KeepaliveConfig config;
+    private final Arbiter arbiter;
     private final ScheduledThreadPoolExecutor thread;
     private final ExecutorService arbiterThread;
     private final ExecutorService healthThread;
@@ -147,30 +148,31 @@ public final class KeepaliveNode implements AutoCloseable {
 
     private KeepaliveNode(KeepaliveConfig config, AlarmRegistry alarms, StateDirLock stateLock) {
         this.config = config;
+        this.arbiter = config.arbiter().orElseThrow();
         this.stateLock = stateLock;
-        this.lastProblem = new RepeatFilter(TimeUnit.MINUTES.toNanos(1), config.ticker);
-        this.thread = new ScheduledThreadPoolExecutor(1, EventExecutor.daemon("hakit-ka-" + config.nodeId));
+        this.lastProblem = new RepeatFilter(TimeUnit.MINUTES.toNanos(1), config.ticker());
+        this.thread = new ScheduledThreadPoolExecutor(1, EventExecutor.daemon("hakit-ka-" + config.nodeId()));
         this.thread.setRemoveOnCancelPolicy(true);
         // on close, pending one-shot tasks (reconnects, the daily certificate check) are dropped, not awaited
         this.thread.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
         this.arbiterThread = Executors.newSingleThreadExecutor(EventExecutor.daemon("hakit-ka-arbiter-"
-                + config.nodeId));
+                + config.nodeId()));
         this.healthThread = Executors.newSingleThreadExecutor(EventExecutor.daemon("hakit-ka-health-"
-                + config.nodeId));
+                + config.nodeId()));
         this.checkRunner = Executors.newSingleThreadExecutor(EventExecutor.daemon("hakit-ka-check-"
-                + config.nodeId));
-        this.group = new NioEventLoopGroup(1, EventExecutor.daemon("hakit-ka-io-" + config.nodeId));
-        this.alarms = alarms != null ? alarms : AlarmRegistry.create(thread::execute, config.clock, config.ticker);
-        this.epochs = new EpochStore(config.stateDir.resolve("epoch"));
-        this.machine = new RoleMachine(config.nodeId, config.priority, config.preempt, config.ticker,
-                config.deadInterval.toNanos(), config.heartbeatAlarmAfter.toNanos(), epochs.load(), new Effects(),
+                + config.nodeId()));
+        this.group = new NioEventLoopGroup(1, EventExecutor.daemon("hakit-ka-io-" + config.nodeId()));
+        this.alarms = alarms != null ? alarms : AlarmRegistry.create(thread::execute, config.clock(), config.ticker());
+        this.epochs = new EpochStore(config.stateDir().resolve("epoch"));
+        this.machine = new RoleMachine(config.nodeId(), config.priority(), config.preempt(), config.ticker(),
+                config.deadInterval().toNanos(), config.heartbeatAlarmAfter().toNanos(), epochs.load(), new Effects(),
                 detector(config));
-        this.machine.promoteOnHandshakeFailure(config.promoteOnHandshakeFailure);
-        Path mark = config.stateDir.resolve(MAINTENANCE_FILE);
+        this.machine.promoteOnHandshakeFailure(config.promoteOnHandshakeFailure());
+        Path mark = config.stateDir().resolve(MAINTENANCE_FILE);
         if (Files.exists(mark)) {
             this.machine.maintenance(true, "set before this start (" + mark + ")");
         }
-        this.limiter = new ConnectionLimiter(config.nodeId + " keepalive port " + config.bind.getPort(),
+        this.limiter = new ConnectionLimiter(config.nodeId() + " keepalive port " + config.bind().getPort(),
                 ConnectionLimiter.DEFAULT_MAX_PENDING, ConnectionLimiter.DEFAULT_MAX_PER_ADDRESS,
                 Duration.ofNanos(helloTimeoutNanos()), LOG);
         this.epoch = machine.epoch();
@@ -206,10 +208,18 @@ public final class KeepaliveNode implements AutoCloseable {
      *
      * @param alarms where the node raises its alarms; null: a registry of its own ({@link #alarms()})
      * @throws IllegalStateException if another node holds the state directory (the message names its PID)
+     * @throws io.hakit.api.InvalidConfigException if {@code config} has a lease arbiter not yet connected to its
+     *     backend ({@link KeepaliveConfig#arbiter()} is empty: {@link KeepaliveAgent} connects it)
      */
     public static KeepaliveNode create(KeepaliveConfig config, AlarmRegistry alarms) {
-        StateDirLock lock = StateDirLock.acquire(config.stateDir, config.nodeId + ", bind "
-                + config.bind.getHostString() + ":" + config.bind.getPort());
+        if (config.arbiter().isEmpty()) {
+            throw new io.hakit.api.InvalidConfigException(KeepaliveConfig.ARBITER + "=lease: the lease on "
+                    + config.leaseComponent().orElse("?") + " is not connected to its backend; run the node with "
+                    + "KeepaliveAgent, or set Builder.arbiter(Arbiter.lease(services, component))",
+                    KeepaliveConfig.ARBITER);
+        }
+        StateDirLock lock = StateDirLock.acquire(config.stateDir(), config.nodeId() + ", bind "
+                + config.bind().getHostString() + ":" + config.bind().getPort());
         try {
             return new KeepaliveNode(config, alarms, lock);
         } catch (RuntimeException e) {
@@ -227,7 +237,7 @@ public final class KeepaliveNode implements AutoCloseable {
      */
     public KeepaliveNode start() {
         if (!started.compareAndSet(false, true) || closed) {
-            throw new IllegalStateException(config.nodeId + ": start() on a node that was started or closed");
+            throw new IllegalStateException(config.nodeId() + ": start() on a node that was started or closed");
         }
         try {
             startUp();
@@ -240,30 +250,30 @@ public final class KeepaliveNode implements AutoCloseable {
 
     private void startUp() {
         loadHandoverMessages();
-        if (config.insecure) {
-            LOG.warn("{}: TLS is DISABLED ({}=true): anyone who can reach {} can impersonate the peer", config.nodeId,
-                    KeepaliveConfig.INSECURE, config.bind);
+        if (config.insecure()) {
+            LOG.warn("{}: TLS is DISABLED ({}=true): anyone who can reach {} can impersonate the peer", config.nodeId(),
+                    KeepaliveConfig.INSECURE, config.bind());
         } else {
             CertificateChecker.Verdict own = checkCertificates();
             if (refused(own)) {
-                throw new IllegalStateException(config.nodeId + ": refusing to start: " + own.detail());
+                throw new IllegalStateException(config.nodeId() + ": refusing to start: " + own.detail());
             }
-            PemLayout layout = new PemLayout(config.certDir);
+            PemLayout layout = new PemLayout(certDir());
             try {
-                tls = TlsContexts.load(layout, config.peerNodeId);
+                tls = TlsContexts.load(layout, config.peerNodeId());
             } catch (PemLayout.CertificateProblem e) {
-                throw new IllegalStateException(config.nodeId + ": cannot start mutual TLS: " + e.getMessage(), e);
+                throw new IllegalStateException(config.nodeId() + ": cannot start mutual TLS: " + e.getMessage(), e);
             }
             scheduleDailyCertificateCheck();
         }
         ServerBootstrap sb = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childHandler(new PeerInitializer(false));
-        InetSocketAddress bind = resolve(config.bind);
+        InetSocketAddress bind = resolve(config.bind());
         try {
             server = sb.bind(bind).syncUninterruptibly().channel();
         } catch (Exception e) { // Netty rethrows the BindException (checked) undeclared
-            throw new IllegalStateException(config.nodeId + ": cannot listen on " + bind + " (keepalive.bind): "
+            throw new IllegalStateException(config.nodeId() + ": cannot listen on " + bind + " (keepalive.bind): "
                     + e.getMessage(), e);
         }
         thread.execute(() -> {
@@ -271,25 +281,25 @@ public final class KeepaliveNode implements AutoCloseable {
             machine.start();
             armDeadline();
         });
-        long interval = config.heartbeatInterval.toNanos();
+        long interval = config.heartbeatInterval().toNanos();
         thread.scheduleAtFixedRate(this::heartbeat, interval, interval, TimeUnit.NANOSECONDS);
-        if (!config.healthChecks.isEmpty()) {
+        if (!config.healthChecks().isEmpty()) {
             thread.scheduleWithFixedDelay(() -> healthThread.execute(this::runHealthChecks), 0, interval,
                     TimeUnit.NANOSECONDS);
         }
         thread.execute(this::connect);
-        LOG.info("{}: started {}", config.nodeId, config);
+        LOG.info("{}: started {}", config.nodeId(), config);
     }
 
     /** The failure detector judging the peer's silence (ha-api's fixed-timeout or phi-accrual). */
     static FailureDetector detector(KeepaliveConfig config) {
-        if (!config.phiDetector) {
-            return FixedTimeoutFailureDetector.create(config.deadInterval, config.ticker);
+        if (!config.phiAccrualDetector()) {
+            return FixedTimeoutFailureDetector.create(config.deadInterval(), config.ticker());
         }
-        Duration interval = config.heartbeatInterval;
-        return PhiAccrualFailureDetector.builder().ticker(config.ticker).name("peer of " + config.nodeId)
+        Duration interval = config.heartbeatInterval();
+        return PhiAccrualFailureDetector.builder().ticker(config.ticker()).name("peer of " + config.nodeId())
                 .firstHeartbeatEstimate(interval.compareTo(Duration.ofMillis(1)) < 0 ? Duration.ofMillis(1) : interval)
-                .acceptableHeartbeatPause(config.deadInterval.minus(interval))
+                .acceptableHeartbeatPause(config.deadInterval().minus(interval))
                 .minStdDeviation(interval.dividedBy(10).isZero() ? Duration.ofMillis(1) : interval.dividedBy(10))
                 .build();
     }
@@ -313,7 +323,7 @@ public final class KeepaliveNode implements AutoCloseable {
     }
 
     private long helloTimeoutNanos() {
-        return Math.max(HELLO_TIMEOUT.toNanos(), config.deadInterval.toNanos());
+        return Math.max(HELLO_TIMEOUT.toNanos(), config.deadInterval().toNanos());
     }
 
     private static InetSocketAddress resolve(InetSocketAddress a) {
@@ -397,7 +407,7 @@ public final class KeepaliveNode implements AutoCloseable {
      * @throws IOException when the state directory cannot record it (nothing changed)
      */
     public void maintenance(boolean on, String reason) throws IOException {
-        Path mark = config.stateDir.resolve(MAINTENANCE_FILE);
+        Path mark = config.stateDir().resolve(MAINTENANCE_FILE);
         if (on) {
             Files.writeString(mark, reason + "\n");
         } else {
@@ -416,7 +426,7 @@ public final class KeepaliveNode implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted", e);
         } catch (Exception e) {
-            throw new IllegalStateException(config.nodeId + ": the node did not answer: " + e, e);
+            throw new IllegalStateException(config.nodeId() + ": the node did not answer: " + e, e);
         }
     }
 
@@ -430,9 +440,9 @@ public final class KeepaliveNode implements AutoCloseable {
         Future<NodeStatus> f = thread.submit(() -> {
             long since = machine.sinceLastHeartbeatNanos();
             String tls = machine.handshakeProblem();
-            return new NodeStatus(config.nodeId, machine.role(), machine.epoch(), machine.healthy(),
+            return new NodeStatus(config.nodeId(), machine.role(), machine.epoch(), machine.healthy(),
                     machine.describePeer(), since < 0 ? -1 : since / 1_000_000, rttMillis, peers.size(),
-                    config.arbiter.describe(), alarms.active(), tls == null ? "" : tls, machine.operatorState());
+                    arbiter.describe(), alarms.active(), tls == null ? "" : tls, machine.operatorState());
         });
         try {
             return f.get(1, TimeUnit.SECONDS);
@@ -440,7 +450,7 @@ public final class KeepaliveNode implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted", e);
         } catch (Exception e) {
-            throw new IllegalStateException(config.nodeId + ": status unavailable: " + e, e);
+            throw new IllegalStateException(config.nodeId() + ": status unavailable: " + e, e);
         }
     }
 
@@ -450,19 +460,19 @@ public final class KeepaliveNode implements AutoCloseable {
      * ones stay, and the certificate alarm says why.
      */
     public void reloadCertificates() {
-        if (config.insecure) {
+        if (config.insecure()) {
             return;
         }
         CertificateChecker.Verdict own = checkCertificates();
         if (refused(own)) {
-            LOG.error("{}: keeping the old certificates: {}", config.nodeId, own.detail());
+            LOG.error("{}: keeping the old certificates: {}", config.nodeId(), own.detail());
             return;
         }
         try {
-            tls = TlsContexts.load(new PemLayout(config.certDir), config.peerNodeId);
-            LOG.info("{}: certificates reloaded from {}", config.nodeId, config.certDir);
+            tls = TlsContexts.load(new PemLayout(certDir()), config.peerNodeId());
+            LOG.info("{}: certificates reloaded from {}", config.nodeId(), certDir());
         } catch (PemLayout.CertificateProblem e) {
-            LOG.error("{}: keeping the old certificates: {}", config.nodeId, e.getMessage());
+            LOG.error("{}: keeping the old certificates: {}", config.nodeId(), e.getMessage());
         }
     }
 
@@ -480,7 +490,7 @@ public final class KeepaliveNode implements AutoCloseable {
         try {
             stop.get(2, TimeUnit.SECONDS);
         } catch (Exception e) {
-            LOG.warn("{}: stopping the role machine: {}", config.nodeId, e.toString());
+            LOG.warn("{}: stopping the role machine: {}", config.nodeId(), e.toString());
         }
         List<ChannelFuture> flushes = new ArrayList<>();
         for (Channel c : peers) {
@@ -500,7 +510,7 @@ public final class KeepaliveNode implements AutoCloseable {
         thread.shutdown();
         healthThread.shutdownNow();
         checkRunner.shutdownNow();
-        arbiterThread.execute(config.arbiter::release);
+        arbiterThread.execute(arbiter::release);
         arbiterThread.shutdown();
         try {
             arbiterThread.awaitTermination(2, TimeUnit.SECONDS);
@@ -522,7 +532,7 @@ public final class KeepaliveNode implements AutoCloseable {
         }
         Envelope hb = Envelope.newBuilder().setHeartbeat(Heartbeat.newBuilder()
                 .setSequence(sequence.incrementAndGet()).setSendTimeNanos(System.nanoTime())
-                .setRole(wire(machine.role())).setEpoch(machine.epoch()).setPriority(config.priority)
+                .setRole(wire(machine.role())).setEpoch(machine.epoch()).setPriority(config.priority())
                 .setHealthy(machine.eligible())).build();
         for (Channel c : peers) {
             c.writeAndFlush(hb);
@@ -537,7 +547,7 @@ public final class KeepaliveNode implements AutoCloseable {
         if (since < 0) {
             return;
         }
-        long interval = config.heartbeatInterval.toNanos();
+        long interval = config.heartbeatInterval().toNanos();
         long missed = Math.max(0, (since - interval / 2) / interval);
         if (missed > missedInSilence) {
             missedHeartbeats += missed - missedInSilence;
@@ -565,7 +575,7 @@ public final class KeepaliveNode implements AutoCloseable {
         if (pending != null && !pending.isDone() && deadlineCheckAt <= at) {
             return; // fires first and re-arms
         }
-        long delay = at - config.ticker.read();
+        long delay = at - config.ticker().read();
         if (delay <= 0) {
             return; // already due: this very evaluation (or the heartbeat tick) acts on it
         }
@@ -592,11 +602,11 @@ public final class KeepaliveNode implements AutoCloseable {
         Bootstrap b = new Bootstrap().group(group).channel(NioSocketChannel.class)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.max(50,
-                        Math.min(5000, config.deadInterval.toMillis())))
+                        Math.min(5000, config.deadInterval().toMillis())))
                 .handler(new PeerInitializer(true));
         boolean first = !dialed;
         dialed = true;
-        b.connect(resolve(config.peerAddress)).addListener((ChannelFuture f) -> {
+        b.connect(resolve(config.peerAddress())).addListener((ChannelFuture f) -> {
             if (f.isSuccess()) {
                 // the delay starts over only once the peer's Hello arrives (PeerHandler): a connection that is
                 // accepted and then fails its TLS handshake must not be retried every 20 ms
@@ -636,21 +646,21 @@ public final class KeepaliveNode implements AutoCloseable {
             return;
         }
         long delay = reconnectDelayNanos;
-        long max = Math.min(TimeUnit.SECONDS.toNanos(1), config.heartbeatInterval.toNanos());
+        long max = Math.min(TimeUnit.SECONDS.toNanos(1), config.heartbeatInterval().toNanos());
         reconnectDelayNanos = Math.min(Math.max(max, RECONNECT_MIN_NANOS), reconnectDelayNanos * 2);
         thread.schedule(this::connect, delay, TimeUnit.NANOSECONDS);
     }
 
     private void runHealthChecks() {
         Optional<String> failure = Optional.empty();
-        for (HealthCheck check : config.healthChecks) {
+        for (HealthCheck check : config.healthChecks()) {
             // a check that hangs keeps the runner busy: the next ones time out too, and the node stays unhealthy
             Future<Optional<String>> f = checkRunner.submit(check::check);
             try {
-                failure = f.get(config.healthTimeout.toMillis(), TimeUnit.MILLISECONDS);
+                failure = f.get(config.healthTimeout().toMillis(), TimeUnit.MILLISECONDS);
             } catch (TimeoutException e) {
                 f.cancel(true);
-                failure = Optional.of(check + " did not answer within " + config.healthTimeout.toMillis() + " ms");
+                failure = Optional.of(check + " did not answer within " + config.healthTimeout().toMillis() + " ms");
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
@@ -669,27 +679,32 @@ public final class KeepaliveNode implements AutoCloseable {
         if (failure.isPresent()) {
             passes = 0;
             failures++;
-            if (reportedHealthy && failures >= config.healthFall) {
+            if (reportedHealthy && failures >= config.healthFall()) {
                 reportedHealthy = false;
                 machine.healthChanged(false, failure.get() + " (" + failures + " times in a row)");
             }
         } else {
             failures = 0;
             passes++;
-            if (!reportedHealthy && passes >= config.healthRise) {
+            if (!reportedHealthy && passes >= config.healthRise()) {
                 reportedHealthy = true;
                 machine.healthChanged(true, passes + " passes in a row");
             }
         }
     }
 
+    /** The certificate directory; only called with TLS on. */
+    private Path certDir() {
+        return config.certDir().orElseThrow();
+    }
+
     /** Checks this node's own certificate directory (and that it names this node), raising the matching alarm. */
     private CertificateChecker.Verdict checkCertificates() {
-        CertificateChecker.Verdict v = new CertificateChecker(config.certExpiringWithin, config.clock)
-                .check(new PemLayout(config.certDir), config.nodeId);
-        CertificateChecker.applyAlarms(v, alarms, config.certDir.toString());
+        CertificateChecker.Verdict v = new CertificateChecker(config.certExpiringWithin(), config.clock())
+                .check(new PemLayout(certDir()), config.nodeId());
+        CertificateChecker.applyAlarms(v, alarms, certDir().toString());
         if (v.status() != CertificateChecker.Status.VALID) {
-            LOG.warn("{}: HA certificate check: {}", config.nodeId, v);
+            LOG.warn("{}: HA certificate check: {}", config.nodeId(), v);
         }
         return v;
     }
@@ -700,8 +715,8 @@ public final class KeepaliveNode implements AutoCloseable {
     }
 
     private void scheduleDailyCertificateCheck() {
-        ZonedDateTime now = ZonedDateTime.now(config.clock);
-        ZonedDateTime next = nextCheck(now, config.certCheckTime);
+        ZonedDateTime now = ZonedDateTime.now(config.clock());
+        ZonedDateTime next = nextCheck(now, config.certCheckTime());
         long delay = Math.max(1, Duration.between(now, next).toMillis());
         thread.schedule(() -> {
             if (!closed) {
@@ -740,7 +755,7 @@ public final class KeepaliveNode implements AutoCloseable {
     /** Built from the volatile mirrors: callable from the I/O thread. */
     private Envelope hello() {
         return Envelope.newBuilder().setHello(Hello.newBuilder().setProtocolVersion(PROTOCOL_VERSION)
-                .setClusterId(config.clusterId).setNodeId(config.nodeId).setPriority(config.priority)
+                .setClusterId(config.clusterId()).setNodeId(config.nodeId()).setPriority(config.priority())
                 .setEpoch(epoch).setRole(wire(role))).build();
     }
 
@@ -768,8 +783,8 @@ public final class KeepaliveNode implements AutoCloseable {
             if (t != null) {
                 p.addLast("tls", dialing ? t.client().newHandler(ch.alloc()) : t.server().newHandler(ch.alloc()));
             }
-            p.addLast("frames", new FrameCodec.Decoder(config.maxFrame));
-            p.addLast("encoder", new FrameCodec.Encoder(config.maxFrame));
+            p.addLast("frames", new FrameCodec.Decoder(config.maxFrameSize()));
+            p.addLast("encoder", new FrameCodec.Encoder(config.maxFrameSize()));
             // until the peer's Hello: the TLS handshake of a cold JVM on a busy machine can take longer than a short
             // dead interval, and closing it then would start it over; the dead interval applies after the Hello
             p.addLast("idle", new IdleStateHandler(helloTimeoutNanos(), 0, 0, TimeUnit.NANOSECONDS));
@@ -805,7 +820,7 @@ public final class KeepaliveNode implements AutoCloseable {
         protected void channelRead0(ChannelHandlerContext ctx, Envelope msg) {
             if (!greeted) {
                 if (msg.getBodyCase() != Envelope.BodyCase.HELLO) {
-                    LOG.warn("{}: {} sent {} before Hello; closing", config.nodeId, ctx.channel().remoteAddress(),
+                    LOG.warn("{}: {} sent {} before Hello; closing", config.nodeId(), ctx.channel().remoteAddress(),
                             msg.getBodyCase());
                     ctx.close();
                     return;
@@ -813,12 +828,12 @@ public final class KeepaliveNode implements AutoCloseable {
                 Hello h = msg.getHello();
                 String problem = h.getProtocolVersion() != PROTOCOL_VERSION
                         ? "protocol version " + h.getProtocolVersion() + " (this node speaks " + PROTOCOL_VERSION + ")"
-                        : !h.getClusterId().equals(config.clusterId) ? "cluster id '" + h.getClusterId()
-                        + "' (this node's is '" + config.clusterId + "')"
-                        : !h.getNodeId().equals(config.peerNodeId) ? "node id '" + h.getNodeId() + "' (the peer is '"
-                        + config.peerNodeId + "')" : null;
+                        : !h.getClusterId().equals(config.clusterId()) ? "cluster id '" + h.getClusterId()
+                        + "' (this node's is '" + config.clusterId() + "')"
+                        : !h.getNodeId().equals(config.peerNodeId()) ? "node id '" + h.getNodeId() + "' (the peer is '"
+                        + config.peerNodeId() + "')" : null;
                 if (problem != null) {
-                    LOG.warn("{}: refusing {}: Hello with {}", config.nodeId, ctx.channel().remoteAddress(), problem);
+                    LOG.warn("{}: refusing {}: Hello with {}", config.nodeId(), ctx.channel().remoteAddress(), problem);
                     ctx.close();
                     return;
                 }
@@ -828,7 +843,7 @@ public final class KeepaliveNode implements AutoCloseable {
                 } else {
                     limiter.admitted(ctx.channel());
                 }
-                ctx.pipeline().replace("idle", "idle", new IdleStateHandler(config.deadInterval.toNanos(), 0, 0,
+                ctx.pipeline().replace("idle", "idle", new IdleStateHandler(config.deadInterval().toNanos(), 0, 0,
                         TimeUnit.NANOSECONDS));
                 peers.add(ctx.channel());
                 Role r = role(h.getRole());
@@ -851,7 +866,7 @@ public final class KeepaliveNode implements AutoCloseable {
                     Role r = role(hb.getRole());
                     thread.execute(() -> {
                         peerHeard();
-                        machine.peerHeard(config.peerNodeId, r, hb.getEpoch(), hb.getPriority(), hb.getHealthy());
+                        machine.peerHeard(config.peerNodeId(), r, hb.getEpoch(), hb.getPriority(), hb.getHealthy());
                         armDeadline();
                     });
                     break;
@@ -879,7 +894,7 @@ public final class KeepaliveNode implements AutoCloseable {
                     break;
                 }
                 default:
-                    LOG.warn("{}: unexpected {} from {}", config.nodeId, msg.getBodyCase(),
+                    LOG.warn("{}: unexpected {} from {}", config.nodeId(), msg.getBodyCase(),
                             ctx.channel().remoteAddress());
             }
         }
@@ -893,9 +908,9 @@ public final class KeepaliveNode implements AutoCloseable {
                 if (!greeted && dialing) {
                     onNodeThread(machine::peerUnreachable); // the peer's address accepted, and then not a word
                 }
-                LOG.info("{}: {} from {} for {} ms; closing the connection", config.nodeId,
+                LOG.info("{}: {} from {} for {} ms; closing the connection", config.nodeId(),
                         greeted ? "nothing" : "no Hello", ctx.channel().remoteAddress(),
-                        (greeted ? config.deadInterval.toNanos() : helloTimeoutNanos()) / 1_000_000);
+                        (greeted ? config.deadInterval().toNanos() : helloTimeoutNanos()) / 1_000_000);
                 ctx.close();
             } else {
                 super.userEventTriggered(ctx, evt);
@@ -918,10 +933,10 @@ public final class KeepaliveNode implements AutoCloseable {
             } else if (!closed) {
                 String what = cause.toString();
                 if (lastProblem.shouldLog(what)) {
-                    LOG.warn("{}: closing the connection with {}: {}", config.nodeId, ctx.channel().remoteAddress(),
+                    LOG.warn("{}: closing the connection with {}: {}", config.nodeId(), ctx.channel().remoteAddress(),
                             what);
                 } else {
-                    LOG.debug("{}: closing the connection with {}: {}", config.nodeId, ctx.channel().remoteAddress(),
+                    LOG.debug("{}: closing the connection with {}: {}", config.nodeId(), ctx.channel().remoteAddress(),
                             what);
                 }
             }
@@ -938,20 +953,20 @@ public final class KeepaliveNode implements AutoCloseable {
             }
             tlsReported = true;
             TlsProblem problem = TlsProblem.of(cause);
-            String with = (dialing ? "to " + config.peerNodeId + " at " + config.peerAddress.getHostString() + ":"
-                    + config.peerAddress.getPort() : "from " + ctx.channel().remoteAddress());
+            String with = (dialing ? "to " + config.peerNodeId() + " at " + config.peerAddress().getHostString() + ":"
+                    + config.peerAddress().getPort() : "from " + ctx.channel().remoteAddress());
             if (!problem.peerAnswered()) {
-                LOG.debug("{}: TLS handshake {}: {}", config.nodeId, with, problem.detail());
+                LOG.debug("{}: TLS handshake {}: {}", config.nodeId(), with, problem.detail());
                 if (dialing && problem.kind() == TlsProblem.Kind.TIMED_OUT) {
                     onNodeThread(machine::peerUnreachable);
                 }
                 return;
             }
             if (lastProblem.shouldLog(problem.detail())) {
-                LOG.warn("{}: TLS handshake {} failed: {}{}", config.nodeId, with, problem.detail(),
+                LOG.warn("{}: TLS handshake {} failed: {}{}", config.nodeId(), with, problem.detail(),
                         lastProblem.suppressedNote(problem.detail()));
             } else {
-                LOG.debug("{}: TLS handshake {} failed: {}", config.nodeId, with, problem.detail());
+                LOG.debug("{}: TLS handshake {} failed: {}", config.nodeId(), with, problem.detail());
             }
             if (!dialing) {
                 return; // anyone may connect: only what the peer's own address answers holds a promotion back
@@ -1003,7 +1018,7 @@ public final class KeepaliveNode implements AutoCloseable {
                 try {
                     l.roleChanged(change);
                 } catch (RuntimeException ex) {
-                    LOG.error("{}: role listener threw on {}", config.nodeId, change, ex);
+                    LOG.error("{}: role listener threw on {}", config.nodeId(), change, ex);
                 }
             }
         }
@@ -1013,13 +1028,13 @@ public final class KeepaliveNode implements AutoCloseable {
             arbiterThread.execute(() -> {
                 String grant;
                 try {
-                    grant = config.arbiter.acquire(config.arbiterTimeout,
+                    grant = arbiter.acquire(config.arbiterTimeout(),
                             lost -> thread.execute(() -> machine.arbiterLost(lost)));
                 } catch (InterruptedException ex) {
                     Thread.currentThread().interrupt();
                     grant = null;
                 } catch (RuntimeException ex) {
-                    LOG.warn("{}: arbiter failed: {}", config.nodeId, ex.toString());
+                    LOG.warn("{}: arbiter failed: {}", config.nodeId(), ex.toString());
                     grant = null;
                 }
                 String g = grant;
@@ -1031,22 +1046,22 @@ public final class KeepaliveNode implements AutoCloseable {
 
         @Override
         public void releaseArbiter() {
-            arbiterThread.execute(config.arbiter::release);
+            arbiterThread.execute(arbiter::release);
         }
 
         @Override
         public void alarm(AlarmType type, boolean raise, String detail) {
             if (raise) {
-                alarms.raise(type, config.nodeId, detail);
+                alarms.raise(type, config.nodeId(), detail);
             } else {
-                alarms.clear(type, config.nodeId);
+                alarms.clear(type, config.nodeId());
                 if (type == AlarmType.SPLIT_BRAIN && machine.role() == Role.ACTIVE) {
                     long e = machine.epoch();
                     for (RoleListener l : listeners) {
                         try {
                             l.splitBrainResolved(e);
                         } catch (RuntimeException ex) {
-                            LOG.error("{}: role listener threw on the end of a split brain", config.nodeId, ex);
+                            LOG.error("{}: role listener threw on the end of a split brain", config.nodeId(), ex);
                         }
                     }
                 }

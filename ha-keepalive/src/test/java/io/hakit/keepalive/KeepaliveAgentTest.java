@@ -99,21 +99,4 @@ class KeepaliveAgentTest {
         assertThatThrownBy(() -> KeepaliveAgent.start(m)).hasMessageContaining("keepalive.heartbeat.dead-interval")
                 .hasMessageContaining("keepalive.heartbeat.interval");
     }
-
-    @Test
-    void commandsSplitIntoWordsAsAShellWouldWithoutRunningOne() {
-        assertThat(KeepaliveAgent.split("k", "  /bin/sh -c \"echo active >> /tmp/x.log\"  "))
-                .containsExactly("/bin/sh", "-c", "echo active >> /tmp/x.log");
-        assertThat(KeepaliveAgent.split("k", "/bin/sh -c 'echo \"a b\" $HOME'"))
-                .containsExactly("/bin/sh", "-c", "echo \"a b\" $HOME");
-        assertThat(KeepaliveAgent.split("k", "say \"x \\\"y\\\" \\\\ \\n\" a\\ b ''"))
-                .containsExactly("say", "x \"y\" \\ \\n", "a b", "");
-        assertThat(KeepaliveAgent.split("k", "systemctl start flink.service"))
-                .containsExactly("systemctl", "start", "flink.service");
-        assertThatThrownBy(() -> KeepaliveAgent.split("keepalive.notify.active", "/bin/sh -c \"echo"))
-                .isInstanceOf(InvalidConfigException.class)
-                .hasMessageContaining("keepalive.notify.active: the quote \" is never closed");
-        assertThatThrownBy(() -> KeepaliveAgent.split("k", "a b\\")).hasMessageContaining("ends with a backslash");
-        assertThatThrownBy(() -> KeepaliveAgent.split("k", "   ")).hasMessageContaining("k is an empty command");
-    }
 }

@@ -1,10 +1,13 @@
 package io.hakit.kubernetes;
 
+import io.hakit.api.ConfigOption;
 import io.hakit.api.HaConfig;
 import io.hakit.api.spi.BackendEvents;
 import io.hakit.api.spi.HaBackend;
 import io.hakit.api.spi.HaBackendFactory;
 import io.hakit.kubernetes.internal.KubernetesBackend;
+
+import java.util.List;
 
 /**
  * {@code high-availability.type=kubernetes}: HAKit on the Kubernetes API through fabric8's client (on the JDK's HTTP
@@ -16,6 +19,11 @@ public final class KubernetesBackendFactory implements HaBackendFactory {
     @Override
     public String type() {
         return "kubernetes";
+    }
+
+    @Override
+    public List<ConfigOption> options() {
+        return KubernetesOptions.OPTIONS;
     }
 
     @Override

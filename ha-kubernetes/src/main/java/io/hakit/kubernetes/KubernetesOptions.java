@@ -1,19 +1,27 @@
 package io.hakit.kubernetes;
 
+import io.hakit.api.ConfigOption;
 import io.hakit.api.HaConfig;
 import io.hakit.api.InvalidConfigException;
+import io.hakit.api.support.ConfigKeys;
 import io.hakit.api.support.ConfigParsing;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
- * The options of {@code high-availability.type=kubernetes}, read from {@link HaConfig#backendOptions()}: Flink's key
- * names where Flink has one. Immutable; {@link #of(HaConfig)} validates every key and names the bad one.
+ * The validated, immutable options of {@code high-availability.type=kubernetes}, with Flink's key names where Flink
+ * has one: the keys under {@code high-availability.kubernetes.} and three of Flink's {@code kubernetes.*} keys (the
+ * rest of that namespace is Flink's own and ignored here). The backend reads them from
+ * {@link HaConfig#backendOptions()} with {@link #of(HaConfig)}, which also takes the lease timings' defaults from the
+ * configuration; {@link #builder()} and {@link #fromMap(Map)} build them directly. An unknown
+ * {@code high-availability.kubernetes.*} key is refused, naming the nearest valid key.
  */
 public final class KubernetesOptions {
 
@@ -60,6 +68,29 @@ public final class KubernetesOptions {
 
     private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
 
+    private static final ConfigKeys<Builder> KEYS = ConfigKeys.<Builder>owning("high-availability.kubernetes.")
+            .text(NAMESPACE, ConfigOption.Type.STRING, "the context's, else default", "The namespace of the Lease "
+                    + "and the ConfigMaps. Hazard: processes of one cluster id in different namespaces elect one "
+                    + "leader each.", Builder::namespace)
+            .text(CONTEXT, ConfigOption.Type.STRING, "the current context", "The kubeconfig context.",
+                    Builder::context)
+            .path(CONFIG_FILE, "$KUBECONFIG, ~/.kube/config, then in-cluster", "The kubeconfig file.",
+                    Builder::configFile)
+            .duration(LEASE_DURATION, "high-availability.lease-duration", "How long a Lease stays held without "
+                    + "renewal, at least 1 s. Hazard: a crashed leader is replaced only after this.",
+                    Builder::leaseDuration)
+            .duration(RENEW_DEADLINE, "high-availability.renew-deadline", "A leader that could not renew for this "
+                    + "long steps down; less than the lease duration.", Builder::renewDeadline)
+            .duration(RETRY_PERIOD, "high-availability.retry-period", "The interval of renewals and acquisition "
+                    + "attempts; less than the renew deadline.", Builder::retryPeriod)
+            .text(OWNER_REFERENCE, ConfigOption.Type.STRING, "-", "apiVersion/kind/name/uid of an owner of every "
+                    + "object HAKit creates. Hazard: deleting the owner deletes the checkpoint pointers with it.",
+                    (b, v) -> b.owner(OwnerReference.parse(v)))
+            .build();
+
+    /** Every key of this class, with its type, default and hazard. */
+    public static final List<ConfigOption> OPTIONS = KEYS.options();
+
     private final Optional<String> namespace;
     private final Optional<String> context;
     private final Optional<Path> configFile;
@@ -68,94 +99,270 @@ public final class KubernetesOptions {
     private final Duration retryPeriod;
     private final Optional<OwnerReference> owner;
 
-    private KubernetesOptions(Optional<String> namespace, Optional<String> context, Optional<Path> configFile,
-            Duration leaseDuration, Duration renewDeadline, Duration retryPeriod, Optional<OwnerReference> owner) {
-        this.namespace = namespace;
-        this.context = context;
-        this.configFile = configFile;
-        this.leaseDuration = leaseDuration;
-        this.renewDeadline = renewDeadline;
-        this.retryPeriod = retryPeriod;
-        this.owner = owner;
+    private KubernetesOptions(Builder b) {
+        this.namespace = Optional.ofNullable(b.namespace);
+        this.context = Optional.ofNullable(b.context);
+        this.configFile = Optional.ofNullable(b.configFile);
+        this.leaseDuration = b.leaseDuration;
+        this.renewDeadline = b.renewDeadline;
+        this.retryPeriod = b.retryPeriod;
+        this.owner = Optional.ofNullable(b.owner);
     }
 
     /**
-     * Reads and validates the options of {@code config}.
+     * A builder with every default; the lease timings default to {@link HaConfig}'s (15 s, 10 s, 2 s).
      *
+     * @return a new builder
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Reads this class's keys of {@code map} (see the class comment); other keys are left to their owners.
+     *
+     * @param map configuration keys and values; not changed
+     * @return the validated options
+     * @throws InvalidConfigException naming the key of a bad value, both keys of a bad pair of timings, or an unknown
+     *     {@code high-availability.kubernetes.*} key and the nearest valid one
+     */
+    public static KubernetesOptions fromMap(Map<String, String> map) {
+        return builder().options(map).build();
+    }
+
+    /**
+     * Reads and validates the options of {@code config}: its backend options, with the lease timings defaulting to
+     * the configuration's {@value HaConfig#LEASE_DURATION}, {@value HaConfig#RENEW_DEADLINE} and
+     * {@value HaConfig#RETRY_PERIOD}.
+     *
+     * @param config the configuration
+     * @return the validated options
      * @throws InvalidConfigException naming the key of a bad value, or both keys when the lease duration is not
      *     greater than the renew deadline or the renew deadline not greater than the retry period
      */
     public static KubernetesOptions of(HaConfig config) {
-        Optional<String> ns = config.backendOption(NAMESPACE).map(String::trim);
-        if (ns.isPresent() && !DNS_LABEL.matcher(ns.get()).matches()) {
-            throw new InvalidConfigException(NAMESPACE + " must be a Kubernetes namespace name (1-63 of [a-z0-9-], "
-                    + "starting and ending with a letter or digit), was '" + ns.get() + "'", NAMESPACE);
-        }
-        Optional<String> ctx = config.backendOption(CONTEXT).map(String::trim).filter(s -> !s.isEmpty());
-        Optional<Path> file = config.backendOption(CONFIG_FILE).map(String::trim).map(Paths::get);
-        if (file.isPresent() && !Files.isReadable(file.get())) {
-            throw new InvalidConfigException(CONFIG_FILE + ": '" + file.get() + "' is not a readable file",
-                    CONFIG_FILE);
-        }
-        Duration lease = config.backendOption(LEASE_DURATION).map(v -> ConfigParsing.duration(LEASE_DURATION, v))
-                .orElse(config.leaseDuration());
-        Duration renew = config.backendOption(RENEW_DEADLINE).map(v -> ConfigParsing.duration(RENEW_DEADLINE, v))
-                .orElse(config.renewDeadline());
-        Duration retry = config.backendOption(RETRY_PERIOD).map(v -> ConfigParsing.duration(RETRY_PERIOD, v))
-                .orElse(config.retryPeriod());
-        if (lease.toMillis() < 1000) {
-            throw new InvalidConfigException(LEASE_DURATION + " must be at least 1 s (a Lease counts whole seconds), "
-                    + "was " + ConfigParsing.format(lease), LEASE_DURATION);
-        }
-        if (renew.isZero() || renew.isNegative() || retry.isZero() || retry.isNegative()) {
-            throw new InvalidConfigException(RENEW_DEADLINE + " and " + RETRY_PERIOD + " must be positive",
-                    RENEW_DEADLINE, RETRY_PERIOD);
-        }
-        if (lease.compareTo(renew) <= 0) {
-            throw new InvalidConfigException(LEASE_DURATION + " (" + ConfigParsing.format(lease)
-                    + ") must be greater than " + RENEW_DEADLINE + " (" + ConfigParsing.format(renew)
-                    + "), or a new leader could be granted while the old one still renews", LEASE_DURATION,
-                    RENEW_DEADLINE);
-        }
-        if (renew.compareTo(retry) <= 0) {
-            throw new InvalidConfigException(RENEW_DEADLINE + " (" + ConfigParsing.format(renew)
-                    + ") must be greater than " + RETRY_PERIOD + " (" + ConfigParsing.format(retry)
-                    + "), or the leader would give up before its first retry", RENEW_DEADLINE, RETRY_PERIOD);
-        }
-        Optional<OwnerReference> owner = config.backendOption(OWNER_REFERENCE).map(OwnerReference::parse);
-        return new KubernetesOptions(ns, ctx, file, lease, renew, retry, owner);
+        return builder().leaseDuration(config.leaseDuration()).renewDeadline(config.renewDeadline())
+                .retryPeriod(config.retryPeriod()).options(config.backendOptions()).build();
     }
 
-    /** The namespace option, if set. */
+    /**
+     * {@value #NAMESPACE}, if set.
+     *
+     * @return the namespace, or empty
+     */
     public Optional<String> namespace() {
         return namespace;
     }
 
-    /** The kubeconfig context option, if set. */
+    /**
+     * {@value #CONTEXT}, if set.
+     *
+     * @return the kubeconfig context, or empty
+     */
     public Optional<String> context() {
         return context;
     }
 
-    /** The kubeconfig file option, if set. */
+    /**
+     * {@value #CONFIG_FILE}, if set.
+     *
+     * @return the kubeconfig file, or empty
+     */
     public Optional<Path> configFile() {
         return configFile;
     }
 
+    /**
+     * {@value #LEASE_DURATION}.
+     *
+     * @return the lease duration
+     */
     public Duration leaseDuration() {
         return leaseDuration;
     }
 
+    /**
+     * {@value #RENEW_DEADLINE}.
+     *
+     * @return the renew deadline
+     */
     public Duration renewDeadline() {
         return renewDeadline;
     }
 
+    /**
+     * {@value #RETRY_PERIOD}.
+     *
+     * @return the retry period
+     */
     public Duration retryPeriod() {
         return retryPeriod;
     }
 
-    /** The owner reference option, if set. */
+    /**
+     * {@value #OWNER_REFERENCE}, if set.
+     *
+     * @return the owner reference, or empty
+     */
     public Optional<OwnerReference> owner() {
         return owner;
+    }
+
+    /**
+     * Builds {@link KubernetesOptions}. Setters check their own value (naming its key) and leave the builder as it was
+     * when they refuse it; {@link #build()} checks the timings against each other. Not thread-safe.
+     */
+    public static final class Builder {
+        private String namespace;
+        private String context;
+        private Path configFile;
+        private Duration leaseDuration = Duration.ofSeconds(15);
+        private Duration renewDeadline = Duration.ofSeconds(10);
+        private Duration retryPeriod = Duration.ofSeconds(2);
+        private OwnerReference owner;
+
+        private Builder() {
+        }
+
+        /**
+         * Applies this class's keys of {@code map}, in sorted key order.
+         *
+         * @param map configuration keys and values; other keys are ignored
+         * @return this builder
+         * @throws InvalidConfigException naming the first bad key, or an unknown key and the nearest valid one
+         */
+        public Builder options(Map<String, String> map) {
+            return KEYS.apply(map, this);
+        }
+
+        /**
+         * {@value KubernetesOptions#NAMESPACE}. Default: the kubeconfig context's (or the pod's), else
+         * {@code default}.
+         *
+         * @param namespace a namespace name: 1-63 of {@code [a-z0-9-]}, starting and ending with a letter or digit
+         * @return this builder
+         * @throws InvalidConfigException if it is not a namespace name
+         */
+        public Builder namespace(String namespace) {
+            String ns = Objects.requireNonNull(namespace, NAMESPACE).trim();
+            if (!DNS_LABEL.matcher(ns).matches()) {
+                throw new InvalidConfigException(NAMESPACE + " must be a Kubernetes namespace name (1-63 of "
+                        + "[a-z0-9-], starting and ending with a letter or digit), was '" + ns + "'", NAMESPACE);
+            }
+            this.namespace = ns;
+            return this;
+        }
+
+        /**
+         * {@value KubernetesOptions#CONTEXT}. Default: the current context.
+         *
+         * @param context the kubeconfig context; blank means the current one
+         * @return this builder
+         */
+        public Builder context(String context) {
+            String c = Objects.requireNonNull(context, CONTEXT).trim();
+            this.context = c.isEmpty() ? null : c;
+            return this;
+        }
+
+        /**
+         * {@value KubernetesOptions#CONFIG_FILE}. Default: {@code $KUBECONFIG}, {@code ~/.kube/config}, then the
+         * pod's service account.
+         *
+         * @param file the kubeconfig file
+         * @return this builder
+         * @throws InvalidConfigException if it is not a readable file
+         */
+        public Builder configFile(Path file) {
+            if (file == null || !Files.isReadable(file)) {
+                throw new InvalidConfigException(CONFIG_FILE + ": '" + file + "' is not a readable file",
+                        CONFIG_FILE);
+            }
+            this.configFile = file;
+            return this;
+        }
+
+        /**
+         * {@value KubernetesOptions#LEASE_DURATION}; see the key's hazard. Default 15 s ({@link #of} takes
+         * {@value HaConfig#LEASE_DURATION}).
+         *
+         * @param d the lease duration, at least 1 s (a Lease counts whole seconds)
+         * @return this builder
+         * @throws InvalidConfigException if it is shorter than 1 s
+         */
+        public Builder leaseDuration(Duration d) {
+            if (d == null || d.toMillis() < 1000) {
+                throw new InvalidConfigException(LEASE_DURATION + " must be at least 1 s (a Lease counts whole "
+                        + "seconds), was " + (d == null ? null : ConfigParsing.format(d)), LEASE_DURATION);
+            }
+            this.leaseDuration = d;
+            return this;
+        }
+
+        /**
+         * {@value KubernetesOptions#RENEW_DEADLINE}. Default 10 s ({@link #of} takes
+         * {@value HaConfig#RENEW_DEADLINE}).
+         *
+         * @param d the renew deadline, positive
+         * @return this builder
+         * @throws InvalidConfigException if it is not positive
+         */
+        public Builder renewDeadline(Duration d) {
+            this.renewDeadline = positive(RENEW_DEADLINE, d);
+            return this;
+        }
+
+        /**
+         * {@value KubernetesOptions#RETRY_PERIOD}. Default 2 s ({@link #of} takes {@value HaConfig#RETRY_PERIOD}).
+         *
+         * @param d the retry period, positive
+         * @return this builder
+         * @throws InvalidConfigException if it is not positive
+         */
+        public Builder retryPeriod(Duration d) {
+            this.retryPeriod = positive(RETRY_PERIOD, d);
+            return this;
+        }
+
+        /**
+         * {@value KubernetesOptions#OWNER_REFERENCE}; see the key's hazard. Default none.
+         *
+         * @param owner the owner of every object HAKit creates
+         * @return this builder
+         */
+        public Builder owner(OwnerReference owner) {
+            this.owner = Objects.requireNonNull(owner, OWNER_REFERENCE);
+            return this;
+        }
+
+        /**
+         * Checks the timings against each other and returns an immutable copy.
+         *
+         * @return the validated options
+         * @throws InvalidConfigException naming both keys when the lease duration is not greater than the renew
+         *     deadline, or the renew deadline not greater than the retry period
+         */
+        public KubernetesOptions build() {
+            if (leaseDuration.compareTo(renewDeadline) <= 0) {
+                throw new InvalidConfigException(LEASE_DURATION + " (" + ConfigParsing.format(leaseDuration)
+                        + ") must be greater than " + RENEW_DEADLINE + " (" + ConfigParsing.format(renewDeadline)
+                        + "), or a new leader could be granted while the old one still renews", LEASE_DURATION,
+                        RENEW_DEADLINE);
+            }
+            if (renewDeadline.compareTo(retryPeriod) <= 0) {
+                throw new InvalidConfigException(RENEW_DEADLINE + " (" + ConfigParsing.format(renewDeadline)
+                        + ") must be greater than " + RETRY_PERIOD + " (" + ConfigParsing.format(retryPeriod)
+                        + "), or the leader would give up before its first retry", RENEW_DEADLINE, RETRY_PERIOD);
+            }
+            return new KubernetesOptions(this);
+        }
+
+        private static Duration positive(String key, Duration d) {
+            if (d == null || d.isZero() || d.isNegative()) {
+                throw new InvalidConfigException(key + " must be positive", key);
+            }
+            return d;
+        }
     }
 
     /** An owner reference: {@code apiVersion/kind/name/uid}. */
@@ -172,7 +379,14 @@ public final class KubernetesOptions {
             this.uid = uid;
         }
 
-        static OwnerReference parse(String raw) {
+        /**
+         * Parses {@code apiVersion/kind/name/uid} (the API version may hold a group: {@code apps/v1}).
+         *
+         * @param raw the reference
+         * @return the owner reference
+         * @throws InvalidConfigException naming {@value KubernetesOptions#OWNER_REFERENCE} if it has not those parts
+         */
+        public static OwnerReference parse(String raw) {
             String[] p = raw.trim().split("/");
             if (p.length < 4 || p.length > 5 || java.util.Arrays.stream(p).anyMatch(String::isEmpty)) {
                 throw new InvalidConfigException(OWNER_REFERENCE + " must be apiVersion/kind/name/uid (for example "
@@ -183,18 +397,38 @@ public final class KubernetesOptions {
             return new OwnerReference(apiVersion, p[n - 3], p[n - 2], p[n - 1]);
         }
 
+        /**
+         * The owner's API version.
+         *
+         * @return for example {@code apps/v1}
+         */
         public String apiVersion() {
             return apiVersion;
         }
 
+        /**
+         * The owner's kind.
+         *
+         * @return for example {@code Deployment}
+         */
         public String kind() {
             return kind;
         }
 
+        /**
+         * The owner's name.
+         *
+         * @return the name
+         */
         public String name() {
             return name;
         }
 
+        /**
+         * The owner's uid.
+         *
+         * @return the uid
+         */
         public String uid() {
             return uid;
         }

@@ -149,12 +149,13 @@ class MetricsDocTest {
             }
         }
         ha.stateStore("ns").put(s, "k", new byte[1], StateStore.ANY);
-        KeepaliveNode node = KeepaliveNode.create(KeepaliveConfig.builder().clusterId("c").nodeId("a")
+        KeepaliveConfig pair = KeepaliveConfig.builder().clusterId("c").nodeId("a")
                 .bind(new InetSocketAddress("127.0.0.1", freePort())).peer("b", new InetSocketAddress("127.0.0.1", 1))
-                .stateDir(dir.resolve("ka")).arbiter(Arbiter.none()).insecure().build(), null);
+                .stateDir(dir.resolve("ka")).arbiter(Arbiter.none()).insecure().build();
+        KeepaliveNode node = KeepaliveNode.create(pair, null);
         open.add(node);
         new KeepaliveMetrics(node).bindTo(registry);
-        FileSync sync = FileSync.start(SyncConfig.builder().cluster("c", "a", "b").insecure()
+        FileSync sync = FileSync.start(SyncConfig.builder().keepalive(pair)
                 .bind(new InetSocketAddress("127.0.0.1", freePort())).peer(new InetSocketAddress("127.0.0.1", 1))
                 .stateDir(dir.resolve("sync")).root("data", Files.createDirectories(dir.resolve("data"))).build(),
                 AlarmRegistry.create(Runnable::run, Clock.systemUTC(), Ticker.system()));

@@ -4,6 +4,8 @@ import io.hakit.api.Ticker;
 import io.hakit.api.alarm.AlarmRegistry;
 import io.hakit.keepalive.Role;
 import io.hakit.sync.FileSync;
+import io.hakit.keepalive.KeepaliveConfig;
+import io.hakit.keepalive.Arbiter;
 import io.hakit.sync.SyncConfig;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -109,9 +111,12 @@ class SyncMetricsTest {
     }
 
     private SyncConfig config(String self, String peer, Path root, int bind, int peerPort) {
-        return SyncConfig.builder().cluster("c1", self, peer).insecure()
+        KeepaliveConfig pair = KeepaliveConfig.builder().clusterId("c1").nodeId(self).insecure()
+                .stateDir(dir.resolve(self + "-state")).bind(InetSocketAddress.createUnresolved("127.0.0.1", 1))
+                .peer(peer, InetSocketAddress.createUnresolved("127.0.0.1", 2)).arbiter(Arbiter.none()).build();
+        return SyncConfig.builder().keepalive(pair)
                 .bind(new InetSocketAddress("127.0.0.1", bind)).peer(new InetSocketAddress("127.0.0.1", peerPort))
-                .stateDir(dir.resolve(self + "-state")).root("data", root).period(Duration.ofHours(1))
+                .root("data", root).period(Duration.ofHours(1))
                 .timeout(Duration.ofSeconds(5)).watch(false).build();
     }
 

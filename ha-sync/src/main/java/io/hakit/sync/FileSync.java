@@ -136,36 +136,36 @@ public final class FileSync implements AutoCloseable {
     private FileSync(SyncConfig config, AlarmRegistry alarms) throws IOException {
         this.config = config;
         this.alarms = alarms;
-        this.alarmSource = "sync:" + config.nodeId;
-        this.lastSuccessNanos = config.ticker.read();
-        this.connectionProblems = new io.hakit.keepalive.support.RepeatFilter(TimeUnit.MINUTES.toNanos(1), config.ticker);
-        Files.createDirectories(config.stateDir);
-        this.record = SyncRecord.load(config.stateDir.resolve("sync-record.bin"));
+        this.alarmSource = "sync:" + config.nodeId();
+        this.lastSuccessNanos = config.ticker().read();
+        this.connectionProblems = new io.hakit.keepalive.support.RepeatFilter(TimeUnit.MINUTES.toNanos(1), config.ticker());
+        Files.createDirectories(config.stateDir());
+        this.record = SyncRecord.load(config.stateDir().resolve("sync-record.bin"));
         cache.seed(record);
-        this.scanner = new Scanner(config.includes, config.excludes, config.maxEntries);
+        this.scanner = new Scanner(config.includes(), config.excludes(), config.maxEntries());
         List<String> copies = new ArrayList<>();
-        List<String> cleaned = Sink.cleanLeftovers(config.roots, false, copies); // junk only once known standby
-        cleaned.forEach(c -> LOG.info("{}: removed left-over {}", config.nodeId, c));
+        List<String> cleaned = Sink.cleanLeftovers(config.roots(), false, copies); // junk only once known standby
+        cleaned.forEach(c -> LOG.info("{}: removed left-over {}", config.nodeId(), c));
         copies.forEach(record::addConflict);
-        if (config.insecure) {
+        if (config.keepalive().insecure()) {
             LOG.warn("{}: file synchronizer WITHOUT TLS (keepalive.tls.insecure): anyone who reaches {} can write "
-                    + "into {}", config.nodeId, config.bind, config.roots.values());
+                    + "into {}", config.nodeId(), config.bind(), config.roots().values());
         }
         this.control = Executors.newSingleThreadScheduledExecutor(EventExecutor.daemon("hakit-sync-control-"
-                + config.nodeId));
-        SinkSession.Rules rules = new SinkSession.Rules(PROTOCOL_VERSION, config.clusterId, config.nodeId,
-                config.peerNodeId, config.roots, config.stateDir);
-        Sink.Limits limits = new Sink.Limits(config.maxFileSize, config.maxEntries, config.reserve);
+                + config.nodeId()));
+        SinkSession.Rules rules = new SinkSession.Rules(PROTOCOL_VERSION, config.keepalive().clusterId(), config.nodeId(),
+                config.keepalive().peerNodeId(), config.roots(), config.stateDir());
+        Sink.Limits limits = new Sink.Limits(config.maxFileSize(), config.maxEntries(), config.diskReserve());
         try {
-            this.transport = new SyncTransport(config.nodeId, config.peerNodeId, config.bind, SyncConfig.BIND + " (default: keepalive.bind's port + 1)",
-                    config.peerAddress, config.insecure ? null : config.certDir, config.timeout,
+            this.transport = new SyncTransport(config.nodeId(), config.keepalive().peerNodeId(), config.bind(), SyncConfig.BIND + " (default: keepalive.bind's port + 1)",
+                    config.peerAddress(), config.keepalive().certDir().orElse(null), config.timeout(),
                     () -> new SinkSession(rules, scanner, cache, record, limits, new SessionHost()));
         } catch (IOException e) {
             control.shutdown();
             throw e;
         }
         control.scheduleWithFixedDelay(this::checkConflicts, 0, CONFLICT_CHECK.toMillis(), TimeUnit.MILLISECONDS);
-        LOG.info("{}: file synchronizer listening on port {}", config.nodeId, transport.port());
+        LOG.info("{}: file synchronizer listening on port {}", config.nodeId(), transport.port());
     }
 
     /**
@@ -179,7 +179,7 @@ public final class FileSync implements AutoCloseable {
         try {
             return new FileSync(config, alarms);
         } catch (IOException e) {
-            throw new UncheckedIOException(config.nodeId + ": cannot start the file synchronizer: " + e.getMessage(),
+            throw new UncheckedIOException(config.nodeId() + ": cannot start the file synchronizer: " + e.getMessage(),
                     e);
         }
     }
@@ -253,19 +253,19 @@ public final class FileSync implements AutoCloseable {
         // having led at this epoch, this node never again takes files from a source below it
         record.admitEpoch(ep);
         onControl(this::saveRecord);
-        Source source = new Source(config.roots, scanner, cache, record, throttle(), config.timeout,
+        Source source = new Source(config.roots(), scanner, cache, record, throttle(), config.timeout(),
                 this::skippedOnSource);
-        return new SourceLoop(new SourceLoop.Settings(config.clusterId, config.nodeId, config.roots, config.period,
-                config.debounce, config.timeout, config.watch, config.verifyContent, PROTOCOL_VERSION), ep, source,
-                transport, config.ticker, new LoopListener()).start();
+        return new SourceLoop(new SourceLoop.Settings(config.keepalive().clusterId(), config.nodeId(), config.roots(), config.period(),
+                config.debounce(), config.timeout(), config.watch(), config.verifyContent(), PROTOCOL_VERSION), ep, source,
+                transport, config.ticker(), new LoopListener()).start();
     }
 
     /** Removes zero-size no-permission junk, once this node is known to be a standby (control thread). */
     private void cleanJunk() {
         try {
-            Sink.cleanJunk(config.roots).forEach(c -> LOG.info("{}: removed left-over {}", config.nodeId, c));
+            Sink.cleanJunk(config.roots()).forEach(c -> LOG.info("{}: removed left-over {}", config.nodeId(), c));
         } catch (IOException | UncheckedIOException e) {
-            LOG.warn("{}: cleaning left-overs in {}: {}", config.nodeId, config.roots.values(), e.getMessage());
+            LOG.warn("{}: cleaning left-overs in {}: {}", config.nodeId(), config.roots().values(), e.getMessage());
         }
     }
 
@@ -298,7 +298,7 @@ public final class FileSync implements AutoCloseable {
             SourceLoop l;
             synchronized (lock) {
                 if (role != Role.ACTIVE || loop == null || closed) {
-                    throw new IllegalStateException(config.nodeId + " is " + (closed ? "stopped" : role)
+                    throw new IllegalStateException(config.nodeId() + " is " + (closed ? "stopped" : role)
                             + ", not the source");
                 }
                 l = loop;
@@ -345,7 +345,7 @@ public final class FileSync implements AutoCloseable {
             r = closed ? "stopped" : role == Role.ACTIVE ? "source" : "sink";
         }
         boolean source = "source".equals(r);
-        long now = config.ticker.read();
+        long now = config.ticker().read();
         long lag = source && !inSync ? (now - lastSuccessNanos) / 1_000_000 : 0;
         List<String> latest;
         synchronized (latestConflicts) {
@@ -394,7 +394,7 @@ public final class FileSync implements AutoCloseable {
         try {
             record.save();
         } catch (IOException e) {
-            LOG.warn("{}: saving the sync record: {}", config.nodeId, e.toString());
+            LOG.warn("{}: saving the sync record: {}", config.nodeId(), e.toString());
         }
     }
 
@@ -429,7 +429,7 @@ public final class FileSync implements AutoCloseable {
             pendingBytes.set(0);
             noteConflicts(r.conflicts());
             if (r.clean()) {
-                lastSuccessNanos = config.ticker.read(); // before lastSuccess: status() reads them the other way
+                lastSuccessNanos = config.ticker().read(); // before lastSuccess: status() reads them the other way
                 lastSuccess = Instant.now();
                 if (r.full()) {
                     inSync = true;
@@ -438,7 +438,7 @@ public final class FileSync implements AutoCloseable {
                 lastError = "";
                 alarms.clear(AlarmType.SYNC_FAILED, alarmSource);
                 if (!r.conflicts().isEmpty()) {
-                    LOG.warn("{}: round {} kept {} conflict copies on the standby, first: {}", config.nodeId,
+                    LOG.warn("{}: round {} kept {} conflict copies on the standby, first: {}", config.nodeId(),
                             r.round(), r.conflicts().size(), r.conflicts().get(0));
                 }
             } else if (r.ok()) {
@@ -446,7 +446,7 @@ public final class FileSync implements AutoCloseable {
                 inSync = false;
                 lastError = r.pending().size() + " file(s) pending (changed while being sent), first: "
                         + r.pending().get(0);
-                LOG.info("{}: round {}: {}", config.nodeId, r.round(), lastError);
+                LOG.info("{}: round {}: {}", config.nodeId(), r.round(), lastError);
             } else {
                 List<String> all = new ArrayList<>(r.errors());
                 all.addAll(r.refused());
@@ -475,11 +475,11 @@ public final class FileSync implements AutoCloseable {
      * the status with the latest reasons.
      */
     private void skippedOnSource(String why) {
-        long now = config.ticker.read();
+        long now = config.ticker().read();
         Long last = skipLogged.get(why);
         if (last == null || now - last > TimeUnit.HOURS.toNanos(1)) {
             skipLogged.put(why, now);
-            LOG.warn("{}: {}", config.nodeId, why);
+            LOG.warn("{}: {}", config.nodeId(), why);
         }
         if (skipped.size() < 1000 || skipped.containsKey(why)) {
             skipped.put(why, now); // seen again at each full round while it lasts
@@ -488,8 +488,8 @@ public final class FileSync implements AutoCloseable {
 
     /** The paths the source left out in the last two periods (a path fixed since drops out). */
     private List<String> stillSkipped() {
-        long now = config.ticker.read();
-        long horizon = 2 * config.period.toNanos() + TimeUnit.MINUTES.toNanos(1);
+        long now = config.ticker().read();
+        long horizon = 2 * config.period().toNanos() + TimeUnit.MINUTES.toNanos(1);
         skipped.values().removeIf(seen -> now - seen > horizon);
         return List.copyOf(new java.util.TreeSet<>(skipped.keySet()));
     }
@@ -500,22 +500,22 @@ public final class FileSync implements AutoCloseable {
         failedRounds.incrementAndGet();
         inSync = false;
         lastError = cause;
-        LOG.warn("{}: sync round failed: {}", config.nodeId, cause);
+        LOG.warn("{}: sync round failed: {}", config.nodeId(), cause);
         alarms.raise(AlarmType.SYNC_FAILED, alarmSource, cause);
     }
 
     private void checkLag() {
-        long lagNanos = config.ticker.read() - lastSuccessNanos;
-        if (lagNanos > 2 * config.period.toNanos() && (!inSync || !connected)) {
+        long lagNanos = config.ticker().read() - lastSuccessNanos;
+        if (lagNanos > 2 * config.period().toNanos() && (!inSync || !connected)) {
             alarms.raise(AlarmType.SYNC_FAILED, alarmSource, "the standby has not been in sync for "
-                    + lagNanos / 1_000_000_000 + " s (two periods are " + 2 * config.period.toSeconds() + " s)"
+                    + lagNanos / 1_000_000_000 + " s (two periods are " + 2 * config.period().toSeconds() + " s)"
                     + (lastError.isEmpty() ? "" : "; last error: " + lastError));
         }
     }
 
     private Source.Throttle throttle() {
-        return config.bandwidth <= 0 ? Source.Throttle.NONE
-                : new io.hakit.sync.internal.RateLimiter(config.bandwidth, config.ticker,
+        return config.bandwidthLimit() <= 0 ? Source.Throttle.NONE
+                : new io.hakit.sync.internal.RateLimiter(config.bandwidthLimit(), config.ticker(),
                 io.hakit.sync.internal.RateLimiter.Sleeper.SLEEP);
     }
 
@@ -567,7 +567,7 @@ public final class FileSync implements AutoCloseable {
                     verifiedAt = Instant.now();
                 }
                 inSync = d.getPendingCount() == 0 && (inSync || d.getFull());
-                lastSuccessNanos = config.ticker.read(); // before lastSuccess: status() reads them the other way
+                lastSuccessNanos = config.ticker().read(); // before lastSuccess: status() reads them the other way
                 lastSuccess = Instant.now();
                 lastError = d.getPendingCount() == 0 ? "" : d.getPendingCount() + " file(s) pending, first: "
                         + d.getPending(0);
@@ -621,7 +621,7 @@ public final class FileSync implements AutoCloseable {
         try {
             for (String c : record.conflicts()) {
                 int colon = c.indexOf(':');
-                Path root = config.roots.get(c.substring(0, colon));
+                Path root = config.roots().get(c.substring(0, colon));
                 if (root == null || !Files.exists(io.hakit.sync.internal.Names.resolve(root, c.substring(colon + 1)),
                         LinkOption.NOFOLLOW_LINKS)) {
                     record.removeConflict(c);
@@ -642,7 +642,7 @@ public final class FileSync implements AutoCloseable {
             }
             record.save();
         } catch (IOException | RuntimeException e) {
-            LOG.warn("{}: checking conflict copies: {}", config.nodeId, e.toString());
+            LOG.warn("{}: checking conflict copies: {}", config.nodeId(), e.toString());
         }
     }
 }

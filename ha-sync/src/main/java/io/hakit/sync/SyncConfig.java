@@ -1,15 +1,18 @@
 package io.hakit.sync;
 
+import io.hakit.api.ConfigOption;
 import io.hakit.api.InvalidConfigException;
+import io.hakit.api.Ticker;
+import io.hakit.api.support.ConfigKeys;
 import io.hakit.api.support.ConfigParsing;
+import io.hakit.keepalive.KeepaliveConfig;
 
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,9 +21,10 @@ import java.util.regex.Pattern;
 
 /**
  * Validated, immutable settings of a {@link FileSync}. Build one with {@link #builder()} or from the agent's
- * configuration with {@link #fromMap(Map)}: the {@code sync.*} keys below, plus the pair's identity and TLS from the
- * {@code keepalive.*} keys (cluster id, node ids, certificate directory or insecure mode, state directory), so one
- * file configures both.
+ * configuration with {@link #fromMap(Map)}: the {@code sync.*} keys below ({@link #OPTIONS}), with the pair itself
+ * (cluster id, node ids, addresses, certificate directory or insecure mode, state directory) taken from the node's
+ * {@link KeepaliveConfig} ({@link Builder#keepalive}), so one file configures both and each key is read by one class.
+ * An unknown {@code sync.*} key is refused, naming the nearest valid key.
  *
  * <table>
  * <caption>Keys</caption>
@@ -67,88 +71,67 @@ public final class SyncConfig {
     public static final String STATE_DIR = "sync.state-dir";
     public static final String WATCH = "sync.watch";
 
-    /** Every {@code sync.*} key, with its type, default and hazard. */
-    public static final List<io.hakit.api.ConfigOption> OPTIONS = io.hakit.api.ConfigOption.list(
-            new io.hakit.api.ConfigOption(ROOT + "<name>", io.hakit.api.ConfigOption.Type.PATH, "required, one or more",
-                    "A directory to mirror from the active to the standby, under a name both nodes share (the paths "
-                            + "may differ); roots must not nest."),
-            new io.hakit.api.ConfigOption(BIND, io.hakit.api.ConfigOption.Type.ADDRESS,
-                    "keepalive.bind's host, its port + 1", "Where the standby accepts the active's synchronizer."),
-            new io.hakit.api.ConfigOption(PEER_ADDRESS, io.hakit.api.ConfigOption.Type.ADDRESS,
-                    "keepalive.peer.address's host, its port + 1", "Where the active reaches the standby's."),
-            new io.hakit.api.ConfigOption(INCLUDE, io.hakit.api.ConfigOption.Type.LIST, "everything",
-                    "Globs on relative paths (or names) of the files to synchronize."),
-            new io.hakit.api.ConfigOption(EXCLUDE, io.hakit.api.ConfigOption.Type.LIST, "nothing",
-                    "Globs of files and directories to leave out (a directory left out hides its subtree); left "
-                            + "alone on both nodes."),
-            new io.hakit.api.ConfigOption(PERIOD, io.hakit.api.ConfigOption.Type.DURATION, "60 s",
-                    "A full round compares the whole trees this often; SYNC_FAILED when the standby has not been in "
-                            + "sync for two periods."),
-            new io.hakit.api.ConfigOption(WATCH, io.hakit.api.ConfigOption.Type.BOOLEAN, "true",
-                    "Watch the roots on the active and send changes within milliseconds; false leaves them to the "
-                            + "full rounds."),
-            new io.hakit.api.ConfigOption(DEBOUNCE, io.hakit.api.ConfigOption.Type.DURATION, "5 ms",
-                    "Changes that come while a round runs, or this soon after it, travel together."),
-            new io.hakit.api.ConfigOption(BANDWIDTH, io.hakit.api.ConfigOption.Type.SIZE, "0 b (no limit)",
-                    "File data per second (e.g. 50 mb); a file that changes faster than it travels is sent from a "
-                            + "snapshot."),
-            new io.hakit.api.ConfigOption(RESERVE, io.hakit.api.ConfigOption.Type.SIZE, "64 mb",
-                    "Free space a write must leave on the standby's disk."),
-            new io.hakit.api.ConfigOption(MAX_FILE, io.hakit.api.ConfigOption.Type.SIZE, "64 gb",
-                    "Largest file accepted from the peer."),
-            new io.hakit.api.ConfigOption(MAX_ENTRIES, io.hakit.api.ConfigOption.Type.INTEGER, "1000000",
-                    "Most paths in one root (and one round's manifest)."),
-            new io.hakit.api.ConfigOption(TIMEOUT, io.hakit.api.ConfigOption.Type.DURATION, "30 s",
-                    "The longest silence from the peer within a round."),
-            new io.hakit.api.ConfigOption(VERIFY_CONTENT, io.hakit.api.ConfigOption.Type.BOOLEAN, "false",
-                    "Full rounds re-read every file on both nodes instead of trusting digests kept per file "
-                            + "identity. Hazard: reads both trees in full every period."),
-            new io.hakit.api.ConfigOption(STATE_DIR, io.hakit.api.ConfigOption.Type.PATH, "keepalive.state-dir",
-                    "Where the sync record (what both nodes agreed on, and the epoch) is kept."));
-
-    static final String KA_CLUSTER = "keepalive.cluster-id";
-    static final String KA_NODE = "keepalive.node-id";
-    static final String KA_PEER_NODE = "keepalive.peer.node-id";
-    static final String KA_BIND = "keepalive.bind";
-    static final String KA_PEER = "keepalive.peer.address";
-    static final String KA_CERT_DIR = "keepalive.tls.cert-dir";
-    static final String KA_INSECURE = "keepalive.tls.insecure";
-    static final String KA_STATE_DIR = "keepalive.state-dir";
-
     private static final Pattern ROOT_NAME = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
 
-    final String clusterId;
-    final String nodeId;
-    final String peerNodeId;
-    final InetSocketAddress bind;
-    final InetSocketAddress peerAddress;
-    final Path certDir;
-    final boolean insecure;
-    final Path stateDir;
-    final Map<String, Path> roots;
-    final List<String> includes;
-    final List<String> excludes;
-    final Duration period;
-    final Duration debounce;
-    final long bandwidth;
-    final long reserve;
-    final long maxFileSize;
-    final int maxEntries;
-    final Duration timeout;
-    final boolean verifyContent;
-    final boolean watch;
-    final io.hakit.api.Ticker ticker;
+    private static final ConfigKeys<Builder> KEYS = ConfigKeys.<Builder>owning("sync.")
+            .key(ROOT + "<name>", ConfigOption.Type.PATH, "required, one or more", "A directory to mirror from the "
+                    + "active to the standby, under a name both nodes share (the paths may differ); roots must not "
+                    + "nest.", (b, k, v) -> b.root(k.substring(ROOT.length()), ConfigParsing.path(k, v)))
+            .address(BIND, "keepalive.bind's host, its port + 1", "Where the standby accepts the active's "
+                    + "synchronizer.", (b, a) -> b.bind(resolved(a)))
+            .address(PEER_ADDRESS, "keepalive.peer.address's host, its port + 1", "Where the active reaches the "
+                    + "standby's.", (b, a) -> b.peer(resolved(a)))
+            .list(INCLUDE, "everything", "Globs on relative paths (or names) of the files to synchronize.",
+                    Builder::include)
+            .list(EXCLUDE, "nothing", "Globs of files and directories to leave out (a directory left out hides its "
+                    + "subtree); left alone on both nodes.", Builder::exclude)
+            .duration(PERIOD, "60 s", "A full round compares the whole trees this often; SYNC_FAILED when the standby "
+                    + "has not been in sync for two periods.", Builder::period)
+            .bool(WATCH, "true", "Watch the roots on the active and send changes within milliseconds; false leaves "
+                    + "them to the full rounds.", Builder::watch)
+            .duration(DEBOUNCE, "5 ms", "Changes that come while a round runs, or this soon after it, travel "
+                    + "together.", Builder::debounce)
+            .size(BANDWIDTH, "0 b (no limit)", "File data per second (e.g. 50 mb); a file that changes faster than it "
+                    + "travels is sent from a snapshot.", Builder::bandwidthLimit)
+            .size(RESERVE, "64 mb", "Free space a write must leave on the standby's disk.", Builder::diskReserve)
+            .size(MAX_FILE, "64 gb", "Largest file accepted from the peer.", Builder::maxFileSize)
+            .integer(MAX_ENTRIES, "1000000", "Most paths in one root (and one round's manifest).",
+                    Builder::maxEntries)
+            .duration(TIMEOUT, "30 s", "The longest silence from the peer within a round.", Builder::timeout)
+            .bool(VERIFY_CONTENT, "false", "Full rounds re-read every file on both nodes instead of trusting digests "
+                    + "kept per file identity. Hazard: reads both trees in full every period.",
+                    Builder::verifyContent)
+            .path(STATE_DIR, "keepalive.state-dir", "Where the sync record (what both nodes agreed on, and the epoch) "
+                    + "is kept.", Builder::stateDir)
+            .build();
 
-    private SyncConfig(Builder b) {
-        clusterId = b.clusterId;
-        nodeId = b.nodeId;
-        peerNodeId = b.peerNodeId;
-        bind = b.bind;
-        peerAddress = b.peerAddress;
-        certDir = b.certDir;
-        insecure = b.insecure;
-        stateDir = b.stateDir;
-        roots = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(b.roots));
+    /** Every {@code sync.*} key, with its type, default and hazard. */
+    public static final List<ConfigOption> OPTIONS = KEYS.options();
+
+    private final KeepaliveConfig keepalive;
+    private final InetSocketAddress bind;
+    private final InetSocketAddress peerAddress;
+    private final Path stateDir;
+    private final Map<String, Path> roots;
+    private final List<String> includes;
+    private final List<String> excludes;
+    private final Duration period;
+    private final Duration debounce;
+    private final long bandwidth;
+    private final long reserve;
+    private final long maxFileSize;
+    private final int maxEntries;
+    private final Duration timeout;
+    private final boolean verifyContent;
+    private final boolean watch;
+    private final Ticker ticker;
+
+    private SyncConfig(Builder b, InetSocketAddress bind, InetSocketAddress peerAddress, Path stateDir) {
+        keepalive = b.keepalive;
+        this.bind = bind;
+        this.peerAddress = peerAddress;
+        this.stateDir = stateDir;
+        roots = Collections.unmodifiableMap(new LinkedHashMap<>(b.roots));
         includes = List.copyOf(b.includes);
         excludes = List.copyOf(b.excludes);
         period = b.period;
@@ -163,152 +146,153 @@ public final class SyncConfig {
         ticker = b.ticker;
     }
 
+    /**
+     * A builder with every default; {@link Builder#keepalive} and a root are required.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** The synchronized roots by name. */
+    /**
+     * Reads the agent's settings: the node's {@link KeepaliveConfig#fromMap} and the {@code sync.*} keys; other keys
+     * are left to their owners. The roots must exist.
+     *
+     * @param settings configuration keys and values; not changed
+     * @return the validated settings
+     * @throws InvalidConfigException naming the first bad key (or both keys of a bad pair), or an unknown
+     *     {@code keepalive.*} or {@code sync.*} key and the nearest valid one
+     */
+    public static SyncConfig fromMap(Map<String, String> settings) {
+        return builder().keepalive(KeepaliveConfig.fromMap(settings)).options(settings).build();
+    }
+
+    /**
+     * Whether any {@code sync.*} key is present: the agent then runs a synchronizer.
+     *
+     * @param settings configuration keys and values
+     * @return whether a key starts with {@code sync.}
+     */
+    public static boolean wanted(Map<String, String> settings) {
+        return settings.keySet().stream().anyMatch(KEYS::owns);
+    }
+
+    /** A {@code host:port} setting, resolved (the synchronizer binds and dials it as given). */
+    private static InetSocketAddress resolved(InetSocketAddress a) {
+        return new InetSocketAddress(a.getHostString(), a.getPort());
+    }
+
+    private static boolean same(InetSocketAddress a, InetSocketAddress b) {
+        return a.getPort() == b.getPort() && a.getHostString().equals(b.getHostString());
+    }
+
+    /** The node this synchronizer belongs to: the pair's ids, addresses, TLS and state directory. */
+    public KeepaliveConfig keepalive() {
+        return keepalive;
+    }
+
+    /** This node's id ({@link KeepaliveConfig#nodeId()}). */
+    public String nodeId() {
+        return keepalive.nodeId();
+    }
+
+    /** {@value #BIND}: as set, or {@code keepalive.bind}'s host and port + 1 (resolved). */
+    public InetSocketAddress bind() {
+        return bind;
+    }
+
+    /** {@value #PEER_ADDRESS}: as set, or {@code keepalive.peer.address}'s host and port + 1 (resolved). */
+    public InetSocketAddress peerAddress() {
+        return peerAddress;
+    }
+
+    /** {@value #STATE_DIR}: as set, or {@code keepalive.state-dir}. */
+    public Path stateDir() {
+        return stateDir;
+    }
+
+    /** {@value #ROOT}{@code <name>}: the synchronized roots by name. */
     public Map<String, Path> roots() {
         return roots;
     }
 
+    /** {@value #INCLUDE}. */
+    public List<String> includes() {
+        return includes;
+    }
+
+    /** {@value #EXCLUDE}. */
+    public List<String> excludes() {
+        return excludes;
+    }
+
+    /** {@value #PERIOD}. */
     public Duration period() {
         return period;
     }
 
-    public String nodeId() {
-        return nodeId;
+    /** {@value #DEBOUNCE}. */
+    public Duration debounce() {
+        return debounce;
     }
 
-    /**
-     * Reads the {@code sync.*} keys and the pair's {@code keepalive.*} identity keys; other keys are ignored (they
-     * belong to the keepalive node or the agent).
-     *
-     * @throws InvalidConfigException naming the first bad key
-     */
-    public static Builder fromMap(Map<String, String> settings) {
-        Builder b = builder();
-        Map<String, String> s = new LinkedHashMap<>();
-        settings.forEach((k, v) -> s.put(k, v == null ? "" : v.trim()));
-        b.cluster(s.getOrDefault(KA_CLUSTER, "default"), req(s, KA_NODE), req(s, KA_PEER_NODE));
-        if (ConfigParsing.bool(KA_INSECURE, s.getOrDefault(KA_INSECURE, "false"))) {
-            b.insecure();
-        } else {
-            b.tls(Paths.get(req(s, KA_CERT_DIR)));
-        }
-        if (s.containsKey(KA_STATE_DIR)) {
-            b.stateDir(Paths.get(s.get(KA_STATE_DIR)));
-        }
-        InetSocketAddress bind = s.containsKey(BIND) ? address(BIND, s.get(BIND)) : plusOne(KA_BIND, req(s, KA_BIND));
-        InetSocketAddress peer = s.containsKey(PEER_ADDRESS) ? address(PEER_ADDRESS, s.get(PEER_ADDRESS))
-                : plusOne(KA_PEER, req(s, KA_PEER));
-        // the default port + 1 of one node can be the keepalive port of the other (two nodes on one host with
-        // adjacent ports): each would then dial a port that speaks the other protocol, or fail to bind
-        String bindKey = s.containsKey(BIND) ? BIND : BIND + " (default: " + KA_BIND + "'s port + 1)";
-        String peerKey = s.containsKey(PEER_ADDRESS) ? PEER_ADDRESS
-                : PEER_ADDRESS + " (default: " + KA_PEER + "'s port + 1)";
-        InetSocketAddress kaBind = s.containsKey(KA_BIND) ? address(KA_BIND, s.get(KA_BIND)) : null;
-        InetSocketAddress kaPeer = s.containsKey(KA_PEER) ? address(KA_PEER, s.get(KA_PEER)) : null;
-        String bindClash = same(bind, kaBind) ? KA_BIND : same(bind, kaPeer) ? KA_PEER : null;
-        if (bindClash != null) {
-            throw new InvalidConfigException(bindKey + " " + bind.getHostString() + ":" + bind.getPort()
-                    + " is a keepalive address (" + bindClash + "): set " + BIND
-                    + " to a free port, or use keepalive ports at least 2 apart", s.containsKey(BIND) ? BIND : KA_BIND);
-        }
-        String peerClash = same(peer, kaBind) ? KA_BIND : same(peer, kaPeer) ? KA_PEER : null;
-        if (peerClash != null) {
-            throw new InvalidConfigException(peerKey + " " + peer.getHostString() + ":" + peer.getPort()
-                    + " is a keepalive address (" + peerClash + "): set " + PEER_ADDRESS + " to the peer's " + BIND
-                    + ", or use keepalive ports at least 2 apart", s.containsKey(PEER_ADDRESS) ? PEER_ADDRESS : KA_PEER);
-        }
-        b.bind(bind);
-        b.peer(peer);
-        for (Map.Entry<String, String> e : s.entrySet()) {
-            String k = e.getKey();
-            String v = e.getValue();
-            if (!k.startsWith("sync.")) {
-                continue;
-            }
-            if (k.startsWith(ROOT)) {
-                b.root(k.substring(ROOT.length()), Paths.get(v));
-                continue;
-            }
-            switch (k) {
-                case BIND, PEER_ADDRESS -> { }
-                case INCLUDE -> b.include(globs(v));
-                case EXCLUDE -> b.exclude(globs(v));
-                case PERIOD -> b.period(ConfigParsing.duration(k, v));
-                case DEBOUNCE -> b.debounce(ConfigParsing.duration(k, v));
-                case BANDWIDTH -> b.bandwidthLimit(ConfigParsing.bytes(k, v));
-                case RESERVE -> b.diskReserve(ConfigParsing.bytes(k, v));
-                case MAX_FILE -> b.maxFileSize(ConfigParsing.bytes(k, v));
-                case MAX_ENTRIES -> b.maxEntries(ConfigParsing.integer(k, v));
-                case TIMEOUT -> b.timeout(ConfigParsing.duration(k, v));
-                case VERIFY_CONTENT -> b.verifyContent(ConfigParsing.bool(k, v));
-                case STATE_DIR -> b.stateDir(Paths.get(v));
-                case WATCH -> b.watch(ConfigParsing.bool(k, v));
-                default -> throw new InvalidConfigException("unknown key " + k + " (sync keys: " + ROOT + "<name>, "
-                        + String.join(", ", BIND, PEER_ADDRESS, INCLUDE, EXCLUDE, PERIOD, DEBOUNCE, BANDWIDTH,
-                        RESERVE, MAX_FILE, MAX_ENTRIES, TIMEOUT, VERIFY_CONTENT, STATE_DIR, WATCH) + ")", k);
-            }
-        }
-        return b;
+    /** {@value #BANDWIDTH} in bytes per second; 0 is no limit. */
+    public long bandwidthLimit() {
+        return bandwidth;
     }
 
-    /** Whether any {@code sync.*} key is present: the agent then runs a synchronizer. */
-    public static boolean wanted(Map<String, String> settings) {
-        return settings.keySet().stream().anyMatch(k -> k.startsWith("sync."));
+    /** {@value #RESERVE} in bytes. */
+    public long diskReserve() {
+        return reserve;
     }
 
-    private static String req(Map<String, String> s, String key) {
-        String v = s.get(key);
-        if (v == null || v.isEmpty()) {
-            throw new InvalidConfigException(key + " is required by the file synchronizer", key);
-        }
-        return v;
+    /** {@value #MAX_FILE} in bytes. */
+    public long maxFileSize() {
+        return maxFileSize;
     }
 
-    private static List<String> globs(String v) {
-        List<String> l = new ArrayList<>();
-        Arrays.stream(v.split(",")).map(String::trim).filter(g -> !g.isEmpty()).forEach(l::add);
-        return l;
+    /** {@value #MAX_ENTRIES}. */
+    public int maxEntries() {
+        return maxEntries;
     }
 
-    private static InetSocketAddress plusOne(String key, String v) {
-        InetSocketAddress a = address(key, v);
-        if (a.getPort() == 0 || a.getPort() == 65535) {
-            throw new InvalidConfigException(key + " port " + a.getPort() + " leaves no port + 1 for the file "
-                    + "synchronizer: set " + (key.equals(KA_BIND) ? BIND : PEER_ADDRESS), key);
-        }
-        return new InetSocketAddress(a.getHostString(), a.getPort() + 1);
+    /** {@value #TIMEOUT}. */
+    public Duration timeout() {
+        return timeout;
     }
 
-    private static boolean same(InetSocketAddress a, InetSocketAddress b) {
-        return b != null && a.getPort() == b.getPort() && a.getHostString().equals(b.getHostString());
+    /** {@value #VERIFY_CONTENT}. */
+    public boolean verifyContent() {
+        return verifyContent;
     }
 
-    /** A {@code host:port} setting, resolved (the synchronizer binds and dials it as given). */
-    static InetSocketAddress address(String key, String v) {
-        InetSocketAddress a = ConfigParsing.address(key, v);
-        return new InetSocketAddress(a.getHostString(), a.getPort());
+    /** {@value #WATCH}. */
+    public boolean watch() {
+        return watch;
+    }
+
+    /** The monotonic clock of debounce, period, backoff, lag and the bandwidth limit. */
+    public Ticker ticker() {
+        return ticker;
     }
 
     @Override
     public String toString() {
-        return "SyncConfig{" + nodeId + " <-> " + peerNodeId + "@" + peerAddress + ", bind " + bind + ", roots "
-                + roots + ", period " + ConfigParsing.format(period) + ", debounce " + ConfigParsing.format(debounce)
-                + (insecure ? ", INSECURE (no TLS)" : ", mTLS from " + certDir) + "}";
+        return "SyncConfig{" + nodeId() + " <-> " + keepalive.peerNodeId() + "@" + peerAddress + ", bind " + bind
+                + ", roots " + roots + ", period " + ConfigParsing.format(period) + ", debounce "
+                + ConfigParsing.format(debounce) + (keepalive.insecure() ? ", INSECURE (no TLS)"
+                : ", mTLS from " + keepalive.certDir().orElseThrow()) + "}";
     }
 
-    /** Builds a {@link SyncConfig}; {@link #build()} validates. Not thread-safe. */
+    /**
+     * Builds a {@link SyncConfig}; setters check their own value (naming its key) and leave the builder as it was
+     * when they refuse it, {@link #build()} checks the rest. Not thread-safe.
+     */
     public static final class Builder {
-        private String clusterId;
-        private String nodeId;
-        private String peerNodeId;
+        private KeepaliveConfig keepalive;
         private InetSocketAddress bind;
         private InetSocketAddress peerAddress;
-        private Path certDir;
-        private boolean insecure;
         private Path stateDir;
         private final Map<String, Path> roots = new LinkedHashMap<>();
         private final List<String> includes = new ArrayList<>();
@@ -322,50 +306,53 @@ public final class SyncConfig {
         private Duration timeout = Duration.ofSeconds(30);
         private boolean verifyContent;
         private boolean watch = true;
-        private io.hakit.api.Ticker ticker = io.hakit.api.Ticker.system();
+        private Ticker ticker = Ticker.system();
         private boolean requireDirectories = true;
 
         private Builder() {
         }
 
-        /** The pair: cluster id and both node ids (the peer's certificate must carry {@code peerNodeId}). */
-        public Builder cluster(String clusterId, String nodeId, String peerNodeId) {
-            this.clusterId = Objects.requireNonNull(clusterId, KA_CLUSTER);
-            this.nodeId = Objects.requireNonNull(nodeId, KA_NODE);
-            this.peerNodeId = Objects.requireNonNull(peerNodeId, KA_PEER_NODE);
+        /**
+         * Applies the {@code sync.*} keys of {@code settings}, in sorted key order; other keys are ignored (the
+         * pair's come with {@link #keepalive}).
+         *
+         * @throws InvalidConfigException naming the first bad key, or an unknown {@code sync.*} key and the nearest
+         *     valid one (refused before anything is set)
+         */
+        public Builder options(Map<String, String> settings) {
+            return KEYS.apply(settings, this);
+        }
+
+        /**
+         * The node this synchronizer belongs to. Required. Its cluster id and node ids name the pair (the peer's
+         * certificate must carry its node id), its certificate directory (or insecure mode) secures the connection,
+         * its state directory is the default {@value SyncConfig#STATE_DIR}, and its bind and peer addresses, port + 1,
+         * are the default {@value SyncConfig#BIND} and {@value SyncConfig#PEER_ADDRESS}.
+         */
+        public Builder keepalive(KeepaliveConfig config) {
+            this.keepalive = Objects.requireNonNull(config, "keepalive");
             return this;
         }
 
+        /** {@value SyncConfig#BIND}: where the standby accepts the active. */
         public Builder bind(InetSocketAddress address) {
             this.bind = Objects.requireNonNull(address, BIND);
             return this;
         }
 
+        /** {@value SyncConfig#PEER_ADDRESS}: where the active reaches the standby. */
         public Builder peer(InetSocketAddress address) {
             this.peerAddress = Objects.requireNonNull(address, PEER_ADDRESS);
             return this;
         }
 
-        /** Mutual TLS with the PEM files of the keepalive pair ({@code server.crt}, {@code server.key}, {@code ca.crt}). */
-        public Builder tls(Path certDir) {
-            this.certDir = Objects.requireNonNull(certDir, KA_CERT_DIR);
-            this.insecure = false;
-            return this;
-        }
-
-        /** No TLS. Hazard: anyone who reaches the port can write into the roots. Tests and trusted links only. */
-        public Builder insecure() {
-            this.insecure = true;
-            this.certDir = null;
-            return this;
-        }
-
-        /** Where the sync record lives (default: the keepalive state directory). */
+        /** {@value SyncConfig#STATE_DIR}: where the sync record lives (default: the keepalive state directory). */
         public Builder stateDir(Path dir) {
             this.stateDir = Objects.requireNonNull(dir, STATE_DIR);
             return this;
         }
 
+        /** {@value SyncConfig#ROOT}{@code <name>}: a directory to mirror, under a name both nodes share. */
         public Builder root(String name, Path dir) {
             if (!ROOT_NAME.matcher(name).matches()) {
                 throw new InvalidConfigException(ROOT + name + ": a root name is 1-64 of A-Z a-z 0-9 _ . -",
@@ -375,48 +362,79 @@ public final class SyncConfig {
             return this;
         }
 
+        /** {@value SyncConfig#INCLUDE}: adds globs of the files to synchronize. */
         public Builder include(List<String> globs) {
+            globs.forEach(g -> glob(INCLUDE, g));
             includes.addAll(globs);
             return this;
         }
 
+        /** {@value SyncConfig#EXCLUDE}: adds globs of files and directories to leave out. */
         public Builder exclude(List<String> globs) {
+            globs.forEach(g -> glob(EXCLUDE, g));
             excludes.addAll(globs);
             return this;
         }
 
+        /** {@value SyncConfig#PERIOD}: how often a full round runs. Default 60 s. */
         public Builder period(Duration d) {
-            this.period = Objects.requireNonNull(d, PERIOD);
+            this.period = positive(PERIOD, d);
             return this;
         }
 
+        /** {@value SyncConfig#DEBOUNCE}: 0 to 10 s, shorter than the period. Default 5 ms. */
         public Builder debounce(Duration d) {
-            this.debounce = Objects.requireNonNull(d, DEBOUNCE);
+            if (d == null || d.isNegative() || d.compareTo(Duration.ofSeconds(10)) > 0) {
+                throw new InvalidConfigException(DEBOUNCE + " must be 0..10 s, was "
+                        + (d == null ? null : ConfigParsing.format(d)), DEBOUNCE);
+            }
+            this.debounce = d;
             return this;
         }
 
+        /** {@value SyncConfig#BANDWIDTH}: bytes per second, 0 (no limit) or at least 64 KiB. */
         public Builder bandwidthLimit(long bytesPerSecond) {
+            if (bytesPerSecond < 0) {
+                throw new InvalidConfigException(BANDWIDTH + " must not be negative", BANDWIDTH);
+            }
+            if (bytesPerSecond > 0 && bytesPerSecond < 64 * 1024) {
+                throw new InvalidConfigException(BANDWIDTH + " below 64 kb/s (" + bytesPerSecond + ") cannot move a "
+                        + "block within " + TIMEOUT, BANDWIDTH);
+            }
             this.bandwidth = bytesPerSecond;
             return this;
         }
 
+        /** {@value SyncConfig#RESERVE}: free bytes a write must leave on the standby's disk. Default 64 MiB. */
         public Builder diskReserve(long bytes) {
+            if (bytes < 0) {
+                throw new InvalidConfigException(RESERVE + " must not be negative", RESERVE);
+            }
             this.reserve = bytes;
             return this;
         }
 
+        /** {@value SyncConfig#MAX_FILE}: the largest file accepted from the peer. Default 64 GiB. */
         public Builder maxFileSize(long bytes) {
+            if (bytes <= 0) {
+                throw new InvalidConfigException(MAX_FILE + " must be positive", MAX_FILE);
+            }
             this.maxFileSize = bytes;
             return this;
         }
 
+        /** {@value SyncConfig#MAX_ENTRIES}: 1 to 50,000,000. Default 1,000,000. */
         public Builder maxEntries(int n) {
+            if (n <= 0 || n > 50_000_000) {
+                throw new InvalidConfigException(MAX_ENTRIES + " must be 1..50000000", MAX_ENTRIES);
+            }
             this.maxEntries = n;
             return this;
         }
 
+        /** {@value SyncConfig#TIMEOUT}: the longest silence from the peer within a round. Default 30 s. */
         public Builder timeout(Duration d) {
-            this.timeout = Objects.requireNonNull(d, TIMEOUT);
+            this.timeout = positive(TIMEOUT, d);
             return this;
         }
 
@@ -426,6 +444,7 @@ public final class SyncConfig {
             return this;
         }
 
+        /** {@value SyncConfig#VERIFY_CONTENT}: full rounds re-read every file (default false); see its hazard. */
         public Builder verifyContent(boolean on) {
             this.verifyContent = on;
             return this;
@@ -442,10 +461,10 @@ public final class SyncConfig {
 
         /**
          * The monotonic clock for debounce, period, backoff, lag and the bandwidth limit; default
-         * {@link io.hakit.api.Ticker#system()}. Tests inject one.
+         * {@link Ticker#system()}. Tests inject one.
          */
-        public Builder ticker(io.hakit.api.Ticker t) {
-            this.ticker = java.util.Objects.requireNonNull(t, "ticker");
+        public Builder ticker(Ticker t) {
+            this.ticker = Objects.requireNonNull(t, "ticker");
             return this;
         }
 
@@ -455,31 +474,33 @@ public final class SyncConfig {
          * @throws InvalidConfigException naming the key (or both keys) at fault
          */
         public SyncConfig build() {
-            if (clusterId == null || clusterId.isBlank()) {
-                throw new InvalidConfigException(KA_CLUSTER + " is required", KA_CLUSTER);
+            if (keepalive == null) {
+                throw new InvalidConfigException("the synchronizer needs its node's keepalive configuration (the "
+                        + "pair's ids, addresses, TLS and state directory): Builder.keepalive", KeepaliveConfig.NODE_ID);
             }
-            if (nodeId == null || nodeId.isBlank() || peerNodeId == null || peerNodeId.isBlank()) {
-                throw new InvalidConfigException(KA_NODE + " and " + KA_PEER_NODE + " are required", KA_NODE,
-                        KA_PEER_NODE);
+            InetSocketAddress b = bind != null ? bind : plusOne(KeepaliveConfig.BIND, keepalive.bind(), BIND);
+            InetSocketAddress p = peerAddress != null ? peerAddress
+                    : plusOne(KeepaliveConfig.PEER_ADDRESS, keepalive.peerAddress(), PEER_ADDRESS);
+            // the default port + 1 of one node can be the keepalive port of the other (two nodes on one host with
+            // adjacent ports): each would then dial a port that speaks the other protocol, or fail to bind
+            String bindClash = same(b, keepalive.bind()) ? KeepaliveConfig.BIND
+                    : same(b, keepalive.peerAddress()) ? KeepaliveConfig.PEER_ADDRESS : null;
+            if (bindClash != null) {
+                throw new InvalidConfigException((bind != null ? BIND : BIND + " (default: " + KeepaliveConfig.BIND
+                        + "'s port + 1)") + " " + b.getHostString() + ":" + b.getPort() + " is a keepalive address ("
+                        + bindClash + "): set " + BIND + " to a free port, or use keepalive ports at least 2 apart",
+                        bind != null ? BIND : KeepaliveConfig.BIND);
             }
-            if (nodeId.equals(peerNodeId)) {
-                throw new InvalidConfigException(KA_NODE + " and " + KA_PEER_NODE + " are both '" + nodeId + "'",
-                        KA_NODE, KA_PEER_NODE);
+            String peerClash = same(p, keepalive.bind()) ? KeepaliveConfig.BIND
+                    : same(p, keepalive.peerAddress()) ? KeepaliveConfig.PEER_ADDRESS : null;
+            if (peerClash != null) {
+                throw new InvalidConfigException((peerAddress != null ? PEER_ADDRESS : PEER_ADDRESS + " (default: "
+                        + KeepaliveConfig.PEER_ADDRESS + "'s port + 1)") + " " + p.getHostString() + ":" + p.getPort()
+                        + " is a keepalive address (" + peerClash + "): set " + PEER_ADDRESS + " to the peer's "
+                        + BIND + ", or use keepalive ports at least 2 apart",
+                        peerAddress != null ? PEER_ADDRESS : KeepaliveConfig.PEER_ADDRESS);
             }
-            if (bind == null) {
-                throw new InvalidConfigException(BIND + " is required", BIND);
-            }
-            if (peerAddress == null) {
-                throw new InvalidConfigException(PEER_ADDRESS + " is required", PEER_ADDRESS);
-            }
-            if (!insecure && certDir == null) {
-                throw new InvalidConfigException(KA_CERT_DIR + " is required unless " + KA_INSECURE + " is true",
-                        KA_CERT_DIR, KA_INSECURE);
-            }
-            if (stateDir == null) {
-                throw new InvalidConfigException(STATE_DIR + " (or " + KA_STATE_DIR + ") is required: the sync "
-                        + "record lives there", STATE_DIR, KA_STATE_DIR);
-            }
+            Path state = stateDir != null ? stateDir : keepalive.stateDir();
             if (roots.isEmpty()) {
                 throw new InvalidConfigException("no " + ROOT + "<name> key: nothing to synchronize", ROOT);
             }
@@ -490,53 +511,34 @@ public final class SyncConfig {
                     throw new InvalidConfigException(ROOT + list.get(i).getKey() + ": " + a
                             + " is not a directory", ROOT + list.get(i).getKey());
                 }
-                if (stateDir.toAbsolutePath().normalize().startsWith(a)) {
-                    throw new InvalidConfigException(STATE_DIR + " " + stateDir + " lies inside " + ROOT
+                if (state.toAbsolutePath().normalize().startsWith(a)) {
+                    throw new InvalidConfigException(STATE_DIR + " " + state + " lies inside " + ROOT
                             + list.get(i).getKey() + " " + a, STATE_DIR, ROOT + list.get(i).getKey());
                 }
                 for (int j = i + 1; j < list.size(); j++) {
-                    Path b = list.get(j).getValue().toAbsolutePath().normalize();
-                    if (a.startsWith(b) || b.startsWith(a)) {
+                    Path c = list.get(j).getValue().toAbsolutePath().normalize();
+                    if (a.startsWith(c) || c.startsWith(a)) {
                         throw new InvalidConfigException(ROOT + list.get(i).getKey() + " (" + a + ") and " + ROOT
-                                + list.get(j).getKey() + " (" + b + ") nest", ROOT + list.get(i).getKey(),
+                                + list.get(j).getKey() + " (" + c + ") nest", ROOT + list.get(i).getKey(),
                                 ROOT + list.get(j).getKey());
                     }
                 }
-            }
-            for (String g : includes) {
-                glob(INCLUDE, g);
-            }
-            for (String g : excludes) {
-                glob(EXCLUDE, g);
-            }
-            positive(PERIOD, period);
-            if (debounce.isNegative() || debounce.compareTo(Duration.ofSeconds(10)) > 0) {
-                throw new InvalidConfigException(DEBOUNCE + " must be 0..10 s, was " + ConfigParsing.format(debounce),
-                        DEBOUNCE);
             }
             if (debounce.compareTo(period) >= 0) {
                 throw new InvalidConfigException(DEBOUNCE + " (" + ConfigParsing.format(debounce)
                         + ") must be shorter than " + PERIOD + " (" + ConfigParsing.format(period) + ")", DEBOUNCE,
                         PERIOD);
             }
-            positive(TIMEOUT, timeout);
-            if (bandwidth < 0) {
-                throw new InvalidConfigException(BANDWIDTH + " must not be negative", BANDWIDTH);
+            return new SyncConfig(this, b, p, state);
+        }
+
+        /** The keepalive address's host with its port + 1, resolved. */
+        private static InetSocketAddress plusOne(String key, InetSocketAddress a, String setting) {
+            if (a.getPort() == 0 || a.getPort() == 65535) {
+                throw new InvalidConfigException(key + " port " + a.getPort() + " leaves no port + 1 for the file "
+                        + "synchronizer: set " + setting, key);
             }
-            if (bandwidth > 0 && bandwidth < 64 * 1024) {
-                throw new InvalidConfigException(BANDWIDTH + " below 64 kb/s (" + bandwidth + ") cannot move a "
-                        + "block within " + TIMEOUT, BANDWIDTH);
-            }
-            if (reserve < 0) {
-                throw new InvalidConfigException(RESERVE + " must not be negative", RESERVE);
-            }
-            if (maxFileSize <= 0) {
-                throw new InvalidConfigException(MAX_FILE + " must be positive", MAX_FILE);
-            }
-            if (maxEntries <= 0 || maxEntries > 50_000_000) {
-                throw new InvalidConfigException(MAX_ENTRIES + " must be 1..50000000", MAX_ENTRIES);
-            }
-            return new SyncConfig(this);
+            return new InetSocketAddress(a.getHostString(), a.getPort() + 1);
         }
 
         private static void glob(String key, String g) {
@@ -547,10 +549,12 @@ public final class SyncConfig {
             }
         }
 
-        private static void positive(String key, Duration d) {
-            if (d.isNegative() || d.isZero()) {
-                throw new InvalidConfigException(key + " must be positive, was " + ConfigParsing.format(d), key);
+        private static Duration positive(String key, Duration d) {
+            if (d == null || d.isNegative() || d.isZero()) {
+                throw new InvalidConfigException(key + " must be positive, was "
+                        + (d == null ? null : ConfigParsing.format(d)), key);
             }
+            return d;
         }
     }
 }

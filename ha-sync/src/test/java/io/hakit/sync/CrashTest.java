@@ -248,6 +248,10 @@ class CrashTest {
         s.put("keepalive.node-id", self);
         s.put("keepalive.peer.node-id", peer);
         s.put("keepalive.tls.insecure", "true");
+        s.put("keepalive.bind", "127.0.0.1:1"); // never bound: the child runs the synchronizer alone
+        s.put("keepalive.peer.address", "127.0.0.1:2");
+        s.put("keepalive.state-dir", tmp.resolve(self + "-state").toString());
+        s.put("keepalive.arbiter", "none");
         s.put("sync.bind", "127.0.0.1:" + bind);
         s.put("sync.peer.address", "127.0.0.1:" + peerPort);
         s.put("sync.state-dir", tmp.resolve(self + "-state").toString());

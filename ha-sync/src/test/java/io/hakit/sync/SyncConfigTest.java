@@ -27,20 +27,21 @@ class SyncConfigTest {
         m.put("keepalive.peer.address", "10.0.0.2:7000");
         m.put("keepalive.tls.cert-dir", tmp.resolve("certs").toString());
         m.put("keepalive.state-dir", tmp.resolve("state").toString());
+        m.put("keepalive.arbiter", "none");
         m.put("sync.root.conf", Files.createDirectories(tmp.resolve("conf")).toString());
         return m;
     }
 
     @Test
     void theAgentsKeysGiveTheDefaultsAndThePortsNextToTheKeepalivePorts() throws Exception {
-        SyncConfig c = SyncConfig.fromMap(base()).build();
-        assertThat(c.bind.getPort()).isEqualTo(7001);
-        assertThat(c.peerAddress.getHostString()).isEqualTo("10.0.0.2");
-        assertThat(c.peerAddress.getPort()).isEqualTo(7001);
-        assertThat(c.period).isEqualTo(Duration.ofSeconds(60));
-        assertThat(c.debounce).isEqualTo(Duration.ofMillis(5));
-        assertThat(c.insecure).isFalse();
-        assertThat(c.watch).isTrue();
+        SyncConfig c = SyncConfig.fromMap(base());
+        assertThat(c.bind().getPort()).isEqualTo(7001);
+        assertThat(c.peerAddress().getHostString()).isEqualTo("10.0.0.2");
+        assertThat(c.peerAddress().getPort()).isEqualTo(7001);
+        assertThat(c.period()).isEqualTo(Duration.ofSeconds(60));
+        assertThat(c.debounce()).isEqualTo(Duration.ofMillis(5));
+        assertThat(c.keepalive().insecure()).isFalse();
+        assertThat(c.watch()).isTrue();
         assertThat(c.roots()).containsOnlyKeys("conf");
     }
 
@@ -56,42 +57,42 @@ class SyncConfigTest {
         m.put("sync.peer.address", "10.0.0.2:9000");
         m.put("sync.max-file-size", "1 gb");
         m.put("sync.watch", "false");
-        SyncConfig c = SyncConfig.fromMap(m).build();
-        assertThat(c.period).isEqualTo(Duration.ofSeconds(10));
-        assertThat(c.bandwidth).isEqualTo(50L << 20);
-        assertThat(c.excludes).containsExactly("*.tmp", "cache");
-        assertThat(c.includes).containsExactly("*.yaml");
-        assertThat(c.bind.getPort()).isEqualTo(9000);
-        assertThat(c.maxFileSize).isEqualTo(1L << 30);
-        assertThat(c.watch).isFalse();
+        SyncConfig c = SyncConfig.fromMap(m);
+        assertThat(c.period()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(c.bandwidthLimit()).isEqualTo(50L << 20);
+        assertThat(c.excludes()).containsExactly("*.tmp", "cache");
+        assertThat(c.includes()).containsExactly("*.yaml");
+        assertThat(c.bind().getPort()).isEqualTo(9000);
+        assertThat(c.maxFileSize()).isEqualTo(1L << 30);
+        assertThat(c.watch()).isFalse();
     }
 
     @Test
     void badValuesNameTheirKeys() throws Exception {
         Map<String, String> m = base();
         m.put("sync.perid", "10 s");
-        assertThatThrownBy(() -> SyncConfig.fromMap(m).build()).isInstanceOf(InvalidConfigException.class)
+        assertThatThrownBy(() -> SyncConfig.fromMap(m)).isInstanceOf(InvalidConfigException.class)
                 .hasMessageContaining("unknown key sync.perid");
 
         Map<String, String> nested = base();
         nested.put("sync.root.inner", Files.createDirectories(tmp.resolve("conf/inner")).toString());
-        assertThatThrownBy(() -> SyncConfig.fromMap(nested).build()).hasMessageContaining("sync.root.conf")
+        assertThatThrownBy(() -> SyncConfig.fromMap(nested)).hasMessageContaining("sync.root.conf")
                 .hasMessageContaining("sync.root.inner").hasMessageContaining("nest");
 
         Map<String, String> slow = base();
         slow.put("sync.period", "1 s");
         slow.put("sync.debounce", "2 s");
-        assertThatThrownBy(() -> SyncConfig.fromMap(slow).build()).hasMessageContaining("sync.debounce")
+        assertThatThrownBy(() -> SyncConfig.fromMap(slow)).hasMessageContaining("sync.debounce")
                 .hasMessageContaining("sync.period");
 
         Map<String, String> missing = base();
         missing.put("sync.root.gone", tmp.resolve("nope").toString());
-        assertThatThrownBy(() -> SyncConfig.fromMap(missing).build()).hasMessageContaining("sync.root.gone")
+        assertThatThrownBy(() -> SyncConfig.fromMap(missing)).hasMessageContaining("sync.root.gone")
                 .hasMessageContaining("is not a directory");
 
         Map<String, String> noTls = base();
         noTls.remove("keepalive.tls.cert-dir");
-        assertThatThrownBy(() -> SyncConfig.fromMap(noTls).build()).hasMessageContaining("keepalive.tls.cert-dir");
+        assertThatThrownBy(() -> SyncConfig.fromMap(noTls)).hasMessageContaining("keepalive.tls.cert-dir");
 
         Map<String, String> badName = base();
         badName.put("sync.root.a b", tmp.toString());
@@ -99,7 +100,7 @@ class SyncConfigTest {
 
         Map<String, String> stateInside = base();
         stateInside.put("sync.state-dir", tmp.resolve("conf/.state").toString());
-        assertThatThrownBy(() -> SyncConfig.fromMap(stateInside).build()).hasMessageContaining("lies inside");
+        assertThatThrownBy(() -> SyncConfig.fromMap(stateInside)).hasMessageContaining("lies inside");
     }
 
     @Test
@@ -120,6 +121,6 @@ class SyncConfigTest {
         // explicit ports apart from the keepalive ones are fine
         b.put("sync.bind", "127.0.0.1:7100");
         b.put("sync.peer.address", "127.0.0.1:7101");
-        assertThat(SyncConfig.fromMap(b).build().bind.getPort()).isEqualTo(7100);
+        assertThat(SyncConfig.fromMap(b).bind().getPort()).isEqualTo(7100);
     }
 }

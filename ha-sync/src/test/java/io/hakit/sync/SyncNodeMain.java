@@ -45,7 +45,7 @@ public final class SyncNodeMain {
             active = role.equals("active");
             loop = Boolean.parseBoolean(settings.getOrDefault("loop", "false"));
             long epoch = Long.parseLong(settings.getOrDefault("epoch", "1"));
-            SyncConfig config = SyncConfig.fromMap(settings).build();
+            SyncConfig config = SyncConfig.fromMap(settings);
             sync = FileSync.start(config, AlarmRegistry.create(Runnable::run, Clock.systemUTC(), Ticker.system()));
             sync.roleChanged(active ? Role.ACTIVE : Role.STANDBY, epoch);
         } catch (RuntimeException e) {

@@ -2,6 +2,8 @@ package io.hakit.sync;
 
 import io.hakit.api.Ticker;
 import io.hakit.api.alarm.AlarmRegistry;
+import io.hakit.keepalive.Arbiter;
+import io.hakit.keepalive.KeepaliveConfig;
 import io.hakit.keepalive.Role;
 
 import java.io.IOException;
@@ -58,11 +60,20 @@ final class SyncPair implements AutoCloseable {
     }
 
     SyncConfig.Builder config(String self, String peer, Path root, int bind, int peerPort) {
-        SyncConfig.Builder c = SyncConfig.builder().cluster("c1", self, peer).insecure()
+        SyncConfig.Builder c = SyncConfig.builder().keepalive(node(self, peer, base.resolve(self + "-state")))
                 .bind(new InetSocketAddress("127.0.0.1", bind)).peer(new InetSocketAddress("127.0.0.1", peerPort))
-                .stateDir(base.resolve(self + "-state")).root("data", root).period(Duration.ofHours(1))
-                .timeout(Duration.ofSeconds(10));
+                .root("data", root).period(Duration.ofHours(1)).timeout(Duration.ofSeconds(10));
         return tweak.apply(c);
+    }
+
+    /**
+     * The pair's keepalive side of node {@code self}: cluster c1, no TLS, its state directory. Its keepalive ports
+     * are never bound here (the synchronizers' ports are set explicitly).
+     */
+    static KeepaliveConfig node(String self, String peer, Path stateDir) {
+        return KeepaliveConfig.builder().clusterId("c1").nodeId(self).insecure().stateDir(stateDir)
+                .bind(InetSocketAddress.createUnresolved("127.0.0.1", 1))
+                .peer(peer, InetSocketAddress.createUnresolved("127.0.0.1", 2)).arbiter(Arbiter.none()).build();
     }
 
     void startA() {

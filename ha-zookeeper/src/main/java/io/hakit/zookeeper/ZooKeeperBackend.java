@@ -111,7 +111,7 @@ final class ZooKeeperBackend implements HaBackend {
         this.config = config;
         this.options = options;
         this.events = events;
-        this.root = options.clusterPath();
+        this.root = options.clusterPath(config.clusterId());
         this.electionPath = root + "/election";
         this.leadersPath = root + "/leaders";
         this.storesPath = root + "/stores";

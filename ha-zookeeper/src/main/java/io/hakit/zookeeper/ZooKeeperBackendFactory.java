@@ -1,9 +1,12 @@
 package io.hakit.zookeeper;
 
+import io.hakit.api.ConfigOption;
 import io.hakit.api.HaConfig;
 import io.hakit.api.spi.BackendEvents;
 import io.hakit.api.spi.HaBackend;
 import io.hakit.api.spi.HaBackendFactory;
+
+import java.util.List;
 
 /**
  * {@code high-availability.type=zookeeper}: HAKit on Apache ZooKeeper through Curator. See {@link ZooKeeperOptions}
@@ -37,6 +40,11 @@ public final class ZooKeeperBackendFactory implements HaBackendFactory {
     @Override
     public String type() {
         return "zookeeper";
+    }
+
+    @Override
+    public List<ConfigOption> options() {
+        return ZooKeeperOptions.OPTIONS;
     }
 
     @Override

@@ -1,18 +1,25 @@
 package io.hakit.zookeeper;
 
+import io.hakit.api.ConfigOption;
 import io.hakit.api.HaConfig;
 import io.hakit.api.InvalidConfigException;
+import io.hakit.api.support.ConfigKeys;
 import io.hakit.api.support.ConfigParsing;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 
 /**
- * The ZooKeeper backend's options, read from {@link HaConfig#backendOptions()} with Flink's key names, validated.
- * Every option's default and hazard is on its key constant.
+ * The validated, immutable options of the ZooKeeper backend, with Flink's key names: the keys under
+ * {@code high-availability.zookeeper.} (all but {@link #TOLERATE_SUSPENDED}, which {@link HaConfig} reads). The backend
+ * reads them from {@link HaConfig#backendOptions()} with {@link #of(HaConfig)}; {@link #builder()} and
+ * {@link #fromMap(Map)} build them directly. Every option's default and hazard is on its key constant; an unknown
+ * key of the namespace is refused, naming the nearest valid key.
  */
 public final class ZooKeeperOptions {
 
@@ -52,7 +59,7 @@ public final class ZooKeeperOptions {
      * {@link io.hakit.api.ConnectionStatePolicy#REVOKE_ON_LOSS}; a process that stalls (a long GC pause) may still act
      * after its session expired, which only fencing guards against.
      */
-    public static final String TOLERATE_SUSPENDED = "high-availability.zookeeper.client.tolerate-suspended-connections";
+    public static final String TOLERATE_SUSPENDED = HaConfig.ZOOKEEPER_TOLERATE_SUSPENDED;
     /** ACL of created znodes: {@code open} (default, world-writable) or {@code creator} (needs {@link #DIGEST}). */
     public static final String ACL = "high-availability.zookeeper.client.acl";
     /**
@@ -73,113 +80,103 @@ public final class ZooKeeperOptions {
      */
     public static final String ENSEMBLE_TRACKER = "high-availability.zookeeper.client.ensemble-tracker";
 
-    private static final Set<String> KEYS = Set.of(QUORUM, PATH_ROOT, SESSION_TIMEOUT, CONNECTION_TIMEOUT, RETRY_WAIT,
-            MAX_RETRY_ATTEMPTS, TOLERATE_SUSPENDED, ACL, DIGEST, INLINE_LIMIT, ENSEMBLE_TRACKER);
     private static final int MAX_INLINE = 1_000_000;
+    private static final Duration MAX_TIMEOUT = Duration.ofMillis(Integer.MAX_VALUE);
+
+    private static final ConfigKeys<Builder> KEYS = ConfigKeys.<Builder>owning("high-availability.zookeeper.")
+            .except(HaConfig.OPTIONS)
+            .text(QUORUM, ConfigOption.Type.STRING, "required", "The ensemble, host:port,host:port,...",
+                    Builder::quorum)
+            .text(PATH_ROOT, ConfigOption.Type.STRING, "/hakit", "Root znode; the cluster lives under "
+                    + "<root>/<cluster-id>. Keep it apart from Flink's /flink.", Builder::pathRoot)
+            .duration(SESSION_TIMEOUT, "15 s", "Session timeout, at least 100 ms. Hazard: bounds failover on a crash; "
+                    + "too short expires healthy sessions on a GC pause.", Builder::sessionTimeout)
+            .duration(CONNECTION_TIMEOUT, "15 s", "Connection timeout; how long start-up waits for the first "
+                    + "connection.", Builder::connectionTimeout)
+            .duration(RETRY_WAIT, "5 s", "First wait of Curator's exponential retry of its own work.",
+                    Builder::retryWait)
+            .integer(MAX_RETRY_ATTEMPTS, "3", "Retries of Curator's own work, 0-29.", Builder::maxRetryAttempts)
+            .text(ACL, ConfigOption.Type.CHOICE, "open", "open (world-writable) or creator (needs the digest).",
+                    (b, v) -> b.creatorAcl(acl(v)))
+            .text(DIGEST, ConfigOption.Type.STRING, "-", "user:password of the sessions that may read and change the "
+                    + "znodes with acl creator. Hazard: in clear text.", Builder::digest)
+            .size(INLINE_LIMIT, "1000000 b", "Largest record kept inline in a znode, 1 kb to 1000000 b; larger "
+                    + "values go to the blob store.", Builder::inlineLimit)
+            .text(ENSEMBLE_TRACKER, ConfigOption.Type.BOOLEAN, "true", "Follow the ensemble's own member list. "
+                    + "Hazard: behind a load balancer, virtual IP, NAT or Service, set false.",
+                    (b, v) -> b.ensembleTracker(strictBool(ENSEMBLE_TRACKER, v)))
+            .build();
+
+    /** Every key of this class, with its type, default and hazard. */
+    public static final List<ConfigOption> OPTIONS = KEYS.options();
 
     private final String quorum;
-    private final String clusterPath;
+    private final String pathRoot;
     private final Duration sessionTimeout;
     private final Duration connectionTimeout;
     private final Duration retryWait;
     private final int maxRetryAttempts;
-    private final Optional<Boolean> tolerateSuspended;
     private final boolean creatorAcl;
     private final Optional<byte[]> digest;
     private final int inlineLimit;
     private final boolean ensembleTracker;
 
-    private ZooKeeperOptions(HaConfig config) {
-        for (String key : config.backendOptions().keySet()) {
-            if (key.startsWith("high-availability.zookeeper.") && !KEYS.contains(key)) {
-                throw new InvalidConfigException("unknown ZooKeeper option " + key + " (known: " + KEYS + ")", key);
-            }
-        }
-        this.quorum = config.backendOption(QUORUM).map(String::trim).filter(s -> !s.isEmpty())
-                .orElseThrow(() -> new InvalidConfigException(QUORUM + " must be set for high-availability.type="
-                        + "zookeeper (host:port,host:port,...)", QUORUM));
-        for (String hostPort : quorum.split(",")) {
-            String hp = hostPort.trim();
-            int colon = hp.lastIndexOf(':');
-            if (hp.isEmpty() || (colon >= 0 && !hp.substring(colon + 1).matches("\\d{1,5}(/.*)?"))) {
-                throw new InvalidConfigException(QUORUM + ": '" + hostPort + "' is not host:port", QUORUM);
-            }
-        }
-        String root = config.backendOption(PATH_ROOT).orElse("/hakit").trim();
-        if (!root.startsWith("/")) {
-            root = "/" + root;
-        }
-        while (root.length() > 1 && root.endsWith("/")) {
-            root = root.substring(0, root.length() - 1);
-        }
-        if (!root.matches("(/[A-Za-z0-9._-]+)+") || root.contains("/./") || root.contains("/../")
-                || root.endsWith("/.") || root.endsWith("/..") || root.startsWith("/zookeeper")) {
-            throw new InvalidConfigException(PATH_ROOT + ": '" + root + "' is not a valid znode path outside "
-                    + "/zookeeper", PATH_ROOT);
-        }
-        this.clusterPath = root + "/" + config.clusterId();
-        this.sessionTimeout = duration(config, SESSION_TIMEOUT, Duration.ofSeconds(15));
-        this.connectionTimeout = duration(config, CONNECTION_TIMEOUT, Duration.ofSeconds(15));
-        this.retryWait = duration(config, RETRY_WAIT, Duration.ofSeconds(5));
-        this.maxRetryAttempts = config.backendOption(MAX_RETRY_ATTEMPTS)
-                .map(v -> ConfigParsing.integer(MAX_RETRY_ATTEMPTS, v)).orElse(3);
-        if (maxRetryAttempts < 0 || maxRetryAttempts > 29) {
-            throw new InvalidConfigException(MAX_RETRY_ATTEMPTS + " must be between 0 and 29, was "
-                    + maxRetryAttempts, MAX_RETRY_ATTEMPTS);
-        }
-        if (sessionTimeout.toMillis() > Integer.MAX_VALUE || connectionTimeout.toMillis() > Integer.MAX_VALUE
-                || retryWait.toMillis() > Integer.MAX_VALUE) {
-            throw new InvalidConfigException("ZooKeeper timeouts must be below 24 days", SESSION_TIMEOUT);
-        }
-        this.tolerateSuspended = config.backendOption(TOLERATE_SUSPENDED).map(v -> bool(TOLERATE_SUSPENDED, v));
-        String acl = config.backendOption(ACL).orElse("open").trim().toLowerCase(Locale.ROOT);
-        if (!acl.equals("open") && !acl.equals("creator")) {
-            throw new InvalidConfigException(ACL + ": '" + acl + "' is not an ACL mode (use open or creator)", ACL);
-        }
-        this.creatorAcl = acl.equals("creator");
-        Optional<String> d = config.backendOption(DIGEST);
-        if (d.isPresent() && !d.get().matches("[^:]+:.+")) {
-            throw new InvalidConfigException(DIGEST + " must be user:password", DIGEST);
-        }
-        if (creatorAcl && d.isEmpty()) {
-            throw new InvalidConfigException(ACL + "=creator needs " + DIGEST + " (user:password): without "
-                    + "credentials the znodes would be readable by no one", ACL, DIGEST);
-        }
-        this.digest = d.map(s -> s.getBytes(StandardCharsets.UTF_8));
-        long inline = config.backendOption(INLINE_LIMIT).map(v -> ConfigParsing.bytes(INLINE_LIMIT, v))
-                .orElse((long) MAX_INLINE);
-        if (inline < 1024 || inline > MAX_INLINE) {
-            throw new InvalidConfigException(INLINE_LIMIT + " must be between 1 KiB and " + MAX_INLINE
-                    + " bytes (ZooKeeper's jute.maxbuffer is 1 MiB), was " + inline, INLINE_LIMIT);
-        }
-        this.inlineLimit = (int) inline;
-        this.ensembleTracker = config.backendOption(ENSEMBLE_TRACKER).map(v -> bool(ENSEMBLE_TRACKER, v)).orElse(true);
-        if (sessionTimeout.compareTo(Duration.ofMillis(100)) < 0) {
-            throw new InvalidConfigException(SESSION_TIMEOUT + " must be at least 100 ms, was "
-                    + ConfigParsing.format(sessionTimeout), SESSION_TIMEOUT);
-        }
+    private ZooKeeperOptions(Builder b) {
+        this.quorum = b.quorum;
+        this.pathRoot = b.pathRoot;
+        this.sessionTimeout = b.sessionTimeout;
+        this.connectionTimeout = b.connectionTimeout;
+        this.retryWait = b.retryWait;
+        this.maxRetryAttempts = b.maxRetryAttempts;
+        this.creatorAcl = b.creatorAcl;
+        this.digest = Optional.ofNullable(b.digest).map(s -> s.getBytes(StandardCharsets.UTF_8));
+        this.inlineLimit = b.inlineLimit;
+        this.ensembleTracker = b.ensembleTracker;
     }
 
     /**
-     * Reads and validates the options.
+     * A builder with every default (the quorum has none).
      *
+     * @return a new builder
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Reads the {@code high-availability.zookeeper.*} keys of {@code map}; other keys are left to their owners.
+     *
+     * @param map configuration keys and values; not changed
+     * @return the validated options
+     * @throws InvalidConfigException naming the key of the first bad option, or an unknown
+     *     {@code high-availability.zookeeper.*} key and the nearest valid one
+     */
+    public static ZooKeeperOptions fromMap(Map<String, String> map) {
+        return builder().options(map).build();
+    }
+
+    /**
+     * Reads and validates the options of {@code config}'s backend options: what the backend connects with.
+     *
+     * @param config the configuration
+     * @return the validated options
      * @throws InvalidConfigException naming the key of the first bad option, or of an unknown
      *     {@code high-availability.zookeeper.*} key
      */
     public static ZooKeeperOptions of(HaConfig config) {
-        return new ZooKeeperOptions(config);
+        return fromMap(config.backendOptions());
     }
 
-    private static Duration duration(HaConfig config, String key, Duration dflt) {
-        Duration d = config.backendOption(key).map(v -> ConfigParsing.duration(key, v)).orElse(dflt);
-        if (d.isZero() || d.isNegative()) {
-            throw new InvalidConfigException(key + " must be positive, was " + ConfigParsing.format(d), key);
+    private static boolean acl(String v) {
+        String acl = v.toLowerCase(Locale.ROOT);
+        if (!acl.equals("open") && !acl.equals("creator")) {
+            throw new InvalidConfigException(ACL + ": '" + acl + "' is not an ACL mode (use open or creator)", ACL);
         }
-        return d;
+        return acl.equals("creator");
     }
 
-    private static boolean bool(String key, String v) {
-        switch (v.trim().toLowerCase(Locale.ROOT)) {
+    private static boolean strictBool(String key, String v) {
+        switch (v.toLowerCase(Locale.ROOT)) {
             case "true":
                 return true;
             case "false":
@@ -189,51 +186,320 @@ public final class ZooKeeperOptions {
         }
     }
 
+    /**
+     * {@value #QUORUM}.
+     *
+     * @return the ensemble, {@code host:port,...}
+     */
     public String quorum() {
         return quorum;
     }
 
-    /** {@code <path.root>/<cluster-id>}. */
-    public String clusterPath() {
-        return clusterPath;
+    /**
+     * {@value #PATH_ROOT}, normalized: a leading slash, none at the end.
+     *
+     * @return the root znode
+     */
+    public String pathRoot() {
+        return pathRoot;
     }
 
+    /**
+     * Where a cluster lives: {@code <path.root>/<cluster-id>}.
+     *
+     * @param clusterId the cluster id ({@link HaConfig#clusterId()})
+     * @return the cluster's znode
+     */
+    public String clusterPath(String clusterId) {
+        return pathRoot + "/" + clusterId;
+    }
+
+    /**
+     * {@value #SESSION_TIMEOUT}.
+     *
+     * @return the session timeout
+     */
     public Duration sessionTimeout() {
         return sessionTimeout;
     }
 
+    /**
+     * {@value #CONNECTION_TIMEOUT}.
+     *
+     * @return the connection timeout
+     */
     public Duration connectionTimeout() {
         return connectionTimeout;
     }
 
+    /**
+     * {@value #RETRY_WAIT}.
+     *
+     * @return the first wait of Curator's retry
+     */
     public Duration retryWait() {
         return retryWait;
     }
 
+    /**
+     * {@value #MAX_RETRY_ATTEMPTS}.
+     *
+     * @return Curator's retries
+     */
     public int maxRetryAttempts() {
         return maxRetryAttempts;
     }
 
-    /** Flink's tolerate-suspended-connections switch, if set. */
-    public Optional<Boolean> tolerateSuspended() {
-        return tolerateSuspended;
-    }
-
+    /**
+     * {@value #ACL}: whether the znodes are created with the creator-only ACL.
+     *
+     * @return true for {@code creator}
+     */
     public boolean creatorAcl() {
         return creatorAcl;
     }
 
-    /** The digest credentials, if set (a copy). */
+    /**
+     * {@value #DIGEST}: the digest credentials, if set (a copy).
+     *
+     * @return {@code user:password} as UTF-8 bytes, or empty
+     */
     public Optional<byte[]> digest() {
         return digest.map(byte[]::clone);
     }
 
+    /**
+     * {@value #INLINE_LIMIT}.
+     *
+     * @return the largest record kept inline, in bytes
+     */
     public int inlineLimit() {
         return inlineLimit;
     }
 
-    /** Whether Curator follows the ensemble's own member list; see {@link #ENSEMBLE_TRACKER}. */
+    /**
+     * {@value #ENSEMBLE_TRACKER}: whether Curator follows the ensemble's own member list.
+     *
+     * @return whether the ensemble tracker is on
+     */
     public boolean ensembleTracker() {
         return ensembleTracker;
+    }
+
+    /**
+     * Builds {@link ZooKeeperOptions}. Setters check their own value (naming its key) and leave the builder as it was
+     * when they refuse it; {@link #build()} checks the rest. Not thread-safe; {@code build()} copies.
+     */
+    public static final class Builder {
+        private String quorum;
+        private String pathRoot = "/hakit";
+        private Duration sessionTimeout = Duration.ofSeconds(15);
+        private Duration connectionTimeout = Duration.ofSeconds(15);
+        private Duration retryWait = Duration.ofSeconds(5);
+        private int maxRetryAttempts = 3;
+        private boolean creatorAcl;
+        private String digest;
+        private int inlineLimit = MAX_INLINE;
+        private boolean ensembleTracker = true;
+
+        private Builder() {
+        }
+
+        /**
+         * Applies the {@code high-availability.zookeeper.*} keys of {@code map}, in sorted key order.
+         *
+         * @param map configuration keys and values; other keys are ignored
+         * @return this builder
+         * @throws InvalidConfigException naming the first bad key, or an unknown key and the nearest valid one
+         */
+        public Builder options(Map<String, String> map) {
+            return KEYS.apply(map, this);
+        }
+
+        /**
+         * {@value ZooKeeperOptions#QUORUM}: the ensemble. Required.
+         *
+         * @param quorum {@code host:port,host:port,...} (a chroot after the last port is allowed); empty is refused by
+         *     {@link #build()}
+         * @return this builder
+         * @throws InvalidConfigException if an entry is not host:port
+         */
+        public Builder quorum(String quorum) {
+            String q = Objects.requireNonNull(quorum, QUORUM).trim();
+            for (String hostPort : q.isEmpty() ? new String[0] : q.split(",")) {
+                String hp = hostPort.trim();
+                int colon = hp.lastIndexOf(':');
+                if (hp.isEmpty() || (colon >= 0 && !hp.substring(colon + 1).matches("\\d{1,5}(/.*)?"))) {
+                    throw new InvalidConfigException(QUORUM + ": '" + hostPort + "' is not host:port", QUORUM);
+                }
+            }
+            this.quorum = q;
+            return this;
+        }
+
+        /**
+         * {@value ZooKeeperOptions#PATH_ROOT}: the root znode. Default {@code /hakit}.
+         *
+         * @param root a znode path outside {@code /zookeeper}; a leading slash is added, trailing ones dropped
+         * @return this builder
+         * @throws InvalidConfigException if it is not a valid znode path outside {@code /zookeeper}
+         */
+        public Builder pathRoot(String root) {
+            String r = Objects.requireNonNull(root, PATH_ROOT).trim();
+            if (!r.startsWith("/")) {
+                r = "/" + r;
+            }
+            while (r.length() > 1 && r.endsWith("/")) {
+                r = r.substring(0, r.length() - 1);
+            }
+            if (!r.matches("(/[A-Za-z0-9._-]+)+") || r.contains("/./") || r.contains("/../")
+                    || r.endsWith("/.") || r.endsWith("/..") || r.startsWith("/zookeeper")) {
+                throw new InvalidConfigException(PATH_ROOT + ": '" + r + "' is not a valid znode path outside "
+                        + "/zookeeper", PATH_ROOT);
+            }
+            this.pathRoot = r;
+            return this;
+        }
+
+        /**
+         * {@value ZooKeeperOptions#SESSION_TIMEOUT}. Default 15 s.
+         *
+         * @param d the session timeout, 100 ms to 24 days
+         * @return this builder
+         * @throws InvalidConfigException if it is shorter than 100 ms or not below 24 days
+         */
+        public Builder sessionTimeout(Duration d) {
+            timeout(SESSION_TIMEOUT, d);
+            if (d.compareTo(Duration.ofMillis(100)) < 0) {
+                throw new InvalidConfigException(SESSION_TIMEOUT + " must be at least 100 ms, was "
+                        + ConfigParsing.format(d), SESSION_TIMEOUT);
+            }
+            this.sessionTimeout = d;
+            return this;
+        }
+
+        /**
+         * {@value ZooKeeperOptions#CONNECTION_TIMEOUT}. Default 15 s.
+         *
+         * @param d the connection timeout, positive, below 24 days
+         * @return this builder
+         * @throws InvalidConfigException if it is not positive or not below 24 days
+         */
+        public Builder connectionTimeout(Duration d) {
+            this.connectionTimeout = timeout(CONNECTION_TIMEOUT, d);
+            return this;
+        }
+
+        /**
+         * {@value ZooKeeperOptions#RETRY_WAIT}. Default 5 s.
+         *
+         * @param d the first wait, positive, below 24 days
+         * @return this builder
+         * @throws InvalidConfigException if it is not positive or not below 24 days
+         */
+        public Builder retryWait(Duration d) {
+            this.retryWait = timeout(RETRY_WAIT, d);
+            return this;
+        }
+
+        /**
+         * {@value ZooKeeperOptions#MAX_RETRY_ATTEMPTS}. Default 3.
+         *
+         * @param n the retries, 0 to 29
+         * @return this builder
+         * @throws InvalidConfigException if {@code n} is outside 0-29
+         */
+        public Builder maxRetryAttempts(int n) {
+            if (n < 0 || n > 29) {
+                throw new InvalidConfigException(MAX_RETRY_ATTEMPTS + " must be between 0 and 29, was " + n,
+                        MAX_RETRY_ATTEMPTS);
+            }
+            this.maxRetryAttempts = n;
+            return this;
+        }
+
+        /**
+         * {@value ZooKeeperOptions#ACL}: {@code true} for {@code creator} (needs {@link #digest}), {@code false} for
+         * {@code open}. Default open.
+         *
+         * @param creator whether only sessions with the digest may read and change the znodes
+         * @return this builder
+         */
+        public Builder creatorAcl(boolean creator) {
+            this.creatorAcl = creator;
+            return this;
+        }
+
+        /**
+         * {@value ZooKeeperOptions#DIGEST}: the credentials of this process's sessions.
+         *
+         * @param userPassword {@code user:password}
+         * @return this builder
+         * @throws InvalidConfigException if it is not {@code user:password}
+         */
+        public Builder digest(String userPassword) {
+            if (userPassword == null || !userPassword.matches("[^:]+:.+")) {
+                throw new InvalidConfigException(DIGEST + " must be user:password", DIGEST);
+            }
+            this.digest = userPassword;
+            return this;
+        }
+
+        /**
+         * {@value ZooKeeperOptions#INLINE_LIMIT}. Default 1,000,000 bytes.
+         *
+         * @param bytes the largest record kept inline, 1 KiB to 1,000,000 bytes
+         * @return this builder
+         * @throws InvalidConfigException if {@code bytes} is outside that range
+         */
+        public Builder inlineLimit(long bytes) {
+            if (bytes < 1024 || bytes > MAX_INLINE) {
+                throw new InvalidConfigException(INLINE_LIMIT + " must be between 1 KiB and " + MAX_INLINE
+                        + " bytes (ZooKeeper's jute.maxbuffer is 1 MiB), was " + bytes, INLINE_LIMIT);
+            }
+            this.inlineLimit = (int) bytes;
+            return this;
+        }
+
+        /**
+         * {@value ZooKeeperOptions#ENSEMBLE_TRACKER}. Default true; see the key's hazard.
+         *
+         * @param on whether Curator follows the ensemble's own member list
+         * @return this builder
+         */
+        public Builder ensembleTracker(boolean on) {
+            this.ensembleTracker = on;
+            return this;
+        }
+
+        /**
+         * Checks the rules across options and returns an immutable copy.
+         *
+         * @return the validated options
+         * @throws InvalidConfigException if the quorum is missing, or acl creator has no digest (naming both keys)
+         */
+        public ZooKeeperOptions build() {
+            if (quorum == null || quorum.isEmpty()) {
+                throw new InvalidConfigException(QUORUM + " must be set for high-availability.type=zookeeper "
+                        + "(host:port,host:port,...)", QUORUM);
+            }
+            if (creatorAcl && digest == null) {
+                throw new InvalidConfigException(ACL + "=creator needs " + DIGEST + " (user:password): without "
+                        + "credentials the znodes would be readable by no one", ACL, DIGEST);
+            }
+            return new ZooKeeperOptions(this);
+        }
+
+        private static Duration timeout(String key, Duration d) {
+            if (d == null || d.isZero() || d.isNegative()) {
+                throw new InvalidConfigException(key + " must be positive, was "
+                        + (d == null ? null : ConfigParsing.format(d)), key);
+            }
+            if (d.compareTo(MAX_TIMEOUT) > 0) {
+                throw new InvalidConfigException(key + " must be below 24 days (ZooKeeper counts int milliseconds), was "
+                        + ConfigParsing.format(d), key);
+            }
+            return d;
+        }
     }
 }

@@ -28,7 +28,7 @@ class ZooKeeperOptionsTest {
     void defaultsAndFlinkKeys() {
         ZooKeeperOptions o = ZooKeeperOptions.of(config(Map.of()));
         assertThat(o.quorum()).isEqualTo("zk1:2181,zk2:2181,zk3:2181");
-        assertThat(o.clusterPath()).isEqualTo("/hakit/prod");
+        assertThat(o.clusterPath("prod")).isEqualTo("/hakit/prod");
         assertThat(o.sessionTimeout()).isEqualTo(Duration.ofSeconds(15));
         assertThat(o.connectionTimeout()).isEqualTo(Duration.ofSeconds(15));
         assertThat(o.retryWait()).isEqualTo(Duration.ofSeconds(5));
@@ -44,7 +44,7 @@ class ZooKeeperOptionsTest {
                 ZooKeeperOptions.MAX_RETRY_ATTEMPTS, "5",
                 ZooKeeperOptions.ACL, "creator",
                 ZooKeeperOptions.DIGEST, "flink:secret")));
-        assertThat(f.clusterPath()).isEqualTo("/flink/prod");
+        assertThat(f.clusterPath("prod")).isEqualTo("/flink/prod");
         assertThat(f.sessionTimeout()).isEqualTo(Duration.ofSeconds(60));
         assertThat(f.connectionTimeout()).isEqualTo(Duration.ofSeconds(20));
         assertThat(f.maxRetryAttempts()).isEqualTo(5);

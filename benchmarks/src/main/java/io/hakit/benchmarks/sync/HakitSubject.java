@@ -3,6 +3,8 @@ package io.hakit.benchmarks.sync;
 import io.hakit.sync.RoundResult;
 import io.hakit.api.Ticker;
 import io.hakit.api.alarm.AlarmRegistry;
+import io.hakit.keepalive.Arbiter;
+import io.hakit.keepalive.KeepaliveConfig;
 import io.hakit.keepalive.Role;
 import io.hakit.keepalive.tls.CertificateGenerator;
 import io.hakit.sync.FileSync;
@@ -84,10 +86,14 @@ public final class HakitSubject implements SyncSubject {
 
     private static SyncConfig config(Path work, String self, String peer, Path root, int bind, int peerPort,
                                      boolean continuous) {
-        return SyncConfig.builder().cluster("bench", self, peer).tls(work.resolve(self + "-certs"))
+        // the pair as its keepalive node knows it; its keepalive ports are never bound here
+        KeepaliveConfig node = KeepaliveConfig.builder().clusterId("bench").nodeId(self)
+                .tls(work.resolve(self + "-certs")).stateDir(work.resolve(self + "-state"))
+                .bind(InetSocketAddress.createUnresolved("127.0.0.1", 1))
+                .peer(peer, InetSocketAddress.createUnresolved("127.0.0.1", 2)).arbiter(Arbiter.none()).build();
+        return SyncConfig.builder().keepalive(node)
                 .bind(new InetSocketAddress("127.0.0.1", bind)).peer(new InetSocketAddress("127.0.0.1", peerPort))
-                .stateDir(work.resolve(self + "-state")).root("data", root).period(Duration.ofHours(1))
-                .watch(continuous).build();
+                .root("data", root).period(Duration.ofHours(1)).watch(continuous).build();
     }
 
     private static AlarmRegistry alarms() {

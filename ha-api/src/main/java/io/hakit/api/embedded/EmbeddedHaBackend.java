@@ -2,6 +2,7 @@ package io.hakit.api.embedded;
 
 import com.google.errorprone.annotations.concurrent.GuardedBy;
 import io.hakit.api.BackendUnavailableException;
+import io.hakit.api.ConfigOption;
 import io.hakit.api.ConnectionState;
 import io.hakit.api.HaConfig;
 import io.hakit.api.HaServices;
@@ -14,6 +15,7 @@ import io.hakit.api.Subscription;
 import io.hakit.api.UnknownOutcomeException;
 import io.hakit.api.VersionConflictException;
 import io.hakit.api.Versioned;
+import io.hakit.api.support.ConfigKeys;
 import io.hakit.api.support.ConfigParsing;
 import io.hakit.api.internal.DefaultHaServices;
 import io.hakit.api.support.EventExecutor;
@@ -64,6 +66,10 @@ public final class EmbeddedHaBackend {
     /** Backend option: the inline limit of records (bytes); larger values go to the blob store. Default 1 MiB. */
     public static final String INLINE_LIMIT = "high-availability.embedded.inline-limit";
     private static final int DEFAULT_INLINE_LIMIT = 1 << 20;
+
+    /** The embedded backend's keys (its namespace is {@code high-availability.embedded.}). */
+    public static final List<ConfigOption> OPTIONS = List.of(new ConfigOption(INLINE_LIMIT, ConfigOption.Type.SIZE,
+            "1 mb", "Records larger than this (at least 64 b) go to the blob store."));
 
     private static final ConcurrentHashMap<String, EmbeddedHaBackend> CLUSTERS = new ConcurrentHashMap<>();
 
@@ -169,8 +175,7 @@ public final class EmbeddedHaBackend {
         }
         for (String key : config.backendOptions().keySet()) {
             if (key.startsWith("high-availability.embedded.") && !key.equals(INLINE_LIMIT)) {
-                throw new InvalidConfigException("unknown option " + key + " of the embedded backend (known: "
-                        + INLINE_LIMIT + ")", key);
+                throw ConfigKeys.unknown(key, OPTIONS);
             }
         }
         synchronized (lock) {

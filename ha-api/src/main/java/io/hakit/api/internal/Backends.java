@@ -1,10 +1,13 @@
 package io.hakit.api.internal;
 
+import io.hakit.api.ConfigOption;
 import io.hakit.api.HaConfig;
 import io.hakit.api.HaServices;
 import io.hakit.api.InvalidConfigException;
 import io.hakit.api.spi.HaBackendFactory;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.ServiceLoader;
 import java.util.TreeMap;
@@ -29,6 +32,27 @@ public final class Backends {
             found.putIfAbsent(f.type(), f);
         }
         return found;
+    }
+
+    /**
+     * Whether {@code key} lies in a backend's namespace, {@code high-availability.<type>.}, of a known type or of a
+     * factory on the class path: the backend's options class checks it.
+     */
+    public static boolean ownsKey(String key) {
+        String prefix = "high-availability.";
+        int dot = key.indexOf('.', prefix.length());
+        if (!key.startsWith(prefix) || dot < 0) {
+            return false;
+        }
+        String type = key.substring(prefix.length(), dot);
+        return ARTIFACTS.containsKey(type) || available().containsKey(type);
+    }
+
+    /** The keys of every backend on the class path, for "did you mean". */
+    public static List<ConfigOption> options() {
+        List<ConfigOption> all = new ArrayList<>();
+        available().values().forEach(f -> all.addAll(f.options()));
+        return all;
     }
 
     /** The factory for {@code config.type()}, or an error naming the field and the artifact to add. */

@@ -1,6 +1,9 @@
 package io.hakit.api.spi;
 
+import io.hakit.api.ConfigOption;
 import io.hakit.api.HaConfig;
+
+import java.util.List;
 
 /**
  * Creates a backend for one {@code high-availability.type}. Registered with {@link java.util.ServiceLoader} (a
@@ -14,6 +17,17 @@ public interface HaBackendFactory {
      * @return the backend type this factory serves
      */
     String type();
+
+    /**
+     * The keys this backend reads, under its namespace {@code high-availability.<type>.} (and any others it reads):
+     * what {@link HaConfig#fromMap} names as the nearest valid key when it refuses an unknown one. The backend itself
+     * refuses an unknown key of its namespace in {@link #create}.
+     *
+     * @return the backend's keys; default none
+     */
+    default List<ConfigOption> options() {
+        return List.of();
+    }
 
     /**
      * Connects a process to the backend. Must validate the backend options it reads and throw

@@ -2,13 +2,22 @@ package io.hakit.api.support;
 
 import io.hakit.api.InvalidConfigException;
 
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.nio.file.Paths;
 import java.time.Duration;
+import java.time.LocalTime;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Parsing of configuration values in Flink's notation ("15 s", "500ms", "1 min", "PT15S", plain millis). */
+/**
+ * Parsing of configuration values in Flink's notation ("15 s", "500ms", "1 min", "PT15S", plain millis), and of the
+ * agent's lists, paths, times of day and command lines. Every parser names the key in its error.
+ */
 public final class ConfigParsing {
 
     private static final Pattern DURATION = Pattern.compile("^(\\d{1,18})\\s*([a-zA-Zµ]*)$");
@@ -163,7 +172,14 @@ public final class ConfigParsing {
         }
     }
 
-    /** Parses a boolean: true/yes/on or false/no/off, any case. */
+    /**
+     * Parses a boolean: true/yes/on or false/no/off, any case.
+     *
+     * @param key the key, for the error
+     * @param raw the value
+     * @return the boolean
+     * @throws InvalidConfigException naming {@code key} if the value is not a boolean
+     */
     public static boolean bool(String key, String raw) {
         switch (raw == null ? "" : raw.trim().toLowerCase(java.util.Locale.ROOT)) {
             case "true": case "yes": case "on": return true;
@@ -172,7 +188,14 @@ public final class ConfigParsing {
         }
     }
 
-    /** Parses an integer. */
+    /**
+     * Parses a whole number.
+     *
+     * @param key the key, for the error
+     * @param raw the value
+     * @return the number
+     * @throws InvalidConfigException naming {@code key} if the value is not a whole number
+     */
     public static int integer(String key, String raw) {
         try {
             return Integer.parseInt(raw.trim());
@@ -181,7 +204,127 @@ public final class ConfigParsing {
         }
     }
 
-    /** Formats a duration for messages: "500 ms", "15 s". */
+    /**
+     * Parses a file system path.
+     *
+     * @param key the key, for the error
+     * @param raw the value
+     * @return the path, as given (not resolved against anything)
+     * @throws InvalidConfigException naming {@code key} if the value is not a path
+     */
+    public static Path path(String key, String raw) {
+        String v = raw == null ? "" : raw.trim();
+        try {
+            return Paths.get(v);
+        } catch (InvalidPathException e) {
+            throw new InvalidConfigException(key + ": '" + v + "' is not a path: " + e.getReason(), key);
+        }
+    }
+
+    /**
+     * Parses a comma-separated list (what a YAML list becomes in a flat map): items trimmed, empty ones dropped.
+     *
+     * @param key the key, for the error
+     * @param raw the value
+     * @return the items, possibly none
+     */
+    public static List<String> list(String key, String raw) {
+        List<String> items = new ArrayList<>();
+        for (String item : (raw == null ? "" : raw).split(",")) {
+            if (!item.isBlank()) {
+                items.add(item.trim());
+            }
+        }
+        return List.copyOf(items);
+    }
+
+    /**
+     * Parses a time of day, {@code HH:MM} or {@code HH:MM:SS}.
+     *
+     * @param key the key, for the error
+     * @param raw the value
+     * @return the time of day
+     * @throws InvalidConfigException naming {@code key} if the value is not a time of day
+     */
+    public static LocalTime timeOfDay(String key, String raw) {
+        try {
+            return LocalTime.parse(raw == null ? "" : raw.trim());
+        } catch (DateTimeParseException e) {
+            throw new InvalidConfigException(key + ": '" + raw + "' is not a time of day like 01:00", key);
+        }
+    }
+
+    /**
+     * Splits a command line into words as a POSIX shell would, without running one: blanks separate words; inside
+     * '...' every character is literal; inside "..." a backslash escapes only {@code " \ $ `}; elsewhere a
+     * backslash escapes the next character. Nothing is expanded ({@code $VAR}, {@code *}, {@code >} are literal
+     * words): a command that needs a shell names it ({@code /bin/sh -c '... > file'}).
+     *
+     * @param key the key, for the error
+     * @param command the command line
+     * @return the words, at least one
+     * @throws InvalidConfigException for an unterminated quote, a trailing backslash or an empty command, naming
+     *     {@code key}
+     */
+    public static List<String> command(String key, String command) {
+        List<String> words = new ArrayList<>();
+        StringBuilder word = new StringBuilder();
+        boolean inWord = false;
+        char quote = 0;
+        for (int i = 0; i < command.length(); i++) {
+            char c = command.charAt(i);
+            if (quote == '\'') {
+                if (c == '\'') {
+                    quote = 0;
+                } else {
+                    word.append(c);
+                }
+            } else if (quote == '"') {
+                if (c == '"') {
+                    quote = 0;
+                } else if (c == '\\' && i + 1 < command.length() && "\"\\$`".indexOf(command.charAt(i + 1)) >= 0) {
+                    word.append(command.charAt(++i));
+                } else {
+                    word.append(c);
+                }
+            } else if (c == '\'' || c == '"') {
+                quote = c;
+                inWord = true;
+            } else if (c == '\\') {
+                if (i + 1 == command.length()) {
+                    throw new InvalidConfigException(key + ": the command ends with a backslash: " + command, key);
+                }
+                word.append(command.charAt(++i));
+                inWord = true;
+            } else if (Character.isWhitespace(c)) {
+                if (inWord) {
+                    words.add(word.toString());
+                    word.setLength(0);
+                    inWord = false;
+                }
+            } else {
+                word.append(c);
+                inWord = true;
+            }
+        }
+        if (quote != 0) {
+            throw new InvalidConfigException(key + ": the quote " + quote + " is never closed in: " + command, key);
+        }
+        if (inWord) {
+            words.add(word.toString());
+        }
+        if (words.isEmpty()) {
+            throw new InvalidConfigException(key + " is an empty command", key);
+        }
+        return List.copyOf(words);
+    }
+
+    /**
+     * Formats a duration for messages: "500 ms", "15 s".
+     *
+     * @param d the duration
+     * @return the duration in the largest whole unit of ns, ms or s
+     */
     public static String format(Duration d) {
         if (d.isNegative()) {
             return "-" + format(d.negated());

@@ -35,6 +35,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -77,6 +78,9 @@ public final class HakitProcess implements AutoCloseable {
 
     /** Flink-only keys of Flink's own ZooKeeper layout that HAKit does not use (HAKit keeps its own layout). */
     private static final String FLINK_ZK_PATHS = "high-availability.zookeeper.path.";
+    /** Flink's high-availability.* keys of its own that HAKit does not read (HaConfig refuses unknown keys). */
+    private static final Set<String> FLINK_ONLY = Set.of("high-availability.jobmanager.port",
+            "high-availability.job.delay");
 
     /**
      * Flink's Kubernetes keys ({@code kubernetes.namespace}, {@code kubernetes.context}, {@code kubernetes.config.file})
@@ -189,8 +193,8 @@ public final class HakitProcess implements AutoCloseable {
      * HAKit's configuration from Flink's: {@value HakitFlinkOptions#BACKEND} selects the backend, Flink's
      * {@code high-availability.*} keys keep their meaning (cluster id, storage dir, ZooKeeper quorum and client
      * settings, Kubernetes lease timings, ...) and so do Flink's {@code kubernetes.*} keys (namespace, context,
-     * kubeconfig file), Flink's {@code high-availability.type} (the factory class) and Flink's own ZooKeeper paths are
-     * left out. Without a blob store: {@link #start} adds one on Flink's file systems.
+     * kubeconfig file), Flink's {@code high-availability.type} (the factory class), the keys of Flink's own that HAKit
+     * does not read (job manager port, job delay) and Flink's own ZooKeeper paths are left out. Without a blob store: {@link #start} adds one on Flink's file systems.
      *
      * @param flinkConfig Flink's configuration; read, not changed
      * @return a new builder holding the backend type and the translated keys; not built yet, so the caller may still
@@ -214,6 +218,10 @@ public final class HakitProcess implements AutoCloseable {
             }
             if (!key.startsWith("high-availability.") || key.equals(HighAvailabilityOptions.HA_MODE.key())
                     || key.startsWith("high-availability.hakit.")) {
+                continue;
+            }
+            if (FLINK_ONLY.contains(key)) {
+                LOG.info("{} is Flink's own; HAKit does not read it", key);
                 continue;
             }
             if (key.startsWith(FLINK_ZK_PATHS) && !key.equals(FLINK_ZK_PATHS + "root")) {

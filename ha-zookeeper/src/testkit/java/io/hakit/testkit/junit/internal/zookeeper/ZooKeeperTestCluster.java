@@ -161,9 +161,10 @@ public final class ZooKeeperTestCluster implements TestCluster {
         return true;
     }
 
-    /** The cluster's znode ({@link ZooKeeperOptions#clusterPath()}). */
+    /** The cluster's znode ({@link ZooKeeperOptions#clusterPath(String)}). */
     public String clusterPath() {
-        return ZooKeeperOptions.of(configure(HaConfig.builder().nodeId("admin")).build()).clusterPath();
+        HaConfig c = configure(HaConfig.builder().nodeId("admin")).build();
+        return ZooKeeperOptions.of(c).clusterPath(c.clusterId());
     }
 
     /** Runs {@code action} with an administrator's client of the ensemble (not through any proxy). */
