@@ -800,6 +800,8 @@ public final class KeepaliveNode implements AutoCloseable {
         private final boolean dialing;
         private boolean greeted;
         private boolean tlsReported;
+        /** This side of the TLS handshake completed (a TLS 1.3 client's completes before the server has checked it). */
+        private boolean handshakeDone;
 
         PeerHandler(boolean dialing) {
             this.dialing = dialing;
@@ -904,6 +906,8 @@ public final class KeepaliveNode implements AutoCloseable {
             if (evt instanceof SslHandshakeCompletionEvent && !((SslHandshakeCompletionEvent) evt).isSuccess()) {
                 handshakeFailed(ctx, ((SslHandshakeCompletionEvent) evt).cause());
                 ctx.close();
+            } else if (evt instanceof SslHandshakeCompletionEvent) {
+                handshakeDone = true;
             } else if (evt instanceof IdleStateEvent && ((IdleStateEvent) evt).state() == IdleState.READER_IDLE) {
                 if (!greeted && dialing) {
                     onNodeThread(machine::peerUnreachable); // the peer's address accepted, and then not a word
@@ -919,6 +923,7 @@ public final class KeepaliveNode implements AutoCloseable {
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
+            endedAfterHandshake(ctx, null);
             if (peers.remove(ctx.channel()) && peers.isEmpty()) {
                 thread.execute(machine::peerDisconnected);
             }
@@ -930,6 +935,8 @@ public final class KeepaliveNode implements AutoCloseable {
                 // before the peer's Hello: a handshake failure (a TLS 1.3 client reads the server's refusal of its
                 // certificate only after its own side of the handshake completed)
                 handshakeFailed(ctx, cause);
+            } else if (endedAfterHandshake(ctx, cause)) {
+                // reported as a refusal
             } else if (!closed) {
                 String what = cause.toString();
                 if (lastProblem.shouldLog(what)) {
@@ -941,6 +948,26 @@ public final class KeepaliveNode implements AutoCloseable {
                 }
             }
             ctx.close();
+        }
+
+        /**
+         * A connection this node dialed that ends after this side's TLS handshake completed and before the peer's
+         * Hello: a TLS 1.3 peer that refuses this node's certificate closes it then, and on a busy machine the close
+         * can arrive as a reset that hides its alert. A live peer that accepts a connection never ends it there
+         * otherwise, so this is a refusal by the peer (it answered, and is not taken for dead), not silence.
+         *
+         * @return whether it was reported so
+         */
+        private boolean endedAfterHandshake(ChannelHandlerContext ctx, Throwable cause) {
+            if (!dialing || greeted || !handshakeDone || tlsReported || closed) {
+                return false;
+            }
+            // (the message must not say "closed": TlsProblem would take that for an interrupted handshake)
+            handshakeFailed(ctx, new javax.net.ssl.SSLException("the peer ended the connection after the TLS "
+                    + "handshake, before its Hello, without an alert this node could read ("
+                    + (cause == null ? "an orderly end" : cause.getClass().getSimpleName()) + "): it refused this "
+                    + "node's certificate or name; the peer's log names the cause"));
+            return true;
         }
 
         /**
