@@ -41,7 +41,7 @@ class AgentFailbackTest {
             pair.awaitRole(AgentPair.B, "STANDBY", LIMIT);
             awaitSame(a, b, "first sync");
 
-            int rounds = Integer.getInteger("failback.iterations", 10);
+            int rounds = Integer.getInteger("failback.iterations", 5);
             for (int i = 0; i < rounds; i++) {
                 pair.process(AgentPair.A).kill();
                 pair.awaitRole(AgentPair.B, "ACTIVE", LIMIT);
