@@ -21,7 +21,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class RealCampaignTest {
 
-    static final int SCHEDULES = 3;
+    static final int SCHEDULES = 2;
 
     @RegisterExtension
     static final RealApiServer SERVER = new RealApiServer();

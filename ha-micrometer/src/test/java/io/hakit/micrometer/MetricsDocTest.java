@@ -156,7 +156,7 @@ class MetricsDocTest {
         open.add(node);
         new KeepaliveMetrics(node).bindTo(registry);
         FileSync sync = FileSync.start(SyncConfig.builder().keepalive(pair)
-                .bind(new InetSocketAddress("127.0.0.1", freePort())).peer(new InetSocketAddress("127.0.0.1", 1))
+                .bind(new InetSocketAddress("127.0.0.1", freePort())).peer(new InetSocketAddress("127.0.0.1", 3))
                 .stateDir(dir.resolve("sync")).root("data", Files.createDirectories(dir.resolve("data"))).build(),
                 AlarmRegistry.create(Runnable::run, Clock.systemUTC(), Ticker.system()));
         open.add(sync);

@@ -27,7 +27,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class ZooKeeperCampaignTest {
 
-    static final int SCHEDULES = 3;
+    static final int SCHEDULES = 2;
 
     @Test
     void seededFaultCampaignsOnAThreeMemberEnsembleFindNoViolation() throws Exception {
