@@ -101,15 +101,7 @@ final class DefaultStateStore implements StateStore {
         if (!observed) {
             return doGet(key);
         }
-        long start = ticker.read();
-        try {
-            Optional<Versioned> v = doGet(key);
-            observe(StoreOperation.GET, StoreOutcome.SUCCESS, start);
-            return v;
-        } catch (RuntimeException e) {
-            observe(StoreOperation.GET, StoreOutcome.of(e), start);
-            throw e;
-        }
+        return observed(StoreOperation.GET, () -> doGet(key));
     }
 
     private Optional<Versioned> doGet(String key) {
@@ -122,15 +114,7 @@ final class DefaultStateStore implements StateStore {
         if (!observed) {
             return doList(prefix);
         }
-        long start = ticker.read();
-        try {
-            List<Versioned> v = doList(prefix);
-            observe(StoreOperation.LIST, StoreOutcome.SUCCESS, start);
-            return v;
-        } catch (RuntimeException e) {
-            observe(StoreOperation.LIST, StoreOutcome.of(e), start);
-            throw e;
-        }
+        return observed(StoreOperation.LIST, () -> doList(prefix));
     }
 
     private List<Versioned> doList(String prefix) {
@@ -156,15 +140,7 @@ final class DefaultStateStore implements StateStore {
         if (!observed) {
             return fencedPut(session, key, value, expectedVersion, fenced);
         }
-        long start = ticker.read();
-        try {
-            long v = fencedPut(session, key, value, expectedVersion, fenced);
-            observe(StoreOperation.PUT, StoreOutcome.SUCCESS, start);
-            return v;
-        } catch (RuntimeException e) {
-            observe(StoreOperation.PUT, StoreOutcome.of(e), start);
-            throw e;
-        }
+        return observed(StoreOperation.PUT, () -> fencedPut(session, key, value, expectedVersion, fenced));
     }
 
     private long fencedPut(LeaderSession session, String key, byte[] value, long expectedVersion, boolean fenced) {
@@ -173,6 +149,22 @@ final class DefaultStateStore implements StateStore {
         }
         fenceCheck.accept(session);
         return doPut(key, value, expectedVersion, session.epoch());
+    }
+
+    /**
+     * Runs {@code operation} and reports it, timed on the ticker, with its outcome; only with an observer (without
+     * one the callers run the operation directly: no ticker read, no lambda).
+     */
+    private <T> T observed(StoreOperation operation, java.util.function.Supplier<T> call) {
+        long start = ticker.read();
+        try {
+            T result = call.get();
+            observe(operation, StoreOutcome.SUCCESS, start);
+            return result;
+        } catch (RuntimeException e) {
+            observe(operation, StoreOutcome.of(e), start);
+            throw e;
+        }
     }
 
     /** Reports an operation that started at ticker reading {@code start}; only with an observer. */
@@ -269,15 +261,7 @@ final class DefaultStateStore implements StateStore {
         if (!observed) {
             return fencedDelete(session, key, expectedVersion, fenced);
         }
-        long start = ticker.read();
-        try {
-            boolean deleted = fencedDelete(session, key, expectedVersion, fenced);
-            observe(StoreOperation.DELETE, StoreOutcome.SUCCESS, start);
-            return deleted;
-        } catch (RuntimeException e) {
-            observe(StoreOperation.DELETE, StoreOutcome.of(e), start);
-            throw e;
-        }
+        return observed(StoreOperation.DELETE, () -> fencedDelete(session, key, expectedVersion, fenced));
     }
 
     private boolean fencedDelete(LeaderSession session, String key, long expectedVersion, boolean fenced) {
