@@ -44,6 +44,17 @@ class ElectionTimersTest {
         });
     }
 
+    /** A contender that leads at epoch 1 and whose connection is then SUSPENDED, all events run. */
+    private TestingContender suspendedLeader(HaServices services, ScriptedBackend backend) {
+        TestingContender contender = new TestingContender("a").startOn(services.leaderElection("dispatcher"));
+        events.drain();
+        backend.grant(1);
+        events.drain();
+        backend.events.connectionStateChanged(ConnectionState.SUSPENDED);
+        events.drain();
+        return contender;
+    }
+
     /** Moves time and runs what the timers handed to the event executor. */
     private void advance(Duration d) {
         time.advance(d);
@@ -54,14 +65,8 @@ class ElectionTimersTest {
     void aSuspendedLeaderIsRevokedWhenItsLocalLeaseRunsOutAndNotAMillisecondBefore() {
         ScriptedBackend backend = new ScriptedBackend(Optional.empty());
         try (HaServices services = start(backend, b -> b.connectionStatePolicy(ConnectionStatePolicy.REVOKE_ON_LOSS))) {
-            TestingContender contender = new TestingContender("a").startOn(services.leaderElection("dispatcher"));
-            events.drain();
-            backend.grant(1);
-            events.drain();
+            TestingContender contender = suspendedLeader(services, backend);
             assertThat(contender.isLeader()).isTrue();
-
-            backend.events.connectionStateChanged(ConnectionState.SUSPENDED);
-            events.drain();
             advance(LEASE.minus(MS));
             assertThat(contender.revokes()).as("revokes 1 ms before the lease runs out").isZero();
             assertThat(contender.isLeader()).isTrue();
@@ -78,12 +83,7 @@ class ElectionTimersTest {
         Duration bound = Duration.ofSeconds(5);
         ScriptedBackend backend = new ScriptedBackend(Optional.of(bound));
         try (HaServices services = start(backend, b -> b.connectionStatePolicy(ConnectionStatePolicy.REVOKE_ON_LOSS))) {
-            TestingContender contender = new TestingContender("a").startOn(services.leaderElection("dispatcher"));
-            events.drain();
-            backend.grant(1);
-            events.drain();
-            backend.events.connectionStateChanged(ConnectionState.SUSPENDED);
-            events.drain();
+            TestingContender contender = suspendedLeader(services, backend);
 
             advance(bound.minus(MS));
             assertThat(contender.revokes()).isZero();
@@ -97,12 +97,7 @@ class ElectionTimersTest {
     void aReconnectionBeforeTheLeaseRunsOutKeepsTheLeaderAndItsTimerFiresHarmlessly() {
         ScriptedBackend backend = new ScriptedBackend(Optional.empty());
         try (HaServices services = start(backend, b -> b.connectionStatePolicy(ConnectionStatePolicy.REVOKE_ON_LOSS))) {
-            TestingContender contender = new TestingContender("a").startOn(services.leaderElection("dispatcher"));
-            events.drain();
-            backend.grant(1);
-            events.drain();
-            backend.events.connectionStateChanged(ConnectionState.SUSPENDED);
-            events.drain();
+            TestingContender contender = suspendedLeader(services, backend);
             advance(LEASE.dividedBy(2));
             backend.events.connectionStateChanged(ConnectionState.RECONNECTED);
             events.drain();
