@@ -193,7 +193,8 @@ abstract class FailoverTestBase {
             this.services = services;
             this.job = job;
             this.counter = services.services().getCheckpointRecoveryFactory().createCheckpointIDCounter(job);
-            this.checkpoints = services.process().stateHandleStore(HakitProcess.checkpointNamespace(job), "test");
+            this.checkpoints = services.process().stateHandleStore(HakitProcess.checkpointNamespace(job),
+                    HakitProcess.checkpointFilePrefix(job));
             assertThat(checkpoints.session()).as("bound while leading").isPresent();
         }
 
@@ -226,10 +227,13 @@ abstract class FailoverTestBase {
         }
         cluster.closeAsync().get(60, TimeUnit.SECONDS);
         assertBackendHoldsNothing(config);
+        // Flink's blob store deletes its directory, HAKit its files (also those of checkpoint writes whose outcome was
+        // unknown in the failover, which Flink keeps) and then the directory
         Path clusterDir = storage.resolve(HakitProcess.clusterId(config));
-        // Flink's blob store deletes the cluster's storage directory as its HA services close
-        await().atMost(TIMEOUT).untilAsserted(() -> assertThat(files(clusterDir)).as("files under %s", clusterDir)
-                .isEmpty());
+        await().atMost(TIMEOUT).untilAsserted(() -> {
+            assertThat(files(clusterDir)).as("files under %s", clusterDir).isEmpty();
+            assertThat(clusterDir).doesNotExist();
+        });
     }
 
     // ------------------------------------------------------------------ helpers

@@ -22,9 +22,9 @@ import java.util.concurrent.Executor;
 /**
  * Flink 1.20's HA services on one {@link HakitProcess}: leader election and retrieval through HAKit, job graphs and
  * completed checkpoints in HAKit's fenced store (state files under {@code high-availability.storageDir/<cluster-id>}),
- * checkpoint ids on a HAKit counter, and Flink's file-system job result store. Job cleanup deletes the job's namespace
- * and counter; cluster cleanup deletes everything of the cluster in the backend, then Flink deletes the storage
- * directory.
+ * checkpoint ids on a HAKit counter, and Flink's file-system job result store. Job cleanup deletes the job's namespace,
+ * counter and the checkpoint files left by writes of unknown outcome; cluster cleanup deletes everything of the cluster
+ * in the backend and every such file, Flink deletes its blob store, then the storage directory goes if it is empty.
  *
  * <p>What differs from Flink 2.3's services is only Flink's API: 1.20 has a {@link JobGraphStore} where 2.x has an
  * execution plan store, no application stores, and recovers checkpoints with a {@link RestoreMode}. Everything else is
@@ -127,6 +127,18 @@ public final class HakitHaServices extends AbstractHaServices {
     @Override
     protected void internalCleanup() {
         process.cleanupAllData();
+    }
+
+    /**
+     * Flink's cluster cleanup (HAKit's data, then Flink's blob store), then the cluster's storage directory itself if
+     * nothing is left in it.
+     *
+     * @throws Exception as Flink's cleanup
+     */
+    @Override
+    public void cleanupAllData() throws Exception {
+        super.cleanupAllData();
+        process.deleteStorageDirectoryIfEmpty();
     }
 
     @Override

@@ -10,6 +10,8 @@ import org.apache.flink.api.common.JobID;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.HighAvailabilityOptions;
 import org.apache.flink.configuration.IllegalConfigurationException;
+import org.apache.flink.core.fs.FileStatus;
+import org.apache.flink.core.fs.FileSystem;
 import org.apache.flink.core.fs.Path;
 import org.apache.flink.runtime.checkpoint.CheckpointIDCounter;
 import org.apache.flink.runtime.checkpoint.CompletedCheckpoint;
@@ -25,10 +27,13 @@ import org.apache.flink.runtime.state.SharedStateRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.FileNotFoundException;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.io.Serializable;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
@@ -42,6 +47,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
 
 /**
  * One Flink HA services object as one HAKit process: its own {@link HaServices} on the configured backend, one
@@ -68,6 +75,15 @@ public final class HakitProcess implements AutoCloseable {
     public static final String EXECUTION_PLANS = "flink-execution-plans";
     /** The namespace of Flink 2.3's applications. */
     public static final String APPLICATIONS = "flink-applications";
+
+    /**
+     * What the name of every state file of HAKit's stores under {@link #clusterStoragePath()} starts with, one per
+     * kind (checkpoints; execution plans, called job graphs before Flink 2; applications). Cluster cleanup deletes
+     * the files of these names that are left: those of writes whose outcome was unknown, which Flink keeps ("needs to
+     * be cleaned up manually").
+     */
+    public static final List<String> STATE_FILE_PREFIXES = List.of("completedCheckpoint", "submittedExecutionPlan",
+            "submittedJobGraph", "submittedApplication");
 
     /** The component id the resource manager publishes its address under. */
     public static final String RESOURCE_MANAGER = "resource_manager";
@@ -351,12 +367,18 @@ public final class HakitProcess implements AutoCloseable {
      *
      * @param <T> the type of the state the store keeps
      * @param namespace the HAKit namespace of the store's entries, 1-128 of {@code [A-Za-z0-9._-]}
-     * @param filePrefix the first part of the name of each state file this store writes
+     * @param filePrefix the first part of the name of each state file this store writes; starts with one of
+     *     {@link #STATE_FILE_PREFIXES}
      * @return a new store
      * @throws IOException if the file system of {@link #clusterStoragePath()} cannot be loaded
+     * @throws IllegalArgumentException if {@code filePrefix} does not start with one of {@link #STATE_FILE_PREFIXES}
      */
     public <T extends Serializable> HakitStateHandleStore<T> stateHandleStore(String namespace, String filePrefix)
             throws IOException {
+        if (STATE_FILE_PREFIXES.stream().noneMatch(filePrefix::startsWith)) {
+            throw new IllegalArgumentException("state file prefix '" + filePrefix + "' does not start with one of "
+                    + STATE_FILE_PREFIXES + " (cluster cleanup would not find its files)");
+        }
         return new HakitStateHandleStore<>(ha.stateStore(namespace),
                 new FileSystemStateStorageHelper<>(clusterStoragePath, filePrefix), currentSession());
     }
@@ -397,7 +419,7 @@ public final class HakitProcess implements AutoCloseable {
             Function<Collection<CompletedCheckpoint>, SharedStateRegistry> sharedStateRegistry, Executor ioExecutor)
             throws Exception {
         HakitStateHandleStore<CompletedCheckpoint> handles = stateHandleStore(checkpointNamespace(jobId),
-                "completedCheckpoint");
+                checkpointFilePrefix(jobId));
         Collection<CompletedCheckpoint> checkpoints = DefaultCompletedCheckpointStoreUtils
                 .retrieveCompletedCheckpoints(handles, HakitCheckpointStoreUtil.INSTANCE);
         return new DefaultCompletedCheckpointStore<>(maxNumberOfCheckpointsToRetain, handles,
@@ -412,6 +434,17 @@ public final class HakitProcess implements AutoCloseable {
      */
     public static String checkpointNamespace(JobID jobId) {
         return "flink-checkpoints-" + jobId;
+    }
+
+    /**
+     * What the names of one job's checkpoint state files start with, so that the job's cleanup finds those Flink
+     * keeps after a write whose outcome was unknown.
+     *
+     * @param jobId the job
+     * @return {@code completedCheckpoint-}, the job id in hex, {@code -}
+     */
+    public static String checkpointFilePrefix(JobID jobId) {
+        return "completedCheckpoint-" + jobId + "-";
     }
 
     /**
@@ -443,7 +476,9 @@ public final class HakitProcess implements AutoCloseable {
 
     /**
      * Deletes a job's HA data in the backend (its checkpoints' pointers and its checkpoint id counter), fenced with the
-     * current leadership; Flink's state files go with Flink's own cleanup of the checkpoint store. Also ends the job's
+     * current leadership, then the job's checkpoint state files left under {@link #clusterStoragePath()}: Flink's
+     * cleanup of the checkpoint store deletes those its pointers name, and this deletes those of checkpoints whose
+     * write had an unknown outcome (Flink keeps them: "needs to be cleaned up manually"). Also ends the job's
      * restart-loop count. Flink calls it on its I/O executor once the job reached a globally terminal state.
      *
      * <p>Not API: shared by the Flink 2.3 and 1.20 adapters.
@@ -453,6 +488,8 @@ public final class HakitProcess implements AutoCloseable {
      *     deletes (what was deleted stays deleted; Flink retries the cleanup)
      * @throws io.hakit.api.HaException if the backend fails otherwise, as
      *     {@link HaServices#deleteNamespace(LeaderSession, String)} (Flink retries the cleanup)
+     * @throws UncheckedIOException if the storage directory cannot be listed or a file in it not deleted (Flink
+     *     retries the cleanup)
      */
     public void cleanupJobData(JobID jobId) {
         LeaderSession s = currentSession().orElseThrow(() -> new io.hakit.api.LeadershipLostException(
@@ -463,13 +500,17 @@ public final class HakitProcess implements AutoCloseable {
         if (d != null) {
             d.close();
         }
-        LOG.info("HAKit: deleted the HA data of job {} ({} checkpoint entries, counter {})", jobId, keys,
-                counter ? "deleted" : "absent");
+        String prefix = checkpointFilePrefix(jobId);
+        int files = deleteStateFiles(name -> name.startsWith(prefix));
+        LOG.info("HAKit: deleted the HA data of job {} ({} checkpoint entries, counter {}, {} state files left by "
+                + "writes of unknown outcome)", jobId, keys, counter ? "deleted" : "absent", files);
     }
 
     /**
-     * Closes this process's services and deletes everything of the cluster in the backend; see
-     * {@link HaServices#closeAndDeleteAllData()}. Flink calls it when the cluster shuts down for good.
+     * Closes this process's services and deletes everything of the cluster in the backend (see
+     * {@link HaServices#closeAndDeleteAllData()}), then the state files of {@link #STATE_FILE_PREFIXES} left under
+     * {@link #clusterStoragePath()}: with every pointer gone, those are files of writes whose outcome was unknown. Flink
+     * calls it when the cluster shuts down for good.
      *
      * <p>Hazard: every other JobManager of the cluster must be stopped first; one still running re-creates what it
      * writes, and with the election's storage gone its epochs may start again at 1. The process stays registered in
@@ -478,10 +519,69 @@ public final class HakitProcess implements AutoCloseable {
      * <p>Not API: shared by the Flink 2.3 and 1.20 adapters.
      *
      * @throws UnsupportedOperationException if the backend cannot delete its data (the services are closed anyway)
+     * @throws UncheckedIOException if the storage directory cannot be listed or a file in it not deleted
      */
     public void cleanupAllData() {
         ha.closeAndDeleteAllData();
-        LOG.info("HAKit: deleted the HA data of cluster {}", clusterId);
+        int files = deleteStateFiles(name -> STATE_FILE_PREFIXES.stream().anyMatch(name::startsWith));
+        LOG.info("HAKit: deleted the HA data of cluster {} ({} state files left by writes of unknown outcome)",
+                clusterId, files);
+    }
+
+    /**
+     * Deletes {@link #clusterStoragePath()} itself if nothing is left in it. Flink's HA services call it last in their
+     * cluster cleanup, after Flink's blob store deleted its own directory there; a directory that is not empty (files
+     * that are neither HAKit's nor Flink's) is kept and named in the log.
+     *
+     * <p>Not API: shared by the Flink 2.3 and 1.20 adapters.
+     */
+    public void deleteStorageDirectoryIfEmpty() {
+        try {
+            FileSystem fs = clusterStoragePath.getFileSystem();
+            if (!fs.exists(clusterStoragePath)) {
+                return;
+            }
+            FileStatus[] left = fs.listStatus(clusterStoragePath);
+            if (left != null && left.length > 0) {
+                LOG.warn("HAKit: kept the storage directory {} of cluster {}: it still holds {}", clusterStoragePath,
+                        clusterId, Arrays.stream(left).map(f -> f.getPath().getName()).sorted().limit(10)
+                                .collect(Collectors.toList()));
+                return;
+            }
+            fs.delete(clusterStoragePath, false);
+        } catch (IOException e) {
+            LOG.warn("HAKit: could not delete the storage directory {} of cluster {}: {}", clusterStoragePath,
+                    clusterId, e.toString());
+        }
+    }
+
+    /** Deletes the files directly under the cluster's storage directory whose names match; returns how many. */
+    private int deleteStateFiles(Predicate<String> names) {
+        try {
+            FileSystem fs = clusterStoragePath.getFileSystem();
+            if (!fs.exists(clusterStoragePath)) {
+                return 0;
+            }
+            FileStatus[] children = fs.listStatus(clusterStoragePath);
+            int deleted = 0;
+            for (FileStatus f : children == null ? new FileStatus[0] : children) {
+                if (!f.isDir() && names.test(f.getPath().getName()) && deleteFile(fs, f.getPath())) {
+                    deleted++;
+                }
+            }
+            return deleted;
+        } catch (IOException e) {
+            throw new UncheckedIOException("HAKit: could not delete the state files of cluster " + clusterId
+                    + " under " + clusterStoragePath + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static boolean deleteFile(FileSystem fs, Path file) throws IOException {
+        try {
+            return fs.delete(file, false);
+        } catch (FileNotFoundException e) {
+            return false; // deleted meanwhile
+        }
     }
 
     /**
