@@ -30,6 +30,10 @@ public abstract class DataLifecycleContractTest extends ContractTestBase {
     /**
      * Asserts that the backend itself holds nothing of the cluster any more (for example no znode under its path),
      * after {@link HaServices#closeAndDeleteAllData()}. The default checks through the API only.
+     *
+     * @param process a live process of the same cluster, connected after the deletion (its configuration names the
+     *                cluster); the suite has just read through it that nothing is left
+     * @throws Exception if the check cannot look (the test fails); a failed check throws {@link AssertionError}
      */
     protected void assertBackendHoldsNothing(HaServices process) throws Exception {
     }

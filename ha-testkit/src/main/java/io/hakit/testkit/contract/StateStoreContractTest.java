@@ -286,7 +286,14 @@ public abstract class StateStoreContractTest extends ContractTestBase {
         assertThat(Long.parseLong(owner.substring(owner.indexOf('@') + 1))).isLessThanOrEqualTo(finalEpoch);
     }
 
-    /** Runs a write that must be refused (once the backend is reachable) and returns the refusal. */
+    /**
+     * Runs a write that must be refused (once the backend is reachable) and returns the refusal, for the test to
+     * check its type.
+     *
+     * @param write the write; retried while it throws {@link BackendUnavailableException}
+     * @return the exception the write threw
+     * @throws AssertionError if the write was accepted, or the backend stayed unreachable for {@link #TIMEOUT}
+     */
     protected static RuntimeException refusedOnceReachable(Runnable write) {
         return onceReachable(() -> {
             try {
