@@ -10,6 +10,13 @@ public final class EmbeddedTestCluster implements TestCluster {
     private final EmbeddedHaBackend backend = EmbeddedHaBackend.create();
 
     /**
+     * A cluster on a new embedded backend of its own, not registered under any cluster id: only the processes this
+     * cluster connects use it.
+     */
+    public EmbeddedTestCluster() {
+    }
+
+    /**
      * The backend's control surface (grant, revoke, suspend, expire, failure modes), for tests that drive the
      * backend directly rather than through {@link TestCluster}'s methods.
      *

@@ -16,6 +16,12 @@ public final class TestingRetrievalListener implements LeaderRetrievalListener {
     private final List<LeaderInformation> seen = new ArrayList<>();
     private final List<Throwable> errors = new ArrayList<>();
 
+    /**
+     * A listener that has seen nothing yet: {@link #latest()} is empty until the first notification.
+     */
+    public TestingRetrievalListener() {
+    }
+
     @Override
     public synchronized void notifyLeaderAddress(LeaderInformation info) {
         seen.add(info);

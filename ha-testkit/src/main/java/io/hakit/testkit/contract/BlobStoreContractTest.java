@@ -21,6 +21,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  */
 public abstract class BlobStoreContractTest {
 
+    /**
+     * For a store's test class, which extends this suite and implements {@link #createStore(Path)}; JUnit makes one
+     * instance per test, and the store is made before each test, not here.
+     */
+    public BlobStoreContractTest() {
+    }
+
     /** A fresh directory per test (JUnit's {@code @TempDir}); the store is rooted under it. */
     @TempDir
     protected Path dir;

@@ -25,6 +25,13 @@ import static org.awaitility.Awaitility.await;
  */
 public abstract class ContractTestBase {
 
+    /**
+     * For the suites that extend this base; a backend extends a suite, not this class directly. JUnit makes one
+     * instance per test; the cluster is made before each test, not here.
+     */
+    public ContractTestBase() {
+    }
+
     /** The bound of every wait in the suites; generous, it only matters when a test fails. */
     protected static final Duration TIMEOUT = Duration.ofSeconds(30);
 

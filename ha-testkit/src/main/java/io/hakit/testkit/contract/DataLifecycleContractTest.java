@@ -24,6 +24,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  */
 public abstract class DataLifecycleContractTest extends ContractTestBase {
 
+    /**
+     * For a backend's test class, which extends this suite and implements {@link #createCluster()}; JUnit makes one
+     * instance per test. Override {@link #assertBackendHoldsNothing(HaServices)} to look into the backend itself.
+     */
+    public DataLifecycleContractTest() {
+    }
+
     /** A value above every backend's inline limit, so that it goes to the blob store. */
     private static final byte[] LARGE = new byte[3 << 20];
 

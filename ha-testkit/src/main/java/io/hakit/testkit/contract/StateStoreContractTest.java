@@ -43,6 +43,13 @@ import static org.awaitility.Awaitility.await;
  */
 public abstract class StateStoreContractTest extends ContractTestBase {
 
+    /**
+     * For a backend's test class, which extends this suite and implements {@link #createCluster()}; JUnit makes one
+     * instance per test. Nothing is connected until a test runs.
+     */
+    public StateStoreContractTest() {
+    }
+
     private static byte[] bytes(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
     }
