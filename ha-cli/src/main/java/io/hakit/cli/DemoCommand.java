@@ -70,7 +70,13 @@ public final class DemoCommand {
     private final PrintStream out;
     private final PrintStream err;
 
-    /** A demo that prints its steps to {@code out} and failures and usage errors to {@code err}. */
+    /**
+     * A demo that prints its steps to {@code out} and failures and usage errors to {@code err}. Nothing runs until
+     * {@link #run(List)}.
+     *
+     * @param out where the steps, their tables and {@code --help} go ({@link System#out} from {@code hakit})
+     * @param err where a usage error, with the usage text, and the reason of a failed demo go
+     */
     public DemoCommand(PrintStream out, PrintStream err) {
         this.out = out;
         this.err = err;
@@ -84,7 +90,15 @@ public final class DemoCommand {
         return Collections.unmodifiableMap(m);
     }
 
-    /** Runs {@code hakit demo} with these arguments (after "demo"); returns the exit code. */
+    /**
+     * Runs {@code hakit demo} with these arguments and returns when the demo has ended: every process it started is
+     * closed by then. Blocks the calling thread for the whole demo (seconds; each wait at most 10 seconds).
+     *
+     * @param args the options after "demo" ({@code --nodes N}, {@code --backend B}, {@code --verbose},
+     *             {@code --help}); empty for the defaults
+     * @return the exit code: 0 the demo ran to the end (or {@code --help}), 1 it failed (what was expected is
+     *         printed to {@code err}), 2 a bad option (the usage is printed to {@code err})
+     */
     public int run(List<String> args) {
         return execute(args).exitCode();
     }

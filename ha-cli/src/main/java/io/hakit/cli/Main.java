@@ -45,6 +45,12 @@ public final class Main {
     private Main() {
     }
 
+    /**
+     * Runs one {@code hakit} command line on standard output and standard error, then exits the JVM with the
+     * command's exit code (it does not return).
+     *
+     * @param args the command and its options, e.g. {@code demo --nodes 3}; none prints the usage and exits with 2
+     */
     public static void main(String[] args) {
         int code = run(args, System.out, System.err);
         System.out.flush();

@@ -16,6 +16,13 @@ import java.util.List;
  */
 public final class KubernetesBackendFactory implements HaBackendFactory {
 
+    /**
+     * Called by {@link java.util.ServiceLoader} when {@code high-availability.type} is {@code kubernetes}; there is
+     * no need to call it directly. Stateless: each {@link #create} connects a backend of its own.
+     */
+    public KubernetesBackendFactory() {
+    }
+
     @Override
     public String type() {
         return "kubernetes";

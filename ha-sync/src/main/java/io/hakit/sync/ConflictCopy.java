@@ -38,7 +38,12 @@ public record ConflictCopy(String root, String copy, String original, long copyS
 
     /**
      * Every conflict copy in the roots of {@code config}, walking them without following links (read only: this
-     * may run while the agent runs).
+     * may run while the agent runs). Blocks the caller for the walk: one {@code stat} per path in every root.
+     * A directory replaced while it is walked is skipped, not reported.
+     *
+     * @param config the settings whose {@link SyncConfig#roots()} are searched
+     * @return the copies found, root by root in the configuration's order; empty when there are none
+     * @throws IOException when a root cannot be opened (missing, not a directory, no permission) or listed
      */
     public static List<ConflictCopy> find(SyncConfig config) throws IOException {
         List<ConflictCopy> out = new ArrayList<>();
@@ -95,17 +100,30 @@ public record ConflictCopy(String root, String copy, String original, long copyS
         return Instant.ofEpochSecond(0, nanos);
     }
 
-    /** The copy for messages and listings ({@code root:path}, unusual bytes escaped). */
+    /**
+     * The copy for messages and listings.
+     *
+     * @return {@code root:path} of the copy, with unusual bytes escaped
+     */
     public String shown() {
         return root + ":" + PathGuard.display(copy);
     }
 
-    /** The original for messages and listings. */
+    /**
+     * The original for messages and listings.
+     *
+     * @return {@code root:path} of the file whose version the copy keeps, with unusual bytes escaped
+     */
     public String originalShown() {
         return root + ":" + PathGuard.display(original);
     }
 
-    /** The time the copy was made, in the local zone's reading of its name, or "?" */
+    /**
+     * The time the copy was made, for messages and listings.
+     *
+     * @return the time in its name read in this JVM's default zone, as an ISO-8601 date-time with offset; "?" when
+     *     the name does not say
+     */
     public String madeAtShown() {
         return madeAt == null ? "?" : madeAt.atZone(ZoneId.systemDefault()).toOffsetDateTime().toString();
     }

@@ -169,10 +169,16 @@ public final class FileSync implements AutoCloseable {
     }
 
     /**
-     * Starts a synchronizer as a standby (sink); make it the source with {@link #roleChanged}. Temp files of
+     * Starts a synchronizer as a standby (sink): when this returns it listens on {@link SyncConfig#bind()} and
+     * checks its conflict copies every 5 seconds; make it the source with {@link #roleChanged}. Temp files of
      * interrupted transfers are removed at once; zero-size files without permissions (copy junk) only at the first
      * {@link #roleChanged} to STANDBY, so that an active node never deletes its user's files.
      *
+     * @param config the settings; the state directory is created if missing and its sync record (agreed digests,
+     *               highest epoch, unresolved conflict copies) loaded
+     * @param alarms where SYNC_FAILED and SYNC_CONFLICT are raised and cleared, with the source
+     *               {@code sync:<node-id>}
+     * @return the running synchronizer; {@link #close()} it to stop its threads and free the port
      * @throws UncheckedIOException when the state directory, the certificates or the port cannot be used
      */
     public static FileSync start(SyncConfig config, AlarmRegistry alarms) {
@@ -189,7 +195,14 @@ public final class FileSync implements AutoCloseable {
      * makes the node preempt only once this node holds the active's files ({@link #holdsActiveFiles}). Call it
      * between {@link KeepaliveNode#create} and {@link KeepaliveNode#start()} so that both are in force from the
      * node's first instant (on a started node, a returning node could ask for the active role before the gate is
-     * set, and become the source of stale files).
+     * set, and become the source of stale files). On a node already started, the synchronizer takes its current
+     * role and epoch at once.
+     *
+     * @param config the settings; its {@link SyncConfig#keepalive()} should be {@code node}'s configuration
+     * @param node   the keepalive node whose role changes drive the direction (as a {@link RoleListener}) and whose
+     *               alarm registry gets the synchronizer's alarms
+     * @return the running synchronizer; {@link #close()} it to stop its threads and free the port
+     * @throws UncheckedIOException as {@link #start}
      */
     public static FileSync follow(SyncConfig config, KeepaliveNode node) {
         FileSync s = start(config, node.alarms());
@@ -206,11 +219,20 @@ public final class FileSync implements AutoCloseable {
         return s;
     }
 
+    /**
+     * The settings this synchronizer was started with.
+     *
+     * @return the settings given to {@link #start} or {@link #follow}
+     */
     public SyncConfig config() {
         return config;
     }
 
-    /** The port the sink listens on. */
+    /**
+     * The port the sink listens on, also while this node is the source (the port stays bound until {@link #close()}).
+     *
+     * @return the bound port: {@link SyncConfig#bind()}'s, or the one the system chose when that is 0
+     */
     public int port() {
         return transport.port();
     }
@@ -218,7 +240,15 @@ public final class FileSync implements AutoCloseable {
     /**
      * The node's role changed: ACTIVE makes this the source at {@code epoch}; any other role makes it a sink (a
      * running round is abandoned; the new active's full round repairs whatever it left). Returns at once: nothing
-     * here walks the roots or waits for the disk.
+     * here walks the roots or waits for the disk. Ignored after {@link #close()}. {@link #follow} calls it for each
+     * role change of its node; call it yourself only for a synchronizer made with {@link #start}.
+     *
+     * @param newRole  the node's role now: {@link Role#ACTIVE} makes this the source (and closes any connection
+     *                 from another source); any other role makes it a sink, the first {@link Role#STANDBY} also
+     *                 removes copy junk from the roots
+     * @param newEpoch the keepalive epoch of the role; as source, the rounds carry it and a sink refuses them if it
+     *                 has seen a higher one. ACTIVE again at another epoch starts over with a new connection; this
+     *                 node never again takes files from a source below an epoch at which it was active
      */
     public void roleChanged(Role newRole, long newEpoch) {
         SourceLoop stop = null;
@@ -270,11 +300,19 @@ public final class FileSync implements AutoCloseable {
     }
 
     /**
-     * Runs a full round now (source only) and returns its result.
+     * Runs a full round now (source only) and returns its result: that of the first full round that starts after
+     * this call (not one already running). Blocks the caller until then; the round itself runs on the
+     * synchronizer's round thread.
      *
-     * @throws IllegalStateException when this node is not the source
-     * @throws TimeoutException      when no round finished within {@code timeout}
-     * @throws IOException           when the round failed to run (the cause names why)
+     * @param timeout how long to wait for the round to finish
+     * @return what the round did; paths it failed on and paths the standby refused are in the result
+     *     ({@link RoundResult#ok()}), not thrown
+     * @throws IllegalStateException when this node is not the source, or the synchronizer is closed
+     * @throws TimeoutException      when no round finished within {@code timeout}; the request is withdrawn (a round
+     *                               already started still runs to its end)
+     * @throws IOException           when the round failed to run: the standby could not be reached or refused the
+     *                               source, or this node stopped being the source meanwhile (the cause names why)
+     * @throws InterruptedException  when the calling thread is interrupted while it waits
      */
     public RoundResult syncNow(Duration timeout) throws IOException, TimeoutException, InterruptedException {
         return await(timeout, false);
@@ -283,9 +321,17 @@ public final class FileSync implements AutoCloseable {
     /**
      * Compares both sides by content digests read now, as {@code rsync -c --dry-run} would, changing nothing (source
      * only): the result's {@link RoundResult#differences()} names each path that differs (content, type, link
-     * target, mode, mtime, or present on one side only). Reads both trees in full.
+     * target, mode, mtime, or present on one side only). Reads both trees in full. Blocks the caller until the
+     * verification round that starts after this call has finished.
      *
-     * @throws IllegalStateException when this node is not the source
+     * @param timeout how long to wait for the verification; reading both trees can take minutes on large roots
+     * @return the verification's result, whose {@link RoundResult#differences()} is empty when both sides are equal
+     * @throws IllegalStateException when this node is not the source, or the synchronizer is closed
+     * @throws TimeoutException      when the verification did not finish within {@code timeout}; the request is
+     *                               withdrawn
+     * @throws IOException           when the verification failed to run: the standby could not be reached or
+     *                               refused the source, or this node stopped being the source meanwhile
+     * @throws InterruptedException  when the calling thread is interrupted while it waits
      */
     public RoundResult verify(Duration timeout) throws IOException, TimeoutException, InterruptedException {
         return await(timeout, true);
@@ -328,17 +374,30 @@ public final class FileSync implements AutoCloseable {
      * of stale files (which would turn the active's newer files into conflict copies). Hazard: a standby that cannot
      * catch up (its disk is full, the active's synchronizer cannot reach it) does not preempt; a failover after the
      * active fails is never delayed by this.
+     *
+     * @return true once a whole round from the newest admitted epoch was applied cleanly and nothing since has
+     *     failed, been refused or stayed pending; false until then
      */
     public boolean holdsActiveFiles() {
         return caughtUpEpoch >= 0 && caughtUpEpoch >= record.highestEpoch();
     }
 
-    /** The conflict copies on this node that the operator has not resolved yet ({@code root:path}). */
+    /**
+     * The conflict copies on this node that the operator has not resolved yet. A copy leaves the list when the
+     * periodic check (every 5 seconds) finds it deleted or renamed; SYNC_CONFLICT clears when none is left.
+     *
+     * @return a snapshot of the unresolved copies as {@code root:path}; empty when there are none
+     */
     public List<String> conflicts() {
         return record.conflicts();
     }
 
-    /** A snapshot of this synchronizer. */
+    /**
+     * A snapshot of this synchronizer: role, connection, whether the standby is verified in sync, lag, counters and
+     * conflict copies. Reads only what the synchronizer keeps in memory; cheap enough to poll.
+     *
+     * @return a new snapshot; "stopped" after {@link #close()}
+     */
     public SyncStatus status() {
         String r;
         synchronized (lock) {
@@ -357,6 +416,11 @@ public final class FileSync implements AutoCloseable {
                 transport.bytesReceived(), lastSuccess == null ? -1 : (now - lastSuccessNanos) / 1_000_000);
     }
 
+    /**
+     * Stops the synchronizer: ends the source's rounds (waiting up to 5 seconds for the round thread), closes the
+     * sink's connection and the listening port, stops the control thread (up to 5 seconds) and saves the sync record.
+     * Blocks the caller for those waits; an interrupt ends the waits early and is kept set. Idempotent.
+     */
     @Override
     public void close() {
         SourceLoop stop;

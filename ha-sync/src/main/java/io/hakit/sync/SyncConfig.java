@@ -51,24 +51,41 @@ import java.util.regex.Pattern;
  * trusting digests cached for a file's identity (size, mtime, inode, ctime). Not needed to see ordinary changes
  * (any write, rename, chmod or {@code touch} changes the identity); it catches what leaves the identity as it was
  * (writes below the file system, a clock set back). Hazard: every period reads both trees in full</td></tr>
+ * <tr><td>{@value #STATE_DIR}</td><td>keepalive.state-dir</td><td>where the sync record (what both nodes agreed on,
+ * and the epoch) is kept; must not lie inside a root</td></tr>
  * </table>
  */
 public final class SyncConfig {
 
+    /** Prefix of the roots: {@code sync.root.<name>=<directory>}, one key per root, at least one. */
     public static final String ROOT = "sync.root.";
+    /** {@code host:port} where the standby accepts the active; default keepalive.bind's host, its port + 1. */
     public static final String BIND = "sync.bind";
+    /** {@code host:port} where the active reaches the standby; default keepalive.peer.address's host, its port + 1. */
     public static final String PEER_ADDRESS = "sync.peer.address";
+    /** Comma-separated globs of the files to synchronize; default everything. */
     public static final String INCLUDE = "sync.include";
+    /** Comma-separated globs of files and directories left out (a directory hides its subtree); default nothing. */
     public static final String EXCLUDE = "sync.exclude";
+    /** How often a full round compares the whole trees; default 60 s. */
     public static final String PERIOD = "sync.period";
+    /** How long changes are gathered before a round; default 5 ms. */
     public static final String DEBOUNCE = "sync.debounce";
+    /** File data per second, a size such as {@code 50 mb}; default 0, no limit. */
     public static final String BANDWIDTH = "sync.bandwidth-limit";
+    /** Free space a write must leave on the standby's disk; default 64 mb. */
     public static final String RESERVE = "sync.disk-reserve";
+    /** Largest file accepted from the peer; default 64 gb. */
     public static final String MAX_FILE = "sync.max-file-size";
+    /** Most paths in one root (and one round's manifest); default 1000000. */
     public static final String MAX_ENTRIES = "sync.max-entries";
+    /** The longest silence from the peer within a round; default 30 s. */
     public static final String TIMEOUT = "sync.timeout";
+    /** Whether full rounds re-read every file instead of trusting cached digests; default false. */
     public static final String VERIFY_CONTENT = "sync.verify-content";
+    /** Where the sync record (what both nodes agreed on, and the epoch) is kept; default keepalive.state-dir. */
     public static final String STATE_DIR = "sync.state-dir";
+    /** Whether the active watches its roots and sends changes within milliseconds; default true. */
     public static final String WATCH = "sync.watch";
 
     private static final Pattern ROOT_NAME = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
@@ -187,92 +204,167 @@ public final class SyncConfig {
         return a.getPort() == b.getPort() && a.getHostString().equals(b.getHostString());
     }
 
-    /** The node this synchronizer belongs to: the pair's ids, addresses, TLS and state directory. */
+    /**
+     * The node this synchronizer belongs to.
+     *
+     * @return the node's keepalive settings: the pair's ids, addresses, TLS and state directory
+     */
     public KeepaliveConfig keepalive() {
         return keepalive;
     }
 
-    /** This node's id ({@link KeepaliveConfig#nodeId()}). */
+    /**
+     * This node's id, as in alarms and log lines.
+     *
+     * @return {@link KeepaliveConfig#nodeId()} of {@link #keepalive()}
+     */
     public String nodeId() {
         return keepalive.nodeId();
     }
 
-    /** {@value #BIND}: as set, or {@code keepalive.bind}'s host and port + 1 (resolved). */
+    /**
+     * {@value #BIND}: where the standby accepts the active.
+     *
+     * @return the address as set, or {@code keepalive.bind}'s host and port + 1 (resolved)
+     */
     public InetSocketAddress bind() {
         return bind;
     }
 
-    /** {@value #PEER_ADDRESS}: as set, or {@code keepalive.peer.address}'s host and port + 1 (resolved). */
+    /**
+     * {@value #PEER_ADDRESS}: where the active reaches the standby.
+     *
+     * @return the address as set, or {@code keepalive.peer.address}'s host and port + 1 (resolved)
+     */
     public InetSocketAddress peerAddress() {
         return peerAddress;
     }
 
-    /** {@value #STATE_DIR}: as set, or {@code keepalive.state-dir}. */
+    /**
+     * {@value #STATE_DIR}: where the sync record is kept.
+     *
+     * @return the directory as set, or {@code keepalive.state-dir}; never inside a root
+     */
     public Path stateDir() {
         return stateDir;
     }
 
-    /** {@value #ROOT}{@code <name>}: the synchronized roots by name. */
+    /**
+     * {@value #ROOT}{@code <name>}: the synchronized roots.
+     *
+     * @return an unmodifiable map from each root's name (the same on both nodes) to its directory on this node, in
+     *     the order the roots were added; never empty, no root inside another
+     */
     public Map<String, Path> roots() {
         return roots;
     }
 
-    /** {@value #INCLUDE}. */
+    /**
+     * {@value #INCLUDE}: globs of the files to synchronize.
+     *
+     * @return the globs in the order given; empty (the default) includes every file
+     */
     public List<String> includes() {
         return includes;
     }
 
-    /** {@value #EXCLUDE}. */
+    /**
+     * {@value #EXCLUDE}: globs of files and directories to leave out, on both nodes.
+     *
+     * @return the globs in the order given; empty (the default) leaves nothing out
+     */
     public List<String> excludes() {
         return excludes;
     }
 
-    /** {@value #PERIOD}. */
+    /**
+     * {@value #PERIOD}: how often a full round compares the whole trees; SYNC_FAILED is raised when the standby has
+     * not been in sync for two periods.
+     *
+     * @return the period, positive; default 60 s
+     */
     public Duration period() {
         return period;
     }
 
-    /** {@value #DEBOUNCE}. */
+    /**
+     * {@value #DEBOUNCE}: how long changes are gathered before a round.
+     *
+     * @return the debounce, 0 to 10 s and shorter than the period; default 5 ms
+     */
     public Duration debounce() {
         return debounce;
     }
 
-    /** {@value #BANDWIDTH} in bytes per second; 0 is no limit. */
+    /**
+     * {@value #BANDWIDTH}: the file data the source sends per second.
+     *
+     * @return bytes per second, at least 64 KiB; 0 (the default) is no limit
+     */
     public long bandwidthLimit() {
         return bandwidth;
     }
 
-    /** {@value #RESERVE} in bytes. */
+    /**
+     * {@value #RESERVE}: free space a write must leave on the standby's disk.
+     *
+     * @return bytes, 0 or more; default 64 MiB
+     */
     public long diskReserve() {
         return reserve;
     }
 
-    /** {@value #MAX_FILE} in bytes. */
+    /**
+     * {@value #MAX_FILE}: the largest file accepted from the peer.
+     *
+     * @return bytes, positive; default 64 GiB
+     */
     public long maxFileSize() {
         return maxFileSize;
     }
 
-    /** {@value #MAX_ENTRIES}. */
+    /**
+     * {@value #MAX_ENTRIES}: the most paths in one root (and one round's manifest).
+     *
+     * @return 1 to 50,000,000; default 1,000,000
+     */
     public int maxEntries() {
         return maxEntries;
     }
 
-    /** {@value #TIMEOUT}. */
+    /**
+     * {@value #TIMEOUT}: the longest silence from the peer within a round; a longer one fails the round.
+     *
+     * @return the timeout, positive; default 30 s
+     */
     public Duration timeout() {
         return timeout;
     }
 
-    /** {@value #VERIFY_CONTENT}. */
+    /**
+     * {@value #VERIFY_CONTENT}: whether full rounds re-read every file on both nodes instead of trusting digests
+     * cached per file identity. Hazard: every period then reads both trees in full.
+     *
+     * @return whether full rounds re-read every file; default false
+     */
     public boolean verifyContent() {
         return verifyContent;
     }
 
-    /** {@value #WATCH}. */
+    /**
+     * {@value #WATCH}: whether the active watches its roots and sends changes within milliseconds.
+     *
+     * @return whether the roots are watched; default true (false leaves changes to the full rounds)
+     */
     public boolean watch() {
         return watch;
     }
 
-    /** The monotonic clock of debounce, period, backoff, lag and the bandwidth limit. */
+    /**
+     * The monotonic clock of debounce, period, backoff, lag and the bandwidth limit.
+     *
+     * @return the clock; {@link Ticker#system()} unless a test set another
+     */
     public Ticker ticker() {
         return ticker;
     }
@@ -316,6 +408,8 @@ public final class SyncConfig {
          * Applies the {@code sync.*} keys of {@code settings}, in sorted key order; other keys are ignored (the
          * pair's come with {@link #keepalive}).
          *
+         * @param settings configuration keys and values, as in the agent's file; not changed
+         * @return this builder
          * @throws InvalidConfigException naming the first bad key, or an unknown {@code sync.*} key and the nearest
          *     valid one (refused before anything is set)
          */
@@ -328,31 +422,67 @@ public final class SyncConfig {
          * certificate must carry its node id), its certificate directory (or insecure mode) secures the connection,
          * its state directory is the default {@value SyncConfig#STATE_DIR}, and its bind and peer addresses, port + 1,
          * are the default {@value SyncConfig#BIND} and {@value SyncConfig#PEER_ADDRESS}.
+         *
+         * @param config the node's keepalive settings
+         * @return this builder
+         * @throws NullPointerException if {@code config} is null
          */
         public Builder keepalive(KeepaliveConfig config) {
             this.keepalive = Objects.requireNonNull(config, "keepalive");
             return this;
         }
 
-        /** {@value SyncConfig#BIND}: where the standby accepts the active. */
+        /**
+         * {@value SyncConfig#BIND}: where the standby accepts the active. Default {@code keepalive.bind}'s host, its
+         * port + 1; {@link #build()} refuses an address the keepalive pair uses.
+         *
+         * @param address the address to listen on
+         * @return this builder
+         * @throws NullPointerException if {@code address} is null
+         */
         public Builder bind(InetSocketAddress address) {
             this.bind = Objects.requireNonNull(address, BIND);
             return this;
         }
 
-        /** {@value SyncConfig#PEER_ADDRESS}: where the active reaches the standby. */
+        /**
+         * {@value SyncConfig#PEER_ADDRESS}: where the active reaches the standby (the peer's {@value SyncConfig#BIND}).
+         * Default {@code keepalive.peer.address}'s host, its port + 1; {@link #build()} refuses an address the
+         * keepalive pair uses.
+         *
+         * @param address the peer's synchronizer address
+         * @return this builder
+         * @throws NullPointerException if {@code address} is null
+         */
         public Builder peer(InetSocketAddress address) {
             this.peerAddress = Objects.requireNonNull(address, PEER_ADDRESS);
             return this;
         }
 
-        /** {@value SyncConfig#STATE_DIR}: where the sync record lives (default: the keepalive state directory). */
+        /**
+         * {@value SyncConfig#STATE_DIR}: where the sync record lives (default: the keepalive state directory). It
+         * must not lie inside a root; it is created at start if missing.
+         *
+         * @param dir the state directory
+         * @return this builder
+         * @throws NullPointerException if {@code dir} is null
+         */
         public Builder stateDir(Path dir) {
             this.stateDir = Objects.requireNonNull(dir, STATE_DIR);
             return this;
         }
 
-        /** {@value SyncConfig#ROOT}{@code <name>}: a directory to mirror, under a name both nodes share. */
+        /**
+         * {@value SyncConfig#ROOT}{@code <name>}: a directory to mirror, under a name both nodes share (the
+         * directories may differ). The same name again replaces the directory. {@link #build()} requires the
+         * directory to exist (unless {@link #requireDirectories} is false) and no root to nest in another.
+         *
+         * @param name the root's name, 1-64 of {@code A-Z a-z 0-9 _ . -}
+         * @param dir  the directory on this node
+         * @return this builder
+         * @throws InvalidConfigException if {@code name} is not 1-64 of those characters
+         * @throws NullPointerException   if {@code name} or {@code dir} is null
+         */
         public Builder root(String name, Path dir) {
             if (!ROOT_NAME.matcher(name).matches()) {
                 throw new InvalidConfigException(ROOT + name + ": a root name is 1-64 of A-Z a-z 0-9 _ . -",
@@ -362,27 +492,57 @@ public final class SyncConfig {
             return this;
         }
 
-        /** {@value SyncConfig#INCLUDE}: adds globs of the files to synchronize. */
+        /**
+         * {@value SyncConfig#INCLUDE}: adds globs of the files to synchronize; with none, every file is included.
+         *
+         * @param globs {@link java.nio.file.FileSystem#getPathMatcher glob} patterns on relative paths (or names)
+         * @return this builder
+         * @throws InvalidConfigException if one of them is not a glob (none is added then)
+         * @throws NullPointerException   if {@code globs} is null
+         */
         public Builder include(List<String> globs) {
             globs.forEach(g -> glob(INCLUDE, g));
             includes.addAll(globs);
             return this;
         }
 
-        /** {@value SyncConfig#EXCLUDE}: adds globs of files and directories to leave out. */
+        /**
+         * {@value SyncConfig#EXCLUDE}: adds globs of files and directories to leave out (a directory left out hides
+         * its subtree); what they match is left alone on both nodes.
+         *
+         * @param globs {@link java.nio.file.FileSystem#getPathMatcher glob} patterns on relative paths (or names)
+         * @return this builder
+         * @throws InvalidConfigException if one of them is not a glob (none is added then)
+         * @throws NullPointerException   if {@code globs} is null
+         */
         public Builder exclude(List<String> globs) {
             globs.forEach(g -> glob(EXCLUDE, g));
             excludes.addAll(globs);
             return this;
         }
 
-        /** {@value SyncConfig#PERIOD}: how often a full round runs. Default 60 s. */
+        /**
+         * {@value SyncConfig#PERIOD}: how often a full round runs. Default 60 s. SYNC_FAILED is raised when the
+         * standby has not been in sync for two periods; a shorter period finds what a watch missed sooner, at the
+         * cost of a {@code stat} of every path each time.
+         *
+         * @param d the period, positive and longer than the debounce
+         * @return this builder
+         * @throws InvalidConfigException if {@code d} is null, zero or negative
+         */
         public Builder period(Duration d) {
             this.period = positive(PERIOD, d);
             return this;
         }
 
-        /** {@value SyncConfig#DEBOUNCE}: 0 to 10 s, shorter than the period. Default 5 ms. */
+        /**
+         * {@value SyncConfig#DEBOUNCE}: how long changes are gathered before a round, so a burst travels together.
+         * Default 5 ms.
+         *
+         * @param d the debounce, 0 to 10 s and shorter than the period ({@link #build()} checks that)
+         * @return this builder
+         * @throws InvalidConfigException if {@code d} is null, negative or longer than 10 s
+         */
         public Builder debounce(Duration d) {
             if (d == null || d.isNegative() || d.compareTo(Duration.ofSeconds(10)) > 0) {
                 throw new InvalidConfigException(DEBOUNCE + " must be 0..10 s, was "
@@ -392,7 +552,15 @@ public final class SyncConfig {
             return this;
         }
 
-        /** {@value SyncConfig#BANDWIDTH}: bytes per second, 0 (no limit) or at least 64 KiB. */
+        /**
+         * {@value SyncConfig#BANDWIDTH}: the file data the source sends per second. Default 0, no limit. A file that
+         * changes faster than it travels is sent from a snapshot.
+         *
+         * @param bytesPerSecond 0 (no limit) or at least 64 KiB (65536)
+         * @return this builder
+         * @throws InvalidConfigException if {@code bytesPerSecond} is negative, or positive and below 64 KiB (too
+         *     slow to move a block within {@value SyncConfig#TIMEOUT})
+         */
         public Builder bandwidthLimit(long bytesPerSecond) {
             if (bytesPerSecond < 0) {
                 throw new InvalidConfigException(BANDWIDTH + " must not be negative", BANDWIDTH);
@@ -405,7 +573,14 @@ public final class SyncConfig {
             return this;
         }
 
-        /** {@value SyncConfig#RESERVE}: free bytes a write must leave on the standby's disk. Default 64 MiB. */
+        /**
+         * {@value SyncConfig#RESERVE}: free bytes a write must leave on the standby's disk. Default 64 MiB. A write
+         * that would leave less fails the round (disk full) instead of filling the disk.
+         *
+         * @param bytes the reserve in bytes, 0 or more
+         * @return this builder
+         * @throws InvalidConfigException if {@code bytes} is negative
+         */
         public Builder diskReserve(long bytes) {
             if (bytes < 0) {
                 throw new InvalidConfigException(RESERVE + " must not be negative", RESERVE);
@@ -414,7 +589,13 @@ public final class SyncConfig {
             return this;
         }
 
-        /** {@value SyncConfig#MAX_FILE}: the largest file accepted from the peer. Default 64 GiB. */
+        /**
+         * {@value SyncConfig#MAX_FILE}: the largest file accepted from the peer. Default 64 GiB.
+         *
+         * @param bytes the limit in bytes, positive
+         * @return this builder
+         * @throws InvalidConfigException if {@code bytes} is zero or negative
+         */
         public Builder maxFileSize(long bytes) {
             if (bytes <= 0) {
                 throw new InvalidConfigException(MAX_FILE + " must be positive", MAX_FILE);
@@ -423,7 +604,13 @@ public final class SyncConfig {
             return this;
         }
 
-        /** {@value SyncConfig#MAX_ENTRIES}: 1 to 50,000,000. Default 1,000,000. */
+        /**
+         * {@value SyncConfig#MAX_ENTRIES}: the most paths in one root (and one round's manifest). Default 1,000,000.
+         *
+         * @param n the limit, 1 to 50,000,000
+         * @return this builder
+         * @throws InvalidConfigException if {@code n} is outside 1 to 50,000,000
+         */
         public Builder maxEntries(int n) {
             if (n <= 0 || n > 50_000_000) {
                 throw new InvalidConfigException(MAX_ENTRIES + " must be 1..50000000", MAX_ENTRIES);
@@ -432,19 +619,39 @@ public final class SyncConfig {
             return this;
         }
 
-        /** {@value SyncConfig#TIMEOUT}: the longest silence from the peer within a round. Default 30 s. */
+        /**
+         * {@value SyncConfig#TIMEOUT}: the longest silence from the peer within a round; a longer one fails the
+         * round. Default 30 s.
+         *
+         * @param d the timeout, positive
+         * @return this builder
+         * @throws InvalidConfigException if {@code d} is null, zero or negative
+         */
         public Builder timeout(Duration d) {
             this.timeout = positive(TIMEOUT, d);
             return this;
         }
 
-        /** {@value SyncConfig#WATCH}: watch the roots while active (default true). */
+        /**
+         * {@value SyncConfig#WATCH}: watch the roots while active and send changes within milliseconds (default
+         * true). False leaves changes to the full rounds, every {@value SyncConfig#PERIOD}.
+         *
+         * @param on whether to watch
+         * @return this builder
+         */
         public Builder watch(boolean on) {
             this.watch = on;
             return this;
         }
 
-        /** {@value SyncConfig#VERIFY_CONTENT}: full rounds re-read every file (default false); see its hazard. */
+        /**
+         * {@value SyncConfig#VERIFY_CONTENT}: full rounds re-read every file (default false). It catches changes
+         * that leave a file's size, mtime, inode and ctime as they were. Hazard: every period reads both trees in
+         * full.
+         *
+         * @param on whether full rounds re-read every file
+         * @return this builder
+         */
         public Builder verifyContent(boolean on) {
             this.verifyContent = on;
             return this;
@@ -453,6 +660,9 @@ public final class SyncConfig {
         /**
          * Whether {@link #build()} requires the roots to exist (default true). False checks the settings alone, for
          * a configuration checked away from its node ({@code hakit config check}).
+         *
+         * @param require whether the roots must exist as directories
+         * @return this builder
          */
         public Builder requireDirectories(boolean require) {
             this.requireDirectories = require;
@@ -462,6 +672,10 @@ public final class SyncConfig {
         /**
          * The monotonic clock for debounce, period, backoff, lag and the bandwidth limit; default
          * {@link Ticker#system()}. Tests inject one.
+         *
+         * @param t the clock
+         * @return this builder
+         * @throws NullPointerException if {@code t} is null
          */
         public Builder ticker(Ticker t) {
             this.ticker = Objects.requireNonNull(t, "ticker");
@@ -469,8 +683,12 @@ public final class SyncConfig {
         }
 
         /**
-         * Validates and builds.
+         * Validates and builds. Beyond each setter's own check it refuses: no {@link #keepalive}, no root, a root
+         * that is not a directory (unless {@link #requireDirectories} is false), roots that nest, a state directory
+         * inside a root, a debounce not shorter than the period, a synchronizer address that is one of the keepalive
+         * addresses, and a keepalive port of 0 or 65535 with no synchronizer address set (no port + 1).
          *
+         * @return the validated, immutable settings; the builder can be changed and built again
          * @throws InvalidConfigException naming the key (or both keys) at fault
          */
         public SyncConfig build() {

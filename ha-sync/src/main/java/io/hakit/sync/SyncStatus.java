@@ -38,7 +38,12 @@ public record SyncStatus(String role, boolean connected, Instant lastSuccess, lo
                          List<String> skippedOnSource, long failedRounds, long conflictCopies, long bytesSent,
                          long bytesReceived, long lastSuccessAgeMillis) {
 
-    /** One line for an operator: in sync (and since when it was verified), or what is not verified. */
+    /**
+     * One line for an operator: in sync (and since when it was verified), or what is not verified and why.
+     *
+     * @return "stopped", "in sync (verified by a full round at ...)", or a line starting with "NOT" that says what
+     *     is missing (the connection, a first full round) or the last error
+     */
     public String state() {
         if (role.equals("stopped")) {
             return "stopped";
@@ -57,7 +62,14 @@ public record SyncStatus(String role, boolean connected, Instant lastSuccess, lo
         return "NOT in sync since the full round at " + verifiedAt + (lastError.isEmpty() ? "" : ": " + lastError);
     }
 
-    /** The figures as {@code sync.*} properties (the agent's status file, {@code hakit status}). */
+    /**
+     * The figures as {@code sync.*} properties (the agent's status file, {@code hakit status}).
+     *
+     * @return a new, modifiable map in a fixed order: {@code sync.role}, {@code sync.connected},
+     *     {@code sync.in-sync}, {@code sync.state}, the times (ISO-8601, or "never") and counters, then the count
+     *     and the first 20 of the unresolved conflict copies ({@code sync.conflict.<i>}) and of the paths not
+     *     synchronized ({@code sync.not-synchronized.<i>}), and the latest conflict copy if a round reported one
+     */
     public java.util.Map<String, String> toProperties() {
         java.util.Map<String, String> m = new java.util.LinkedHashMap<>();
         m.put("sync.role", role);

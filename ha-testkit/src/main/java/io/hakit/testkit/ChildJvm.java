@@ -84,7 +84,11 @@ public final class ChildJvm implements AutoCloseable {
         }
     }
 
-    /** @return the lines it printed on standard output so far */
+    /**
+     * The lines it printed on standard output so far, as the reader thread keeps them.
+     *
+     * @return a live, thread-safe list, oldest first: lines printed later appear in it
+     */
     public List<String> lines() {
         return lines;
     }
@@ -120,7 +124,11 @@ public final class ChildJvm implements AutoCloseable {
         }
     }
 
-    /** @return the log's last 20,000 characters: standard error and output, also after the process ended */
+    /**
+     * The tail of its log, for failure messages.
+     *
+     * @return the log's last 20,000 characters: standard error and output, also after the process ended
+     */
     public String output() {
         try {
             String s = Files.readString(log, StandardCharsets.UTF_8);
@@ -130,22 +138,38 @@ public final class ChildJvm implements AutoCloseable {
         }
     }
 
-    /** @return the log file */
+    /**
+     * The file its standard output and standard error are appended to.
+     *
+     * @return the log file
+     */
     public Path log() {
         return log;
     }
 
-    /** @return whether the process still runs */
+    /**
+     * Whether the process still runs.
+     *
+     * @return whether the process still runs
+     */
     public boolean isAlive() {
         return process.isAlive();
     }
 
-    /** @return its process id */
+    /**
+     * The operating system's id of the process, for {@code kill} or {@code nsenter}.
+     *
+     * @return its process id
+     */
     public long pid() {
         return process.pid();
     }
 
-    /** @return the process, for what this class does not cover (its standard input, for example) */
+    /**
+     * The process itself.
+     *
+     * @return the process, for what this class does not cover (its standard input, for example)
+     */
     public Process process() {
         return process;
     }

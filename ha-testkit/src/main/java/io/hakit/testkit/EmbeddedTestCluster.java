@@ -9,7 +9,19 @@ public final class EmbeddedTestCluster implements TestCluster {
 
     private final EmbeddedHaBackend backend = EmbeddedHaBackend.create();
 
-    /** The backend's control surface (grant, revoke, suspend, expire, failure modes). */
+    /**
+     * A cluster on a new embedded backend of its own, not registered under any cluster id: only the processes this
+     * cluster connects use it.
+     */
+    public EmbeddedTestCluster() {
+    }
+
+    /**
+     * The backend's control surface (grant, revoke, suspend, expire, failure modes), for tests that drive the
+     * backend directly rather than through {@link TestCluster}'s methods.
+     *
+     * @return the embedded backend every process of this cluster is connected to
+     */
     public EmbeddedHaBackend backend() {
         return backend;
     }

@@ -15,6 +15,11 @@ public final class PausableSerialExecutor implements Executor, AutoCloseable {
     private final ArrayDeque<Runnable> held = new ArrayDeque<>();
     private boolean paused;
 
+    /**
+     * An executor running on one daemon thread of its own, not paused.
+     *
+     * @param name the thread's name, as it shows in thread dumps and in a contender's recorded callbacks
+     */
     public PausableSerialExecutor(String name) {
         this.thread = new ThreadPoolExecutor(1, 1, 0, java.util.concurrent.TimeUnit.MILLISECONDS,
                 new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
@@ -46,11 +51,16 @@ public final class PausableSerialExecutor implements Executor, AutoCloseable {
         }
     }
 
-    /** The number of tasks held back. */
+    /**
+     * The number of tasks held back.
+     *
+     * @return how many tasks were submitted while paused and have not been released by {@link #resume()}
+     */
     public synchronized int heldTasks() {
         return held.size();
     }
 
+    /** Releases the held tasks, lets them and the queued ones finish, and stops the thread; waits for nothing. */
     @Override
     public void close() {
         resume();

@@ -13,6 +13,9 @@ public interface TestCluster extends AutoCloseable {
      * Connects a new process. The suite passes a builder with the node id, storage directory and timeouts already
      * set; the cluster adds its backend type and options (for example the ZooKeeper quorum) and creates the
      * services.
+     *
+     * @param config the process's configuration without backend settings; the cluster may change the builder
+     * @return the process's started services; the caller closes them (before {@link #close()})
      */
     HaServices newProcess(HaConfig.Builder config);
 
@@ -20,6 +23,9 @@ public interface TestCluster extends AutoCloseable {
      * Ends {@code process}'s backend session as the backend would after a partition outlasting the session timeout
      * (for example ZooKeeper's session expiry), so that its leadership passes to another process. Returns
      * {@code false} if this backend cannot do that; suites then skip the tests that need it.
+     *
+     * @param process a process of this cluster, from {@link #newProcess(HaConfig.Builder)}
+     * @return whether the session was expired; {@code false} (the default) if this backend cannot
      */
     default boolean expireSession(HaServices process) {
         return false;
@@ -29,6 +35,7 @@ public interface TestCluster extends AutoCloseable {
      * Cuts {@code process} off from the backend silently (its requests go unanswered, nothing is reset) until
      * {@link #heal(HaServices)}, as a network partition would.
      *
+     * @param process a process of this cluster, from {@link #newProcess(HaConfig.Builder)}
      * @throws UnsupportedOperationException if this backend's test cluster cannot (the default)
      */
     default void partition(HaServices process) {
@@ -38,6 +45,7 @@ public interface TestCluster extends AutoCloseable {
     /**
      * Ends {@code process}'s {@linkplain #partition(HaServices) partition}.
      *
+     * @param process a process this cluster has partitioned
      * @throws UnsupportedOperationException if this backend's test cluster cannot partition (the default)
      */
     default void heal(HaServices process) {

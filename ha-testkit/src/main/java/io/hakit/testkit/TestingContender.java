@@ -21,10 +21,16 @@ import static org.awaitility.Awaitility.await;
  */
 public final class TestingContender implements LeaderContender {
 
-    /** One recorded callback. */
+    /** One recorded callback. Immutable. */
     public static final class Event {
+        /** {@code true} for {@link LeaderContender#grantLeadership}, {@code false} for a revoke. */
         public final boolean grant;
+        /**
+         * The granted session; for a revoke, the session it ended, or null when the contender held none (a revoke
+         * without a grant before it).
+         */
         public final LeaderSession session;
+        /** The name of the thread the callback ran on, to check which executor delivered it. */
         public final String thread;
 
         Event(boolean grant, LeaderSession session) {
@@ -51,6 +57,8 @@ public final class TestingContender implements LeaderContender {
     private volatile Duration callbackWork = Duration.ZERO;
 
     /**
+     * A contender that confirms {@code address} when granted and records into {@code history}.
+     *
      * @param name the contender's name in the history and in messages
      * @param address the address it confirms when granted, or null not to confirm
      * @param history where grants and revokes are recorded, or null
@@ -61,19 +69,33 @@ public final class TestingContender implements LeaderContender {
         this.history = history;
     }
 
-    /** A contender that confirms nothing and records into no history. */
+    /**
+     * A contender that confirms nothing and records into no history.
+     *
+     * @param name the contender's name in messages
+     */
     public TestingContender(String name) {
         this(name, null, null);
     }
 
-    /** Starts {@code election} with this contender; confirmation (if an address was given) uses it. */
+    /**
+     * Starts {@code election} with this contender; confirmation (if an address was given) uses it.
+     *
+     * @param election an election not started yet; {@link LeaderElection#startLeaderElection} is called on it
+     * @return this contender
+     */
     public TestingContender startOn(LeaderElection election) {
         this.election = election;
         election.startLeaderElection(this);
         return this;
     }
 
-    /** Makes every callback busy-spin this long, to widen windows for concurrency checks. */
+    /**
+     * Makes every callback busy-spin this long, to widen windows for concurrency checks. Default zero.
+     *
+     * @param d how long each grant and revoke spins before it does its work; applies to callbacks from now on
+     * @return this contender
+     */
     public TestingContender callbackWork(Duration d) {
         this.callbackWork = d;
         return this;
@@ -137,51 +159,98 @@ public final class TestingContender implements LeaderContender {
         inFlight.decrementAndGet();
     }
 
+    /**
+     * The contender's name.
+     *
+     * @return the name given to the constructor, as in the history and in messages
+     */
     public String name() {
         return name;
     }
 
-    /** The session of the last grant not followed by a revoke. */
+    /**
+     * The session of the last grant not followed by a revoke. Updated on the callback thread; a test thread may see
+     * it a moment after the backend changed its mind.
+     *
+     * @return the current session, or empty when this contender does not lead
+     */
     public Optional<LeaderSession> session() {
         return Optional.ofNullable(current.get());
     }
 
-    /** Whether the last callback was a grant. */
+    /**
+     * Whether the last callback was a grant.
+     *
+     * @return whether this contender holds a session ({@link #session()} is present)
+     */
     public boolean isLeader() {
         return current.get() != null;
     }
 
-    /** Every callback so far, in order. */
+    /**
+     * Every callback so far, in order.
+     *
+     * @return a copy of the recorded grants and revokes
+     */
     public synchronized List<Event> events() {
         return new ArrayList<>(events);
     }
 
-    /** The number of grants so far. */
+    /**
+     * The number of grants so far.
+     *
+     * @return how many times {@link #grantLeadership} was called
+     */
     public synchronized long grants() {
         return events.stream().filter(e -> e.grant).count();
     }
 
-    /** The number of revokes so far. */
+    /**
+     * The number of revokes so far.
+     *
+     * @return how many times {@link #revokeLeadership} was called
+     */
     public synchronized long revokes() {
         return events.stream().filter(e -> !e.grant).count();
     }
 
-    /** The most callbacks that ever ran at once for this contender (the contract says 1). */
+    /**
+     * The most callbacks that ever ran at once for this contender (the contract says 1).
+     *
+     * @return the highest number of grant and revoke callbacks seen in flight together; 0 before the first
+     */
     public int maxConcurrentCallbacks() {
         return maxInFlight.get();
     }
 
+    /**
+     * The errors the election reported through {@link #handleError}.
+     *
+     * @return a copy of the errors so far, in order; empty when there were none
+     */
     public synchronized List<Throwable> errors() {
         return new ArrayList<>(errors);
     }
 
-    /** Waits (bounded) until this contender is granted, and returns the session. */
+    /**
+     * Waits (bounded) until this contender is granted, and returns the session. Returns at once if it leads now.
+     *
+     * @param timeout how long to wait at most
+     * @return the session it holds
+     * @throws org.awaitility.core.ConditionTimeoutException if it is not granted within {@code timeout}
+     */
     public LeaderSession awaitGrant(Duration timeout) {
         await("grant of " + name).atMost(timeout).pollInterval(Duration.ofMillis(2)).until(this::isLeader);
         return current.get();
     }
 
-    /** Waits (bounded) until this contender has been revoked at least {@code n} times. */
+    /**
+     * Waits (bounded) until this contender has been revoked at least {@code n} times.
+     *
+     * @param n       the number of revokes since the contender was made (not since this call)
+     * @param timeout how long to wait at most
+     * @throws org.awaitility.core.ConditionTimeoutException if there are fewer revokes after {@code timeout}
+     */
     public void awaitRevokes(long n, Duration timeout) {
         await(n + " revokes of " + name).atMost(timeout).pollInterval(Duration.ofMillis(2))
                 .until(() -> revokes() >= n);

@@ -37,6 +37,13 @@ import java.util.List;
  */
 public final class ZooKeeperBackendFactory implements HaBackendFactory {
 
+    /**
+     * Called by {@link java.util.ServiceLoader} when {@code high-availability.type} is {@code zookeeper}; there is no
+     * need to call it directly. Stateless: each {@link #create} connects a backend of its own.
+     */
+    public ZooKeeperBackendFactory() {
+    }
+
     @Override
     public String type() {
         return "zookeeper";

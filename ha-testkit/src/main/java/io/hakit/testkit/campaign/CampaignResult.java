@@ -36,8 +36,20 @@ public record CampaignResult(
         String history) {
 
     /**
-     * Copies the lists.
+     * A run's result; {@link FaultCampaign#run} makes it. Copies the lists.
      *
+     * @param seed        the seed of the run
+     * @param steps       the fault steps applied
+     * @param schedule    one line per step
+     * @param violations  every safety violation and failure, one line each; empty when the run passed
+     * @param grants      grants recorded in the history
+     * @param accepted    fenced writes accepted
+     * @param refused     fenced writes refused by fencing
+     * @param unknown     fenced writes with an unknown outcome
+     * @param unavailable fenced writes refused because the backend was unreachable
+     * @param finalEpoch  the epoch of the leader found after healing, or 0
+     * @param duration    how long the run took
+     * @param history     a dump of the leadership history
      * @throws NullPointerException if a list, the duration or the history is null
      */
     public CampaignResult {
@@ -47,7 +59,11 @@ public record CampaignResult(
         Objects.requireNonNull(history, "history");
     }
 
-    /** Whether the run found nothing wrong. */
+    /**
+     * Whether the run found nothing wrong.
+     *
+     * @return whether {@link #violations()} is empty
+     */
     public boolean passed() {
         return violations.isEmpty();
     }
@@ -63,7 +79,11 @@ public record CampaignResult(
         }
     }
 
-    /** One line: seed, steps, counts and the verdict. */
+    /**
+     * One line for a log: seed, steps, counts and the verdict.
+     *
+     * @return for example {@code "seed 42: 30 steps, 12 grants, ... final epoch 13, 9120 ms: no violation"}
+     */
     public String summary() {
         return "seed " + seed + ": " + steps + " steps, " + grants + " grants, " + accepted + " writes accepted, "
                 + refused + " refused, " + unknown + " unknown, " + unavailable + " unavailable, final epoch "
@@ -71,7 +91,12 @@ public record CampaignResult(
                 + (passed() ? "no violation" : violations.size() + " violation(s)");
     }
 
-    /** The summary, how to rerun the seed, the violations, the schedule and, on failure, the history. */
+    /**
+     * The report for a failure message or a log: the summary, how to rerun the seed, the violations, the schedule
+     * and, on failure, the history.
+     *
+     * @return several lines, each ending with a newline; the history only when the run did not pass
+     */
     public String report() {
         StringBuilder sb = new StringBuilder("fault campaign ").append(summary()).append('\n')
                 .append("rerun this schedule with -D").append(FaultCampaign.SEED_PROPERTY).append('=').append(seed)

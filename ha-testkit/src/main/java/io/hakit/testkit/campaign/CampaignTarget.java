@@ -20,6 +20,9 @@ public interface CampaignTarget extends TestCluster {
      * The backend's fault actions, for example killing and restarting a server, partitioning a process from the
      * backend, or expiring a session. The campaign adds its own backend-independent actions (see
      * {@link FaultCampaign}). Called once per campaign, after its processes are connected.
+     *
+     * @return the actions, each with a distinct {@linkplain FaultAction#name() name}; empty if the backend injects
+     *     none of its own
      */
     List<FaultAction> faults();
 
@@ -36,6 +39,8 @@ public interface CampaignTarget extends TestCluster {
      * How long after {@link #heal()} the campaign waits for a leader that holds the highest epoch and whose fenced
      * writes are accepted. For a session-based backend this must cover the session timeout (a process partitioned at
      * the end has to see its session expire and reconnect) plus the backend's own recovery. Default 30 s.
+     *
+     * @return the time a healed backend needs to have a writing leader again
      */
     default Duration recoveryTimeout() {
         return Duration.ofSeconds(30);

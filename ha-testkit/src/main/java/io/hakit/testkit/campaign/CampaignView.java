@@ -14,21 +14,36 @@ import java.util.Random;
  */
 public interface CampaignView {
 
-    /** The number of processes (3 unless the campaign was built otherwise). */
+    /**
+     * The number of processes (3 unless the campaign was built otherwise).
+     *
+     * @return the number of processes; valid indexes are 0 to this minus 1
+     */
     int processCount();
 
-    /** Process {@code index}. */
+    /**
+     * Process {@code index}.
+     *
+     * @param index the process's number, from 0
+     * @return its services (node id {@code node-<index>}); the campaign closes them at the end of the run
+     * @throws IndexOutOfBoundsException if there is no such process
+     */
     HaServices process(int index);
 
     /**
      * The process whose contender currently believes it leads with the highest epoch, or empty when no contender
      * does. This is the processes' own view, which may be stale: it is what a fault aimed "at the leader" aims at.
+     *
+     * @return the leader's index, or empty
      */
     OptionalInt leader();
 
     /**
      * The leader if there is one, else a process chosen with {@code random}. It draws from {@code random} either way,
      * so that the choices that follow do not depend on timing.
+     *
+     * @param random the action's source of choices
+     * @return the leader's index, or a random process's index when none leads
      */
     default int leaderOr(Random random) {
         int any = random.nextInt(processCount());
@@ -40,6 +55,9 @@ public interface CampaignView {
      * {@code duration}, like a long stop-the-world pause: the process keeps believing whatever it believed, and its
      * writer keeps writing with that session. The campaign resumes it after {@code duration}, and at the latest when
      * the steps end.
+     *
+     * @param index    the process to pause, from 0
+     * @param duration how long its callbacks are held
      */
     void pauseEvents(int index, Duration duration);
 
@@ -49,7 +67,9 @@ public interface CampaignView {
      * heal must undo the fault on its own. An undo that is already running when the steps end is waited for (up to a
      * minute), never interrupted. {@code undo} must be quick and must not throw.
      *
-     * @param what a description for the log
+     * @param delay how long after now {@code undo} runs
+     * @param what  a description for the log
+     * @param undo  what ends the fault
      */
     void later(Duration delay, String what, Runnable undo);
 }

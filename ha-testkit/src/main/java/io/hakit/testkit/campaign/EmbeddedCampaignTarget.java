@@ -35,6 +35,8 @@ public final class EmbeddedCampaignTarget implements CampaignTarget {
     /**
      * A target whose timed faults last between {@code minFault} and {@code maxFault}.
      *
+     * @param minFault the shortest a suspension or failure mode lasts, positive
+     * @param maxFault the longest, at least {@code minFault}; each fault draws its length in between
      * @throws IllegalArgumentException if {@code minFault} is not positive or {@code maxFault} is below it
      */
     public EmbeddedCampaignTarget(Duration minFault, Duration maxFault) {
@@ -45,7 +47,11 @@ public final class EmbeddedCampaignTarget implements CampaignTarget {
         this.maxFaultMs = maxFault.toMillis();
     }
 
-    /** The backend's control surface. */
+    /**
+     * The backend's control surface, to look at or drive the backend beside the campaign.
+     *
+     * @return the embedded backend every process of this target is connected to
+     */
     public EmbeddedHaBackend backend() {
         return backend;
     }

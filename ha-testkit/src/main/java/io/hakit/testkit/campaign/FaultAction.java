@@ -15,7 +15,11 @@ import java.util.Random;
  */
 public interface FaultAction {
 
-    /** A short stable name, shown in the schedule (for example {@code kill-member}). */
+    /**
+     * A short stable name, shown in the schedule (for example {@code kill-member}).
+     *
+     * @return the action's name, the same for every call
+     */
     String name();
 
     /**
@@ -32,13 +36,23 @@ public interface FaultAction {
     /** The body of an action made with {@link #of(String, Body)}. */
     @FunctionalInterface
     interface Body {
-        /** See {@link FaultAction#apply(CampaignView, Random)}. */
+        /**
+         * Applies the fault, as {@link FaultAction#apply(CampaignView, Random)}.
+         *
+         * @param view   the campaign's processes and who leads
+         * @param random the only source of choices; seeded per step by the campaign
+         * @return what was done, for the schedule
+         * @throws Exception if the fault could not be applied; the campaign records it in the schedule and goes on
+         */
         String apply(CampaignView view, Random random) throws Exception;
     }
 
     /**
      * An action with {@code name} and {@code body}.
      *
+     * @param name the action's name in the schedule, not blank
+     * @param body what the action does
+     * @return the action; its {@code toString()} is its name
      * @throws NullPointerException if an argument is null
      * @throws IllegalArgumentException if {@code name} is blank
      */

@@ -140,14 +140,20 @@ public final class FaultCampaign {
         this.builtinFaults = b.builtinFaults;
     }
 
-    /** A builder with the defaults: a random seed, 8 steps, 60 s, holds of 0.2-1.5 s, 3 processes. */
+    /**
+     * A builder with the defaults: a random seed, 8 steps, 60 s, holds of 0.2-1.5 s, 3 processes.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
 
     /**
-     * The seed given with {@code -D}{@value #SEED_PROPERTY}, if any.
+     * The seed given with {@code -D}{@value #SEED_PROPERTY}, if any. Tests pass it to {@link Builder#seed(long)}
+     * to rerun the schedule of a failed run.
      *
+     * @return the seed, or empty when the property is not set or blank
      * @throws IllegalArgumentException if the property is set but is not a number
      */
     public static OptionalLong seedProperty() {
@@ -162,7 +168,11 @@ public final class FaultCampaign {
         }
     }
 
-    /** This campaign's seed. */
+    /**
+     * This campaign's seed.
+     *
+     * @return the seed every run of this campaign draws its schedule from
+     */
     public long seed() {
         return seed;
     }
@@ -171,6 +181,7 @@ public final class FaultCampaign {
      * Runs the campaign on {@code target} (see the class comment), heals the target, and closes the processes it
      * connected; the target itself stays open.
      *
+     * @param target the backend to run on; used by this run alone until it returns
      * @return what the run found; {@link CampaignResult#assertPassed()} throws with the report if anything
      * @throws NullPointerException if {@code target} is null
      */
@@ -621,7 +632,12 @@ public final class FaultCampaign {
         private Builder() {
         }
 
-        /** The seed of the schedule. Default: a random one (see {@link FaultCampaign#seedProperty()}). */
+        /**
+         * The seed of the schedule. Default: a random one (see {@link FaultCampaign#seedProperty()}).
+         *
+         * @param seed any number; the same seed draws the same actions, holds and choices
+         * @return this builder
+         */
         public Builder seed(long seed) {
             this.seed = seed;
             return this;
@@ -630,6 +646,8 @@ public final class FaultCampaign {
         /**
          * The number of fault steps. Default 8; 0 runs the workload, heals and checks without any fault.
          *
+         * @param steps the number of steps, 0 or more
+         * @return this builder
          * @throws IllegalArgumentException if negative
          */
         public Builder steps(int steps) {
@@ -644,7 +662,10 @@ public final class FaultCampaign {
          * How long the steps may take, from the start of the run; later steps are skipped (healing and checking come
          * on top, bounded by {@link CampaignTarget#recoveryTimeout()}). Default 60 s.
          *
+         * @param bound the time the steps may take, positive
+         * @return this builder
          * @throws IllegalArgumentException if not positive
+         * @throws NullPointerException     if {@code bound} is null
          */
         public Builder timeBound(Duration bound) {
             this.timeBound = positive("timeBound", bound);
@@ -655,7 +676,11 @@ public final class FaultCampaign {
          * The bounds of the hold after each step, drawn uniformly. Default 200 ms to 1.5 s. For a session-based
          * backend, holds around the session timeout mix faults that end before it with faults that outlast it.
          *
+         * @param min the shortest hold, positive
+         * @param max the longest hold, at least {@code min}
+         * @return this builder
          * @throws IllegalArgumentException if {@code min} is not positive or {@code max} is below {@code min}
+         * @throws NullPointerException     if {@code min} or {@code max} is null
          */
         public Builder hold(Duration min, Duration max) {
             positive("hold min", min);
@@ -671,7 +696,10 @@ public final class FaultCampaign {
         /**
          * The pause between two fenced writes of one writer. Default 10 ms.
          *
+         * @param pace the pause, positive
+         * @return this builder
          * @throws IllegalArgumentException if not positive
+         * @throws NullPointerException     if {@code pace} is null
          */
         public Builder writePace(Duration pace) {
             this.writePace = positive("writePace", pace);
@@ -681,6 +709,8 @@ public final class FaultCampaign {
         /**
          * The number of contending processes. Default 3.
          *
+         * @param processes the number of processes, 2 to 9 ({@code node-0} to {@code node-8})
+         * @return this builder
          * @throws IllegalArgumentException unless between 2 and 9
          */
         public Builder processes(int processes) {
@@ -696,6 +726,8 @@ public final class FaultCampaign {
          * directory, retry period 100 ms, operation timeout 3 s, event executor) and before the target adds its own:
          * for example a connection-state policy.
          *
+         * @param configure called once per process with its builder; it runs on the campaign's thread
+         * @return this builder
          * @throws NullPointerException if {@code configure} is null
          */
         public Builder configure(Consumer<HaConfig.Builder> configure) {
@@ -706,13 +738,21 @@ public final class FaultCampaign {
         /**
          * Whether the campaign's own actions ({@value FaultCampaign#CLOSE_LEADER_ELECTION},
          * {@value FaultCampaign#PAUSE_LEADER_EVENTS}) are drawn along with the target's. Default true.
+         *
+         * @param on whether to draw the built-in actions; false leaves only the target's (a run with steps and no
+         *           action at all reports {@code NO_FAULTS})
+         * @return this builder
          */
         public Builder builtinFaults(boolean on) {
             this.builtinFaults = on;
             return this;
         }
 
-        /** The campaign. */
+        /**
+         * The campaign.
+         *
+         * @return an immutable campaign with this builder's settings; the builder can be changed and built again
+         */
         public FaultCampaign build() {
             return new FaultCampaign(this);
         }

@@ -70,8 +70,16 @@ public final class FencedWriters implements AutoCloseable {
 
     /**
      * Starts one writer per store: writer {@code i} writes {@code key} into {@code stores.get(i)} with the session of
-     * {@code contenderOf.apply(i)} (asked before every write, so a test may replace the contender).
+     * {@code contenderOf.apply(i)} (asked before every write, so a test may replace the contender). The writers are
+     * daemon threads named {@code fenced-writer-<i>}; each first waits {@code pace}.
      *
+     * @param history     where accepted and refused writes are recorded
+     * @param key         the key every writer writes
+     * @param pace        the pause before each write and each look at the contender, positive
+     * @param stores      one state store per writer, usually one namespace as each process sees it
+     * @param contenderOf writer {@code i}'s contender; it writes only while that contender holds a session, and
+     *                    may return null for none
+     * @return the running writers; {@link #stop(Duration)} or {@link #close()} them
      * @throws NullPointerException if an argument is null
      * @throws IllegalArgumentException if {@code pace} is not positive
      */
@@ -120,12 +128,23 @@ public final class FencedWriters implements AutoCloseable {
         }
     }
 
-    /** The value a writer stores: {@code "<contender>@<epoch>"}. */
+    /**
+     * The value a writer stores: {@code "<contender>@<epoch>"}.
+     *
+     * @param contender the writing contender's name
+     * @param epoch     the epoch of the session it writes with
+     * @return the value, in UTF-8
+     */
     public static byte[] value(String contender, long epoch) {
         return (contender + "@" + epoch).getBytes(StandardCharsets.UTF_8);
     }
 
-    /** The epoch in a value written by {@link #value(String, long)}, or -1 if it is not one. */
+    /**
+     * The epoch in a value written by {@link #value(String, long)}.
+     *
+     * @param value a value read from the key, UTF-8
+     * @return the epoch after the last {@code @}, or -1 if it is not such a value
+     */
     public static long epochOf(byte[] value) {
         String s = new String(value, StandardCharsets.UTF_8);
         int at = s.lastIndexOf('@');
@@ -136,40 +155,71 @@ public final class FencedWriters implements AutoCloseable {
         }
     }
 
-    /** The contender in a value written by {@link #value(String, long)}, or the whole text if it is not one. */
+    /**
+     * The contender in a value written by {@link #value(String, long)}.
+     *
+     * @param value a value read from the key, UTF-8
+     * @return the text before the last {@code @}, or the whole text if there is none
+     */
     public static String contenderOf(byte[] value) {
         String s = new String(value, StandardCharsets.UTF_8);
         int at = s.lastIndexOf('@');
         return at < 0 ? s : s.substring(0, at);
     }
 
-    /** Writes accepted so far. */
+    /**
+     * Writes accepted so far.
+     *
+     * @return the number of puts that returned normally
+     */
     public long accepted() {
         return accepted.get();
     }
 
-    /** Writes refused by fencing ({@link LeadershipLostException}) so far. */
+    /**
+     * Writes refused by fencing so far.
+     *
+     * @return the number of puts that threw {@link LeadershipLostException}
+     */
     public long refused() {
         return refused.get();
     }
 
-    /** Writes that ended with {@link UnknownOutcomeException} so far. */
+    /**
+     * Writes with an unknown outcome so far (not recorded in the history).
+     *
+     * @return the number of puts that threw {@link UnknownOutcomeException}
+     */
     public long unknown() {
         return unknown.get();
     }
 
-    /** Writes that ended with {@link BackendUnavailableException} so far. */
+    /**
+     * Writes the backend could not take so far (not recorded in the history).
+     *
+     * @return the number of puts that threw {@link BackendUnavailableException}
+     */
     public long unavailable() {
         return unavailable.get();
     }
 
-    /** When ({@link System#nanoTime()}) a write with {@code session} was last accepted, or empty if never. */
+    /**
+     * When a write with {@code session} was last accepted, for example to wait for a leader's first write after a
+     * heal.
+     *
+     * @param session a session a writer wrote with
+     * @return the {@link System#nanoTime()} right after the last accepted put with it, or empty if none was
+     */
     public OptionalLong lastAcceptedNanos(LeaderSession session) {
         Long t = lastAcceptedNanos.get(session.id());
         return t == null ? OptionalLong.empty() : OptionalLong.of(t);
     }
 
-    /** Unexpected exceptions of writes (the first {@value #MAX_ERRORS}), one line each. */
+    /**
+     * Unexpected exceptions of writes (the first {@value #MAX_ERRORS}), one line each.
+     *
+     * @return a copy: the contender, the epoch and the exception of each; empty when every write ended as expected
+     */
     public List<String> errors() {
         synchronized (errors) {
             return List.copyOf(errors);
@@ -177,8 +227,10 @@ public final class FencedWriters implements AutoCloseable {
     }
 
     /**
-     * Stops the writers and waits for each at most {@code timeout} (a write under way may block on the backend).
+     * Stops the writers and waits at most {@code timeout} in all for them to end (a write under way may block on the
+     * backend). A write under way still completes and is recorded. Idempotent.
      *
+     * @param timeout how long to wait for all writer threads together
      * @return the names of writer threads still running after the wait (empty when all stopped)
      */
     public List<String> stop(Duration timeout) {

@@ -21,12 +21,27 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  */
 public abstract class BlobStoreContractTest {
 
+    /**
+     * For a store's test class, which extends this suite and implements {@link #createStore(Path)}; JUnit makes one
+     * instance per test, and the store is made before each test, not here.
+     */
+    public BlobStoreContractTest() {
+    }
+
+    /** A fresh directory per test (JUnit's {@code @TempDir}); the store is rooted under it. */
     @TempDir
     protected Path dir;
 
+    /** The store of the running test, from {@link #createStore(Path)}. */
     protected BlobStore store;
 
-    /** A store rooted at {@code root} (which may not exist yet). */
+    /**
+     * A store rooted at {@code root} (which may not exist yet). Called before each test.
+     *
+     * @param root the store's directory, in a fresh temporary directory
+     * @return the store under test
+     * @throws Exception if the store cannot be made; the test fails
+     */
     protected abstract BlobStore createStore(Path root) throws Exception;
 
     @BeforeEach

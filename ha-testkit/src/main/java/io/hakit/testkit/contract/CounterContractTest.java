@@ -20,6 +20,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /** The shared counter contract (Flink's {@code CheckpointIDCounterTestBase}): unique, strictly increasing values. */
 public abstract class CounterContractTest extends ContractTestBase {
 
+    /**
+     * For a backend's test class, which extends this suite and implements {@link #createCluster()}; JUnit makes one
+     * instance per test. Nothing is connected until a test runs.
+     */
+    public CounterContractTest() {
+    }
+
     @Test
     void startsAtTheInitialValueAndIncrements() {
         Counter c = process("node-a").counter("checkpoint-id");

@@ -24,12 +24,23 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  */
 public abstract class DataLifecycleContractTest extends ContractTestBase {
 
+    /**
+     * For a backend's test class, which extends this suite and implements {@link #createCluster()}; JUnit makes one
+     * instance per test. Override {@link #assertBackendHoldsNothing(HaServices)} to look into the backend itself.
+     */
+    public DataLifecycleContractTest() {
+    }
+
     /** A value above every backend's inline limit, so that it goes to the blob store. */
     private static final byte[] LARGE = new byte[3 << 20];
 
     /**
      * Asserts that the backend itself holds nothing of the cluster any more (for example no znode under its path),
      * after {@link HaServices#closeAndDeleteAllData()}. The default checks through the API only.
+     *
+     * @param process a live process of the same cluster, connected after the deletion (its configuration names the
+     *                cluster); the suite has just read through it that nothing is left
+     * @throws Exception if the check cannot look (the test fails); a failed check throws {@link AssertionError}
      */
     protected void assertBackendHoldsNothing(HaServices process) throws Exception {
     }

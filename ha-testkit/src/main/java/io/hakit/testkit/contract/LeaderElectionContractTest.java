@@ -26,6 +26,13 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 public abstract class LeaderElectionContractTest extends ContractTestBase {
 
+    /**
+     * For a backend's test class, which extends this suite and implements {@link #createCluster()}; JUnit makes one
+     * instance per test. Nothing is connected until a test runs.
+     */
+    public LeaderElectionContractTest() {
+    }
+
     private static final String COMPONENT = "dispatcher";
 
     @Test

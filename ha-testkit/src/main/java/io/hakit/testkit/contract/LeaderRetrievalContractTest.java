@@ -19,6 +19,13 @@ import static org.awaitility.Awaitility.await;
 /** The leader-retrieval contract: listeners see the confirmed leader with its session and epoch, or empty. */
 public abstract class LeaderRetrievalContractTest extends ContractTestBase {
 
+    /**
+     * For a backend's test class, which extends this suite and implements {@link #createCluster()}; JUnit makes one
+     * instance per test. Nothing is connected until a test runs.
+     */
+    public LeaderRetrievalContractTest() {
+    }
+
     @Test
     void retrievalSeesTheConfirmedLeaderThenEmptyAfterRevoke() {
         HaServices leader = process("node-a");

@@ -43,6 +43,13 @@ import static org.awaitility.Awaitility.await;
  */
 public abstract class StateStoreContractTest extends ContractTestBase {
 
+    /**
+     * For a backend's test class, which extends this suite and implements {@link #createCluster()}; JUnit makes one
+     * instance per test. Nothing is connected until a test runs.
+     */
+    public StateStoreContractTest() {
+    }
+
     private static byte[] bytes(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
     }
@@ -286,7 +293,14 @@ public abstract class StateStoreContractTest extends ContractTestBase {
         assertThat(Long.parseLong(owner.substring(owner.indexOf('@') + 1))).isLessThanOrEqualTo(finalEpoch);
     }
 
-    /** Runs a write that must be refused (once the backend is reachable) and returns the refusal. */
+    /**
+     * Runs a write that must be refused (once the backend is reachable) and returns the refusal, for the test to
+     * check its type.
+     *
+     * @param write the write; retried while it throws {@link BackendUnavailableException}
+     * @return the exception the write threw
+     * @throws AssertionError if the write was accepted, or the backend stayed unreachable for {@link #TIMEOUT}
+     */
     protected static RuntimeException refusedOnceReachable(Runnable write) {
         return onceReachable(() -> {
             try {

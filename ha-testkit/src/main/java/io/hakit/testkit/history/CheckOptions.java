@@ -16,7 +16,11 @@ public final class CheckOptions {
         this.globalGrantOrder = globalGrantOrder;
     }
 
-    /** Strict exclusion off, global grant order on. */
+    /**
+     * Strict exclusion off, global grant order on.
+     *
+     * @return the default options (the same instance every time)
+     */
     public static CheckOptions defaults() {
         return DEFAULTS;
     }
@@ -27,12 +31,19 @@ public final class CheckOptions {
      * revoke after the new leader's grant; fencing is what keeps that window safe. Turn it on only for a backend and
      * scenario where the old leader's revoke is always recorded before the next grant (for example an in-process
      * backend that revokes synchronously before granting).
+     *
+     * @return whether overlapping leaders are violations; default false
      */
     public boolean strictExclusion() {
         return strictExclusion;
     }
 
-    /** Returns a copy with {@link #strictExclusion()} set. */
+    /**
+     * Returns a copy with {@link #strictExclusion()} set.
+     *
+     * @param strictExclusion whether overlapping leadership intervals are violations
+     * @return new options; these are unchanged
+     */
     public CheckOptions withStrictExclusion(boolean strictExclusion) {
         return new CheckOptions(strictExclusion, globalGrantOrder);
     }
@@ -44,12 +55,19 @@ public final class CheckOptions {
      * Hazard: a contender whose callback executor is stalled (a GC pause, an overloaded test machine) may record an
      * old grant after a newer one was recorded; switch this off for randomized campaigns where that can happen and
      * rely on the fencing checks instead.
+     *
+     * @return whether grant epochs must increase across all contenders; default true
      */
     public boolean globalGrantOrder() {
         return globalGrantOrder;
     }
 
-    /** Returns a copy with {@link #globalGrantOrder()} set. */
+    /**
+     * Returns a copy with {@link #globalGrantOrder()} set.
+     *
+     * @param globalGrantOrder true to check grant epochs across all contenders, false per contender only
+     * @return new options; these are unchanged
+     */
     public CheckOptions withGlobalGrantOrder(boolean globalGrantOrder) {
         return new CheckOptions(strictExclusion, globalGrantOrder);
     }

@@ -43,8 +43,15 @@ public record LeadershipEvent(
     }
 
     /**
-     * Validates the fields.
+     * Validates the fields. {@link LeadershipHistory} makes the events; a test rarely needs to.
      *
+     * @param sequence            the global sequence number, positive
+     * @param type                what was observed
+     * @param contender           the id of the contender that observed it
+     * @param session             the session granted, revoked, or used for the write or action
+     * @param key                 the state key of a write; the action's description, or null; null otherwise
+     * @param issuedAfterSequence the last sequence number recorded before a write was issued; otherwise
+     *                            {@code sequence - 1}
      * @throws NullPointerException if {@code type}, {@code contender} or {@code session} is null, or {@code key} is
      *         null for a write
      * @throws IllegalArgumentException if {@code sequence} is not positive, or {@code issuedAfterSequence} is negative
@@ -66,7 +73,11 @@ public record LeadershipEvent(
         }
     }
 
-    /** The session's epoch, for convenience. */
+    /**
+     * The session's epoch, for convenience.
+     *
+     * @return {@code session().epoch()}
+     */
     public long epoch() {
         return session.epoch();
     }

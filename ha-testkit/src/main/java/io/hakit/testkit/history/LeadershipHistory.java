@@ -91,6 +91,7 @@ public final class LeadershipHistory {
     /**
      * Creates an empty history that holds at most {@code capacity} events.
      *
+     * @param capacity the most events it holds; a record beyond that throws {@link IllegalStateException}
      * @throws IllegalArgumentException if {@code capacity} is not positive
      */
     public LeadershipHistory(int capacity) {
@@ -106,6 +107,8 @@ public final class LeadershipHistory {
      * Records that {@code contender} was granted leadership with {@code session}. Call it inside the grant callback,
      * before acting as leader.
      *
+     * @param contender the id of the contender, as it appears in violations and in the dump
+     * @param session   the session granted
      * @return the recorded event
      * @throws NullPointerException if an argument is null
      * @throws IllegalStateException if the history is full
@@ -118,6 +121,8 @@ public final class LeadershipHistory {
      * Records that {@code contender} lost the leadership it held with {@code session}. Call it inside the revoke
      * callback.
      *
+     * @param contender the id of the contender, as it appears in violations and in the dump
+     * @param session   the session it held (not a newer one it may hear of later)
      * @return the recorded event
      * @throws NullPointerException if an argument is null
      * @throws IllegalStateException if the history is full
@@ -131,6 +136,9 @@ public final class LeadershipHistory {
      * been issued after every event recorded before this call; see
      * {@link #writeAccepted(String, LeaderSession, String, long)} for writes concurrent with grants.
      *
+     * @param contender the id of the contender, as it appears in violations and in the dump
+     * @param session   the session the write was fenced with
+     * @param key       the key written
      * @return the recorded event
      * @throws NullPointerException if an argument is null
      * @throws IllegalStateException if the history is full
@@ -145,6 +153,10 @@ public final class LeadershipHistory {
      * {@code issuedAfterSequence} is the value {@link #lastSequence()} returned just before the write was issued.
      * Only grants recorded up to that sequence number can make this write stale.
      *
+     * @param contender the id of the contender, as it appears in violations and in the dump
+     * @param session             the session the write was fenced with
+     * @param key                 the key written
+     * @param issuedAfterSequence {@link #lastSequence()} read just before the write was issued
      * @return the recorded event
      * @throws NullPointerException if an argument is null
      * @throws IllegalArgumentException if {@code issuedAfterSequence} is negative or greater than
@@ -163,6 +175,9 @@ public final class LeadershipHistory {
      * Records that a leader-fenced write of {@code key} with {@code session} was refused by fencing. Refusals are
      * always safe; they are kept for the dump and for tests that count them.
      *
+     * @param contender the id of the contender, as it appears in violations and in the dump
+     * @param session   the session the write was fenced with
+     * @param key       the key written
      * @return the recorded event
      * @throws NullPointerException if an argument is null
      * @throws IllegalStateException if the history is full
@@ -178,7 +193,9 @@ public final class LeadershipHistory {
      * after checking that the session is still current. {@link #check()} reports an action with an epoch lower than
      * one another contender already acted with ({@link Violation.Kind#OVERLAPPING_ACTIONS}).
      *
-     * @param action what was done, shown in the dump; may be null
+     * @param contender the id of the contender, as it appears in violations and in the dump
+     * @param session   the session it acted with, checked as current just before
+     * @param action    what was done, shown in the dump; may be null
      * @return the recorded event
      * @throws NullPointerException if {@code contender} or {@code session} is null
      * @throws IllegalStateException if the history is full
@@ -211,40 +228,65 @@ public final class LeadershipHistory {
 
     // ------------------------------------------------------------------------------------------------ snapshots
 
-    /** The sequence number of the latest recorded event; 0 when the history is empty. */
+    /**
+     * The sequence number of the latest recorded event; read it just before issuing a write that may run
+     * concurrently with grants (see {@link #writeAccepted(String, LeaderSession, String, long)}).
+     *
+     * @return the latest sequence number; 0 when the history is empty
+     */
     public long lastSequence() {
         synchronized (lock) {
             return lastSequence;
         }
     }
 
-    /** The number of recorded events. */
+    /**
+     * The number of recorded events.
+     *
+     * @return how many events are recorded, at most {@link #capacity()}
+     */
     public int size() {
         synchronized (lock) {
             return events.size();
         }
     }
 
-    /** The maximum number of events this history holds. */
+    /**
+     * The maximum number of events this history holds.
+     *
+     * @return the capacity given to the constructor, or {@link #DEFAULT_CAPACITY}
+     */
     public int capacity() {
         return capacity;
     }
 
-    /** An immutable snapshot of every event, in sequence order. */
+    /**
+     * An immutable snapshot of every event, in sequence order.
+     *
+     * @return the events recorded so far; later records do not change it
+     */
     public List<LeadershipEvent> events() {
         synchronized (lock) {
             return List.copyOf(events);
         }
     }
 
-    /** An immutable snapshot of the {@link Type#GRANTED} events, in sequence order. */
+    /**
+     * An immutable snapshot of the {@link Type#GRANTED} events, in sequence order.
+     *
+     * @return the grants recorded so far
+     */
     public List<LeadershipEvent> grants() {
         return events().stream().filter(e -> e.type() == Type.GRANTED).toList();
     }
 
     // ------------------------------------------------------------------------------------------------ checking
 
-    /** Checks the history with {@link CheckOptions#defaults()}. */
+    /**
+     * Checks the history with {@link CheckOptions#defaults()}.
+     *
+     * @return every violation found, as {@link #check(CheckOptions)}; empty means none
+     */
     public List<Violation> check() {
         return check(CheckOptions.defaults());
     }
@@ -253,6 +295,8 @@ public final class LeadershipHistory {
      * Checks the events recorded so far and returns every violation found, in the order of the event that completed
      * each one. An empty list means no violation.
      *
+     * @param options which of the optional rules apply
+     * @return an immutable list of the violations; empty when there is none
      * @throws NullPointerException if {@code options} is null
      */
     public List<Violation> check(CheckOptions options) {
@@ -365,6 +409,7 @@ public final class LeadershipHistory {
     /**
      * Checks with {@code options} and throws if anything is found.
      *
+     * @param options which of the optional rules apply
      * @throws AssertionError listing the violations (the first 50) and a dump of the
      *         history
      * @throws NullPointerException if {@code options} is null
@@ -392,6 +437,9 @@ public final class LeadershipHistory {
      * taken to lead from its grant until the first later record that ends it: its revoke of that same session, or a
      * newer grant to it. Revokes of a session the contender does not currently hold are ignored. The result is in
      * order of the overlap's start, then of the first contender's grant.
+     *
+     * @return the overlaps found so far, whether or not {@link CheckOptions#strictExclusion()} would report them;
+     *     empty when leadership never overlapped
      */
     public List<Overlap> overlaps() {
         return overlaps(events());

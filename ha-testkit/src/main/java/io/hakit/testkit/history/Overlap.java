@@ -25,8 +25,14 @@ public record Overlap(
         OptionalLong untilSequence) {
 
     /**
-     * Validates the fields.
+     * Validates the fields. {@link LeadershipHistory#overlaps()} makes them.
      *
+     * @param first         the contender whose grant was recorded first
+     * @param firstSession  the session {@code first} held
+     * @param second        the other contender
+     * @param secondSession the session {@code second} held
+     * @param fromSequence  the sequence number where the overlap starts
+     * @param untilSequence the sequence number of the record that ended it, or empty
      * @throws NullPointerException if an argument is null
      */
     public Overlap {

@@ -48,8 +48,11 @@ public record Violation(Kind kind, String message, List<Long> sequences) {
     }
 
     /**
-     * Validates and copies the fields.
+     * Validates and copies the fields. {@link LeadershipHistory#check(CheckOptions)} makes them.
      *
+     * @param kind      which property was breached
+     * @param message   a human-readable account of the breach
+     * @param sequences the sequence numbers of the events involved, ascending; copied
      * @throws NullPointerException if an argument is null
      */
     public Violation {

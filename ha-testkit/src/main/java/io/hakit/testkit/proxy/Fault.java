@@ -54,7 +54,11 @@ public final class Fault {
         this.delay = delay;
     }
 
-    /** Normal forwarding, the default. */
+    /**
+     * Normal forwarding, the default.
+     *
+     * @return the {@link Kind#PASS} fault
+     */
     public static Fault pass() {
         return PASS;
     }
@@ -64,6 +68,8 @@ public final class Fault {
      * chunks wait, up to the proxy's buffer size per direction and connection (then TCP backpressure applies),
      * so this models latency rather than a bandwidth limit.
      *
+     * @param delay how long each chunk waits after it was read, 0 to {@link #MAX_DELAY}
+     * @return a {@link Kind#DELAY} fault
      * @throws NullPointerException if {@code delay} is null
      * @throws IllegalArgumentException if {@code delay} is negative or longer than {@link #MAX_DELAY}
      */
@@ -75,27 +81,48 @@ public final class Fault {
         return new Fault(Kind.DELAY, delay);
     }
 
-    /** Reads and silently discards bytes; connections stay open. */
+    /**
+     * Reads and silently discards bytes; connections stay open. {@link FaultInjectingProxy#bytesDropped} counts them.
+     *
+     * @return the {@link Kind#DROP} fault
+     */
     public static Fault drop() {
         return DROP;
     }
 
-    /** Stops reading, so that bytes pile up and the sender eventually blocks; connections stay open. */
+    /**
+     * Stops reading, so that bytes pile up and the sender eventually blocks; connections stay open: a silent
+     * partition (see {@link Kind#BLACKHOLE}).
+     *
+     * @return the {@link Kind#BLACKHOLE} fault
+     */
     public static Fault blackhole() {
         return BLACKHOLE;
     }
 
-    /** Resets every current connection and resets new ones on accept while set. */
+    /**
+     * Resets every current connection and resets new ones on accept while set.
+     *
+     * @return the {@link Kind#RESET} fault
+     */
     public static Fault reset() {
         return RESET;
     }
 
-    /** What this fault does. */
+    /**
+     * What this fault does.
+     *
+     * @return the fault's kind
+     */
     public Kind kind() {
         return kind;
     }
 
-    /** The delay of a {@link Kind#DELAY} fault; {@link Duration#ZERO} for every other kind. */
+    /**
+     * The delay of a {@link Kind#DELAY} fault.
+     *
+     * @return how long each chunk waits; {@link Duration#ZERO} for every other kind
+     */
     public Duration delay() {
         return delay;
     }

@@ -148,6 +148,9 @@ public final class FaultInjectingProxy implements AutoCloseable {
      * Starts a proxy with default settings (listening on {@code 127.0.0.1}, ephemeral port) that forwards to
      * {@code target}.
      *
+     * @param target the server's address; its port must not be 0
+     * @return the running proxy, passing every byte; {@link #close()} it
+     * @throws IllegalArgumentException if the target's port is 0
      * @throws NullPointerException if {@code target} is null
      * @throws UncheckedIOException if the listening socket cannot be bound
      */
@@ -155,7 +158,11 @@ public final class FaultInjectingProxy implements AutoCloseable {
         return builder().target(target).build().start();
     }
 
-    /** Returns a builder; only {@link Builder#target(InetSocketAddress)} is required. */
+    /**
+     * Returns a builder; only {@link Builder#target(InetSocketAddress)} is required.
+     *
+     * @return a new builder with the defaults
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -197,8 +204,10 @@ public final class FaultInjectingProxy implements AutoCloseable {
     }
 
     /**
-     * Sets the fault of both directions. {@code fault(Fault.pass())} heals every fault.
+     * Sets the fault of both directions. {@code fault(Fault.pass())} heals every fault. As
+     * {@link #fault(Direction, Fault)}, for both directions at once.
      *
+     * @param fault the fault both directions apply from now on
      * @throws NullPointerException if {@code fault} is null
      */
     public void fault(Fault fault) {
@@ -213,6 +222,8 @@ public final class FaultInjectingProxy implements AutoCloseable {
      *
      * <p>Allowed before {@link #start()} (the initial fault) and after {@link #close()} (no effect).
      *
+     * @param direction the direction to change
+     * @param fault     the fault it applies from now on
      * @throws NullPointerException if an argument is null
      */
     public void fault(Direction direction, Fault fault) {
@@ -221,7 +232,13 @@ public final class FaultInjectingProxy implements AutoCloseable {
         setFaults(Map.of(direction, fault));
     }
 
-    /** The current fault of {@code direction}. */
+    /**
+     * The current fault of {@code direction}.
+     *
+     * @param direction {@link Direction#UPSTREAM} (client to target) or {@link Direction#DOWNSTREAM}
+     * @return its fault; {@link Fault#pass()} unless one was set
+     * @throws NullPointerException if {@code direction} is null
+     */
     public Fault fault(Direction direction) {
         Objects.requireNonNull(direction, "direction");
         lock.lock();
@@ -259,6 +276,8 @@ public final class FaultInjectingProxy implements AutoCloseable {
     /**
      * While {@code refuse} is true, new connections are accepted and immediately reset; current connections are
      * unaffected. Default false.
+     *
+     * @param refuse true to reset new connections on accept, false to forward them again
      */
     public void refuseNewConnections(boolean refuse) {
         lock.lock();
@@ -269,7 +288,12 @@ public final class FaultInjectingProxy implements AutoCloseable {
         }
     }
 
-    /** The port the proxy listens on (the chosen ephemeral port when configured with port 0). */
+    /**
+     * The port the proxy listens on (the chosen ephemeral port when configured with port 0).
+     *
+     * @return the bound port; it stays known after {@link #close()}
+     * @throws IllegalStateException if the proxy was never started
+     */
     public int localPort() {
         int port = boundPort;
         if (port < 0) {
@@ -278,17 +302,30 @@ public final class FaultInjectingProxy implements AutoCloseable {
         return port;
     }
 
-    /** The address clients should connect to instead of the target. */
+    /**
+     * The address clients should connect to instead of the target.
+     *
+     * @return the bind address with {@link #localPort()}
+     * @throws IllegalStateException if the proxy was never started
+     */
     public InetSocketAddress localAddress() {
         return new InetSocketAddress(bindAddress, localPort());
     }
 
-    /** The address every connection is forwarded to. */
+    /**
+     * The address every connection is forwarded to.
+     *
+     * @return the target given to the builder
+     */
     public InetSocketAddress target() {
         return target;
     }
 
-    /** Number of currently open proxied connections (accepted, not refused, and not yet closed). */
+    /**
+     * Number of currently open proxied connections (accepted, not refused, and not yet closed).
+     *
+     * @return the number of open connections now; 0 before {@link #start()}
+     */
     public int connectionCount() {
         lock.lock();
         try {
@@ -326,12 +363,24 @@ public final class FaultInjectingProxy implements AutoCloseable {
         }
     }
 
-    /** Total bytes written to the destination in {@code direction}, over all connections since start. */
+    /**
+     * Total bytes written to the destination in {@code direction}, over all connections since start.
+     *
+     * @param direction the direction whose bytes are counted
+     * @return the bytes forwarded so far
+     * @throws NullPointerException if {@code direction} is null
+     */
     public long bytesForwarded(Direction direction) {
         return forwarded.get(Objects.requireNonNull(direction, "direction")).get();
     }
 
-    /** Total bytes read and discarded under {@link Fault#drop()} in {@code direction}, over all connections. */
+    /**
+     * Total bytes read and discarded under {@link Fault#drop()} in {@code direction}, over all connections.
+     *
+     * @param direction the direction whose bytes are counted
+     * @return the bytes dropped so far
+     * @throws NullPointerException if {@code direction} is null
+     */
     public long bytesDropped(Direction direction) {
         return dropped.get(Objects.requireNonNull(direction, "direction")).get();
     }
@@ -764,13 +813,27 @@ public final class FaultInjectingProxy implements AutoCloseable {
         private Builder() {
         }
 
-        /** The address every accepted connection is forwarded to. Required. */
+        /**
+         * The address every accepted connection is forwarded to. Required.
+         *
+         * @param target the server's address; its port must not be 0 ({@link #build()} checks)
+         * @return this builder
+         * @throws NullPointerException if {@code target} is null
+         */
         public Builder target(InetSocketAddress target) {
             this.target = Objects.requireNonNull(target, "target");
             return this;
         }
 
-        /** Shorthand for {@code target(new InetSocketAddress(host, port))}. */
+        /**
+         * Shorthand for {@code target(new InetSocketAddress(host, port))}; the host is resolved now.
+         *
+         * @param host the server's host name or address
+         * @param port the server's port, 1 to 65535
+         * @return this builder
+         * @throws IllegalArgumentException if {@code port} is outside 0 to 65535
+         * @throws NullPointerException     if {@code host} is null
+         */
         public Builder target(String host, int port) {
             return target(new InetSocketAddress(Objects.requireNonNull(host, "host"), port));
         }
@@ -778,6 +841,10 @@ public final class FaultInjectingProxy implements AutoCloseable {
         /**
          * The local address to listen on. Default: the loopback address ({@code 127.0.0.1}). Hazard: a non-loopback
          * address exposes the proxy (and the target behind it) to the network.
+         *
+         * @param bindAddress the address to listen on
+         * @return this builder
+         * @throws NullPointerException if {@code bindAddress} is null
          */
         public Builder bindAddress(InetAddress bindAddress) {
             this.bindAddress = Objects.requireNonNull(bindAddress, "bindAddress");
@@ -788,6 +855,9 @@ public final class FaultInjectingProxy implements AutoCloseable {
          * The port to listen on; 0 (the default) picks an ephemeral port, see {@link FaultInjectingProxy#localPort()}.
          * A fixed port lets a client reconnect to the same address after the proxy is replaced, but may collide with
          * other processes.
+         *
+         * @param listenPort the port, 0 to 65535 ({@link #build()} checks)
+         * @return this builder
          */
         public Builder listenPort(int listenPort) {
             this.listenPort = listenPort;
@@ -798,6 +868,9 @@ public final class FaultInjectingProxy implements AutoCloseable {
          * The read buffer and the bound of the queue between reader and writer, per direction and connection.
          * Default {@value FaultInjectingProxy#DEFAULT_BUFFER_SIZE} bytes. With {@link Fault#delay(Duration)}
          * throughput is bounded to about this many bytes per delay period.
+         *
+         * @param bufferSize the size in bytes, positive ({@link #build()} checks)
+         * @return this builder
          */
         public Builder bufferSize(int bufferSize) {
             this.bufferSize = bufferSize;
@@ -807,6 +880,10 @@ public final class FaultInjectingProxy implements AutoCloseable {
         /**
          * How long the proxy waits to connect to the target for each accepted connection before resetting the
          * client. Default 5 seconds.
+         *
+         * @param connectTimeout the timeout, positive ({@link #build()} checks)
+         * @return this builder
+         * @throws NullPointerException if {@code connectTimeout} is null
          */
         public Builder connectTimeout(Duration connectTimeout) {
             this.connectTimeout = Objects.requireNonNull(connectTimeout, "connectTimeout");
@@ -816,6 +893,10 @@ public final class FaultInjectingProxy implements AutoCloseable {
         /**
          * How long {@link FaultInjectingProxy#close()} waits for the proxy's threads to end. Default 5 seconds.
          * Threads still alive after it are interrupted and logged; the sockets are closed regardless.
+         *
+         * @param closeTimeout the timeout, positive ({@link #build()} checks)
+         * @return this builder
+         * @throws NullPointerException if {@code closeTimeout} is null
          */
         public Builder closeTimeout(Duration closeTimeout) {
             this.closeTimeout = Objects.requireNonNull(closeTimeout, "closeTimeout");
@@ -824,6 +905,8 @@ public final class FaultInjectingProxy implements AutoCloseable {
 
         /**
          * Validates the settings and returns an unstarted proxy; call {@link FaultInjectingProxy#start()}.
+         *
+         * @return a new proxy, not listening yet
          *
          * @throws IllegalStateException if no target was set
          * @throws IllegalArgumentException if {@code listenPort} is outside 0..65535, the target port is 0,
