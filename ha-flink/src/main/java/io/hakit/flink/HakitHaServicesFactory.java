@@ -23,6 +23,10 @@ import java.util.concurrent.Executor;
  */
 public class HakitHaServicesFactory implements HighAvailabilityServicesFactory {
 
+    /** A factory; stateless. Flink creates the factory by the class name in {@code high-availability.type}. */
+    public HakitHaServicesFactory() {
+    }
+
     @Override
     public HighAvailabilityServices createHAServices(Configuration configuration, Executor executor)
             throws Exception {

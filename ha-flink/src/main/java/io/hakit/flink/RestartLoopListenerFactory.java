@@ -23,6 +23,13 @@ public class RestartLoopListenerFactory implements JobStatusChangedListenerFacto
 
     private static final Logger LOG = LoggerFactory.getLogger(RestartLoopListenerFactory.class);
 
+    /**
+     * A factory; stateless. Flink creates the factory by the class name in
+     * {@code execution.job-status-changed-listeners}.
+     */
+    public RestartLoopListenerFactory() {
+    }
+
     @Override
     public JobStatusChangedListener createListener(Context context) {
         Configuration config = context.getConfiguration();

@@ -26,6 +26,10 @@ public class HakitHaServicesFactory implements HighAvailabilityServicesFactory {
 
     private static final String MINOR = "1.20";
 
+    /** A factory; stateless. Flink creates the factory by the class name in {@code high-availability.type}. */
+    public HakitHaServicesFactory() {
+    }
+
     @Override
     public HighAvailabilityServices createHAServices(Configuration configuration, Executor executor)
             throws Exception {

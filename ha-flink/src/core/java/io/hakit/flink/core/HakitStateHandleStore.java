@@ -45,6 +45,8 @@ import java.util.Optional;
  * deposed one out.
  *
  * <p>Thread-safe.
+ *
+ * @param <T> the type of the state kept in the files
  */
 public final class HakitStateHandleStore<T extends Serializable>
         implements StateHandleStore<T, IntegerResourceVersion> {
