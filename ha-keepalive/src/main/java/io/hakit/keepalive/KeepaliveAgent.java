@@ -29,9 +29,12 @@ import java.util.concurrent.TimeUnit;
  * (with {@code keepalive.arbiter: lease}, connected to the backend of the {@code high-availability.*} keys), the
  * floating IP and notify commands ({@link Takeover}), the health script and the status file.
  *
- * <p>The status file holds role, epoch, peer, heartbeat, the alarms, and {@code tls-problem}: why TLS handshakes
- * with the peer fail, while they do (empty otherwise). The agent refuses to start, like {@link KeepaliveNode#start},
- * when another node holds its state directory or its own certificate cannot work.
+ * <p>The status file holds role, epoch, peer, heartbeat, the alarms, {@code tls-problem}: why TLS handshakes with
+ * the peer fail, while they do (empty otherwise), and the peer's clock offset ({@link ClockOffset}):
+ * {@code clock-offset} as text ("+0.412 ms ± 0.051 ms", or "unknown: " and why), and while it is known
+ * {@code clock-offset-ms} and {@code clock-offset-uncertainty-ms} (the peer's clock minus this node's, and half the
+ * round trip it was measured over). The agent refuses to start, like {@link KeepaliveNode#start}, when another node
+ * holds its state directory or its own certificate cannot work.
  */
 public final class KeepaliveAgent implements AutoCloseable {
 
@@ -171,7 +174,8 @@ public final class KeepaliveAgent implements AutoCloseable {
         } catch (RuntimeException e) {
             // the node is stopped: report what it last was
             s = new NodeStatus(node.config().nodeId(), node.role(), node.epoch(), false, "-", -1, -1, 0,
-                    node.config().arbiter().map(Arbiter::describe).orElse("-"), node.alarms().active(), "", "-");
+                    node.config().arbiter().map(Arbiter::describe).orElse("-"), node.alarms().active(), "", "-",
+                    node.clockOffset());
         }
         Properties p = new Properties();
         p.setProperty("updated", clock.instant().toString());
@@ -183,6 +187,13 @@ public final class KeepaliveAgent implements AutoCloseable {
         p.setProperty("last-heartbeat-ms", Long.toString(s.lastHeartbeatAgeMillis()));
         p.setProperty("rtt-ms", String.format(Locale.ROOT, "%.3f", s.rttMillis()));
         p.setProperty("connections", Integer.toString(s.connections()));
+        ClockOffset offset = s.clockOffset();
+        p.setProperty("clock-offset", offset.toString());
+        if (offset.isKnown()) {
+            p.setProperty("clock-offset-ms", String.format(Locale.ROOT, "%.3f", offset.offset().toNanos() / 1e6));
+            p.setProperty("clock-offset-uncertainty-ms", String.format(Locale.ROOT, "%.3f",
+                    offset.uncertainty().toNanos() / 1e6));
+        }
         p.setProperty("arbiter", s.arbiter());
         p.setProperty("tls-problem", s.tlsProblem());
         p.setProperty("operator", s.operatorState());

@@ -128,6 +128,8 @@ public final class KeepaliveNode implements AutoCloseable {
     private volatile long epoch;
     private volatile double rttMillis = -1;
     private final RttHistogram.Recorder rtt = new RttHistogram.Recorder();
+    /** The peer's wall clock against this node's, from the answers to this node's heartbeats. */
+    private final ClockOffsetFilter clockOffset = new ClockOffsetFilter();
     /** Heartbeats the peer's silences have missed since the start (written on the node thread only). */
     private volatile long missedHeartbeats;
     /** What the peer's current silence has added to {@link #missedHeartbeats} so far (node thread only). */
@@ -348,6 +350,15 @@ public final class KeepaliveNode implements AutoCloseable {
         return s == null ? -1 : ((InetSocketAddress) s.localAddress()).getPort();
     }
 
+    /**
+     * How far the peer's wall clock is from this node's, as the answers to this node's heartbeats carry it (for reports
+     * only: nothing is decided by it); unknown before the first answer, while no connection is up, and with a peer
+     * that sends no time (an older HAKit) or an implausible one. Cheap, from any thread.
+     */
+    public ClockOffset clockOffset() {
+        return clockOffset.current();
+    }
+
     /** Every heartbeat round trip measured since the start (both connections), as a histogram. */
     public RttHistogram rttHistogram() {
         return rtt.snapshot();
@@ -442,7 +453,8 @@ public final class KeepaliveNode implements AutoCloseable {
             String tls = machine.handshakeProblem();
             return new NodeStatus(config.nodeId(), machine.role(), machine.epoch(), machine.healthy(),
                     machine.describePeer(), since < 0 ? -1 : since / 1_000_000, rttMillis, peers.size(),
-                    arbiter.describe(), alarms.active(), tls == null ? "" : tls, machine.operatorState());
+                    arbiter.describe(), alarms.active(), tls == null ? "" : tls, machine.operatorState(),
+                    clockOffset.current());
         });
         try {
             return f.get(1, TimeUnit.SECONDS);
@@ -864,7 +876,8 @@ public final class KeepaliveNode implements AutoCloseable {
                 case HEARTBEAT: {
                     Heartbeat hb = msg.getHeartbeat();
                     ctx.writeAndFlush(Envelope.newBuilder().setAck(Ack.newBuilder().setSequence(hb.getSequence())
-                            .setEchoedSendTimeNanos(hb.getSendTimeNanos())).build());
+                            .setEchoedSendTimeNanos(hb.getSendTimeNanos())
+                            .setWallTimeMicros(ClockOffsetFilter.micros(config.clock().instant()))).build());
                     Role r = role(hb.getRole());
                     thread.execute(() -> {
                         peerHeard();
@@ -877,6 +890,7 @@ public final class KeepaliveNode implements AutoCloseable {
                     long nanos = System.nanoTime() - msg.getAck().getEchoedSendTimeNanos();
                     rttMillis = nanos / 1e6;
                     rtt.record(nanos);
+                    clockOffset.answered(msg.getAck(), nanos, config.clock().instant());
                     break;
                 }
                 case ROLE_CHANGE: {
@@ -925,6 +939,7 @@ public final class KeepaliveNode implements AutoCloseable {
         public void channelInactive(ChannelHandlerContext ctx) {
             endedAfterHandshake(ctx, null);
             if (peers.remove(ctx.channel()) && peers.isEmpty()) {
+                clockOffset.forget(ClockOffset.NOT_CONNECTED);
                 thread.execute(machine::peerDisconnected);
             }
         }

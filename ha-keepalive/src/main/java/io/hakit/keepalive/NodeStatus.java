@@ -6,7 +6,7 @@ import java.util.List;
 
 /**
  * A snapshot of a node for {@code hakit status} and monitoring: role, epoch, what it knows of its peer, the last
- * heartbeat's age, the heartbeat round trip and the active alarms. Immutable.
+ * heartbeat's age, the heartbeat round trip, the peer's clock offset and the active alarms. Immutable.
  */
 public final class NodeStatus {
 
@@ -22,10 +22,11 @@ public final class NodeStatus {
     private final List<Alarm> alarms;
     private final String tlsProblem;
     private final String operatorState;
+    private final ClockOffset clockOffset;
 
     NodeStatus(String nodeId, Role role, long epoch, boolean healthy, String peer, long lastHeartbeatAgeMillis,
             double rttMillis, int connections, String arbiter, List<Alarm> alarms, String tlsProblem,
-            String operatorState) {
+            String operatorState, ClockOffset clockOffset) {
         this.nodeId = nodeId;
         this.role = role;
         this.epoch = epoch;
@@ -38,6 +39,7 @@ public final class NodeStatus {
         this.alarms = List.copyOf(alarms);
         this.tlsProblem = tlsProblem;
         this.operatorState = operatorState;
+        this.clockOffset = clockOffset;
     }
 
     /**
@@ -79,6 +81,11 @@ public final class NodeStatus {
         return rttMillis;
     }
 
+    /** The peer's wall clock minus this node's, as the heartbeats measured it; see {@link ClockOffset}. */
+    public ClockOffset clockOffset() {
+        return clockOffset;
+    }
+
     /** Live, authenticated connections to the peer (0, 1 or 2: both nodes dial). */
     public int connections() {
         return connections;
@@ -106,7 +113,8 @@ public final class NodeStatus {
         return nodeId + " " + role + " epoch " + epoch + (healthy ? "" : " (unhealthy)") + "; peer " + peer
                 + "; last heartbeat " + (lastHeartbeatAgeMillis < 0 ? "never" : lastHeartbeatAgeMillis + " ms ago")
                 + "; rtt " + (rttMillis < 0 ? "-" : String.format(java.util.Locale.ROOT, "%.2f ms", rttMillis))
-                + "; connections " + connections + "; arbiter " + arbiter + "; alarms " + alarms.size()
+                + "; clock offset " + clockOffset + "; connections " + connections + "; arbiter " + arbiter
+                + "; alarms " + alarms.size()
                 + (tlsProblem.isEmpty() ? "" : "; TLS handshake fails: " + tlsProblem);
     }
 }

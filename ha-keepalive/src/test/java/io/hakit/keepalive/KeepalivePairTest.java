@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -40,6 +41,32 @@ class KeepalivePairTest {
             await().atMost(BOUND).until(() -> b.status().rttMillis() >= 0);
             await().atMost(BOUND).until(() -> a.rttHistogram().count() >= 3);
             assertThat(a.rttHistogram().percentileMillis(50)).isBetween(0.0, 1000.0);
+        }
+    }
+
+    @Test
+    void eachNodeMeasuresThePeersClockOffsetFromTheAnswersToItsHeartbeats() {
+        try (PairFixture pair = new PairFixture(dir, false)) {
+            KeepaliveNode a = pair.start("node-a", 150, x -> x.clock(Clock.systemUTC()));
+            assertThat(a.clockOffset().reason()).isEqualTo(ClockOffset.NOT_MEASURED);
+            // node-b's wall clock is 3 s ahead of node-a's
+            KeepaliveNode b = pair.start("node-b", 100, x -> x.clock(Clock.offset(Clock.systemUTC(),
+                    Duration.ofSeconds(3))));
+            await().atMost(BOUND).until(() -> a.clockOffset().isKnown() && b.clockOffset().isKnown());
+            // within half the round trip (and 1 ms: each wall clock is read a little after the monotonic one)
+            ClockOffset ofB = a.clockOffset();
+            assertThat(ofB.offset().minusSeconds(3).abs()).as(ofB.toString())
+                    .isLessThanOrEqualTo(ofB.uncertainty().plusMillis(1));
+            ClockOffset ofA = b.status().clockOffset();
+            assertThat(ofA.offset().plusSeconds(3).abs()).as(ofA.toString())
+                    .isLessThanOrEqualTo(ofA.uncertainty().plusMillis(1));
+            assertThat(b.status().toString())
+                    .containsPattern("; clock offset -(2999|3000)\\.\\d{3} ms ± \\d+\\.\\d{3} ms;");
+
+            // node-b goes away: its offset is no longer known (not kept as if it still held)
+            b.close();
+            await().atMost(BOUND).until(() -> !a.clockOffset().isKnown());
+            assertThat(a.clockOffset().reason()).isEqualTo(ClockOffset.NOT_CONNECTED);
         }
     }
 
