@@ -1,5 +1,6 @@
 package io.hakit.micrometer;
 
+import io.hakit.keepalive.ClockOffset;
 import io.hakit.keepalive.KeepaliveNode;
 import io.hakit.keepalive.NodeStatus;
 import io.hakit.keepalive.Role;
@@ -23,13 +24,14 @@ import java.util.function.ToDoubleFunction;
 /**
  * A keepalive node's meters: its role (one gauge per role), epoch, health, connections to the peer, role changes,
  * the heartbeat round trip (a function timer over {@link KeepaliveNode#rttHistogram()}), missed heartbeats
- * ({@link KeepaliveNode#missedHeartbeats()}), the time since the peer's last heartbeat, and the node's alarms
- * ({@link AlarmMetrics}). The names, types, units and tags are in {@code docs/metrics.md}.
+ * ({@link KeepaliveNode#missedHeartbeats()}), the time since the peer's last heartbeat, the peer's clock offset
+ * ({@link KeepaliveNode#clockOffset()}), and the node's alarms ({@link AlarmMetrics}). The names, types, units and
+ * tags are in {@code docs/metrics.md}.
  *
  * <p>Bind it between {@link KeepaliveNode#create} and {@link KeepaliveNode#start()} to count the first role change
  * (STOPPED to STANDBY) too; bound later, the role changes count from then on. The gauges read the node when the
  * registry is read (health, connections and heartbeat age from {@link KeepaliveNode#status()}, a bounded hop to the
- * node's thread); a stopped node's read as NaN.
+ * node's thread); a stopped node's read as NaN, and so does the clock offset while it is unknown.
  */
 public final class KeepaliveMetrics implements MeterBinder {
 
@@ -87,6 +89,12 @@ public final class KeepaliveMetrics implements MeterBinder {
                         n -> n.rttHistogram().totalMillis(), TimeUnit.MILLISECONDS).tags(tags)
                 .description("heartbeat round trips (each ack of a heartbeat, on either connection)")
                 .register(registry);
+        TimeGauge.builder("hakit.keepalive.clock.offset", node, TimeUnit.NANOSECONDS, n -> {
+                    ClockOffset c = n.clockOffset();
+                    return c.isKnown() ? c.offset().toNanos() : Double.NaN;
+                }).tags(tags).description("the peer's wall clock minus this node's, measured by the heartbeats within "
+                        + "half a round trip (NaN while unknown: no answer yet, no connection, or a peer that sends no "
+                        + "time)").register(registry);
         FunctionCounter.builder("hakit.keepalive.heartbeat.missed", node, KeepaliveNode::missedHeartbeats)
                 .tags(tags).description("heartbeats of the peer not received when due")
                 .register(registry);

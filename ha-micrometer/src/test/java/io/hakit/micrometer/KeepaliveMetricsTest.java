@@ -17,17 +17,19 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
 
 /**
  * {@link KeepaliveMetrics} on a real pair over loopback TCP, each node reaching the other through a fault-injecting
- * proxy: roles, epochs and role changes from the first one on, heartbeat round trips, a silence shorter than the dead
- * interval (missed heartbeats, the heartbeat age, the HEARTBEAT_INTERRUPTED alarm, and no role change), then a
- * failover.
+ * proxy: roles, epochs and role changes from the first one on, heartbeat round trips, the clock offset (node-b's clock
+ * is 2 s ahead), a silence shorter than the dead interval (missed heartbeats, the heartbeat age, the
+ * HEARTBEAT_INTERRUPTED alarm, and no role change), then a failover.
  */
 class KeepaliveMetricsTest {
 
@@ -45,12 +47,15 @@ class KeepaliveMetricsTest {
         SimpleMeterRegistry rb = new SimpleMeterRegistry();
         try (FaultInjectingProxy toA = FaultInjectingProxy.start(new InetSocketAddress("127.0.0.1", portA));
              FaultInjectingProxy toB = FaultInjectingProxy.start(new InetSocketAddress("127.0.0.1", portB));
-             KeepaliveNode a = KeepaliveNode.create(config("node-a", 150, portA, "node-b", toB.localPort()), null);
-             KeepaliveNode b = KeepaliveNode.create(config("node-b", 100, portB, "node-a", toA.localPort()), null)) {
+             KeepaliveNode a = KeepaliveNode.create(config("node-a", 150, portA, "node-b", toB.localPort()).build(),
+                     null);
+             KeepaliveNode b = KeepaliveNode.create(config("node-b", 100, portB, "node-a", toA.localPort())
+                     .clock(Clock.offset(Clock.systemUTC(), Duration.ofSeconds(2))).build(), null)) {
             // bound before the start: the first role change (STOPPED to STANDBY) counts too
             new KeepaliveMetrics(a).bindTo(ra);
             new KeepaliveMetrics(b).bindTo(rb);
             assertThat(role(ra, "stopped")).isEqualTo(1);
+            assertThat(offset(ra)).isNaN(); // no heartbeat answered yet
             a.start();
             b.start();
             await().atMost(LIMIT).until(() -> a.role() == Role.ACTIVE && b.role() == Role.STANDBY);
@@ -71,6 +76,10 @@ class KeepaliveMetricsTest {
             assertThat(rb.get("hakit.keepalive.heartbeat.age").timeGauge().value(TimeUnit.SECONDS))
                     .isBetween(0.0, 1.0);
             assertThat(alarm(rb, "HEARTBEAT_INTERRUPTED")).isZero();
+            // node-b's clock is 2 s ahead: node-a sees +2 s, node-b -2 s (within half a round trip, here < 0.5 s)
+            await().atMost(LIMIT).until(() -> !Double.isNaN(offset(ra)) && !Double.isNaN(offset(rb)));
+            assertThat(offset(ra)).isCloseTo(2.0, within(0.5));
+            assertThat(offset(rb)).isCloseTo(-2.0, within(0.5));
 
             // silence both ways, shorter than the dead interval (2 s): heartbeats are missed, no one fails over
             double missedBefore = missed(rb);
@@ -103,12 +112,12 @@ class KeepaliveMetricsTest {
         }
     }
 
-    private KeepaliveConfig config(String node, int priority, int port, String peer, int peerPort) {
+    private KeepaliveConfig.Builder config(String node, int priority, int port, String peer, int peerPort) {
         return KeepaliveConfig.builder().clusterId("pair").nodeId(node).priority(priority)
                 .bind(new InetSocketAddress("127.0.0.1", port)).peer(peer, new InetSocketAddress("127.0.0.1", peerPort))
                 .heartbeatInterval(INTERVAL).deadInterval(Duration.ofSeconds(2))
                 .heartbeatAlarmAfter(Duration.ofMillis(300)).stateDir(dir.resolve(node)).arbiter(Arbiter.none())
-                .insecure().build();
+                .insecure();
     }
 
     private static double role(MeterRegistry r, String role) {
@@ -121,6 +130,10 @@ class KeepaliveMetricsTest {
 
     private static FunctionTimer rtt(MeterRegistry r) {
         return r.get("hakit.keepalive.heartbeat.rtt").functionTimer();
+    }
+
+    private static double offset(MeterRegistry r) {
+        return r.get("hakit.keepalive.clock.offset").timeGauge().value(TimeUnit.SECONDS);
     }
 
     private static double missed(MeterRegistry r) {
