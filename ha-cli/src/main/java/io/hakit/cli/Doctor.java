@@ -5,8 +5,10 @@ import io.hakit.api.InvalidConfigException;
 import io.hakit.api.alarm.AlarmType;
 import io.hakit.api.alarm.RestartLoopDetector;
 import io.hakit.api.support.ConfigParsing;
+import io.hakit.keepalive.Arbiter;
 import io.hakit.keepalive.KeepaliveAgent;
 import io.hakit.keepalive.KeepaliveConfig;
+import io.hakit.keepalive.Role;
 import io.hakit.keepalive.tls.CertificateChecker;
 import io.hakit.keepalive.tls.PemLayout;
 import io.hakit.sync.ConflictCopy;
@@ -48,9 +50,12 @@ import java.util.Set;
  * without permissions, the permissions of the synchronized directories; 45653-45655 certificates: validity and
  * expiry; restart loops), each as one {@link Finding}: PASS, WARN or FAIL, what was seen, and the fix in one line.
  *
- * <p>Local checks read the configuration file (through {@link ConfigFile} and the configuration classes), the
- * certificate directory, the roots and the state directory. The peer's ports are probed with a TCP connect and a
- * mutual TLS handshake made here ({@link PeerProbe}), which also gives the peer's certificate. What only the running
+ * <p>Local checks read the configuration file, the certificate directory, the roots and the state directory. Every
+ * value of the file is read through the configuration classes the agent reads it with ({@link ConfigFile}, then
+ * {@link KeepaliveConfig}, {@link SyncConfig}, {@link AgentConfig} and their getters), defaults included, so that the
+ * doctor checks what the agent runs with; a file whose keys the agent would refuse fails the config check alone. The
+ * peer's ports are probed with a TCP connect and a mutual TLS handshake made here ({@link PeerProbe}), which also
+ * gives the peer's certificate. What only the running
  * agent knows (its role, the peer as it last heard it, the synchronizer's last round and lag, its alarms and their
  * history) comes from the agent ({@link AgentView}); without a running agent those checks say WARN "agent not
  * running" and the rest still run. The offset of this node's clock to the peer's is not measurable: the keepalive
@@ -103,7 +108,12 @@ final class Doctor {
     private final Duration probeTimeout;
 
     private ConfigFile file;
+    /** The file's keys as written: which keys are set, and the sync keys' presence ({@link SyncConfig#wanted}). */
     private Map<String, String> values;
+    /** The file's keepalive.* values, defaults included, as the agent reads them; null when they are invalid. */
+    private KeepaliveConfig keepalive;
+    /** The file's agent.* values, defaults included, as the agent reads them. */
+    private AgentConfig agentConfig;
     private SyncConfig sync;
     private String syncProblem;
     private AgentView agent;
@@ -142,16 +152,18 @@ final class Doctor {
     private List<Finding> run(boolean full, boolean fix) {
         List<Finding> out = new ArrayList<>();
         out.add(config());
-        if (values == null) {
+        if (keepalive == null) {
             return out;
         }
         out.add(guard("agent", this::agent));
         out.add(guard("certificate", this::certificate));
         if (full) {
             out.add(guard("peer keepalive", () -> peerLink("peer keepalive", KeepaliveConfig.PEER_ADDRESS,
-                    keepalivePeer())));
+                    keepalive.peerAddress())));
             if (SyncConfig.wanted(values)) {
-                out.add(guard("peer sync", () -> peerLink("peer sync", SyncConfig.PEER_ADDRESS, syncPeer())));
+                out.add(guard("peer sync", () -> sync == null ? fail("peer sync", "the sync keys are invalid: "
+                        + syncProblem, "see the config check")
+                        : peerLink("peer sync", SyncConfig.PEER_ADDRESS, sync.peerAddress())));
             }
         }
         out.add(guard("peer state", this::peerState));
@@ -208,17 +220,24 @@ final class Doctor {
                     + "nothing else can be checked without it");
         }
         values = file.values();
+        try {
+            // every value the checks use is read through the classes the agent reads it with, defaults included
+            keepalive = KeepaliveConfig.fromMap(values);
+            agentConfig = AgentConfig.fromMap(values);
+        } catch (InvalidConfigException e) {
+            keepalive = null;
+            return fail("config", file.explain(e), "correct that line: the agent would not start with this file; "
+                    + "nothing else can be checked without it");
+        }
         if (SyncConfig.wanted(values)) {
             try {
-                sync = SyncConfig.builder().keepalive(KeepaliveConfig.fromMap(values)).options(values)
-                        .requireDirectories(false).build();
+                sync = SyncConfig.builder().keepalive(keepalive).options(values).requireDirectories(false).build();
             } catch (InvalidConfigException e) {
                 syncProblem = file.explain(e);
             }
         }
         try {
             KeepaliveAgent.validate(values);
-            AgentConfig.fromMap(values);
         } catch (InvalidConfigException e) {
             Optional<ConfigOption> command = e.fields().isEmpty() ? Optional.empty()
                     : option(KeepaliveConfig.OPTIONS, e.fields().get(0))
@@ -234,17 +253,16 @@ final class Doctor {
         if (syncProblem != null) {
             return fail("config", syncProblem, "correct that line: the agent would not start with this file");
         }
+        InetSocketAddress peer = keepalive.peerAddress();
+        String arbiter = keepalive.arbiter().map(Arbiter::describe)
+                .orElseGet(() -> "lease of " + keepalive.leaseComponent().orElse("?"));
         return pass("config", configFile + ": node " + nodeId() + ", peer " + peerNodeId() + " at "
-                + values.get(KeepaliveConfig.PEER_ADDRESS) + ", arbiter " + values.get("keepalive.arbiter")
+                + peer.getHostString() + ":" + peer.getPort() + ", arbiter " + arbiter
                 + (sync == null ? ", no file sync" : ", file sync of " + sync.roots().keySet()));
     }
 
     private Finding agent() {
         Path state = stateDir();
-        if (state == null) {
-            agentProblem = "no " + KeepaliveConfig.STATE_DIR + " in " + configFile;
-            return warn("agent", agentProblem + ": cannot reach the agent", "set " + KeepaliveConfig.STATE_DIR);
-        }
         try {
             agent = agentSource.view(state);
         } catch (IOException e) {
@@ -265,10 +283,6 @@ final class Doctor {
                     + KeepaliveConfig.INSECURE + " on both nodes");
         }
         Path dir = certDir();
-        if (dir == null || nodeId() == null) {
-            return fail("certificate", "no " + KeepaliveConfig.CERT_DIR + " or " + KeepaliveConfig.NODE_ID,
-                    "set both (see the config check)");
-        }
         CertificateChecker.Verdict v = new CertificateChecker(expiringWithin(), clock).check(new PemLayout(dir),
                 nodeId());
         String renew = "hakit cert renew --ca <directory of ca.key> --node " + nodeId() + " --out " + dir
@@ -289,9 +303,6 @@ final class Doctor {
     }
 
     private Finding peerLink(String name, String key, InetSocketAddress address) {
-        if (peerNodeId() == null) {
-            return fail(name, "no " + KeepaliveConfig.PEER_NODE_ID, "set it");
-        }
         PeerProbe.Result r = PeerProbe.probe(address, insecure() ? null : certDir(), peerNodeId(), probeTimeout);
         String peer = peerNodeId();
         if (!r.ok()) {
@@ -479,7 +490,7 @@ final class Doctor {
         if (sync == null) {
             return fail("free space", "the sync keys are invalid: " + syncProblem, "see the config check");
         }
-        long reserve = reserve();
+        long reserve = sync.diskReserve();
         List<String> failing = new ArrayList<>();
         List<String> warning = new ArrayList<>();
         List<String> fine = new ArrayList<>();
@@ -645,20 +656,15 @@ final class Doctor {
         List<String> warnFixes = new ArrayList<>();
         List<String> fine = new ArrayList<>();
         for (ConfigOption o : KeepaliveConfig.OPTIONS) {
-            String command = values.get(o.key());
-            if (o.type() != ConfigOption.Type.COMMAND || command == null) {
+            if (o.type() != ConfigOption.Type.COMMAND) {
                 continue;
             }
             String key = o.key();
-            List<String> words;
-            try {
-                words = io.hakit.api.support.ConfigParsing.command(key, command.trim());
-            } catch (InvalidConfigException e) {
-                failing.add(e.getMessage());
-                fixes.add("correct " + key + " at " + file.where(key));
+            Optional<List<String>> words = command(key);
+            if (words.isEmpty()) {
                 continue;
             }
-            String exe = words.get(0);
+            String exe = words.get().get(0);
             Path path;
             if (exe.contains("/")) {
                 path = Path.of(exe);
@@ -734,9 +740,6 @@ final class Doctor {
 
     private Finding restarts() {
         Path state = stateDir();
-        if (state == null) {
-            return warn("restarts", "no " + KeepaliveConfig.STATE_DIR, "set it");
-        }
         List<StartHistory.Entry> h;
         try {
             h = StartHistory.read(state);
@@ -1003,65 +1006,54 @@ final class Doctor {
 
     // ------------------------------------------------------------------ configuration values
 
+    // (read through the configuration classes: the agent reads the same values with the same defaults)
+
     private String nodeId() {
-        return values.get(KeepaliveConfig.NODE_ID);
+        return keepalive.nodeId();
     }
 
     private String peerNodeId() {
-        return values.get(KeepaliveConfig.PEER_NODE_ID);
+        return keepalive.peerNodeId();
     }
 
     private boolean insecure() {
-        try {
-            return ConfigParsing.bool(KeepaliveConfig.INSECURE, values.getOrDefault(KeepaliveConfig.INSECURE, "false")
-                    .trim());
-        } catch (InvalidConfigException e) {
-            return false;
-        }
+        return keepalive.insecure();
     }
 
+    /** The certificate directory; only called with TLS on, where it is required. */
     private Path certDir() {
-        String d = values.get(KeepaliveConfig.CERT_DIR);
-        return d == null ? null : Path.of(d.trim());
+        return keepalive.certDir().orElseThrow();
     }
 
     private Path stateDir() {
-        String d = values.get(KeepaliveConfig.STATE_DIR);
-        return d == null ? null : Path.of(d.trim());
+        return keepalive.stateDir();
     }
 
     private String agentLog() {
-        String log = values.get(AgentConfig.LOG_FILE);
-        return log != null ? log.trim() : stateDir() == null ? "the agent log" : stateDir().resolve("agent.log")
+        return agentConfig.logToStandardError() ? "the agent's standard error" : agentConfig.logFile(stateDir())
                 .toString();
     }
 
     private Duration expiringWithin() {
-        return ConfigParsing.duration(KeepaliveConfig.CERT_EXPIRING_WITHIN, valueOrDefault(KeepaliveConfig.OPTIONS,
-                KeepaliveConfig.CERT_EXPIRING_WITHIN));
+        return keepalive.certExpiringWithin();
     }
 
-    private long reserve() {
-        return ConfigParsing.bytes(SyncConfig.RESERVE, valueOrDefault(SyncConfig.OPTIONS, SyncConfig.RESERVE));
-    }
-
-    private InetSocketAddress keepalivePeer() {
-        return ConfigParsing.address(KeepaliveConfig.PEER_ADDRESS, values.get(KeepaliveConfig.PEER_ADDRESS).trim());
-    }
-
-    /** The peer's sync port: {@code sync.peer.address}, else the keepalive peer's port + 1 (as SyncConfig has it). */
-    private InetSocketAddress syncPeer() {
-        if (values.containsKey(SyncConfig.PEER_ADDRESS)) {
-            return ConfigParsing.address(SyncConfig.PEER_ADDRESS, values.get(SyncConfig.PEER_ADDRESS).trim());
+    /**
+     * The words of the command that {@code key} (a {@link ConfigOption.Type#COMMAND} key of
+     * {@link KeepaliveConfig#OPTIONS}) sets, if it is set.
+     *
+     * @throws IllegalStateException for a command key this doctor does not know (its notify check then says so)
+     */
+    private Optional<List<String>> command(String key) {
+        if (key.equals(KeepaliveConfig.HEALTH_SCRIPT)) {
+            return keepalive.healthScript();
         }
-        InetSocketAddress k = keepalivePeer();
-        return InetSocketAddress.createUnresolved(k.getHostString(), k.getPort() + 1);
-    }
-
-    /** The file's value of {@code key}, or the default its option documents. */
-    private String valueOrDefault(List<ConfigOption> options, String key) {
-        String v = values.get(key);
-        return v != null ? v.trim() : option(options, key).map(ConfigOption::defaultValue).orElseThrow();
+        for (Role r : Role.values()) {
+            if (key.equals(KeepaliveConfig.NOTIFY + r.name().toLowerCase(Locale.ROOT))) {
+                return Optional.ofNullable(keepalive.notifyCommands().get(r));
+            }
+        }
+        throw new IllegalStateException("no getter of KeepaliveConfig known for the command key " + key);
     }
 
     // ------------------------------------------------------------------ helpers

@@ -90,6 +90,16 @@ class DoctorTest {
         assertThat(out.lines().filter(l -> l.matches("^[a-z]+( [a-z]+)? +(PASS|WARN|FAIL) .*"))).hasSize(1);
 
         settings.remove("keepalive.priorty");
+        // each value is right, but not together: the agent would not start, and the doctor checks nothing further
+        // with values the agent would not run with
+        settings.put("keepalive.heartbeat.interval", "1 s");
+        settings.put("keepalive.heartbeat.dead-interval", "500 ms");
+        out = hakit(2, "doctor", "--config", write().toString());
+        assertThat(out).containsPattern("(?m)^config +FAIL +.*node-a.properties:\\d+: .*keepalive.heartbeat.dead-interval")
+                .contains("nothing else can be checked without it");
+        assertThat(out.lines().filter(l -> l.matches("^[a-z]+( [a-z]+)? +(PASS|WARN|FAIL) .*"))).hasSize(1);
+
+        settings.remove("keepalive.heartbeat.dead-interval");
         out = hakit(2, "doctor", "--config", write().toString()); // the peer is down: FAIL further on
         assertThat(out).containsPattern("(?m)^config +PASS +.*node node-a, peer node-b at 127.0.0.1:\\d+, arbiter none"
                 + ", file sync of \\[data\\]");
