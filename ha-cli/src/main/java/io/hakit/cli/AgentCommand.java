@@ -47,8 +47,9 @@ final class AgentCommand {
             "        KeepaliveConfig, KeepaliveAgent and SyncConfig.",
             "        Exits 1 at once if another agent holds the state directory (naming its PID) or if this node's",
             "        own certificate is expired, not yet valid, not issued by its ca.crt or names another node.",
-            "status  prints role, epoch, peer, heartbeat, why TLS handshakes with the peer fail (if they do),",
-            "        operator actions (maintenance, switchover), sync and alarms; --json prints it as one JSON",
+            "status  prints role, epoch, peer, heartbeat, the peer's clock offset (its clock minus this node's,",
+            "        measured by the heartbeats), why TLS handshakes with the peer fail (if they do), operator",
+            "        actions (maintenance, switchover), sync and alarms; --json prints it as one JSON",
             "        object. A node whose agent is not running (its status older than --max-age, default 5",
             "        seconds, or no process holding its state directory) is shown as DOWN, not by its last",
             "        role, and the exit code is 1; a missing status file is 1 too.",
@@ -280,6 +281,10 @@ final class AgentCommand {
                         never(p.getProperty("rtt-ms"), " ms"), p.getProperty("connections"))
                 .print(out);
         out.println("arbiter: " + p.getProperty("arbiter"));
+        String offset = p.getProperty("clock-offset");
+        if (offset != null) {
+            out.println("clock offset to the peer: " + offset);
+        }
         String operator = p.getProperty("operator", "-");
         if (!operator.equals("-")) {
             out.println("operator: " + operator);

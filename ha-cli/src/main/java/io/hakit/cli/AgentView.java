@@ -29,6 +29,13 @@ final class AgentView {
         this.p = p;
     }
 
+    /** A view of these properties (the agent's status properties, as {@link #ask} and {@link #of} gather them). */
+    static AgentView of(Properties p) {
+        Properties copy = new Properties();
+        copy.putAll(p);
+        return new AgentView(copy);
+    }
+
     /** The view of the agent running in this process. */
     static AgentView of(KeepaliveAgent agent) {
         Properties p = agent.statusProperties();

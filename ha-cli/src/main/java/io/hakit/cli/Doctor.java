@@ -6,6 +6,7 @@ import io.hakit.api.alarm.AlarmType;
 import io.hakit.api.alarm.RestartLoopDetector;
 import io.hakit.api.support.ConfigParsing;
 import io.hakit.keepalive.Arbiter;
+import io.hakit.keepalive.ClockOffset;
 import io.hakit.keepalive.KeepaliveAgent;
 import io.hakit.keepalive.KeepaliveConfig;
 import io.hakit.keepalive.Role;
@@ -55,12 +56,12 @@ import java.util.Set;
  * {@link KeepaliveConfig}, {@link SyncConfig}, {@link AgentConfig} and their getters), defaults included, so that the
  * doctor checks what the agent runs with; a file whose keys the agent would refuse fails the config check alone. The
  * peer's ports are probed with a TCP connect and a mutual TLS handshake made here ({@link PeerProbe}), which also
- * gives the peer's certificate. What only the running
- * agent knows (its role, the peer as it last heard it, the synchronizer's last round and lag, its alarms and their
- * history) comes from the agent ({@link AgentView}); without a running agent those checks say WARN "agent not
- * running" and the rest still run. The offset of this node's clock to the peer's is not measurable: the keepalive
- * protocol carries no wall-clock time (heartbeats carry the sender's monotonic clock, echoed back and never compared);
- * the clock check reports whether the kernel considers this node's clock synchronized ({@link ClockState}).
+ * gives the peer's certificate. What only the running agent knows (its role, the peer as it last heard it and the
+ * offset of its clock, the synchronizer's last round and lag, its alarms and their history) comes from the agent
+ * ({@link AgentView}); without a running agent those checks say WARN "agent not running" and the rest still run. The
+ * clock check reports whether the kernel considers this node's clock synchronized ({@link ClockState}); the clock
+ * offset check, how far the peer's clock is from this node's as the agent's heartbeats measure it (the answers to them
+ * carry the peer's wall-clock time: {@link ClockOffset}).
  *
  * <p>{@link #all} runs everything, walking the roots and probing the peer; {@link #local} only what is cheap and
  * local (no tree walk, no network), for the agent's one-line summary when an alarm is raised. One instance per run;
@@ -98,6 +99,21 @@ final class Doctor {
     static final Duration PROBE_TIMEOUT = Duration.ofSeconds(3);
     static final String AGENT_NOT_RUNNING = "agent not running";
     private static final String START_AGENT = "start it (systemctl start hakit-agent, or hakit agent --config FILE)";
+    /**
+     * The clock offset to the peer at which the check WARNs: nothing of the pair's failover depends on the wall clock
+     * (every timeout is measured on each node's monotonic clock), but its logs, alarm times and the synchronized files'
+     * mtimes are compared across the nodes; NTP keeps two nodes of a LAN within a few ms.
+     */
+    static final Duration CLOCK_OFFSET_WARN = Duration.ofSeconds(1);
+    /**
+     * The offset at which it FAILs: log lines and alarms of the two nodes no longer line up, mtimes of synchronized
+     * files are seconds in the future on one side, and it drifts towards the 5 minutes by which a certificate that
+     * {@code hakit cert} issues predates its issuing node's clock (beyond them, the other node refuses it as not yet
+     * valid).
+     */
+    static final Duration CLOCK_OFFSET_FAIL = Duration.ofSeconds(5);
+    private static final String NTP_FIX = "enable NTP on both nodes: timedatectl set-ntp true (chronyc tracking "
+            + "shows each node's offset)";
     private static final int LIST = 5;
     /** At most this many junk files are held (with their directories open) for {@code --fix} in one run. */
     static final int MAX_JUNK = 1000;
@@ -130,8 +146,8 @@ final class Doctor {
 
     /**
      * Every check, in the order causes come before symptoms: the file, the agent, the certificate, the peer's ports,
-     * the peer as the agent hears it, the clock, the roots, free space, junk, conflict copies, the last sync round,
-     * the notify commands, restarts, alarms.
+     * the peer as the agent hears it, the clock and its offset to the peer's, the roots, free space, junk, conflict
+     * copies, the last sync round, the notify commands, restarts, alarms.
      *
      * @param fix remove zero-size files without permissions from the roots when the agent reports STANDBY
      */
@@ -168,6 +184,7 @@ final class Doctor {
         }
         out.add(guard("peer state", this::peerState));
         out.add(guard("clock", this::clock));
+        out.add(guard("clock offset", this::clockOffset));
         if (SyncConfig.wanted(values)) {
             out.add(guard("roots", () -> roots(full)));
             out.add(guard("free space", this::freeSpace));
@@ -373,17 +390,63 @@ final class Doctor {
 
     private Finding clock() {
         Optional<ClockState.State> s = ClockState.read();
-        String notMeasured = "the offset to " + peerNodeId() + " is not measurable (no wall-clock time on the wire)";
         if (s.isEmpty()) {
-            return warn("clock", "not measurable: " + notMeasured + " and this system's clock state cannot be read",
-                    "compare both nodes' clocks (chronyc tracking, timedatectl)");
+            return warn("clock", "this system's clock state cannot be read (adjtimex, 64-bit Linux only)",
+                    "check it by hand: chronyc tracking or timedatectl");
         }
         if (!s.get().synced()) {
-            return warn("clock", "not synchronized (the kernel's STA_UNSYNC: no NTP daemon disciplines it); "
-                    + notMeasured, "run chronyd or systemd-timesyncd on both nodes");
+            return warn("clock", "not synchronized (the kernel's STA_UNSYNC: no NTP daemon disciplines it)",
+                    NTP_FIX);
         }
-        return pass("clock", "synchronized (kernel max error " + s.get().maxErrorMicros() / 1000 + " ms); "
-                + notMeasured + ": with both nodes PASS it is below the sum of their max errors");
+        return pass("clock", "synchronized (kernel max error " + s.get().maxErrorMicros() / 1000 + " ms)");
+    }
+
+    /**
+     * The offset of the peer's clock, as the agent's heartbeats measure it (the peer's time in the answers to them,
+     * within half a round trip): PASS while it is surely below {@link #CLOCK_OFFSET_WARN}, FAIL when it is surely
+     * beyond {@link #CLOCK_OFFSET_FAIL}, WARN between them and while it is unknown.
+     */
+    private Finding clockOffset() {
+        String peer = peerNodeId();
+        if (agent == null) {
+            return warn("clock offset", agentProblem + ": the agent's heartbeats measure the offset to " + peer,
+                    START_AGENT);
+        }
+        String text = agent.get("clock-offset");
+        if (text == null) {
+            return warn("clock offset", "the running agent does not measure the offset to " + peer + " (it was "
+                    + "started from a hakit older than this one)", "restart the agent with this hakit (systemctl "
+                    + "restart hakit-agent)");
+        }
+        String ms = agent.get("clock-offset-ms");
+        String uncertaintyMs = agent.get("clock-offset-uncertainty-ms");
+        if (ms == null || uncertaintyMs == null) {
+            String reason = text.startsWith("unknown: ") ? text.substring("unknown: ".length()) : text;
+            String fix = reason.startsWith(ClockOffset.PEER_SENDS_NO_TIME) ? "upgrade " + peer + " to this hakit; "
+                    + "until then compare the clocks by hand (chronyc tracking on both nodes)"
+                    : reason.startsWith(ClockOffset.IMPLAUSIBLE) ? "set " + peer + "'s clock: " + NTP_FIX
+                    : "see the peer state check: the offset is measured once " + peer + " answers heartbeats";
+            return warn("clock offset", "the offset to " + peer + " is unknown: " + reason, fix);
+        }
+        double offset = Double.parseDouble(ms);
+        double uncertainty = Double.parseDouble(uncertaintyMs);
+        String seen = peer + "'s clock is " + millis(Math.abs(offset)) + (offset < 0 ? " behind" : " ahead of")
+                + " this node's (± " + millis(uncertainty) + ", half the heartbeat's round trip)";
+        if (Math.abs(offset) - uncertainty >= CLOCK_OFFSET_FAIL.toMillis()) {
+            return fail("clock offset", seen + ": beyond " + ConfigParsing.format(CLOCK_OFFSET_FAIL) + ", so the two "
+                    + "nodes' logs and alarm times and the synchronized files' mtimes disagree, and from 5 min on a "
+                    + "certificate just issued on one node is not yet valid on the other", NTP_FIX);
+        }
+        if (Math.abs(offset) + uncertainty >= CLOCK_OFFSET_WARN.toMillis()) {
+            return warn("clock offset", seen + ": not below " + ConfigParsing.format(CLOCK_OFFSET_WARN), NTP_FIX);
+        }
+        return pass("clock offset", seen + ", below " + ConfigParsing.format(CLOCK_OFFSET_WARN));
+    }
+
+    /** "0.412 ms", "3.000 s". */
+    private static String millis(double ms) {
+        return ms >= 1000 ? String.format(Locale.ROOT, "%.3f s", ms / 1000) : String.format(Locale.ROOT, "%.3f ms",
+                ms);
     }
 
     private Finding roots(boolean full) {

@@ -61,6 +61,8 @@ class AgentCommandTest {
                 "updated=" + Instant.now(),
                 "node=node-a", "role=ACTIVE", "epoch=4", "healthy=true", "peer=node-b STANDBY epoch 3 priority 100",
                 "last-heartbeat-ms=12", "rtt-ms=0.250", "connections=2", "arbiter=none", "alarms=1",
+                "clock-offset=+3000.412 ms ± 0.125 ms", "clock-offset-ms=3000.412",
+                "clock-offset-uncertainty-ms=0.125",
                 "alarm.0.id=45654", "alarm.0.type=CERT_EXPIRING", "alarm.0.severity=MINOR",
                 "alarm.0.source=/etc/hakit/cert", "alarm.0.detail=expires in 12 days", "alarm.0.since=" + Instant.now(),
                 "sync.role=source", "sync.connected=true", "sync.last-success=2026-11-22T04:00:00Z", "sync.lag-ms=0",
@@ -69,6 +71,7 @@ class AgentCommandTest {
         assertThat(cmd.status(List.of("--status-file", status.toString()))).isZero();
         String out = outBytes.toString(StandardCharsets.UTF_8);
         assertThat(out).contains("node-a", "ACTIVE", "node-b STANDBY", "45654 CERT_EXPIRING", "expires in 12 days");
+        assertThat(out).contains("\nclock offset to the peer: +3000.412 ms ± 0.125 ms\n");
         assertThat(out).contains("source", "2026-11-22T04:00:00Z", "3 files, 12288 B", "42");
 
         Files.writeString(status, Files.readString(status).replaceFirst("updated=[^\n]*", "updated=2020-01-01T00:00:00Z"));

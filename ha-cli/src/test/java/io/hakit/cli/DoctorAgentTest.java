@@ -1,5 +1,8 @@
 package io.hakit.cli;
 
+import io.hakit.keepalive.ClockOffset;
+import io.hakit.keepalive.KeepaliveConfig;
+import io.hakit.keepalive.KeepaliveNode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -17,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -56,7 +60,8 @@ class DoctorAgentTest {
             // a healthy pair: everything the agent and the peer's ports say passes
             Map<String, Doctor.Finding> b = doctor(pair, AgentPair.B, false);
             for (String check : List.of("config", "agent", "certificate", "peer keepalive", "peer sync", "peer state",
-                    "roots", "free space", "junk", "conflicts", "sync", "notify", "restarts", "alarms")) {
+                    "clock offset", "roots", "free space", "junk", "conflicts", "sync", "notify", "restarts",
+                    "alarms")) {
                 assertThat(b.get(check).level()).as(b.get(check).toString()).isEqualTo(Doctor.Level.PASS);
             }
             assertThat(b.get("agent").detail()).contains("node-b STANDBY epoch");
@@ -134,6 +139,54 @@ class DoctorAgentTest {
     }
 
     @Test
+    void aPeerWhoseClockIsOffFailsTheClockOffsetCheckThenPasses() throws Exception {
+        try (AgentPair pair = new AgentPair(dir)) {
+            for (String n : List.of(AgentPair.A, AgentPair.B)) {
+                pair.settings(n).keySet().removeIf(k -> k.startsWith("sync.")); // the keepalive alone
+            }
+            // node-a: a real agent, asked by the doctor through its control socket; node-b: a node in this JVM, on a
+            // wall clock the test sets (its heartbeat answers carry that clock's time)
+            pair.start(AgentPair.A);
+            pair.awaitStatus(AgentPair.A, "running", s -> s.getProperty("role") != null, LIMIT);
+            Doctor.Finding f = clockOffset(pair);
+            assertThat(f.level()).isEqualTo(Doctor.Level.WARN);
+            assertThat(f.detail()).startsWith("the offset to node-b is unknown: ");
+
+            // node-b's clock 10 s ahead: FAIL, with the fix
+            try (KeepaliveNode b = nodeB(pair, Duration.ofSeconds(10))) {
+                f = await("node-a's doctor fails the clock offset").atMost(LIMIT).pollInterval(Duration.ofMillis(200))
+                        .until(() -> clockOffset(pair), x -> x.level() == Doctor.Level.FAIL);
+                assertThat(f.detail()).matches("node-b's clock is (9\\.9\\d\\d|10\\.0\\d\\d) s ahead of this node's "
+                        + "\\(± \\d+\\.\\d{3} ms, half the heartbeat's round trip\\): beyond 5 s, .*");
+                assertThat(f.fix()).contains("timedatectl set-ntp true");
+                // hakit status on node-a shows it too (once the agent wrote its status file again: every second)
+                await("hakit status shows the offset").atMost(LIMIT).pollInterval(Duration.ofMillis(200))
+                        .until(() -> pair.hakitStatus(AgentPair.A), s -> Pattern.compile("clock offset to the peer: "
+                                + "\\+(99\\d\\d|100\\d\\d)\\.\\d{3} ms ± \\d+\\.\\d{3} ms\n").matcher(s).find());
+                assertThat(b.clockOffset().offset()).isNegative(); // and node-b sees node-a behind
+            }
+            // node-b gone: not known any more, and not taken for good
+            f = await("node-a's doctor warns").atMost(LIMIT).pollInterval(Duration.ofMillis(200))
+                    .until(() -> clockOffset(pair), x -> x.level() == Doctor.Level.WARN);
+            assertThat(f.detail()).isEqualTo("the offset to node-b is unknown: " + ClockOffset.NOT_CONNECTED);
+
+            // 2 s ahead: WARN
+            try (KeepaliveNode b = nodeB(pair, Duration.ofSeconds(2))) {
+                f = await("node-a's doctor warns of 2 s").atMost(LIMIT).pollInterval(Duration.ofMillis(200))
+                        .until(() -> clockOffset(pair), x -> x.detail().contains(" ahead of "));
+                assertThat(f.level()).as(f.toString()).isEqualTo(Doctor.Level.WARN);
+                assertThat(f.detail()).contains(": not below 1 s");
+            }
+            // repaired: node-b's clock agrees with node-a's
+            try (KeepaliveNode b = nodeB(pair, Duration.ZERO)) {
+                f = await("node-a's doctor passes the clock offset").atMost(LIMIT).pollInterval(Duration.ofMillis(200))
+                        .until(() -> clockOffset(pair), x -> x.level() == Doctor.Level.PASS);
+                assertThat(f.detail()).endsWith(", below 1 s");
+            }
+        }
+    }
+
+    @Test
     void anAgentThatCannotStartFiveTimesIsARestartLoop() throws Exception {
         try (AgentPair pair = new AgentPair(dir)) {
             Instant now = Instant.now();
@@ -159,6 +212,23 @@ class DoctorAgentTest {
     // ------------------------------------------------------------------ helpers
 
     private int lastExit;
+
+    /** node-b, in this JVM, on a wall clock {@code skew} ahead of the system's. */
+    private static KeepaliveNode nodeB(AgentPair pair, Duration skew) {
+        return KeepaliveNode.start(KeepaliveConfig.builder().options(pair.settings(AgentPair.B))
+                .clock(Clock.offset(Clock.systemUTC(), skew)).build());
+    }
+
+    /** node-a's clock offset check, its agent asked through the control socket. */
+    private static Doctor.Finding clockOffset(AgentPair pair) {
+        Doctor d = new Doctor(pair.config(AgentPair.A), Doctor.CONTROL_SOCKET, Clock.systemUTC(),
+                Duration.ofSeconds(3));
+        try {
+            return d.local().stream().filter(f -> f.check().equals("clock offset")).findFirst().orElseThrow();
+        } finally {
+            d.close();
+        }
+    }
 
     private static Doctor.Finding restarts(Path config, Clock clock) {
         Doctor d = new Doctor(config, Doctor.CONTROL_SOCKET, clock, Duration.ofSeconds(1));

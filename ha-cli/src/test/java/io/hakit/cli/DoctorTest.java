@@ -1,5 +1,6 @@
 package io.hakit.cli;
 
+import io.hakit.keepalive.ClockOffset;
 import io.hakit.keepalive.tls.CertificateGenerator;
 import io.hakit.keepalive.tls.PemLayout;
 import io.hakit.keepalive.tls.TlsContexts;
@@ -33,6 +34,7 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -95,7 +97,8 @@ class DoctorTest {
         settings.put("keepalive.heartbeat.interval", "1 s");
         settings.put("keepalive.heartbeat.dead-interval", "500 ms");
         out = hakit(2, "doctor", "--config", write().toString());
-        assertThat(out).containsPattern("(?m)^config +FAIL +.*node-a.properties:\\d+: .*keepalive.heartbeat.dead-interval")
+        assertThat(out).containsPattern("(?m)^config +FAIL +.*node-a.properties:\\d+: "
+                + ".*keepalive.heartbeat.dead-interval")
                 .contains("nothing else can be checked without it");
         assertThat(out.lines().filter(l -> l.matches("^[a-z]+( [a-z]+)? +(PASS|WARN|FAIL) .*"))).hasSize(1);
 
@@ -249,7 +252,7 @@ class DoctorTest {
                 + "node-b-1");
         assertThat(f.fix()).contains("hakit sync conflicts --config " + config);
         // what needs the agent says so; the rest ran
-        for (String check : List.of("agent", "peer state", "sync", "alarms")) {
+        for (String check : List.of("agent", "peer state", "clock offset", "sync", "alarms")) {
             assertThat(all.get(check).level()).as(check).isEqualTo(Doctor.Level.WARN);
             assertThat(all.get(check).detail()).as(check).startsWith("agent not running");
         }
@@ -298,6 +301,51 @@ class DoctorTest {
     }
 
     @Test
+    void anOffsetTheAgentCannotMeasureIsAWarningThatSaysWhy() throws Exception {
+        // (what the agents of DoctorAgentTest say, here from status properties: an older agent, an older peer)
+        Properties status = new Properties();
+        status.setProperty("node", "node-a");
+        status.setProperty("role", "ACTIVE");
+        Doctor.Finding f = clockOffset(status);
+        assertThat(f.level()).isEqualTo(Doctor.Level.WARN);
+        assertThat(f.detail()).isEqualTo("the running agent does not measure the offset to node-b (it was started from "
+                + "a hakit older than this one)");
+        assertThat(f.fix()).startsWith("restart the agent with this hakit");
+
+        status.setProperty("clock-offset", "unknown: " + ClockOffset.PEER_SENDS_NO_TIME);
+        f = clockOffset(status);
+        assertThat(f.level()).isEqualTo(Doctor.Level.WARN);
+        assertThat(f.detail()).isEqualTo("the offset to node-b is unknown: " + ClockOffset.PEER_SENDS_NO_TIME);
+        assertThat(f.fix()).startsWith("upgrade node-b to this hakit");
+
+        status.setProperty("clock-offset", "unknown: " + ClockOffset.IMPLAUSIBLE + " (1970-01-01T00:00:03Z ...)");
+        f = clockOffset(status);
+        assertThat(f.level()).isEqualTo(Doctor.Level.WARN);
+        assertThat(f.fix()).startsWith("set node-b's clock: enable NTP on both nodes: timedatectl set-ntp true");
+
+        // measured: the thresholds apply to the offset and its uncertainty together
+        status.setProperty("clock-offset", "+999.000 ms ± 2.000 ms");
+        status.setProperty("clock-offset-ms", "999.000");
+        status.setProperty("clock-offset-uncertainty-ms", "2.000");
+        f = clockOffset(status);
+        assertThat(f.level()).as("999 ms, but perhaps 1001 ms").isEqualTo(Doctor.Level.WARN);
+        status.setProperty("clock-offset-ms", "-5001.000");
+        f = clockOffset(status);
+        assertThat(f.level()).as("-5001 ms, but perhaps -4999 ms").isEqualTo(Doctor.Level.WARN);
+        assertThat(f.detail()).startsWith("node-b's clock is 5.001 s behind this node's (± 2.000 ms");
+        status.setProperty("clock-offset-ms", "-5002.000");
+        f = clockOffset(status);
+        assertThat(f.level()).isEqualTo(Doctor.Level.FAIL);
+        assertThat(f.fix()).isEqualTo("enable NTP on both nodes: timedatectl set-ntp true (chronyc tracking shows "
+                + "each node's offset)");
+        status.setProperty("clock-offset-ms", "0.250");
+        f = clockOffset(status);
+        assertThat(f.level()).isEqualTo(Doctor.Level.PASS);
+        assertThat(f.detail()).isEqualTo("node-b's clock is 0.250 ms ahead of this node's (± 2.000 ms, half the "
+                + "heartbeat's round trip), below 1 s");
+    }
+
+    @Test
     void helpAndUsage() throws Exception {
         assertThat(hakit(0, "help", "doctor")).contains("usage: hakit doctor [--config FILE] [--fix]")
                 .contains("Exit 0 when every check passes, 1 when the worst is WARN, 2 when any check FAILs");
@@ -311,6 +359,16 @@ class DoctorTest {
         Doctor.Finding f = doctor(false).get(name);
         assertThat(f).as("a finding named " + name).isNotNull();
         return f;
+    }
+
+    /** The clock offset check with an agent whose status is {@code status}. */
+    private Doctor.Finding clockOffset(Properties status) throws Exception {
+        Doctor d = new Doctor(write(), state -> AgentView.of(status), Clock.systemUTC(), Duration.ofSeconds(2));
+        try {
+            return d.local().stream().filter(f -> f.check().equals("clock offset")).findFirst().orElseThrow();
+        } finally {
+            d.close();
+        }
     }
 
     private Map<String, Doctor.Finding> doctor(boolean fix) throws Exception {
