@@ -1,5 +1,6 @@
 package io.hakit.keepalive;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import io.hakit.keepalive.internal.proto.Ack;
 
 import java.time.Duration;
@@ -26,8 +27,10 @@ final class ClockOffsetFilter {
     private record Sample(long offsetNanos, long rttNanos) {
     }
 
-    private final Deque<Sample> samples = new ArrayDeque<>(); // guarded by this
-    private ClockOffset current = ClockOffset.unknown(ClockOffset.NOT_MEASURED); // guarded by this
+    @GuardedBy("this")
+    private final Deque<Sample> samples = new ArrayDeque<>();
+    @GuardedBy("this")
+    private ClockOffset current = ClockOffset.unknown(ClockOffset.NOT_MEASURED);
 
     /**
      * One answer to a heartbeat.

@@ -455,7 +455,10 @@ public final class KeepaliveConfig {
         return ticker;
     }
 
-    /** The wall clock of certificate checks and alarm timestamps. */
+    /**
+     * The wall clock of certificate checks and alarm timestamps, and the time this node's answers to the peer's
+     * heartbeats carry (from which the peer measures the offset of the two clocks: {@link KeepaliveNode#clockOffset()}).
+     */
     public Clock clock() {
         return clock;
     }
@@ -878,7 +881,10 @@ public final class KeepaliveConfig {
             return this;
         }
 
-        /** The wall clock of certificate checks and alarm timestamps (tests). */
+        /**
+         * The wall clock of certificate checks, alarm timestamps and the time in this node's heartbeat answers
+         * (tests). Default: the system's.
+         */
         public Builder clock(Clock c) {
             this.clock = Objects.requireNonNull(c, "clock");
             return this;
