@@ -115,9 +115,11 @@ class KubernetesOptionsKeysTest {
         List<Case> cases = new ArrayList<>(cases());
         cases.forEach(c -> all.put(c.key(), c.value()));
         KubernetesOptions fromMap = KubernetesOptions.fromMap(all);
-        KubernetesOptions built = KubernetesOptions.builder().namespace("ha").context("prod")
-                .configFile(dir.resolve("kubeconfig")).leaseDuration(Duration.ofSeconds(20))
-                .renewDeadline(Duration.ofSeconds(12)).retryPeriod(Duration.ofSeconds(3))
+        // in Java, the lease timings are set on HaConfig
+        HaConfig timings = HaConfig.builder().leaseDuration(Duration.ofSeconds(20)).renewDeadline(Duration.ofSeconds(12))
+                .retryPeriod(Duration.ofSeconds(3)).build();
+        KubernetesOptions built = KubernetesOptions.builder(timings).namespace("ha").context("prod")
+                .configFile(dir.resolve("kubeconfig"))
                 .owner(KubernetesOptions.OwnerReference.parse("apps/v1/Deployment/flink/0f5c")).build();
         for (Case c : cases) {
             assertThat(c.getter().apply(fromMap)).as(c.key()).isEqualTo(c.getter().apply(built));
