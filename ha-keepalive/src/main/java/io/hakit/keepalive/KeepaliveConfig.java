@@ -896,10 +896,10 @@ public final class KeepaliveConfig {
          * dead interval, reconnect attempts, the read and connect timeouts of its connections, health checks and the
          * daily certificate check. Each timer's task is then run on the node's thread (a connection's timeouts on
          * its event loop), so the threading contract of {@link KeepaliveNode} holds whichever scheduler is given.
-         * Default: the node's own thread, on real time. For tests: inject the same source as {@link #ticker(Ticker)}
-         * (a {@code ManualTicker} is both) so that advancing time fires the timers due. Hazard: a scheduler whose
-         * time is not the ticker's fires timers at moments the node does not expect (see {@link Scheduler}); one that
-         * never fires leaves a dead peer undetected and sends no heartbeats.
+         * Default: the node's own thread, on real time (whatever {@link #ticker(Ticker)} is set). For tests: inject
+         * the same source as {@link #ticker(Ticker)} (a {@code ManualTicker} is both) so that advancing time fires the
+         * timers due. Hazard: a scheduler whose time is not the ticker's fires timers at moments the node does not
+         * expect (see {@link Scheduler}); one that never fires leaves a dead peer undetected and sends no heartbeats.
          *
          * @param s the timer seam; not closed by the node
          * @return this builder

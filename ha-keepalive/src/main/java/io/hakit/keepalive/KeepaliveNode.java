@@ -3,6 +3,7 @@ package io.hakit.keepalive;
 import io.hakit.keepalive.support.RepeatFilter;
 import io.hakit.keepalive.support.ConnectionLimiter;
 import io.hakit.api.Scheduler;
+import io.hakit.api.Ticker;
 import io.hakit.api.alarm.AlarmRegistry;
 import io.hakit.api.alarm.AlarmType;
 import io.hakit.api.detect.FailureDetector;
@@ -167,10 +168,13 @@ public final class KeepaliveNode implements AutoCloseable {
         this.thread.setRemoveOnCancelPolicy(true);
         // on close, pending one-shot tasks (reconnects, the daily certificate check) are dropped, not awaited
         this.thread.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
-        this.timers = new Timers(config.scheduler().orElse((task, delayNanos) -> {
-            ScheduledFuture<?> f = thread.schedule(task, delayNanos, TimeUnit.NANOSECONDS);
-            return () -> f.cancel(false);
-        }), config.ticker());
+        // an injected scheduler goes by the configured ticker (KeepaliveConfig.Builder.scheduler); the node's own
+        // thread by real time, whatever ticker is configured
+        this.timers = config.scheduler().map(s -> new Timers(s, config.ticker())).orElseGet(() -> new Timers(
+                (task, delayNanos) -> {
+                    ScheduledFuture<?> f = thread.schedule(task, delayNanos, TimeUnit.NANOSECONDS);
+                    return () -> f.cancel(false);
+                }, Ticker.system()));
         this.arbiterThread = Executors.newSingleThreadExecutor(EventExecutor.daemon("hakit-ka-arbiter-"
                 + config.nodeId()));
         this.healthThread = Executors.newSingleThreadExecutor(EventExecutor.daemon("hakit-ka-health-"

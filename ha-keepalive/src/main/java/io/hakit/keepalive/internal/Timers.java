@@ -9,7 +9,7 @@ import java.util.concurrent.RejectedExecutionException;
 
 /**
  * Every timer of one keepalive node, set through one {@link Scheduler} (the configured one, or the node's thread on
- * real time) and measured on the node's {@link Ticker}. A timer's task never runs on the scheduler's thread: it is
+ * real time) and measured on that scheduler's time. A timer's task never runs on the scheduler's thread: it is
  * handed to the executor the timer names (the node's serial thread, or a connection's event loop), so each task runs
  * where the threading contract says it does. After {@link #close()} no task is handed over and no timer is set again;
  * a timer that still fires does nothing.
@@ -23,15 +23,16 @@ public final class Timers {
     private volatile boolean closed;
 
     /**
-     * @param scheduler where the timers are set; its time must be {@code ticker}'s (see {@link Scheduler})
-     * @param ticker    the time the periodic timers keep their rate on
+     * @param scheduler where the timers are set
+     * @param ticker    the scheduler's time (the configured ticker for a configured scheduler, the system ticker for a
+     *                  thread's): periodic timers keep their rate on it, and timeouts measure it
      */
     public Timers(Scheduler scheduler, Ticker ticker) {
         this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
         this.ticker = Objects.requireNonNull(ticker, "ticker");
     }
 
-    /** The time the timers are measured on. */
+    /** The scheduler's time, which the timers are measured on. */
     public Ticker ticker() {
         return ticker;
     }
