@@ -524,7 +524,7 @@ public final class HaConfig {
          * @throws InvalidConfigException if {@code d} is null, zero or negative
          */
         public Builder leaseDuration(Duration d) {
-            this.leaseDuration = positive(LEASE_DURATION, d);
+            this.leaseDuration = ConfigParsing.positive(LEASE_DURATION, d);
             return this;
         }
 
@@ -537,7 +537,7 @@ public final class HaConfig {
          * @throws InvalidConfigException if {@code d} is null, zero or negative
          */
         public Builder renewDeadline(Duration d) {
-            this.renewDeadline = positive(RENEW_DEADLINE, d);
+            this.renewDeadline = ConfigParsing.positive(RENEW_DEADLINE, d);
             return this;
         }
 
@@ -550,7 +550,7 @@ public final class HaConfig {
          * @throws InvalidConfigException if {@code d} is null, zero or negative
          */
         public Builder retryPeriod(Duration d) {
-            this.retryPeriod = positive(RETRY_PERIOD, d);
+            this.retryPeriod = ConfigParsing.positive(RETRY_PERIOD, d);
             return this;
         }
 
@@ -563,7 +563,7 @@ public final class HaConfig {
          * @throws InvalidConfigException if {@code d} is null, zero or negative
          */
         public Builder operationTimeout(Duration d) {
-            this.operationTimeout = positive(OPERATION_TIMEOUT, d);
+            this.operationTimeout = ConfigParsing.positive(OPERATION_TIMEOUT, d);
             return this;
         }
 
@@ -613,7 +613,7 @@ public final class HaConfig {
                         FLAPPING_MAX_CHANGES);
             }
             this.flappingMaxChanges = maxChanges;
-            this.flappingWindow = positive(FLAPPING_WINDOW, window);
+            this.flappingWindow = ConfigParsing.positive(FLAPPING_WINDOW, window);
             return this;
         }
 
@@ -791,17 +791,8 @@ public final class HaConfig {
                         + "system with blobStore(...) (io.hakit:ha-flink supplies one on Flink's file systems)",
                         STORAGE_DIR, "blobStore");
             }
-            if (leaseDuration.compareTo(renewDeadline) <= 0) {
-                throw new InvalidConfigException(LEASE_DURATION + " (" + ConfigParsing.format(leaseDuration)
-                        + ") must be greater than " + RENEW_DEADLINE + " (" + ConfigParsing.format(renewDeadline)
-                        + "), or a new leader could be granted while the old one still renews",
-                        LEASE_DURATION, RENEW_DEADLINE);
-            }
-            if (renewDeadline.compareTo(retryPeriod) <= 0) {
-                throw new InvalidConfigException(RENEW_DEADLINE + " (" + ConfigParsing.format(renewDeadline)
-                        + ") must be greater than " + RETRY_PERIOD + " (" + ConfigParsing.format(retryPeriod)
-                        + "), or the leader would give up before its first retry", RENEW_DEADLINE, RETRY_PERIOD);
-            }
+            ConfigParsing.leaseTimings(LEASE_DURATION, leaseDuration, RENEW_DEADLINE, renewDeadline, RETRY_PERIOD,
+                    retryPeriod);
             return new HaConfig(this);
         }
 
@@ -834,16 +825,6 @@ public final class HaConfig {
                         + "'", key);
             }
             return value;
-        }
-
-        private static Duration positive(String key, Duration d) {
-            if (d == null) {
-                throw new InvalidConfigException(key + " must be set", key);
-            }
-            if (d.isNegative() || d.isZero()) {
-                throw new InvalidConfigException(key + " must be positive, was " + ConfigParsing.format(d), key);
-            }
-            return d;
         }
     }
 }

@@ -2,16 +2,15 @@ package io.hakit.cli;
 
 import io.hakit.api.ConfigOption;
 import io.hakit.api.InvalidConfigException;
+import io.hakit.testkit.contract.ConfigKeysContractTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
@@ -20,76 +19,44 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
  * Every key of {@link AgentConfig#OPTIONS}, from a table: read from a map, refused when misspelt or bad; and an agent
  * file refuses what the owners of its namespaces refuse.
  */
-class AgentConfigKeysTest {
+class AgentConfigKeysTest extends ConfigKeysContractTest<AgentConfig, AgentConfig.Builder> {
+
+    AgentConfigKeysTest() {
+        super(AgentConfig.OPTIONS, AgentConfig::fromMap, keys -> AgentConfig.builder().options(keys),
+                AgentConfig.Builder::options, AgentConfig.Builder::build);
+    }
 
     @TempDir
     Path dir;
 
-    /** A key, a value other than its default and what the settings then hold, and a value they refuse. */
-    private record Case(String key, String value, Function<AgentConfig, Object> getter, Object expected, String bad) {
-    }
-
-    private static final List<Case> CASES = List.of(
-            new Case(AgentConfig.LOG_FILE, "/var/log/hakit.log", c -> c.logFile(Path.of("/state")),
+    private static final List<Case<AgentConfig>> CASES = List.of(
+            new Case<>(AgentConfig.LOG_FILE, "/var/log/hakit.log", c -> c.logFile(Path.of("/state")),
                     Path.of("/var/log/hakit.log"), "a\0b"),
-            new Case(AgentConfig.LOG_LEVEL, "DEBUG", AgentConfig::logLevel, "debug", "verbose"),
-            new Case(AgentConfig.LOG_MAX_SIZE, "1 mb", AgentConfig::logMaxSize, 1L << 20, "1 kb"),
-            new Case(AgentConfig.LOG_MAX_FILES, "9", AgentConfig::logMaxFiles, 9, "101"),
-            new Case(AgentConfig.HTTP_BIND, "9100", c -> c.httpBind().orElseThrow(),
+            new Case<>(AgentConfig.LOG_LEVEL, "DEBUG", AgentConfig::logLevel, "debug", "verbose"),
+            new Case<>(AgentConfig.LOG_MAX_SIZE, "1 mb", AgentConfig::logMaxSize, 1L << 20, "1 kb"),
+            new Case<>(AgentConfig.LOG_MAX_FILES, "9", AgentConfig::logMaxFiles, 9, "101"),
+            new Case<>(AgentConfig.HTTP_BIND, "9100", c -> c.httpBind().orElseThrow(),
                     InetSocketAddress.createUnresolved("127.0.0.1", 9100), "host:http"));
 
+    @Override
+    protected List<Case<AgentConfig>> cases() {
+        return CASES;
+    }
+
+    @Override
+    protected AgentConfig builtInJava() {
+        return AgentConfig.builder().logFile("/var/log/hakit.log").logLevel("debug").logMaxSize(1L << 20)
+                .logMaxFiles(9).httpBind(InetSocketAddress.createUnresolved("127.0.0.1", 9100)).build();
+    }
+
     @Test
-    void everyKeyRoundTripsFromAMap() {
-        assertThat(CASES).extracting(Case::key).as("a case for every key")
-                .containsExactlyInAnyOrderElementsOf(AgentConfig.OPTIONS.stream().map(ConfigOption::key).toList());
-        for (Case c : CASES) {
-            assertThat(c.getter().apply(AgentConfig.fromMap(Map.of(c.key(), c.value())))).as(c.key())
-                    .isEqualTo(c.expected());
-        }
+    void theDefaultsAndTheOtherFormsOfAValue() {
         AgentConfig defaults = AgentConfig.fromMap(Map.of("keepalive.node-id", "a"));
         assertThat(defaults.logFile(Path.of("/state"))).isEqualTo(Path.of("/state/agent.log"));
         assertThat(defaults.httpBind()).isEmpty();
         assertThat(AgentConfig.fromMap(Map.of(AgentConfig.LOG_FILE, "-")).logToStandardError()).isTrue();
         assertThat(AgentConfig.fromMap(Map.of(AgentConfig.HTTP_BIND, "[::1]:80")).httpBind().orElseThrow())
                 .isEqualTo(InetSocketAddress.createUnresolved("::1", 80));
-    }
-
-    @Test
-    void anUnknownKeyIsRefusedNamingTheNearestValidKey() {
-        for (Case c : CASES) {
-            String typo = c.key().substring(0, c.key().length() - 2) + c.key().charAt(c.key().length() - 1);
-            InvalidConfigException e = catchThrowableOfType(() -> AgentConfig.fromMap(Map.of(typo, "x")),
-                    InvalidConfigException.class);
-            assertThat(e).as(typo).isNotNull();
-            assertThat(e.getMessage()).contains("unknown key " + typo).contains("did you mean " + c.key() + "?");
-            assertThat(e.fields()).containsExactly(typo);
-        }
-    }
-
-    @Test
-    void aBadValueNamesTheKeyAndChangesNothing() {
-        for (Case c : CASES) {
-            AgentConfig.Builder b = AgentConfig.builder().options(Map.of(c.key(), c.value()));
-            InvalidConfigException e = catchThrowableOfType(() -> b.options(Map.of(c.key(), c.bad())),
-                    InvalidConfigException.class);
-            assertThat(e).as(c.key() + "=" + c.bad()).isNotNull();
-            assertThat(e.getMessage()).contains(c.key());
-            assertThat(e.fields()).first().isEqualTo(c.key());
-            assertThat(c.getter().apply(b.build())).as(c.key() + " unchanged").isEqualTo(c.expected());
-        }
-    }
-
-    @Test
-    void builderAndFromMapAgree() {
-        Map<String, String> all = new HashMap<>();
-        CASES.forEach(c -> all.put(c.key(), c.value()));
-        AgentConfig fromMap = AgentConfig.fromMap(all);
-        AgentConfig built = AgentConfig.builder().logFile("/var/log/hakit.log").logLevel("debug")
-                .logMaxSize(1L << 20).logMaxFiles(9).httpBind(InetSocketAddress.createUnresolved("127.0.0.1", 9100))
-                .build();
-        for (Case c : CASES) {
-            assertThat(c.getter().apply(fromMap)).as(c.key()).isEqualTo(c.getter().apply(built));
-        }
     }
 
     private static final String NODE = String.join("\n",

@@ -3,6 +3,7 @@ package io.hakit.keepalive;
 import io.hakit.api.ConfigOption;
 import io.hakit.api.HaConfig;
 import io.hakit.api.InvalidConfigException;
+import io.hakit.api.Scheduler;
 import io.hakit.api.Ticker;
 import io.hakit.api.support.ConfigKeys;
 import io.hakit.api.support.ConfigParsing;
@@ -197,6 +198,7 @@ public final class KeepaliveConfig {
     private final Duration notifyTimeout;
     private final Path statusFile;
     private final Ticker ticker;
+    private final Scheduler scheduler;
     private final Clock clock;
 
     private KeepaliveConfig(Builder b, Duration deadInterval, Arbiter arbiter, FloatingIp floatingIp) {
@@ -237,6 +239,7 @@ public final class KeepaliveConfig {
         notifyTimeout = b.notifyTimeout;
         statusFile = b.statusFile != null ? b.statusFile : b.stateDir.resolve("status.properties");
         ticker = b.ticker;
+        scheduler = b.scheduler;
         clock = b.clock;
     }
 
@@ -456,6 +459,15 @@ public final class KeepaliveConfig {
     }
 
     /**
+     * Where the node sets its timers ({@link Builder#scheduler}), or empty for the node's own thread on real time.
+     *
+     * @return the injected scheduler, or empty
+     */
+    public Optional<Scheduler> scheduler() {
+        return Optional.ofNullable(scheduler);
+    }
+
+    /**
      * The wall clock of certificate checks and alarm timestamps, and the time this node's answers to the peer's
      * heartbeats carry (from which the peer measures the offset of the two clocks: {@link KeepaliveNode#clockOffset()}).
      */
@@ -521,6 +533,7 @@ public final class KeepaliveConfig {
         private Duration notifyTimeout = Duration.ofSeconds(10);
         private Path statusFile;
         private Ticker ticker = Ticker.system();
+        private Scheduler scheduler;
         private Clock clock = Clock.systemDefaultZone();
 
         private Builder() {
@@ -878,6 +891,25 @@ public final class KeepaliveConfig {
         /** The monotonic time source (tests). */
         public Builder ticker(Ticker t) {
             this.ticker = Objects.requireNonNull(t, "ticker");
+            return this;
+        }
+
+        /**
+         * Where the node sets every timer: its heartbeats, the check at the moment the peer's silence reaches the
+         * dead interval, reconnect attempts, the read and connect timeouts of its connections, health checks and the
+         * daily certificate check. Each timer's task is then run on the node's thread (a connection's timeouts on
+         * its event loop), so the threading contract of {@link KeepaliveNode} holds whichever scheduler is given.
+         * Default: the node's own thread, on real time (whatever {@link #ticker(Ticker)} is set). For tests: inject
+         * the same source as {@link #ticker(Ticker)} (a {@code ManualTicker} is both) so that advancing time fires the
+         * timers due. Hazard: a scheduler whose time is not the ticker's fires timers at moments the node does not
+         * expect (see {@link Scheduler}); one that never fires leaves a dead peer undetected and sends no heartbeats.
+         *
+         * @param s the timer seam; not closed by the node
+         * @return this builder
+         * @throws NullPointerException if {@code s} is null
+         */
+        public Builder scheduler(Scheduler s) {
+            this.scheduler = Objects.requireNonNull(s, "scheduler");
             return this;
         }
 

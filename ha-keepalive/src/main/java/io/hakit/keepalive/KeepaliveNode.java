@@ -2,6 +2,8 @@ package io.hakit.keepalive;
 
 import io.hakit.keepalive.support.RepeatFilter;
 import io.hakit.keepalive.support.ConnectionLimiter;
+import io.hakit.api.Scheduler;
+import io.hakit.api.Ticker;
 import io.hakit.api.alarm.AlarmRegistry;
 import io.hakit.api.alarm.AlarmType;
 import io.hakit.api.detect.FailureDetector;
@@ -10,8 +12,10 @@ import io.hakit.api.detect.PhiAccrualFailureDetector;
 import io.hakit.api.support.EventExecutor;
 import io.hakit.keepalive.internal.EpochStore;
 import io.hakit.keepalive.internal.FrameCodec;
+import io.hakit.keepalive.internal.ReadIdleHandler;
 import io.hakit.keepalive.internal.RoleMachine;
 import io.hakit.keepalive.internal.StateDirLock;
+import io.hakit.keepalive.internal.Timers;
 import io.hakit.keepalive.internal.proto.Ack;
 import io.hakit.keepalive.internal.proto.Envelope;
 import io.hakit.keepalive.internal.proto.Goodbye;
@@ -39,7 +43,6 @@ import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.timeout.IdleState;
 import io.netty.handler.timeout.IdleStateEvent;
-import io.netty.handler.timeout.IdleStateHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -97,6 +100,12 @@ import javax.net.ssl.SSLException;
  *
  * <p><b>Threading.</b> Role decisions and {@link RoleListener} calls run on the node's own thread; I/O on one Netty
  * event loop; arbiter calls and health checks on threads of their own so that neither blocks heartbeats. Thread-safe.
+ *
+ * <p><b>Time.</b> Time is read on {@link KeepaliveConfig#ticker()}, and every timer (heartbeats, the dead-interval
+ * check, reconnects, a connection's read and connect timeouts, health checks, the daily certificate check) is set
+ * through {@link KeepaliveConfig#scheduler()}, by default this node's thread on real time. A fired timer only hands its
+ * task to the node's thread (a connection's timeouts to its event loop), so the threads above hold for any scheduler;
+ * a test that injects one manual time as both decides when each timer fires, without sleeping.
  */
 public final class KeepaliveNode implements AutoCloseable {
 
@@ -111,6 +120,8 @@ public final class KeepaliveNode implements AutoCloseable {
     private final KeepaliveConfig config;
     private final Arbiter arbiter;
     private final ScheduledThreadPoolExecutor thread;
+    /** Every timer of this node: the configured scheduler's, or this node's thread's on real time. */
+    private final Timers timers;
     private final ExecutorService arbiterThread;
     private final ExecutorService healthThread;
     private final ExecutorService checkRunner;
@@ -138,8 +149,10 @@ public final class KeepaliveNode implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicBoolean started = new java.util.concurrent.atomic.AtomicBoolean();
     private long reconnectDelayNanos = RECONNECT_MIN_NANOS;
     private boolean dialed; // node thread only: the first dial was made
-    private ScheduledFuture<?> deadlineCheck; // node thread only
+    private Scheduler.Cancellable deadlineCheck; // node thread only
     private long deadlineCheckAt;
+    /** Counts the checks armed: a check cancelled after it fired (its task already queued) is told by its number. */
+    private long deadlineChecks;
     private final RepeatFilter lastProblem;
     private final StateDirLock stateLock;
     /** Bounds the accepted connections that have not sent their Hello yet (a flood cannot exhaust the node). */
@@ -157,6 +170,13 @@ public final class KeepaliveNode implements AutoCloseable {
         this.thread.setRemoveOnCancelPolicy(true);
         // on close, pending one-shot tasks (reconnects, the daily certificate check) are dropped, not awaited
         this.thread.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        // an injected scheduler goes by the configured ticker (KeepaliveConfig.Builder.scheduler); the node's own
+        // thread by real time, whatever ticker is configured
+        this.timers = config.scheduler().map(s -> new Timers(s, config.ticker())).orElseGet(() -> new Timers(
+                (task, delayNanos) -> {
+                    ScheduledFuture<?> f = thread.schedule(task, delayNanos, TimeUnit.NANOSECONDS);
+                    return () -> f.cancel(false);
+                }, Ticker.system()));
         this.arbiterThread = Executors.newSingleThreadExecutor(EventExecutor.daemon("hakit-ka-arbiter-"
                 + config.nodeId()));
         this.healthThread = Executors.newSingleThreadExecutor(EventExecutor.daemon("hakit-ka-health-"
@@ -284,10 +304,9 @@ public final class KeepaliveNode implements AutoCloseable {
             armDeadline();
         });
         long interval = config.heartbeatInterval().toNanos();
-        thread.scheduleAtFixedRate(this::heartbeat, interval, interval, TimeUnit.NANOSECONDS);
+        timers.every(this::onNodeThread, this::heartbeat, interval, interval);
         if (!config.healthChecks().isEmpty()) {
-            thread.scheduleWithFixedDelay(() -> healthThread.execute(this::runHealthChecks), 0, interval,
-                    TimeUnit.NANOSECONDS);
+            timers.every(healthThread, this::runHealthChecks, 0, interval);
         }
         thread.execute(this::connect);
         LOG.info("{}: started {}", config.nodeId(), config);
@@ -498,6 +517,7 @@ public final class KeepaliveNode implements AutoCloseable {
             return;
         }
         closed = true;
+        timers.close();
         Future<?> stop = thread.submit(() -> machine.stop("node closed"));
         try {
             stop.get(2, TimeUnit.SECONDS);
@@ -583,8 +603,8 @@ public final class KeepaliveNode implements AutoCloseable {
             return;
         }
         long at = machine.peerDeadlineNanos();
-        ScheduledFuture<?> pending = deadlineCheck;
-        if (pending != null && !pending.isDone() && deadlineCheckAt <= at) {
+        Scheduler.Cancellable pending = deadlineCheck;
+        if (pending != null && deadlineCheckAt <= at) {
             return; // fires first and re-arms
         }
         long delay = at - config.ticker().read();
@@ -592,17 +612,18 @@ public final class KeepaliveNode implements AutoCloseable {
             return; // already due: this very evaluation (or the heartbeat tick) acts on it
         }
         if (pending != null) {
-            pending.cancel(false);
+            pending.cancel();
         }
         deadlineCheckAt = at;
-        deadlineCheck = thread.schedule(this::deadlineReached, delay, TimeUnit.NANOSECONDS);
+        long number = ++deadlineChecks;
+        deadlineCheck = timers.once(this::onNodeThread, () -> deadlineReached(number), delay);
     }
 
-    private void deadlineReached() {
-        deadlineCheck = null;
-        if (closed) {
-            return;
+    private void deadlineReached(long number) {
+        if (number != deadlineChecks || closed) {
+            return; // replaced by an earlier check after it had fired
         }
+        deadlineCheck = null;
         machine.tick();
         armDeadline();
     }
@@ -611,14 +632,22 @@ public final class KeepaliveNode implements AutoCloseable {
         if (closed) {
             return;
         }
+        // the connect timeout is a timer of this node's (Netty's own would run on real time): it closes the channel,
+        // which fails the connect as a refusal does
         Bootstrap b = new Bootstrap().group(group).channel(NioSocketChannel.class)
                 .option(ChannelOption.TCP_NODELAY, true)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.max(50,
-                        Math.min(5000, config.deadInterval().toMillis())))
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 0)
                 .handler(new PeerInitializer(true));
         boolean first = !dialed;
         dialed = true;
-        b.connect(resolve(config.peerAddress())).addListener((ChannelFuture f) -> {
+        ChannelFuture connecting = b.connect(resolve(config.peerAddress()));
+        Scheduler.Cancellable timeout = timers.once(group, () -> {
+            if (!connecting.isDone()) {
+                connecting.channel().close();
+            }
+        }, TimeUnit.MILLISECONDS.toNanos(Math.max(50, Math.min(5000, config.deadInterval().toMillis()))));
+        connecting.addListener(f -> timeout.cancel());
+        connecting.addListener((ChannelFuture f) -> {
             if (f.isSuccess()) {
                 // the delay starts over only once the peer's Hello arrives (PeerHandler): a connection that is
                 // accepted and then fails its TLS handshake must not be retried every 20 ms
@@ -660,7 +689,7 @@ public final class KeepaliveNode implements AutoCloseable {
         long delay = reconnectDelayNanos;
         long max = Math.min(TimeUnit.SECONDS.toNanos(1), config.heartbeatInterval().toNanos());
         reconnectDelayNanos = Math.min(Math.max(max, RECONNECT_MIN_NANOS), reconnectDelayNanos * 2);
-        thread.schedule(this::connect, delay, TimeUnit.NANOSECONDS);
+        timers.once(this::onNodeThread, this::connect, delay);
     }
 
     private void runHealthChecks() {
@@ -730,12 +759,12 @@ public final class KeepaliveNode implements AutoCloseable {
         ZonedDateTime now = ZonedDateTime.now(config.clock());
         ZonedDateTime next = nextCheck(now, config.certCheckTime());
         long delay = Math.max(1, Duration.between(now, next).toMillis());
-        thread.schedule(() -> {
+        timers.once(this::onNodeThread, () -> {
             if (!closed) {
                 reloadCertificates();
                 scheduleDailyCertificateCheck();
             }
-        }, delay, TimeUnit.MILLISECONDS);
+        }, TimeUnit.MILLISECONDS.toNanos(delay));
     }
 
     /** The next time of day {@code at} strictly after {@code now}. */
@@ -799,7 +828,7 @@ public final class KeepaliveNode implements AutoCloseable {
             p.addLast("encoder", new FrameCodec.Encoder(config.maxFrameSize()));
             // until the peer's Hello: the TLS handshake of a cold JVM on a busy machine can take longer than a short
             // dead interval, and closing it then would start it over; the dead interval applies after the Hello
-            p.addLast("idle", new IdleStateHandler(helloTimeoutNanos(), 0, 0, TimeUnit.NANOSECONDS));
+            p.addLast("idle", new ReadIdleHandler(timers, helloTimeoutNanos()));
             p.addLast("peer", new PeerHandler(dialing));
         }
     }
@@ -857,8 +886,7 @@ public final class KeepaliveNode implements AutoCloseable {
                 } else {
                     limiter.admitted(ctx.channel());
                 }
-                ctx.pipeline().replace("idle", "idle", new IdleStateHandler(config.deadInterval().toNanos(), 0, 0,
-                        TimeUnit.NANOSECONDS));
+                ctx.pipeline().replace("idle", "idle", new ReadIdleHandler(timers, config.deadInterval().toNanos()));
                 peers.add(ctx.channel());
                 Role r = role(h.getRole());
                 thread.execute(() -> {

@@ -1,7 +1,9 @@
 package io.hakit.keepalive;
 
 import io.hakit.api.ConfigOption;
+import io.hakit.api.HaConfig;
 import io.hakit.api.InvalidConfigException;
+import io.hakit.testkit.contract.ConfigKeysContractTest;
 import org.junit.jupiter.api.Test;
 
 import java.net.InetSocketAddress;
@@ -16,63 +18,64 @@ import java.util.function.Function;
 import static io.hakit.keepalive.KeepaliveConfig.*;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 /**
  * Every key of {@link KeepaliveConfig#OPTIONS} (the node's and the agent's), from a table: read from a map, refused
  * when misspelt or bad; the builder and the keys agree.
  */
-class KeepaliveConfigKeysTest {
+class KeepaliveConfigKeysTest extends ConfigKeysContractTest<KeepaliveConfig, KeepaliveConfig.Builder> {
 
-    /** A key, a value other than its default and what the config then holds, and a value it refuses. */
-    private record Case(String key, String value, Function<KeepaliveConfig, Object> getter, Object expected,
-                        String bad) {
+    /** The builder gets a lease backend: the arbiter keys' cases build a lease arbiter, and the others ignore it. */
+    KeepaliveConfigKeysTest() {
+        super(OPTIONS, KeepaliveConfig::fromMap,
+                keys -> KeepaliveConfig.builder().options(keys).leaseBackend(HaConfig.defaults()),
+                KeepaliveConfig.Builder::options, KeepaliveConfig.Builder::build);
     }
 
     private static final Function<KeepaliveConfig, Object> VIP_SHOWN = c -> c.floatingIp().orElseThrow().toString();
 
-    private static final List<Case> CASES = List.of(
-            new Case(CLUSTER_ID, "pair-1", KeepaliveConfig::clusterId, "pair-1", "a b"),
-            new Case(NODE_ID, "node-x", KeepaliveConfig::nodeId, "node-x", "a b"),
-            new Case(PRIORITY, "150", KeepaliveConfig::priority, 150, "256"),
-            new Case(PREEMPT, "false", KeepaliveConfig::preempt, false, "maybe"),
-            new Case(BIND, "10.0.0.1:7655", KeepaliveConfig::bind,
+    private static final List<Case<KeepaliveConfig>> CASES = List.of(
+            new Case<>(CLUSTER_ID, "pair-1", KeepaliveConfig::clusterId, "pair-1", "a b"),
+            new Case<>(NODE_ID, "node-x", KeepaliveConfig::nodeId, "node-x", "a b"),
+            new Case<>(PRIORITY, "150", KeepaliveConfig::priority, 150, "256"),
+            new Case<>(PREEMPT, "false", KeepaliveConfig::preempt, false, "maybe"),
+            new Case<>(BIND, "10.0.0.1:7655", KeepaliveConfig::bind,
                     InetSocketAddress.createUnresolved("10.0.0.1", 7655), "10.0.0.1"),
-            new Case(PEER_ADDRESS, "[::1]:7655", KeepaliveConfig::peerAddress,
+            new Case<>(PEER_ADDRESS, "[::1]:7655", KeepaliveConfig::peerAddress,
                     InetSocketAddress.createUnresolved("::1", 7655), "x:99999"),
-            new Case(PEER_NODE_ID, "node-y", KeepaliveConfig::peerNodeId, "node-y", "b/c"),
-            new Case(HEARTBEAT_INTERVAL, "500 ms", KeepaliveConfig::heartbeatInterval, Duration.ofMillis(500), "5 ms"),
-            new Case(DEAD_INTERVAL, "5 s", KeepaliveConfig::deadInterval, Duration.ofSeconds(5), "0 s"),
-            new Case(HEARTBEAT_ALARM_AFTER, "1 min", KeepaliveConfig::heartbeatAlarmAfter, Duration.ofMinutes(1),
+            new Case<>(PEER_NODE_ID, "node-y", KeepaliveConfig::peerNodeId, "node-y", "b/c"),
+            new Case<>(HEARTBEAT_INTERVAL, "500 ms", KeepaliveConfig::heartbeatInterval, Duration.ofMillis(500), "5 ms"),
+            new Case<>(DEAD_INTERVAL, "5 s", KeepaliveConfig::deadInterval, Duration.ofSeconds(5), "0 s"),
+            new Case<>(HEARTBEAT_ALARM_AFTER, "1 min", KeepaliveConfig::heartbeatAlarmAfter, Duration.ofMinutes(1),
                     "-"),
-            new Case(DETECTOR, "phi", KeepaliveConfig::phiAccrualDetector, true, "adaptive"),
-            new Case(CERT_DIR, "/etc/hakit/certs", c -> c.certDir().orElseThrow(), Path.of("/etc/hakit/certs"),
+            new Case<>(DETECTOR, "phi", KeepaliveConfig::phiAccrualDetector, true, "adaptive"),
+            new Case<>(CERT_DIR, "/etc/hakit/certs", c -> c.certDir().orElseThrow(), Path.of("/etc/hakit/certs"),
                     "a\0b"),
-            new Case(INSECURE, "true", KeepaliveConfig::insecure, true, "maybe"),
-            new Case(PROMOTE_ON_HANDSHAKE_FAILURE, "true", KeepaliveConfig::promoteOnHandshakeFailure, true, "often"),
-            new Case(STATE_DIR, "/var/lib/ka", KeepaliveConfig::stateDir, Path.of("/var/lib/ka"), "a\0b"),
-            new Case(HEALTH_FALL, "5", KeepaliveConfig::healthFall, 5, "0"),
-            new Case(HEALTH_RISE, "4", KeepaliveConfig::healthRise, 4, "0"),
-            new Case(HEALTH_TIMEOUT, "2 s", KeepaliveConfig::healthTimeout, Duration.ofSeconds(2), "0 s"),
-            new Case(CERT_CHECK_TIME, "02:30", KeepaliveConfig::certCheckTime, LocalTime.of(2, 30), "2am"),
-            new Case(CERT_EXPIRING_WITHIN, "10 d", KeepaliveConfig::certExpiringWithin, Duration.ofDays(10), "soon"),
-            new Case(MAX_FRAME, "128 kb", KeepaliveConfig::maxFrameSize, 128 << 10, "2 mb"),
-            new Case(ARBITER, "lease", c -> c.leaseComponent().orElseThrow(), "keepalive-default", "hope"),
-            new Case(ARBITER_ADDRESSES, "10.0.0.1:22, 10.0.0.9:53", c -> c.arbiter().orElseThrow().describe(),
+            new Case<>(INSECURE, "true", KeepaliveConfig::insecure, true, "maybe"),
+            new Case<>(PROMOTE_ON_HANDSHAKE_FAILURE, "true", KeepaliveConfig::promoteOnHandshakeFailure, true, "often"),
+            new Case<>(STATE_DIR, "/var/lib/ka", KeepaliveConfig::stateDir, Path.of("/var/lib/ka"), "a\0b"),
+            new Case<>(HEALTH_FALL, "5", KeepaliveConfig::healthFall, 5, "0"),
+            new Case<>(HEALTH_RISE, "4", KeepaliveConfig::healthRise, 4, "0"),
+            new Case<>(HEALTH_TIMEOUT, "2 s", KeepaliveConfig::healthTimeout, Duration.ofSeconds(2), "0 s"),
+            new Case<>(CERT_CHECK_TIME, "02:30", KeepaliveConfig::certCheckTime, LocalTime.of(2, 30), "2am"),
+            new Case<>(CERT_EXPIRING_WITHIN, "10 d", KeepaliveConfig::certExpiringWithin, Duration.ofDays(10), "soon"),
+            new Case<>(MAX_FRAME, "128 kb", KeepaliveConfig::maxFrameSize, 128 << 10, "2 mb"),
+            new Case<>(ARBITER, "lease", c -> c.leaseComponent().orElseThrow(), "keepalive-default", "hope"),
+            new Case<>(ARBITER_ADDRESSES, "10.0.0.1:22, 10.0.0.9:53", c -> c.arbiter().orElseThrow().describe(),
                     "reachability of [/10.0.0.1:22, /10.0.0.9:53]", "10.0.0.1"),
-            new Case(ARBITER_COMPONENT, "ka", c -> c.leaseComponent().orElseThrow(), "ka", " "),
-            new Case(ARBITER_TIMEOUT, "700 ms", KeepaliveConfig::arbiterTimeout, Duration.ofMillis(700), "0 s"),
-            new Case(VIP, "10.0.0.100/24", VIP_SHOWN, "10.0.0.100/24 on eth0", "10.0.0.999/24"),
-            new Case(VIP_DEVICE, "eth1", VIP_SHOWN, "10.0.0.100/24 on eth1", "eth 0"),
-            new Case(VIP_NETNS, "ns1", VIP_SHOWN, "10.0.0.100/24 on eth0 in ns1", "ns 1"),
+            new Case<>(ARBITER_COMPONENT, "ka", c -> c.leaseComponent().orElseThrow(), "ka", " "),
+            new Case<>(ARBITER_TIMEOUT, "700 ms", KeepaliveConfig::arbiterTimeout, Duration.ofMillis(700), "0 s"),
+            new Case<>(VIP, "10.0.0.100/24", VIP_SHOWN, "10.0.0.100/24 on eth0", "10.0.0.999/24"),
+            new Case<>(VIP_DEVICE, "eth1", VIP_SHOWN, "10.0.0.100/24 on eth1", "eth 0"),
+            new Case<>(VIP_NETNS, "ns1", VIP_SHOWN, "10.0.0.100/24 on eth0 in ns1", "ns 1"),
             notify(Role.ACTIVE), notify(Role.STANDBY), notify(Role.FAULT), notify(Role.STOPPED),
-            new Case(NOTIFY_TIMEOUT, "30 s", KeepaliveConfig::notifyTimeout, Duration.ofSeconds(30), "0 s"),
-            new Case(HEALTH_SCRIPT, "/usr/bin/curl -fsS 'http://h/x y'", c -> c.healthScript().orElseThrow(),
+            new Case<>(NOTIFY_TIMEOUT, "30 s", KeepaliveConfig::notifyTimeout, Duration.ofSeconds(30), "0 s"),
+            new Case<>(HEALTH_SCRIPT, "/usr/bin/curl -fsS 'http://h/x y'", c -> c.healthScript().orElseThrow(),
                     List.of("/usr/bin/curl", "-fsS", "http://h/x y"), " "),
-            new Case(STATUS_FILE, "/run/ka.status", KeepaliveConfig::statusFile, Path.of("/run/ka.status"), "a\0b"));
+            new Case<>(STATUS_FILE, "/run/ka.status", KeepaliveConfig::statusFile, Path.of("/run/ka.status"), "a\0b"));
 
-    private static Case notify(Role role) {
-        return new Case(NOTIFY + role.name().toLowerCase(java.util.Locale.ROOT), "/bin/sh -c 'echo " + role + "'",
+    private static Case<KeepaliveConfig> notify(Role role) {
+        return new Case<>(NOTIFY + role.name().toLowerCase(java.util.Locale.ROOT), "/bin/sh -c 'echo " + role + "'",
                 c -> c.notifyCommands().get(role), List.of("/bin/sh", "-c", "echo " + role), "'unclosed");
     }
 
@@ -89,7 +92,8 @@ class KeepaliveConfigKeysTest {
         };
     }
 
-    private static Map<String, String> with(String key, String value) {
+    @Override
+    protected Map<String, String> with(String key, String value) {
         Map<String, String> m = new HashMap<>();
         m.put(NODE_ID, "node-a");
         m.put(PEER_NODE_ID, "node-b");
@@ -105,48 +109,26 @@ class KeepaliveConfigKeysTest {
         return m;
     }
 
-    @Test
-    void everyKeyRoundTripsFromAMap() {
-        assertThat(CASES).extracting(Case::key).as("a case for every key")
-                .containsExactlyInAnyOrderElementsOf(OPTIONS.stream().map(ConfigOption::key).toList());
-        for (Case c : CASES) {
-            assertThat(c.getter().apply(KeepaliveConfig.fromMap(with(c.key(), c.value())))).as(c.key())
-                    .isEqualTo(c.expected());
-        }
+    @Override
+    protected List<Case<KeepaliveConfig>> cases() {
+        return CASES;
+    }
+
+    /** A bad value comes with the key it needs, so that it is the value that is refused. */
+    @Override
+    protected Map<String, String> withBad(String key, String bad) {
+        Map<String, String> m = new HashMap<>(needs(key));
+        m.put(key, bad);
+        return m;
     }
 
     @Test
-    void anUnknownKeyIsRefusedNamingTheNearestValidKey() {
-        for (Case c : CASES) {
-            String typo = c.key().substring(0, c.key().length() - 2) + c.key().charAt(c.key().length() - 1);
-            InvalidConfigException e = catchThrowableOfType(() -> KeepaliveConfig.fromMap(with(typo, "x")),
-                    InvalidConfigException.class);
-            assertThat(e).as(typo).isNotNull();
-            assertThat(e.getMessage()).contains("unknown key " + typo).contains("did you mean " + c.key() + "?");
-            assertThat(e.fields()).containsExactly(typo);
-        }
-        // other namespaces are their owners' (the synchronizer's, the agent's, the lease's backend)
+    void otherNamespacesAreTheirOwners() {
+        // the synchronizer's, the agent's, the lease's backend
         Map<String, String> m = with("sync.period", "10 s");
         m.put("agent.log.level", "debug");
         m.put("high-availability.type", "embedded");
         assertThat(KeepaliveConfig.fromMap(m).nodeId()).isEqualTo("node-a");
-    }
-
-    @Test
-    void aBadValueNamesTheKeyAndChangesNothing() {
-        for (Case c : CASES) {
-            KeepaliveConfig.Builder b = KeepaliveConfig.builder().options(with(c.key(), c.value()));
-            Map<String, String> bad = new HashMap<>(needs(c.key()));
-            bad.put(c.key(), c.bad());
-            InvalidConfigException e = catchThrowableOfType(() -> b.options(bad), InvalidConfigException.class);
-            assertThat(e).as(c.key() + "=" + c.bad()).isNotNull();
-            assertThat(e.getMessage()).contains(c.key());
-            assertThat(e.fields()).first().isEqualTo(c.key());
-            if (c.key().equals(ARBITER) || c.key().equals(ARBITER_COMPONENT)) {
-                b.leaseBackend(io.hakit.api.HaConfig.defaults());
-            }
-            assertThat(c.getter().apply(b.build())).as(c.key() + " unchanged").isEqualTo(c.expected());
-        }
     }
 
     @Test
@@ -173,16 +155,21 @@ class KeepaliveConfigKeysTest {
                 .hasMessageContaining("keepalive.notify.timeout without keepalive.notify.active");
     }
 
-    @Test
-    void builderAndFromMapAgree() {
+    /** Every value but the TLS directory (insecure here) and the lease arbiter's (reachability here). */
+    @Override
+    protected Map<String, String> everyValue() {
         Map<String, String> m = new HashMap<>();
-        for (Case c : CASES) {
+        for (Case<KeepaliveConfig> c : CASES) {
             if (!List.of(CERT_DIR, ARBITER, ARBITER_COMPONENT).contains(c.key())) {
                 m.put(c.key(), c.value());
             }
         }
         m.put(ARBITER, "reachability");
-        KeepaliveConfig fromMap = KeepaliveConfig.fromMap(m);
+        return m;
+    }
+
+    @Override
+    protected KeepaliveConfig builtInJava() {
         KeepaliveConfig.Builder b = KeepaliveConfig.builder().clusterId("pair-1").nodeId("node-x").priority(150)
                 .preempt(false).bind(InetSocketAddress.createUnresolved("10.0.0.1", 7655))
                 .peer("node-y", InetSocketAddress.createUnresolved("::1", 7655))
@@ -200,12 +187,11 @@ class KeepaliveConfigKeysTest {
         for (Role r : Role.values()) {
             b.notifyCommand(r, List.of("/bin/sh", "-c", "echo " + r));
         }
-        KeepaliveConfig built = b.build();
-        for (Case c : CASES) {
-            if (m.containsKey(c.key()) && !c.key().equals(ARBITER)) {
-                assertThat(c.getter().apply(fromMap)).as(c.key()).isEqualTo(c.getter().apply(built));
-            }
-        }
+        return b.build();
+    }
+
+    @Override
+    protected void alsoAgree(KeepaliveConfig fromMap, KeepaliveConfig built) {
         assertThat(fromMap.toString()).isEqualTo(built.toString());
         assertThat(fromMap.healthChecks()).hasSameSizeAs(built.healthChecks()).hasSize(1);
     }

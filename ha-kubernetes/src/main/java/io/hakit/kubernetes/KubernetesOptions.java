@@ -19,9 +19,13 @@ import java.util.regex.Pattern;
  * The validated, immutable options of {@code high-availability.type=kubernetes}, with Flink's key names where Flink
  * has one: the keys under {@code high-availability.kubernetes.} and three of Flink's {@code kubernetes.*} keys (the
  * rest of that namespace is Flink's own and ignored here). The backend reads them from
- * {@link HaConfig#backendOptions()} with {@link #of(HaConfig)}, which also takes the lease timings' defaults from the
- * configuration; {@link #builder()} and {@link #fromMap(Map)} build them directly. An unknown
- * {@code high-availability.kubernetes.*} key is refused, naming the nearest valid key.
+ * {@link HaConfig#backendOptions()} with {@link #of(HaConfig)}; {@link #builder()} and {@link #fromMap(Map)} build
+ * them directly. An unknown {@code high-availability.kubernetes.*} key is refused, naming the nearest valid key.
+ *
+ * <p>The lease timings are {@link HaConfig}'s ({@link HaConfig.Builder#leaseDuration},
+ * {@link HaConfig.Builder#renewDeadline}, {@link HaConfig.Builder#retryPeriod}, set there in Java): this class only
+ * reads Flink's names for them, {@value #LEASE_DURATION}, {@value #RENEW_DEADLINE} and {@value #RETRY_PERIOD}, which
+ * set them for the Kubernetes Lease over the configuration's.
  */
 public final class KubernetesOptions {
 
@@ -67,6 +71,8 @@ public final class KubernetesOptions {
     public static final String OWNER_REFERENCE = "high-availability.kubernetes.owner-reference";
 
     private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
+    /** Where {@link #builder()} takes the lease timings from: HaConfig's defaults. */
+    private static final HaConfig DEFAULT_TIMINGS = HaConfig.builder().nodeId("defaults").build();
 
     private static final ConfigKeys<Builder> KEYS = ConfigKeys.<Builder>owning("high-availability.kubernetes.")
             .text(NAMESPACE, ConfigOption.Type.STRING, "the context's, else default", "The namespace of the Lease "
@@ -110,12 +116,23 @@ public final class KubernetesOptions {
     }
 
     /**
-     * A builder with every default; the lease timings default to {@link HaConfig}'s (15 s, 10 s, 2 s).
+     * A builder with every default; the lease timings are {@link HaConfig}'s defaults (15 s, 10 s, 2 s).
      *
      * @return a new builder
      */
     public static Builder builder() {
-        return new Builder();
+        return builder(DEFAULT_TIMINGS);
+    }
+
+    /**
+     * A builder with every default but the lease timings, which are {@code config}'s (until Flink's keys for them
+     * are applied with {@link Builder#options(Map)}); its backend options are not read ({@link #of(HaConfig)} does).
+     *
+     * @param config the configuration whose lease timings the options take
+     * @return a new builder
+     */
+    public static Builder builder(HaConfig config) {
+        return new Builder(config);
     }
 
     /**
@@ -141,8 +158,7 @@ public final class KubernetesOptions {
      *     greater than the renew deadline or the renew deadline not greater than the retry period
      */
     public static KubernetesOptions of(HaConfig config) {
-        return builder().leaseDuration(config.leaseDuration()).renewDeadline(config.renewDeadline())
-                .retryPeriod(config.retryPeriod()).options(config.backendOptions()).build();
+        return builder(config).options(config.backendOptions()).build();
     }
 
     /**
@@ -173,7 +189,7 @@ public final class KubernetesOptions {
     }
 
     /**
-     * {@value #LEASE_DURATION}.
+     * {@value #LEASE_DURATION}, else the configuration's {@value HaConfig#LEASE_DURATION}.
      *
      * @return the lease duration
      */
@@ -182,7 +198,7 @@ public final class KubernetesOptions {
     }
 
     /**
-     * {@value #RENEW_DEADLINE}.
+     * {@value #RENEW_DEADLINE}, else the configuration's {@value HaConfig#RENEW_DEADLINE}.
      *
      * @return the renew deadline
      */
@@ -191,7 +207,7 @@ public final class KubernetesOptions {
     }
 
     /**
-     * {@value #RETRY_PERIOD}.
+     * {@value #RETRY_PERIOD}, else the configuration's {@value HaConfig#RETRY_PERIOD}.
      *
      * @return the retry period
      */
@@ -210,18 +226,24 @@ public final class KubernetesOptions {
 
     /**
      * Builds {@link KubernetesOptions}. Setters check their own value (naming its key) and leave the builder as it was
-     * when they refuse it; {@link #build()} checks the timings against each other. Not thread-safe.
+     * when they refuse it; {@link #build()} checks the lease timings against each other. The lease timings have no
+     * setter here: they are {@link HaConfig}'s ({@link KubernetesOptions#builder(HaConfig)}), or Flink's keys for them
+     * in {@link #options(Map)}. Not thread-safe.
      */
     public static final class Builder {
         private String namespace;
         private String context;
         private Path configFile;
-        private Duration leaseDuration = Duration.ofSeconds(15);
-        private Duration renewDeadline = Duration.ofSeconds(10);
-        private Duration retryPeriod = Duration.ofSeconds(2);
+        private Duration leaseDuration;
+        private Duration renewDeadline;
+        private Duration retryPeriod;
         private OwnerReference owner;
 
-        private Builder() {
+        /** A builder whose lease timings are {@code timings}' until Flink's keys set them. */
+        private Builder(HaConfig timings) {
+            this.leaseDuration = timings.leaseDuration();
+            this.renewDeadline = timings.renewDeadline();
+            this.retryPeriod = timings.retryPeriod();
         }
 
         /**
@@ -282,45 +304,20 @@ public final class KubernetesOptions {
             return this;
         }
 
-        /**
-         * {@value KubernetesOptions#LEASE_DURATION}; see the key's hazard. Default 15 s ({@link #of} takes
-         * {@value HaConfig#LEASE_DURATION}).
-         *
-         * @param d the lease duration, at least 1 s (a Lease counts whole seconds)
-         * @return this builder
-         * @throws InvalidConfigException if it is shorter than 1 s
-         */
-        public Builder leaseDuration(Duration d) {
-            if (d == null || d.toMillis() < 1000) {
-                throw new InvalidConfigException(LEASE_DURATION + " must be at least 1 s (a Lease counts whole "
-                        + "seconds), was " + (d == null ? null : ConfigParsing.format(d)), LEASE_DURATION);
-            }
-            this.leaseDuration = d;
+        // Flink's keys for the lease timings (KEYS); in Java the timings are set on HaConfig.Builder
+
+        private Builder leaseDuration(Duration d) {
+            this.leaseDuration = atLeastOneSecond(LEASE_DURATION, d);
             return this;
         }
 
-        /**
-         * {@value KubernetesOptions#RENEW_DEADLINE}. Default 10 s ({@link #of} takes
-         * {@value HaConfig#RENEW_DEADLINE}).
-         *
-         * @param d the renew deadline, positive
-         * @return this builder
-         * @throws InvalidConfigException if it is not positive
-         */
-        public Builder renewDeadline(Duration d) {
-            this.renewDeadline = positive(RENEW_DEADLINE, d);
+        private Builder renewDeadline(Duration d) {
+            this.renewDeadline = ConfigParsing.positive(RENEW_DEADLINE, d);
             return this;
         }
 
-        /**
-         * {@value KubernetesOptions#RETRY_PERIOD}. Default 2 s ({@link #of} takes {@value HaConfig#RETRY_PERIOD}).
-         *
-         * @param d the retry period, positive
-         * @return this builder
-         * @throws InvalidConfigException if it is not positive
-         */
-        public Builder retryPeriod(Duration d) {
-            this.retryPeriod = positive(RETRY_PERIOD, d);
+        private Builder retryPeriod(Duration d) {
+            this.retryPeriod = ConfigParsing.positive(RETRY_PERIOD, d);
             return this;
         }
 
@@ -336,30 +333,24 @@ public final class KubernetesOptions {
         }
 
         /**
-         * Checks the timings against each other and returns an immutable copy.
+         * Checks the lease timings against each other and returns an immutable copy.
          *
          * @return the validated options
-         * @throws InvalidConfigException naming both keys when the lease duration is not greater than the renew
-         *     deadline, or the renew deadline not greater than the retry period
+         * @throws InvalidConfigException if the Lease would last less than 1 s (a Lease counts whole seconds), or
+         *     naming both keys when the lease duration is not greater than the renew deadline, or the renew deadline
+         *     not greater than the retry period
          */
         public KubernetesOptions build() {
-            if (leaseDuration.compareTo(renewDeadline) <= 0) {
-                throw new InvalidConfigException(LEASE_DURATION + " (" + ConfigParsing.format(leaseDuration)
-                        + ") must be greater than " + RENEW_DEADLINE + " (" + ConfigParsing.format(renewDeadline)
-                        + "), or a new leader could be granted while the old one still renews", LEASE_DURATION,
-                        RENEW_DEADLINE);
-            }
-            if (renewDeadline.compareTo(retryPeriod) <= 0) {
-                throw new InvalidConfigException(RENEW_DEADLINE + " (" + ConfigParsing.format(renewDeadline)
-                        + ") must be greater than " + RETRY_PERIOD + " (" + ConfigParsing.format(retryPeriod)
-                        + "), or the leader would give up before its first retry", RENEW_DEADLINE, RETRY_PERIOD);
-            }
+            atLeastOneSecond(LEASE_DURATION, leaseDuration);
+            ConfigParsing.leaseTimings(LEASE_DURATION, leaseDuration, RENEW_DEADLINE, renewDeadline, RETRY_PERIOD,
+                    retryPeriod);
             return new KubernetesOptions(this);
         }
 
-        private static Duration positive(String key, Duration d) {
-            if (d == null || d.isZero() || d.isNegative()) {
-                throw new InvalidConfigException(key + " must be positive", key);
+        private static Duration atLeastOneSecond(String key, Duration d) {
+            if (d == null || d.toMillis() < 1000) {
+                throw new InvalidConfigException(key + " must be at least 1 s (a Lease counts whole seconds), was "
+                        + (d == null ? null : ConfigParsing.format(d)), key);
             }
             return d;
         }

@@ -4,6 +4,7 @@ import io.hakit.api.Scheduler;
 import io.hakit.api.Ticker;
 
 import java.time.Duration;
+import java.util.Optional;
 import java.util.PriorityQueue;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -79,6 +80,21 @@ public final class ManualTicker implements Ticker, Scheduler {
                 queue.remove(due);
             }
         };
+    }
+
+    /**
+     * How long until the earliest scheduled task falls due ({@link Duration#ZERO} if it is due now), or empty when
+     * none is pending. For a component with threads of its own, which sets its timers some time after the event that
+     * asks for them: a test waits until the timer it expects is set (a reconnect 20 ms ahead, say), and moves time
+     * from one due task to the next, letting the component act on each before time moves on.
+     *
+     * @return the time left until the next task, or empty
+     */
+    public Optional<Duration> nextDue() {
+        synchronized (lock) {
+            Due next = queue.peek();
+            return next == null ? Optional.empty() : Optional.of(Duration.ofNanos(Math.max(0, next.at - nanos.get())));
+        }
     }
 
     /**

@@ -16,7 +16,8 @@ import java.util.regex.Pattern;
 
 /**
  * Parsing of configuration values in Flink's notation ("15 s", "500ms", "1 min", "PT15S", plain millis), and of the
- * agent's lists, paths, times of day and command lines. Every parser names the key in its error.
+ * agent's lists, paths, times of day and command lines; and the checks that more than one configuration class makes
+ * (a positive duration, the lease timings against each other). Every parser and check names the key in its error.
  */
 public final class ConfigParsing {
 
@@ -317,6 +318,46 @@ public final class ConfigParsing {
             throw new InvalidConfigException(key + " is an empty command", key);
         }
         return List.copyOf(words);
+    }
+
+    /**
+     * Checks that a duration is set and positive.
+     *
+     * @param key the key to name in the error
+     * @param d   the duration
+     * @return {@code d}
+     * @throws InvalidConfigException naming {@code key} if {@code d} is null, zero or negative
+     */
+    public static Duration positive(String key, Duration d) {
+        if (d == null) {
+            throw new InvalidConfigException(key + " must be set", key);
+        }
+        if (d.isNegative() || d.isZero()) {
+            throw new InvalidConfigException(key + " must be positive, was " + format(d), key);
+        }
+        return d;
+    }
+
+    /**
+     * Checks lease timings against each other, as client-go's leader election does: the lease duration greater than
+     * the renew deadline, or a new leader could be granted while the old one still renews; the renew deadline greater
+     * than the retry period, or the leader would give up before its first retry. Each class that reads lease timings
+     * names its own keys.
+     *
+     * @throws InvalidConfigException naming both keys of the first pair out of order
+     */
+    public static void leaseTimings(String leaseKey, Duration lease, String renewKey, Duration renew, String retryKey,
+            Duration retry) {
+        if (lease.compareTo(renew) <= 0) {
+            throw new InvalidConfigException(leaseKey + " (" + format(lease) + ") must be greater than " + renewKey
+                    + " (" + format(renew) + "), or a new leader could be granted while the old one still renews",
+                    leaseKey, renewKey);
+        }
+        if (renew.compareTo(retry) <= 0) {
+            throw new InvalidConfigException(renewKey + " (" + format(renew) + ") must be greater than " + retryKey
+                    + " (" + format(retry) + "), or the leader would give up before its first retry", renewKey,
+                    retryKey);
+        }
     }
 
     /**
