@@ -151,6 +151,8 @@ public final class KeepaliveNode implements AutoCloseable {
     private boolean dialed; // node thread only: the first dial was made
     private Scheduler.Cancellable deadlineCheck; // node thread only
     private long deadlineCheckAt;
+    /** When the last heartbeat tick ran, on the ticker, or Long.MIN_VALUE before the first. Node thread. */
+    private long lastBeatNanos = Long.MIN_VALUE;
     /** Counts the checks armed: a check cancelled after it fired (its task already queued) is told by its number. */
     private long deadlineChecks;
     private final RepeatFilter lastProblem;
@@ -562,6 +564,12 @@ public final class KeepaliveNode implements AutoCloseable {
         if (closed) {
             return;
         }
+        long now = config.ticker().read();
+        long interval = config.heartbeatInterval().toNanos();
+        if (lastBeatNanos != Long.MIN_VALUE) {
+            noteLateness(now - lastBeatNanos - interval);
+        }
+        lastBeatNanos = now;
         Envelope hb = Envelope.newBuilder().setHeartbeat(Heartbeat.newBuilder()
                 .setSequence(sequence.incrementAndGet()).setSendTimeNanos(System.nanoTime())
                 .setRole(wire(machine.role())).setEpoch(machine.epoch()).setPriority(config.priority())
@@ -624,8 +632,30 @@ public final class KeepaliveNode implements AutoCloseable {
             return; // replaced by an earlier check after it had fired
         }
         deadlineCheck = null;
+        noteLateness(config.ticker().read() - deadlineCheckAt);
         machine.tick();
         armDeadline();
+    }
+
+    /**
+     * How long a connection whose peer said Hello may stay silent before it is closed: two dead intervals. The role
+     * does not wait for it (the machine judges the peer's silence by time, at one dead interval); closing at one dead
+     * interval would throw away heartbeats a stalled node has not read yet and force a new TLS handshake just when the
+     * CPU is scarce, turning a stall of either node into a real silence (seen under a CPU quota: ka-quota).
+     */
+    private long idleNanos() {
+        return 2 * config.deadInterval().toNanos();
+    }
+
+    /**
+     * A timer of this node ran {@code lateNanos} after it was due: more than half a heartbeat interval late means the
+     * node itself was held off the CPU (a pause, a CPU quota), and the peer's heartbeats may be waiting unread; the
+     * machine then reads them before it judges the peer's silence ({@link RoleMachine#localPause}). Node thread.
+     */
+    private void noteLateness(long lateNanos) {
+        if (lateNanos > config.heartbeatInterval().toNanos() / 2) {
+            machine.localPause(lateNanos);
+        }
     }
 
     private void connect() {
@@ -886,7 +916,7 @@ public final class KeepaliveNode implements AutoCloseable {
                 } else {
                     limiter.admitted(ctx.channel());
                 }
-                ctx.pipeline().replace("idle", "idle", new ReadIdleHandler(timers, config.deadInterval().toNanos()));
+                ctx.pipeline().replace("idle", "idle", new ReadIdleHandler(timers, idleNanos()));
                 peers.add(ctx.channel());
                 Role r = role(h.getRole());
                 thread.execute(() -> {
@@ -956,7 +986,7 @@ public final class KeepaliveNode implements AutoCloseable {
                 }
                 LOG.info("{}: {} from {} for {} ms; closing the connection", config.nodeId(),
                         greeted ? "nothing" : "no Hello", ctx.channel().remoteAddress(),
-                        (greeted ? config.deadInterval().toNanos() : helloTimeoutNanos()) / 1_000_000);
+                        (greeted ? idleNanos() : helloTimeoutNanos()) / 1_000_000);
                 ctx.close();
             } else {
                 super.userEventTriggered(ctx, evt);

@@ -124,6 +124,11 @@ public final class RoleMachine {
     private boolean maintenance;
     private boolean yielding;
     private boolean preemptSuspended;
+    // this node's own stalls (see localPause): no promotion on the peer's silence before judgeSilenceFromNanos; the
+    // deferral granted since the peer was last heard, at most one dead interval
+    private long judgeSilenceFromNanos = Long.MIN_VALUE;
+    private long deferredNanos;
+    private boolean deferLogged; // the deferral of this silence was logged
 
     /** How long, in dead intervals, a cause named here is shown rather than a newer alert from the peer. */
     static final int NAMED_CAUSE_DEAD_INTERVALS = 2;
@@ -232,7 +237,35 @@ public final class RoleMachine {
      * node's start) plus the dead interval. The node evaluates again at that moment ({@link #tick()}).
      */
     public long peerDeadlineNanos() {
-        return (peer.everHeard ? peer.lastHeardNanos : startedNanos) + deadNanos;
+        long deadline = (peer.everHeard ? peer.lastHeardNanos : startedNanos) + deadNanos;
+        return judgeSilenceFromNanos == Long.MIN_VALUE ? deadline : Math.max(deadline, judgeSilenceFromNanos);
+    }
+
+    /**
+     * This node did not run for {@code pausedNanos} (its timer fired that late: a GC or safepoint pause, a CPU quota
+     * that throttled the process, a stopped VM), so heartbeats of the peer may be waiting unread. A STANDBY then does
+     * not take the peer's silence as death until it has run for as long again (at most a third of the dead interval)
+     * and read what arrived meanwhile, as Cassandra's failure detector does not convict across a local pause. The
+     * deferrals since the peer was last heard add up to at most one dead interval, so a dead peer is still taken over
+     * from within two dead intervals even by a node that keeps stalling.
+     *
+     * @param pausedNanos how late this node's timer ran; ignored unless positive
+     */
+    public void localPause(long pausedNanos) {
+        if (pausedNanos <= 0 || role != Role.STANDBY) {
+            return;
+        }
+        long grant = Math.min(Math.min(pausedNanos, deadNanos / 3), deadNanos - deferredNanos);
+        if (grant <= 0) {
+            return;
+        }
+        long now = ticker.read();
+        if (now + grant > judgeSilenceFromNanos) {
+            deferredNanos += grant;
+            judgeSilenceFromNanos = now + grant;
+            LOG.debug("{}: this node did not run for {} ms: it judges the peer's silence after {} ms more, once what "
+                    + "arrived meanwhile is read", nodeId, pausedNanos / 1_000_000, grant / 1_000_000);
+        }
     }
 
     public boolean splitBrain() {
@@ -289,6 +322,8 @@ public final class RoleMachine {
         peer.everHeard = true;
         peer.connected = true;
         peer.lastHeardNanos = ticker.read();
+        deferredNanos = 0;
+        deferLogged = false;
         heard++;
         clearHandshakeFailure(); // an authenticated connection works
         detector.heartbeat();
@@ -302,6 +337,8 @@ public final class RoleMachine {
     /** The peer announced a role change; {@code wantActive} asks this node to hand over. */
     public void peerRoleChange(Role peerRole, long peerEpoch, boolean wantActive, String reason) {
         peer.lastHeardNanos = ticker.read();
+        deferredNanos = 0;
+        deferLogged = false;
         peer.everHeard = true;
         heard++;
         detector.heartbeat();
@@ -509,6 +546,15 @@ public final class RoleMachine {
             return null;
         }
         if (!peerAlive()) {
+            if (ticker.read() < judgeSilenceFromNanos) {
+                if (!deferLogged) {
+                    deferLogged = true;
+                    LOG.info("{}: no word from peer {}, but this node itself did not run for a while: reading what "
+                            + "arrived meanwhile before it judges (at most {} ms more)", nodeId, peer.nodeId,
+                            (judgeSilenceFromNanos - ticker.read()) / 1_000_000);
+                }
+                return null; // this node was stalled: read what the peer sent meanwhile first (localPause)
+            }
             String tls = handshakeProblem();
             if (tls != null && !promoteOnHandshakeFailure) {
                 if (!tls.equals(withheldFor)) {

@@ -147,6 +147,65 @@ class RoleMachineTest {
     }
 
     @Test
+    void afterItsOwnPauseAStandbyReadsWhatArrivedBeforeItJudgesThePeersSilence() {
+        RoleMachine m = standbyHearingActive(1);
+        ticker.advance(DEAD);
+        m.localPause(Duration.ofMillis(800).toNanos()); // its timer ran 800 ms late: the peer's heartbeats wait unread
+        m.tick();
+        assertThat(r.arbiterRequests).as("not judged while what arrived is unread").isZero();
+        assertThat(m.peerDeadlineNanos()).as("the node checks again once it has run as long as it was away")
+                .isEqualTo(ticker.read() + Duration.ofMillis(800).toNanos());
+        ticker.advance(Duration.ofMillis(5));
+        m.peerHeard("a", Role.ACTIVE, 1, 150, true); // they were there
+        ticker.advance(DEAD.minusMillis(1));
+        m.tick();
+        assertThat(r.arbiterRequests).isZero();
+        assertThat(m.role()).isEqualTo(Role.STANDBY);
+    }
+
+    @Test
+    void aPeerStillSilentAfterThePauseIsTakenOverOnceTheNodeHasRunAsLongAgain() {
+        RoleMachine m = standbyHearingActive(1);
+        ticker.advance(DEAD);
+        m.localPause(Duration.ofMillis(800).toNanos());
+        m.tick();
+        ticker.advance(Duration.ofMillis(799));
+        m.tick();
+        assertThat(r.arbiterRequests).isZero();
+        ticker.advance(Duration.ofMillis(1));
+        m.tick();
+        assertThat(r.arbiterRequests).isEqualTo(1);
+        m.arbiterResult(true, "none");
+        assertThat(m.role()).isEqualTo(Role.ACTIVE);
+    }
+
+    @Test
+    void aNodeThatKeepsStallingStillTakesOverADeadPeerWithinTwoDeadIntervals() {
+        RoleMachine m = standbyHearingActive(1);
+        long heard = ticker.read();
+        while (r.arbiterRequests == 0) {
+            ticker.advance(Duration.ofMillis(500));
+            m.localPause(Duration.ofMillis(500).toNanos()); // every timer runs late: a starved process
+            m.tick();
+            assertThat(ticker.read() - heard).as("taken over by then").isLessThanOrEqualTo(2 * DEAD.toNanos());
+        }
+        assertThat(ticker.read() - heard).as("and not before the dead interval").isGreaterThanOrEqualTo(DEAD.toNanos());
+    }
+
+    @Test
+    void aPauseIsNoReasonToWaitWhenThePeerSaysGoodbyeOrForAnActiveNode() {
+        RoleMachine m = standbyHearingActive(3);
+        m.localPause(Duration.ofSeconds(1).toNanos());
+        m.peerGoodbye(Role.STOPPED, 3, "shutdown");
+        assertThat(r.arbiterRequests).as("a goodbye is read, not a silence").isEqualTo(1);
+        m.arbiterResult(true, "none");
+        assertThat(m.role()).isEqualTo(Role.ACTIVE);
+        long deadline = m.peerDeadlineNanos();
+        m.localPause(Duration.ofSeconds(1).toNanos());
+        assertThat(m.peerDeadlineNanos()).as("an active node defers nothing").isEqualTo(deadline);
+    }
+
+    @Test
     void aRefusingArbiterKeepsTheStandbyStandby() {
         RoleMachine m = standbyHearingActive(1);
         ticker.advance(DEAD);
