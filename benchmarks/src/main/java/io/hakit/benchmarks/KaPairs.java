@@ -93,6 +93,15 @@ final class KaPairs {
     }
 
     /** Starts HAKit's node B then node A (their JVMs start in parallel). */
+    /** The JVM options {@code bin/hakit} starts the agent with (ha-cli/src/dist/bin/hakit): as shipped. */
+    static final String[] LAUNCHER_JVM_OPTIONS = {"-Xmx256m", "-XX:+UseSerialGC"};
+
+    /**
+     * More JVM options for the HAKit agents ({@code -Dka.agent.jvm-options="..."}, split at spaces; {@code {node}}
+     * becomes the node's name), for example a flight recording of each agent.
+     */
+    static final String AGENT_JVM_OPTIONS = System.getProperty("ka.agent.jvm-options", "");
+
     static Pair startHakit(Netns net, Path certs, Duration interval, String vip) {
         HakitNode b = new HakitNode(net, certs, "node-b", interval, vip);
         HakitNode a = new HakitNode(net, certs, "node-a", interval, vip);
@@ -136,9 +145,12 @@ final class KaPairs {
             try {
                 this.child = ChildJvm.builder(node, KeepaliveAgentMain.class.getName())
                         .prefix("ip", "netns", "exec", ns)
+                        .jvmOptions(LAUNCHER_JVM_OPTIONS)
                         .jvmOptions("-Dorg.slf4j.simpleLogger.defaultLogLevel=info",
                                 "-Dorg.slf4j.simpleLogger.showDateTime=true",
                                 "-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS")
+                        .jvmOptions(AGENT_JVM_OPTIONS.isBlank() ? new String[0]
+                                : AGENT_JVM_OPTIONS.replace("{node}", node).trim().split("\\s+"))
                         .args(file.toString()).log(log).onLine(this::onLine).start();
             } catch (IOException e) {
                 throw new Runner.BenchmarkFailure("cannot start " + node + ": " + e.getMessage(), e);

@@ -70,7 +70,8 @@ public final class Runner {
         m.put(FlinkFailover.NAME, new FlinkFailover());
         m.put(KaFailover.NAME, new KaFailover());
         m.put(KaRtt.NAME, new KaRtt());
-        m.put(KaStress.NAME, new KaStress());
+        m.put(KaStress.NAME, new KaStress(false));
+        m.put(KaStress.QUOTA_NAME, new KaStress(true));
         m.put(KaFuzz.NAME, new KaFuzz());
         m.put(ZkCampaign.NAME, new ZkCampaign());
         m.put(SyncLatency.NAME, new SyncLatency());
