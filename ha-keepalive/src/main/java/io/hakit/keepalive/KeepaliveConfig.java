@@ -919,7 +919,7 @@ public final class KeepaliveConfig {
          * per directory: a node holds {@code node.lock} in it while it runs, and a second node (in this or another
          * process) refuses to start, naming the process that holds it.
          *
-         * @param dir the state directory; created when the node starts if missing
+         * @param dir the state directory; the node creates it if missing
          * @return this builder
          * @throws NullPointerException if {@code dir} is null
          */

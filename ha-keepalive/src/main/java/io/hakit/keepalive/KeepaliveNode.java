@@ -476,7 +476,8 @@ public final class KeepaliveNode implements AutoCloseable {
      * @param reason why, for the log and the role change ({@code switchover: handing over to <peer> (<reason>)})
      * @return null when the handover started, else why it cannot (nothing changed): this node is not active, the
      *     peer is not heard, or the peer is not a healthy standby
-     * @throws IllegalStateException if the node's thread did not answer within 1 s, or the caller was interrupted
+     * @throws IllegalStateException if the node's thread did not answer within 1 s (as after {@link #close()}), or
+     *     the caller was interrupted
      */
     public String switchover(String reason) {
         return onNodeThread(() -> machine.switchover(reason));
@@ -530,8 +531,9 @@ public final class KeepaliveNode implements AutoCloseable {
      * A consistent snapshot, taken on the node's thread (bounded wait of 1 s).
      *
      * @return role, epoch, health, peer, heartbeat, arbiter, alarms and clock offset as of one instant
-     * @throws IllegalStateException if the node's thread did not answer within 1 s (or was stopped), or the caller
-     *     was interrupted
+     * @throws IllegalStateException if the node's thread did not answer within 1 s, or the caller was interrupted
+     * @throws java.util.concurrent.RejectedExecutionException after {@link #close()} (its thread is gone;
+     *     {@link #role()} and {@link #epoch()} still answer)
      */
     public NodeStatus status() {
 
