@@ -142,7 +142,6 @@ public interface Arbiter extends AutoCloseable {
      * @throws NullPointerException if {@code ha} or {@code component} is null
      */
     static Arbiter lease(HaServices ha, String component) {
-
         Objects.requireNonNull(ha, "ha");
         Objects.requireNonNull(component, "component");
         return new Arbiter() {

@@ -117,7 +117,6 @@ public final class ClockOffset {
      *     {@link #unknown}; "" when the offset is known
      */
     public String reason() {
-
         return reason;
     }
 

@@ -216,7 +216,6 @@ public final class FloatingIp {
      * @throws IllegalStateException if {@code ip} failed, for instance because the device does not exist
      */
     public boolean present() {
-
         Result r = exec(ip("-o", "-4", "addr", "show", "dev", device));
         if (r.exit != 0) {
             throw new IllegalStateException("ip addr show dev " + device + " failed (" + r.exit + "): " + r.output);

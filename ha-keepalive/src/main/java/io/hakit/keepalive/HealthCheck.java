@@ -40,7 +40,6 @@ public interface HealthCheck {
      * @throws NullPointerException     if {@code command}, one of its words or {@code timeout} is null
      */
     static HealthCheck script(List<String> command, Duration timeout) {
-
         List<String> cmd = List.copyOf(command);
         if (cmd.isEmpty()) {
             throw new IllegalArgumentException("health check command must not be empty");

@@ -270,7 +270,6 @@ public final class KeepaliveAgent implements AutoCloseable {
      *              values; a later supplier's key replaces an earlier one's
      */
     public void addStatus(Supplier<Map<String, String>> extra) {
-
         extraStatus.add(extra);
     }
 

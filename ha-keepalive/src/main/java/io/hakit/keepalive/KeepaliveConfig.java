@@ -1308,8 +1308,7 @@ public final class KeepaliveConfig {
          * Checks the rules across fields and returns an immutable copy. The builder can be changed and built again.
          *
          * @return the validated configuration
-         * @throws InvalidConfigException
- if a required field is missing, if the dead interval is not greater than
+         * @throws InvalidConfigException if a required field is missing, if the dead interval is not greater than
          *     the heartbeat interval (naming both), if neither TLS nor insecure mode was chosen, or if the arbiter,
          *     the floating IP or a notify timeout lacks what it needs (naming both keys)
          */

@@ -404,7 +404,8 @@ public final class KeepaliveNode implements AutoCloseable {
      * only: nothing is decided by it); unknown before the first answer, while no connection is up, and with a peer
      * that sends no time (an older HAKit) or an implausible one. Cheap, from any thread.
      *
-     * @return the current estimate with its uncertainty, or an unknown offset ({@link ClockOffset#isKnown()} false) with its reason
+     * @return the current estimate with its uncertainty, or an unknown offset ({@link ClockOffset#isKnown()} false)
+     *     with its reason
      */
     public ClockOffset clockOffset() {
         return clockOffset.current();
@@ -536,7 +537,6 @@ public final class KeepaliveNode implements AutoCloseable {
      *     {@link #role()} and {@link #epoch()} still answer)
      */
     public NodeStatus status() {
-
         Future<NodeStatus> f = thread.submit(() -> {
             long since = machine.sinceLastHeartbeatNanos();
             String tls = machine.handshakeProblem();

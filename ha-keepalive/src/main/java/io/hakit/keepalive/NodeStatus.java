@@ -159,7 +159,6 @@ public final class NodeStatus {
      *     CN=other CA"; "" when none failed lately
      */
     public String tlsProblem() {
-
         return tlsProblem;
     }
 

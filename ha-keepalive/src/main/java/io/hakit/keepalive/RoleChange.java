@@ -62,7 +62,6 @@ public final class RoleChange {
      * @return the reason, never null
      */
     public String reason() {
-
         return reason;
     }
 

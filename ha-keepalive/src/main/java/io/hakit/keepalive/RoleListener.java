@@ -27,7 +27,6 @@ public interface RoleListener {
      *
      * @param epoch this node's epoch, the one it stayed active at
      */
-
     default void splitBrainResolved(long epoch) {
     }
 }

@@ -86,7 +86,6 @@ public final class RttHistogram {
      * @throws NullPointerException if {@code earlier} is null
      */
     public RttHistogram minus(RttHistogram earlier) {
-
         long[] d = counts.clone();
         for (int i = 0; i < d.length; i++) {
             d[i] = Math.max(0, d[i] - earlier.counts[i]);

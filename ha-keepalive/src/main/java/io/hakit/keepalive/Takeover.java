@@ -280,7 +280,6 @@ public final class Takeover implements RoleListener, AutoCloseable {
          *     them after the node
          */
         public Takeover build() {
-
             return new Takeover(this);
         }
     }

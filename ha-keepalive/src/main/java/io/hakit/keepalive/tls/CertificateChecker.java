@@ -260,7 +260,6 @@ public final class CertificateChecker {
      *                what an earlier one raised
      */
     public static void applyAlarms(Verdict verdict, AlarmRegistry alarms, String source) {
-
         AlarmType raise;
         switch (verdict.status()) {
             case INVALID:

@@ -215,7 +215,6 @@ public final class CertificateGenerator {
      * @throws UncheckedIOException if the directory or a file cannot be written
      */
     public static void writeCa(Path dir, Issued ca) {
-
         try {
             Files.createDirectories(dir);
             write(dir.resolve(PemLayout.CA), pem(ca.certificate()), false);

@@ -215,7 +215,6 @@ public final class PemLayout {
          * @return the file, as given to the constructor
          */
         public Path file() {
-
             return file;
         }
     }

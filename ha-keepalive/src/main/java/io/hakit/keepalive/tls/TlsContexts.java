@@ -87,7 +87,6 @@ public final class TlsContexts {
      * @return the leaf certificate
      */
     public X509Certificate certificate() {
-
         return leaf;
     }
 }

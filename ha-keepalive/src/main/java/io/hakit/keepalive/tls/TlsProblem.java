@@ -105,7 +105,6 @@ public final class TlsProblem {
      * @throws NullPointerException if {@code failure} is null
      */
     public static TlsProblem of(Throwable failure) {
-
         for (Throwable t = failure; t != null; t = t.getCause()) {
             if (t instanceof PeerCertificateException) {
                 return ((PeerCertificateException) t).problem();
