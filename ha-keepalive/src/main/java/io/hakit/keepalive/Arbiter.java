@@ -36,14 +36,26 @@ public interface Arbiter extends AutoCloseable {
 
     /**
      * Tries to win, blocking at most {@code timeout}. Returns a description of the grant (for logs) or null when
-     * refused. {@code lost} is called (on any thread) if a grant is lost later.
+     * refused. {@code lost} is called (on any thread) if a grant is lost later. Called again while a grant is held,
+     * an implementation may return the grant it holds.
+     *
+     * @param timeout how long this attempt may block; the node passes {@link KeepaliveConfig#arbiterTimeout()}
+     * @param lost    told why when a grant is lost later (the active then steps down); never called for a refusal
+     * @return a description of the grant for logs, such as {@code lease of keepalive-pair at epoch 7}; null when
+     *     refused or not won within {@code timeout}
+     * @throws InterruptedException when the arbiter thread is interrupted while it waits (the node is closing)
      */
     String acquire(Duration timeout, Consumer<String> lost) throws InterruptedException;
 
-    /** Gives up a grant, if any. Idempotent. */
+    /** Gives up a grant, if any: the node calls it when it stops being active and when it closes. Idempotent. */
     void release();
 
-    /** For status output. */
+    /**
+     * For status output ({@code hakit status}, {@link NodeStatus#arbiter()}). Cheap, from any thread.
+     *
+     * @return what the arbiter is and, if it holds something, what, such as {@code lease of c on zookeeper (held at
+     *     epoch 7)}
+     */
     String describe();
 
     @Override
@@ -51,7 +63,11 @@ public interface Arbiter extends AutoCloseable {
         release();
     }
 
-    /** Two-node mode: always wins. See the hazard above. */
+    /**
+     * Two-node mode: always wins. See the hazard above.
+     *
+     * @return an arbiter whose {@link #acquire} grants at once and that holds nothing
+     */
     static Arbiter none() {
         return new Arbiter() {
             @Override
@@ -70,7 +86,18 @@ public interface Arbiter extends AutoCloseable {
         };
     }
 
-    /** Wins when any of {@code addresses} accepts a TCP connection within {@code connectTimeout}. */
+    /**
+     * Wins when any of {@code addresses} accepts a TCP connection within {@code connectTimeout}. They are tried in
+     * order, one at a time, each within what is left of {@link #acquire}'s timeout; a grant holds nothing and is
+     * never lost.
+     *
+     * @param addresses      the third parties (a gateway, a DNS server, a service both nodes need), at least one;
+     *                       resolved (an unresolved one is never reached)
+     * @param connectTimeout how long one connection attempt may take
+     * @return the arbiter
+     * @throws IllegalArgumentException if {@code addresses} is empty
+     * @throws NullPointerException     if {@code addresses} or one of them is null
+     */
     static Arbiter reachability(List<InetSocketAddress> addresses, Duration connectTimeout) {
         List<InetSocketAddress> targets = List.copyOf(addresses);
         if (targets.isEmpty()) {
@@ -106,7 +133,13 @@ public interface Arbiter extends AutoCloseable {
 
     /**
      * Holds the leadership of {@code component} on {@code ha} while ACTIVE. {@code acquire} contends and waits for
-     * the grant; if it does not come within the timeout the node stops contending.
+     * the grant; if it does not come within the timeout the node stops contending. When the backend revokes the
+     * leadership (session lost, another contender), {@code lost} is told and the active steps down.
+     *
+     * @param ha        the backend the lease is held in; not closed by the arbiter
+     * @param component the election component; both nodes must use the same one
+     * @return the arbiter
+     * @throws NullPointerException if {@code ha} or {@code component} is null
      */
     static Arbiter lease(HaServices ha, String component) {
         Objects.requireNonNull(ha, "ha");

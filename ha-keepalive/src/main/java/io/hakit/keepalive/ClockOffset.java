@@ -74,7 +74,12 @@ public final class ClockOffset {
                 "reason"));
     }
 
-    /** Whether the offset was measured. */
+    /**
+     * Whether the offset was measured.
+     *
+     * @return true when {@link #offset()} and {@link #uncertainty()} have values; false when {@link #reason()} says
+     *     why not
+     */
     public boolean isKnown() {
         return offset != null;
     }
@@ -82,6 +87,7 @@ public final class ClockOffset {
     /**
      * The peer's clock minus this node's (positive: the peer's clock is ahead).
      *
+     * @return the offset, with nanosecond resolution (in practice microseconds, as the peer sends its time)
      * @throws IllegalStateException when it is not known ({@link #reason()} says why)
      */
     public Duration offset() {
@@ -94,6 +100,7 @@ public final class ClockOffset {
     /**
      * Half the round trip the offset was measured over: the true offset is within this of {@link #offset()}.
      *
+     * @return the uncertainty, zero or positive
      * @throws IllegalStateException when it is not known ({@link #reason()} says why)
      */
     public Duration uncertainty() {
@@ -103,7 +110,12 @@ public final class ClockOffset {
         return uncertainty;
     }
 
-    /** Why the offset is unknown; "" when it is known. */
+    /**
+     * Why the offset is unknown.
+     *
+     * @return one of the reasons above ({@link #IMPLAUSIBLE} followed by what the peer sent), or any reason given to
+     *     {@link #unknown}; "" when the offset is known
+     */
     public String reason() {
         return reason;
     }

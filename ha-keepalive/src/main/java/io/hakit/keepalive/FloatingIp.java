@@ -41,6 +41,9 @@ public final class FloatingIp {
     private Process announcing;
 
     /**
+     * A floating IP on {@code device} in the process's own network namespace, announced with 3 gratuitous ARPs, each
+     * {@code ip} and {@code arping} command given 5 s. Nothing is run until {@link #acquire()} or {@link #add()}.
+     *
      * @param address an IPv4 address
      * @param prefix its prefix length (1-32)
      * @param device the interface
@@ -50,6 +53,19 @@ public final class FloatingIp {
         this(address, prefix, device, 3, Duration.ofSeconds(5));
     }
 
+    /**
+     * A floating IP on {@code device} in the process's own network namespace, with its own announcement and command
+     * timeout. Nothing is run until {@link #acquire()} or {@link #add()}.
+     *
+     * @param address  an IPv4 address, {@code A.B.C.D}
+     * @param prefix   its prefix length (1-32)
+     * @param device   the interface, 1-15 characters of {@code [A-Za-z0-9._@-]}
+     * @param arpCount how many gratuitous ARPs {@link #announce()} asks {@code arping} for (0-100; it stops after a
+     *                 second either way); 0 announces nothing
+     * @param timeout  how long each {@code ip} or {@code arping} command may run before it is killed
+     * @throws IllegalArgumentException naming the bad value
+     * @throws NullPointerException     if {@code timeout} is null
+     */
     public FloatingIp(String address, int prefix, String device, int arpCount, Duration timeout) {
         this(address, prefix, device, arpCount, timeout, null);
     }
@@ -57,6 +73,17 @@ public final class FloatingIp {
     /**
      * A floating IP on {@code device} inside the network namespace {@code netns} ({@code ip -n}); null for the
      * process's own namespace. For tests and for agents that manage a namespace they do not run in.
+     *
+     * @param address  an IPv4 address, {@code A.B.C.D}
+     * @param prefix   its prefix length (1-32)
+     * @param device   the interface, 1-15 characters of {@code [A-Za-z0-9._@-]}
+     * @param arpCount how many gratuitous ARPs {@link #announce()} asks {@code arping} for (0-100; it stops after a
+     *                 second either way); 0 announces nothing
+     * @param timeout  how long each {@code ip} or {@code arping} command may run before it is killed
+     * @param netns    the namespace's name, as {@code ip netns} lists it (the same characters as a device); null for
+     *                 the process's own
+     * @throws IllegalArgumentException naming the bad value
+     * @throws NullPointerException     if {@code timeout} is null
      */
     public FloatingIp(String address, int prefix, String device, int arpCount, Duration timeout, String netns) {
         if (address == null || !IPV4.matcher(address).matches() || !validOctets(address)) {
@@ -181,7 +208,13 @@ public final class FloatingIp {
         }
     }
 
-    /** Whether the interface holds the address now. */
+    /**
+     * Whether the interface holds the address now: one {@code ip -o -4 addr show dev}, blocking up to the command
+     * timeout.
+     *
+     * @return true if the interface lists the address (with any prefix length)
+     * @throws IllegalStateException if {@code ip} failed, for instance because the device does not exist
+     */
     public boolean present() {
         Result r = exec(ip("-o", "-4", "addr", "show", "dev", device));
         if (r.exit != 0) {

@@ -18,10 +18,27 @@ import java.util.concurrent.TimeUnit;
 @FunctionalInterface
 public interface HealthCheck {
 
-    /** Empty when healthy; otherwise why not (shown in the role change and in status). */
+    /**
+     * Runs the check once.
+     *
+     * @return empty when healthy; otherwise why not (shown in the role change and in status)
+     * @throws Exception counted as a failed check, with the exception as its reason; an interrupt means the node gave
+     *     up on the check (it timed out or the node is closing)
+     */
     Optional<String> check() throws Exception;
 
-    /** A check that runs {@code command} (no shell) and passes on exit code 0 within {@code timeout}. */
+    /**
+     * A check that runs {@code command} (no shell) and passes on exit code 0 within {@code timeout}. A failure's
+     * reason is the command and its exit code with the first 512 bytes of its output (stdout and stderr); a command
+     * still running at {@code timeout} is killed.
+     *
+     * @param command the program and its arguments, at least the program; copied
+     * @param timeout how long one run may take; the node also gives up on any check after
+     *                {@link KeepaliveConfig#healthTimeout()} ({@value KeepaliveConfig#HEALTH_SCRIPT} gets that one)
+     * @return the check; its {@code toString()} is {@code script [words...]}
+     * @throws IllegalArgumentException if {@code command} is empty
+     * @throws NullPointerException     if {@code command}, one of its words or {@code timeout} is null
+     */
     static HealthCheck script(List<String> command, Duration timeout) {
         List<String> cmd = List.copyOf(command);
         if (cmd.isEmpty()) {

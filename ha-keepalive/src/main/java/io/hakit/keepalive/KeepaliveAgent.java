@@ -59,7 +59,13 @@ public final class KeepaliveAgent implements AutoCloseable {
     /**
      * Validates every setting, then starts the node.
      *
+     * @param settings the {@code keepalive.*} keys and, with {@code keepalive.arbiter: lease}, the
+     *                 {@code high-availability.*} keys of the lease's backend; other keys are ignored; not changed
+     * @return the running agent, its status file written every second; {@link #close()} it to stop
      * @throws InvalidConfigException naming the first bad key; nothing is started then
+     * @throws IllegalStateException  as {@link KeepaliveNode#start(KeepaliveConfig, RoleListener...)} (another node
+     *     holds the state directory, the certificates cannot be used, the bind address is taken); what was created
+     *     is closed then
      */
     public static KeepaliveAgent start(Map<String, String> settings) {
         return start(settings, new RoleListener[0]);
@@ -69,7 +75,11 @@ public final class KeepaliveAgent implements AutoCloseable {
      * {@link #start(Map)} with {@code listeners} told about every role change from the first one (STOPPED to
      * STANDBY) on, after the takeover actions were queued; see {@link RoleListener} for the threading contract.
      *
+     * @param settings  the settings, as for {@link #start(Map)}
+     * @param listeners told about every role change, in this order, after the agent's own takeover
+     * @return the running agent; {@link #close()} it to stop
      * @throws InvalidConfigException naming the first bad key; nothing is started then
+     * @throws IllegalStateException  as {@link #start(Map)}; what was created is closed then
      */
     public static KeepaliveAgent start(Map<String, String> settings, RoleListener... listeners) {
         KeepaliveAgent agent = create(settings, listeners);
@@ -84,9 +94,15 @@ public final class KeepaliveAgent implements AutoCloseable {
     /**
      * Validates every setting and assembles the agent without starting its node ({@link KeepaliveNode#create}): what
      * must be in force from the node's first instant (a preemption gate, role listeners such as the file
-     * synchronizer's) is added to {@link #node()} before {@link #start()}. Close it if it is not started.
+     * synchronizer's) is added to {@link #node()} before {@link #start()}. Close it if it is not started. With a
+     * lease arbiter, the backend is connected here.
      *
+     * @param settings  the settings, as for {@link #start(Map)}
+     * @param listeners told about every role change, in this order, after the agent's own takeover
+     * @return the agent, its node created (holding the state directory) but not started
      * @throws InvalidConfigException naming the first bad key; nothing is created then
+     * @throws IllegalStateException  if another node holds the state directory (the message names its PID); what
+     *     was created is closed then
      */
     public static KeepaliveAgent create(Map<String, String> settings, RoleListener... listeners) {
         return create(settings, false, listeners);
@@ -95,7 +111,9 @@ public final class KeepaliveAgent implements AutoCloseable {
     /**
      * Checks every setting as {@link #create} does (keys, values, cross-field rules, notify commands executable, the
      * lease arbiter's high-availability.* settings) without creating anything: no lock, thread, connection or port.
+     * What only a start can find (certificates, the bind address, the lease backend's reachability) is not checked.
      *
+     * @param settings the settings, as for {@link #start(Map)}
      * @throws InvalidConfigException naming the first bad key
      */
     public static void validate(Map<String, String> settings) {
@@ -153,10 +171,23 @@ public final class KeepaliveAgent implements AutoCloseable {
         return this;
     }
 
+    /**
+     * The node this agent runs: add a preemption gate or role listeners to it between {@link #create} and
+     * {@link #start()}; read its status, alarms and role at any time. Do not close it directly: {@link #close()}
+     * closes it with the rest.
+     *
+     * @return the agent's node
+     */
     public KeepaliveNode node() {
         return node;
     }
 
+    /**
+     * Where the agent writes its status every second, and once more when it closes.
+     *
+     * @return {@link KeepaliveConfig#statusFile()} of the settings: {@value KeepaliveConfig#STATUS_FILE}, or
+     *     {@code status.properties} in the state directory
+     */
     public Path statusFile() {
         return statusFile;
     }
@@ -234,6 +265,9 @@ public final class KeepaliveAgent implements AutoCloseable {
     /**
      * Adds lines to the status file (written every second): {@code extra} is called on the status writer's thread
      * and must return quickly; its keys must not clash with the node's ({@code sync.*} for the file synchronizer).
+     *
+     * @param extra called at each write (and by {@link #statusProperties()}) for the lines to add, as keys and
+     *              values; a later supplier's key replaces an earlier one's
      */
     public void addStatus(Supplier<Map<String, String>> extra) {
         extraStatus.add(extra);

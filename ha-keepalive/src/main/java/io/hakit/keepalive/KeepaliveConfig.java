@@ -38,38 +38,72 @@ import java.util.regex.Pattern;
  */
 public final class KeepaliveConfig {
 
+    /** The pair's name, 1-64 characters of {@code [A-Za-z0-9._-]}; both nodes must agree; default {@code default}. */
     public static final String CLUSTER_ID = "keepalive.cluster-id";
+    /** This node's name, which its certificate must carry (CN or DNS name); required. */
     public static final String NODE_ID = "keepalive.node-id";
+    /** 1-255; the higher wins when both nodes could be active; default 100. */
     public static final String PRIORITY = "keepalive.priority";
+    /** Whether a healthy node of higher priority takes the active role back; default true. */
     public static final String PREEMPT = "keepalive.preempt";
+    /** {@code host:port} where this node accepts its peer; required. */
     public static final String BIND = "keepalive.bind";
+    /** {@code host:port} where the peer listens; required. */
     public static final String PEER_ADDRESS = "keepalive.peer.address";
+    /** The peer's name, which its certificate must carry; required. */
     public static final String PEER_NODE_ID = "keepalive.peer.node-id";
+    /** How often heartbeats are sent; default 1 s, at least 10 ms. */
     public static final String HEARTBEAT_INTERVAL = "keepalive.heartbeat.interval";
+    /** Peer silence after which the standby tries to promote; default 3 heartbeat intervals. */
     public static final String DEAD_INTERVAL = "keepalive.heartbeat.dead-interval";
+    /** Peer silence before HEARTBEAT_INTERRUPTED (45640) is raised; default 30 s. */
     public static final String HEARTBEAT_ALARM_AFTER = "keepalive.heartbeat.alarm-after";
+    /** How peer silence is judged: {@code fixed} (default) or {@code phi} (phi-accrual). */
     public static final String DETECTOR = "keepalive.heartbeat.detector";
+    /** The directory of {@code server.crt}, {@code server.key} and {@code ca.crt}; required unless insecure. */
     public static final String CERT_DIR = "keepalive.tls.cert-dir";
+    /** Whether TLS is off (tests and isolated labs only); default false. */
     public static final String INSECURE = "keepalive.tls.insecure";
+    /** Whether a standby promotes while the peer's address answers and fails the TLS handshake; default false. */
     public static final String PROMOTE_ON_HANDSHAKE_FAILURE = "keepalive.tls.promote-on-handshake-failure";
+    /** Where the epoch, the status, the lock and the control socket are kept; required, one node per directory. */
     public static final String STATE_DIR = "keepalive.state-dir";
+    /** Failed health checks in a row that make the node FAULT; default 3. */
     public static final String HEALTH_FALL = "keepalive.health.fall";
+    /** Passed health checks in a row that make it healthy again; default 2. */
     public static final String HEALTH_RISE = "keepalive.health.rise";
+    /** How long one health check may run before it counts as failed; default 5 s. */
     public static final String HEALTH_TIMEOUT = "keepalive.health.timeout";
+    /** The local time of the daily certificate check ({@code HH:mm}); default 01:00. */
     public static final String CERT_CHECK_TIME = "keepalive.cert.check-time";
+    /** How long before a certificate expires CERT_EXPIRING (45654) is raised; default 30 d. */
     public static final String CERT_EXPIRING_WITHIN = "keepalive.cert.expiring-within";
+    /** The largest frame accepted from the peer, 256 b to 1 mb; default 64 kb. */
     public static final String MAX_FRAME = "keepalive.max-frame-size";
+    /**
+     * What a standby must win before it promotes on peer silence: {@code none}, {@code reachability} or {@code lease};
+     * required.
+     */
     public static final String ARBITER = "keepalive.arbiter";
+    /** {@code host:port,...} of the third parties a node must reach to promote; required with {@code reachability}. */
     public static final String ARBITER_ADDRESSES = "keepalive.arbiter.addresses";
+    /** The election component of {@code lease}; default {@code keepalive-<cluster-id>}. */
     public static final String ARBITER_COMPONENT = "keepalive.arbiter.component";
+    /** How long one arbiter attempt may take; default the dead interval. */
     public static final String ARBITER_TIMEOUT = "keepalive.arbiter.timeout";
+    /** The floating IP, {@code A.B.C.D/PREFIX}, held by the active node; default none. */
     public static final String VIP = "keepalive.vip";
+    /** The interface the floating IP goes on; required with {@value #VIP}. */
     public static final String VIP_DEVICE = "keepalive.vip.device";
+    /** The network namespace that interface is in; default the agent's own. */
     public static final String VIP_NETNS = "keepalive.vip.netns";
     /** The prefix of the notify commands: {@code keepalive.notify.active|standby|fault|stopped}. */
     public static final String NOTIFY = "keepalive.notify.";
+    /** How long a notify command may run before it is stopped and counts as failed; default 10 s. */
     public static final String NOTIFY_TIMEOUT = "keepalive.notify.timeout";
+    /** A command run as a health check every heartbeat interval, exit 0 healthy; default none. */
     public static final String HEALTH_SCRIPT = "keepalive.health.script";
+    /** Where the agent writes its status every second; default {@code status.properties} in the state directory. */
     public static final String STATUS_FILE = "keepalive.status-file";
 
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
@@ -295,102 +329,182 @@ public final class KeepaliveConfig {
         return NOTIFY + role.name().toLowerCase(Locale.ROOT);
     }
 
-    /** {@value #CLUSTER_ID}. */
+    /**
+     * {@value #CLUSTER_ID}.
+     *
+     * @return the pair's name; {@code default} unless set
+     */
     public String clusterId() {
         return clusterId;
     }
 
-    /** {@value #NODE_ID}. */
+    /**
+     * {@value #NODE_ID}.
+     *
+     * @return this node's name, never null
+     */
     public String nodeId() {
         return nodeId;
     }
 
-    /** {@value #PRIORITY}. */
+    /**
+     * {@value #PRIORITY}.
+     *
+     * @return 1-255; default 100
+     */
     public int priority() {
         return priority;
     }
 
-    /** {@value #PREEMPT}. */
+    /**
+     * {@value #PREEMPT}.
+     *
+     * @return true (the default) if this node takes the active role back from a lower-priority peer
+     */
     public boolean preempt() {
         return preempt;
     }
 
-    /** {@value #BIND} (unresolved). */
+    /**
+     * {@value #BIND} (unresolved).
+     *
+     * @return the address this node listens on, as configured (not resolved); port 0 lets the system choose
+     */
     public InetSocketAddress bind() {
         return bind;
     }
 
-    /** {@value #PEER_ADDRESS} (unresolved). */
+    /**
+     * {@value #PEER_ADDRESS} (unresolved).
+     *
+     * @return the address this node dials, as configured (resolved at each connection attempt)
+     */
     public InetSocketAddress peerAddress() {
         return peerAddress;
     }
 
-    /** {@value #PEER_NODE_ID}. */
+    /**
+     * {@value #PEER_NODE_ID}.
+     *
+     * @return the name the peer's Hello and certificate must carry
+     */
     public String peerNodeId() {
         return peerNodeId;
     }
 
-    /** {@value #HEARTBEAT_INTERVAL}. */
+    /**
+     * {@value #HEARTBEAT_INTERVAL}.
+     *
+     * @return the interval, at least 10 ms; default 1 s
+     */
     public Duration heartbeatInterval() {
         return heartbeatInterval;
     }
 
-    /** {@value #DEAD_INTERVAL}: as set, or 3 heartbeat intervals. */
+    /**
+     * {@value #DEAD_INTERVAL}: as set, or 3 heartbeat intervals.
+     *
+     * @return the silence, greater than the heartbeat interval
+     */
     public Duration deadInterval() {
         return deadInterval;
     }
 
-    /** {@value #HEARTBEAT_ALARM_AFTER}. */
+    /**
+     * {@value #HEARTBEAT_ALARM_AFTER}.
+     *
+     * @return the silence before the alarm, positive; default 30 s
+     */
     public Duration heartbeatAlarmAfter() {
         return heartbeatAlarmAfter;
     }
 
-    /** {@value #DETECTOR}: whether it is {@code phi} (else {@code fixed}). */
+    /**
+     * {@value #DETECTOR}: whether it is {@code phi} (else {@code fixed}).
+     *
+     * @return true for phi-accrual, false (the default) for the fixed dead interval
+     */
     public boolean phiAccrualDetector() {
         return phiDetector;
     }
 
-    /** {@value #CERT_DIR}; empty in insecure mode. */
+    /**
+     * {@value #CERT_DIR}; empty in insecure mode.
+     *
+     * @return the directory of {@code server.crt}, {@code server.key} and {@code ca.crt}
+     */
     public Optional<Path> certDir() {
         return Optional.ofNullable(certDir);
     }
 
-    /** {@value #INSECURE}. */
+    /**
+     * {@value #INSECURE}.
+     *
+     * @return true if the node runs without TLS
+     */
     public boolean insecure() {
         return insecure;
     }
 
-    /** {@value #PROMOTE_ON_HANDSHAKE_FAILURE}. */
+    /**
+     * {@value #PROMOTE_ON_HANDSHAKE_FAILURE}.
+     *
+     * @return true if a failed handshake with the peer's address counts as silence; default false
+     */
     public boolean promoteOnHandshakeFailure() {
         return promoteOnHandshakeFailure;
     }
 
-    /** {@value #STATE_DIR}: where the node keeps its epoch (and the agent its status, lock and control socket). */
+    /**
+     * {@value #STATE_DIR}: where the node keeps its epoch (and the agent its status, lock and control socket).
+     *
+     * @return the state directory, never null
+     */
     public Path stateDir() {
         return stateDir;
     }
 
-    /** {@value #HEALTH_FALL}. */
+    /**
+     * {@value #HEALTH_FALL}.
+     *
+     * @return at least 1; default 3
+     */
     public int healthFall() {
         return healthFall;
     }
 
-    /** {@value #HEALTH_RISE}. */
+    /**
+     * {@value #HEALTH_RISE}.
+     *
+     * @return at least 1; default 2
+     */
     public int healthRise() {
         return healthRise;
     }
 
-    /** {@value #HEALTH_TIMEOUT}. */
+    /**
+     * {@value #HEALTH_TIMEOUT}.
+     *
+     * @return the limit of one check, positive; default 5 s
+     */
     public Duration healthTimeout() {
         return healthTimeout;
     }
 
-    /** The node's health checks: the Java ones, then {@value #HEALTH_SCRIPT}'s. */
+    /**
+     * The node's health checks: the Java ones, then {@value #HEALTH_SCRIPT}'s.
+     *
+     * @return an immutable list, run in this order; empty when there are none
+     */
     public List<HealthCheck> healthChecks() {
         return healthChecks;
     }
 
-    /** {@value #HEALTH_SCRIPT}, if set. */
+    /**
+     * {@value #HEALTH_SCRIPT}, if set.
+     *
+     * @return the command's words, or empty when no script is configured
+     */
     public Optional<List<String>> healthScript() {
         return Optional.ofNullable(healthScript);
     }
@@ -398,62 +512,108 @@ public final class KeepaliveConfig {
     /**
      * The arbiter a standby must win before promoting; empty with {@code keepalive.arbiter: lease} until
      * {@link KeepaliveAgent} connects it to {@link #leaseBackend()}.
+     *
+     * @return the arbiter, or empty while a lease arbiter is not connected
      */
     public Optional<Arbiter> arbiter() {
         return Optional.ofNullable(arbiter);
     }
 
-    /** {@value #ARBITER_TIMEOUT}: as set, or the dead interval. */
+    /**
+     * {@value #ARBITER_TIMEOUT}: as set, or the dead interval.
+     *
+     * @return the limit of one attempt, positive
+     */
     public Duration arbiterTimeout() {
         return arbiterTimeout;
     }
 
-    /** With {@code keepalive.arbiter: lease} not yet connected: the backend the lease is held in. */
+    /**
+     * With {@code keepalive.arbiter: lease} not yet connected: the backend the lease is held in.
+     *
+     * @return the backend's configuration, or empty when the arbiter is already an instance (or not a lease)
+     */
     public Optional<HaConfig> leaseBackend() {
         return Optional.ofNullable(leaseBackend);
     }
 
-    /** With {@code keepalive.arbiter: lease} not yet connected: {@value #ARBITER_COMPONENT}. */
+    /**
+     * With {@code keepalive.arbiter: lease} not yet connected: {@value #ARBITER_COMPONENT}.
+     *
+     * @return the component, by default {@code keepalive-<cluster-id>}; empty when the arbiter is already an instance
+     */
     public Optional<String> leaseComponent() {
         return Optional.ofNullable(leaseComponent);
     }
 
-    /** {@value #CERT_CHECK_TIME}. */
+    /**
+     * {@value #CERT_CHECK_TIME}.
+     *
+     * @return the local time of day; default 01:00
+     */
     public LocalTime certCheckTime() {
         return certCheckTime;
     }
 
-    /** {@value #CERT_EXPIRING_WITHIN}. */
+    /**
+     * {@value #CERT_EXPIRING_WITHIN}.
+     *
+     * @return how long before expiry the alarm is raised, zero or positive; default 30 days
+     */
     public Duration certExpiringWithin() {
         return certExpiringWithin;
     }
 
-    /** {@value #MAX_FRAME} in bytes. */
+    /**
+     * {@value #MAX_FRAME} in bytes.
+     *
+     * @return 256 to 1048576 bytes; default 65536
+     */
     public int maxFrameSize() {
         return maxFrame;
     }
 
-    /** {@value #VIP} on {@value #VIP_DEVICE} (in {@value #VIP_NETNS}), if set. */
+    /**
+     * {@value #VIP} on {@value #VIP_DEVICE} (in {@value #VIP_NETNS}), if set.
+     *
+     * @return the floating IP, or empty when none is configured
+     */
     public Optional<FloatingIp> floatingIp() {
         return Optional.ofNullable(floatingIp);
     }
 
-    /** {@value #NOTIFY}{@code <role>}: the notify command of each role that has one. */
+    /**
+     * {@value #NOTIFY}{@code <role>}: the notify command of each role that has one.
+     *
+     * @return an immutable map from role to the command's words; a role without a command is absent
+     */
     public Map<Role, List<String>> notifyCommands() {
         return notifyCommands;
     }
 
-    /** {@value #NOTIFY_TIMEOUT}. */
+    /**
+     * {@value #NOTIFY_TIMEOUT}.
+     *
+     * @return the limit of one notify command, positive; default 10 s
+     */
     public Duration notifyTimeout() {
         return notifyTimeout;
     }
 
-    /** {@value #STATUS_FILE}: as set, or {@code status.properties} in the state directory. */
+    /**
+     * {@value #STATUS_FILE}: as set, or {@code status.properties} in the state directory.
+     *
+     * @return the file's path, never null
+     */
     public Path statusFile() {
         return statusFile;
     }
 
-    /** The monotonic time source. */
+    /**
+     * The monotonic time source.
+     *
+     * @return the ticker; default {@link Ticker#system()}
+     */
     public Ticker ticker() {
         return ticker;
     }
@@ -470,6 +630,8 @@ public final class KeepaliveConfig {
     /**
      * The wall clock of certificate checks and alarm timestamps, and the time this node's answers to the peer's
      * heartbeats carry (from which the peer measures the offset of the two clocks: {@link KeepaliveNode#clockOffset()}).
+     *
+     * @return the clock; default the system's in its default zone
      */
     public Clock clock() {
         return clock;
@@ -542,6 +704,8 @@ public final class KeepaliveConfig {
         /**
          * Applies the {@code keepalive.*} keys of {@code map} in sorted key order; other keys are ignored.
          *
+         * @param map configuration keys and values, as {@code hakit agent} reads them from its file; not changed
+         * @return this builder
          * @throws InvalidConfigException naming the first bad key, a key without the key it needs, or an unknown
          *     {@code keepalive.*} key and the nearest valid one (refused before anything is set)
          */
@@ -549,19 +713,39 @@ public final class KeepaliveConfig {
             return KEYS.apply(map, this);
         }
 
-        /** {@value KeepaliveConfig#CLUSTER_ID}: both nodes must agree; a Hello with another id is refused. Default "default". */
+        /**
+         * {@value KeepaliveConfig#CLUSTER_ID}: both nodes must agree; a Hello with another id is refused. Default
+         * "default".
+         *
+         * @param id the pair's name, 1-64 characters of {@code [A-Za-z0-9._-]}
+         * @return this builder
+         * @throws InvalidConfigException if {@code id} is null or not such a name
+         */
         public Builder clusterId(String id) {
             this.clusterId = checkId(CLUSTER_ID, id);
             return this;
         }
 
-        /** {@value KeepaliveConfig#NODE_ID}: required; also the name this node's certificate must carry. */
+        /**
+         * {@value KeepaliveConfig#NODE_ID}: required; also the name this node's certificate must carry, and the name
+         * its Hello gives the peer.
+         *
+         * @param id this node's name, 1-64 characters of {@code [A-Za-z0-9._-]}; must differ from the peer's
+         * @return this builder
+         * @throws InvalidConfigException if {@code id} is null or not such a name
+         */
         public Builder nodeId(String id) {
             this.nodeId = checkId(NODE_ID, id);
             return this;
         }
 
-        /** {@value KeepaliveConfig#PRIORITY}: 1-255, higher wins when both could be active. Default 100. */
+        /**
+         * {@value KeepaliveConfig#PRIORITY}: higher wins when both could be active. Default 100.
+         *
+         * @param p the priority, 1-255
+         * @return this builder
+         * @throws InvalidConfigException if {@code p} is outside 1-255
+         */
         public Builder priority(int p) {
             if (p < 1 || p > 255) {
                 throw new InvalidConfigException(PRIORITY + " must be 1-255, was " + p, PRIORITY);
@@ -574,19 +758,39 @@ public final class KeepaliveConfig {
          * {@value KeepaliveConfig#PREEMPT}: whether this node, when healthy and of higher priority, takes the active
          * role back from a lower-priority active peer. Default true (keepalived's). Hazard: every return of the
          * preferred node costs a second, voluntary failover; set false (nopreempt) to stay on the survivor.
+         *
+         * @param p true to take the active role back, false to leave it with the survivor
+         * @return this builder
          */
         public Builder preempt(boolean p) {
             this.preempt = p;
             return this;
         }
 
-        /** {@value KeepaliveConfig#BIND}: where this node accepts its peer. Required. */
+        /**
+         * {@value KeepaliveConfig#BIND}: where this node accepts its peer. Required.
+         *
+         * @param address the local address to listen on; an unresolved one is resolved when the node starts, and
+         *                port 0 lets the system choose
+         * @return this builder
+         * @throws NullPointerException if {@code address} is null
+         */
         public Builder bind(InetSocketAddress address) {
             this.bind = Objects.requireNonNull(address, BIND);
             return this;
         }
 
-        /** {@value KeepaliveConfig#PEER_NODE_ID} and {@value KeepaliveConfig#PEER_ADDRESS}: the other node. Required. */
+        /**
+         * {@value KeepaliveConfig#PEER_NODE_ID} and {@value KeepaliveConfig#PEER_ADDRESS}: the other node. Required.
+         *
+         * @param peerNodeId the name the peer's Hello and certificate must carry, 1-64 characters of
+         *                   {@code [A-Za-z0-9._-]}; null leaves it to be set by {@value KeepaliveConfig#PEER_NODE_ID}
+         *                   ({@link #build()} refuses a configuration without it)
+         * @param address    where the peer listens; an unresolved address is resolved at each connection attempt
+         * @return this builder
+         * @throws InvalidConfigException if {@code peerNodeId} is not such a name (nothing is set)
+         * @throws NullPointerException   if {@code address} is null
+         */
         public Builder peer(String peerNodeId, InetSocketAddress address) {
             String id = peerNodeId == null ? null : checkId(PEER_NODE_ID, peerNodeId);
             this.peerAddress = Objects.requireNonNull(address, PEER_ADDRESS);
@@ -597,6 +801,10 @@ public final class KeepaliveConfig {
         /**
          * {@value KeepaliveConfig#HEARTBEAT_INTERVAL}: how often heartbeats are sent. Default 1 s; usable down to
          * 50 ms (10 ms accepted). Hazard: short intervals with a short dead interval fail over on a CPU stall.
+         *
+         * @param d the interval between two heartbeats, at least 10 ms
+         * @return this builder
+         * @throws InvalidConfigException if {@code d} is null or shorter than 10 ms
          */
         public Builder heartbeatInterval(Duration d) {
             if (d == null || d.compareTo(MIN_INTERVAL) < 0) {
@@ -610,14 +818,24 @@ public final class KeepaliveConfig {
         /**
          * {@value KeepaliveConfig#DEAD_INTERVAL}: peer silence after which the standby tries to promote. Default 3
          * heartbeat intervals (keepalived's Master_Down_Interval is 3 adverts plus skew). Must be greater than the
-         * heartbeat interval.
+         * heartbeat interval ({@link #build()} checks that).
+         *
+         * @param d the silence, positive
+         * @return this builder
+         * @throws InvalidConfigException if {@code d} is null, zero or negative
          */
         public Builder deadInterval(Duration d) {
             this.deadInterval = positive(DEAD_INTERVAL, d);
             return this;
         }
 
-        /** {@value KeepaliveConfig#HEARTBEAT_ALARM_AFTER}: silence before HEARTBEAT_INTERRUPTED (45640). Default 30 s. */
+        /**
+         * {@value KeepaliveConfig#HEARTBEAT_ALARM_AFTER}: silence before HEARTBEAT_INTERRUPTED (45640). Default 30 s.
+         *
+         * @param d the silence, positive
+         * @return this builder
+         * @throws InvalidConfigException if {@code d} is null, zero or negative
+         */
         public Builder heartbeatAlarmAfter(Duration d) {
             this.heartbeatAlarmAfter = positive(HEARTBEAT_ALARM_AFTER, d);
             return this;
@@ -629,13 +847,24 @@ public final class KeepaliveConfig {
          * {@code phi}: phi-accrual (threshold 8) learning the heartbeats' arrival pattern, with the dead interval less
          * one heartbeat interval as acceptable pause; it adapts to a jittery link, at the cost of a less predictable
          * failover time.
+         *
+         * @param phi true for {@code phi}, false for {@code fixed}
+         * @return this builder
          */
         public Builder phiAccrualDetector(boolean phi) {
             this.phiDetector = phi;
             return this;
         }
 
-        /** {@value KeepaliveConfig#CERT_DIR}: mutual TLS from {@code server.crt}, {@code server.key}, {@code ca.crt}. */
+        /**
+         * {@value KeepaliveConfig#CERT_DIR}: mutual TLS from {@code server.crt}, {@code server.key}, {@code ca.crt}
+         * ({@code hakit cert generate} writes them). Turns insecure mode off. The files are read when the node
+         * starts, not here.
+         *
+         * @param certDir the directory of the three files
+         * @return this builder
+         * @throws NullPointerException if {@code certDir} is null
+         */
         public Builder tls(Path certDir) {
             this.certDir = Objects.requireNonNull(certDir, CERT_DIR);
             this.insecure = false;
@@ -645,7 +874,9 @@ public final class KeepaliveConfig {
         /**
          * {@value KeepaliveConfig#INSECURE}: no TLS. Hazard: anyone who can reach the port can send heartbeats and
          * role changes, and so make the active step down; for tests and isolated lab networks only. The node logs a
-         * warning at start.
+         * warning at start. Forgets a certificate directory set before.
+         *
+         * @return this builder
          */
         public Builder insecure() {
             this.insecure = true;
@@ -674,6 +905,9 @@ public final class KeepaliveConfig {
          * another machine), no node takes over until that stops or an operator acts; the alarm and the status say
          * why. Hazard of true: every certificate mistake makes both nodes active, unless an arbiter refuses the
          * second; with a lease arbiter (one active at a time, whatever the link) true is safe.
+         *
+         * @param promote true to treat a failed handshake with the peer's address as silence, false to hold
+         * @return this builder
          */
         public Builder promoteOnHandshakeFailure(boolean promote) {
             this.promoteOnHandshakeFailure = promote;
@@ -684,13 +918,25 @@ public final class KeepaliveConfig {
          * {@value KeepaliveConfig#STATE_DIR}: where the epoch is persisted. Required; must survive restarts. One node
          * per directory: a node holds {@code node.lock} in it while it runs, and a second node (in this or another
          * process) refuses to start, naming the process that holds it.
+         *
+         * @param dir the state directory; the node creates it if missing
+         * @return this builder
+         * @throws NullPointerException if {@code dir} is null
          */
         public Builder stateDir(Path dir) {
             this.stateDir = Objects.requireNonNull(dir, STATE_DIR);
             return this;
         }
 
-        /** {@value KeepaliveConfig#HEALTH_FALL} / {@value KeepaliveConfig#HEALTH_RISE}: defaults 3 and 2. */
+        /**
+         * {@value KeepaliveConfig#HEALTH_FALL} / {@value KeepaliveConfig#HEALTH_RISE}: defaults 3 and 2. Each check
+         * round runs every heartbeat interval; a round fails when any check fails.
+         *
+         * @param fall failed rounds in a row that make a healthy node unhealthy (FAULT), at least 1
+         * @param rise passed rounds in a row that make an unhealthy node healthy again, at least 1
+         * @return this builder
+         * @throws InvalidConfigException if either is below 1 (nothing is set)
+         */
         public Builder healthCounts(int fall, int rise) {
             if (fall < 1) {
                 throw new InvalidConfigException(HEALTH_FALL + " must be at least 1, was " + fall, HEALTH_FALL);
@@ -703,13 +949,26 @@ public final class KeepaliveConfig {
             return this;
         }
 
-        /** {@value KeepaliveConfig#HEALTH_TIMEOUT}: a check still running after this counts as failed. Default 5 s. */
+        /**
+         * {@value KeepaliveConfig#HEALTH_TIMEOUT}: a check still running after this counts as failed. Default 5 s.
+         *
+         * @param d the limit of one check, positive
+         * @return this builder
+         * @throws InvalidConfigException if {@code d} is null, zero or negative
+         */
         public Builder healthTimeout(Duration d) {
             this.healthTimeout = positive(HEALTH_TIMEOUT, d);
             return this;
         }
 
-        /** Adds a local health check (run every heartbeat interval). */
+        /**
+         * Adds a local health check (run every heartbeat interval); checks run in the order they were added, before
+         * {@value KeepaliveConfig#HEALTH_SCRIPT}'s.
+         *
+         * @param check the check; see {@link HealthCheck} for its threading and timeout contract
+         * @return this builder
+         * @throws NullPointerException if {@code check} is null
+         */
         public Builder healthCheck(HealthCheck check) {
             healthChecks.add(Objects.requireNonNull(check, "check"));
             return this;
@@ -718,6 +977,10 @@ public final class KeepaliveConfig {
         /**
          * The arbiter a standby must win before promoting on peer silence. Required (or
          * {@value KeepaliveConfig#ARBITER}): choose consciously. Replaces an arbiter chosen by key.
+         *
+         * @param a the arbiter, such as {@link Arbiter#none()}, {@link Arbiter#reachability} or {@link Arbiter#lease}
+         * @return this builder
+         * @throws NullPointerException if {@code a} is null
          */
         public Builder arbiter(Arbiter a) {
             this.arbiter = Objects.requireNonNull(a, "arbiter");
@@ -727,7 +990,13 @@ public final class KeepaliveConfig {
 
         /**
          * {@value KeepaliveConfig#ARBITER}: the arbiter by name, {@code none}, {@code reachability} (with
-         * {@link #arbiterAddresses}) or {@code lease} (with {@link #leaseBackend}); see the key's hazard.
+         * {@link #arbiterAddresses}) or {@code lease} (with {@link #leaseBackend}); see the key's hazard. Replaces an
+         * arbiter instance set before; {@link #build()} checks that the chosen kind has what it needs.
+         *
+         * @param kind {@code none}, {@code reachability} or {@code lease}; surrounding blanks are ignored
+         * @return this builder
+         * @throws NullPointerException   if {@code kind} is null
+         * @throws InvalidConfigException if {@code kind} is none of the three
          */
         public Builder arbiter(String kind) {
             String k = Objects.requireNonNull(kind, ARBITER).trim();
@@ -740,7 +1009,15 @@ public final class KeepaliveConfig {
             return this;
         }
 
-        /** {@value KeepaliveConfig#ARBITER_ADDRESSES}: the third parties of {@code reachability}. */
+        /**
+         * {@value KeepaliveConfig#ARBITER_ADDRESSES}: the third parties of {@code reachability}; a standby promotes
+         * only if it can open a TCP connection to one of them. Resolved by {@link #build()}.
+         *
+         * @param addresses {@code host:port} of each third party (a gateway, a DNS server), at least one; copied
+         * @return this builder
+         * @throws NullPointerException   if {@code addresses} or one of its elements is null
+         * @throws InvalidConfigException if {@code addresses} is empty
+         */
         public Builder arbiterAddresses(List<InetSocketAddress> addresses) {
             List<InetSocketAddress> a = List.copyOf(addresses);
             if (a.isEmpty()) {
@@ -753,14 +1030,27 @@ public final class KeepaliveConfig {
 
         /**
          * With {@code lease}: the HA backend the lease is held in ({@link KeepaliveConfig#fromMap} reads it from
-         * the same map's {@code high-availability.*} keys).
+         * the same map's {@code high-availability.*} keys). Nothing is connected here: {@link KeepaliveAgent}
+         * connects it when it starts.
+         *
+         * @param backend the backend's configuration (its {@code high-availability.type} and connection settings)
+         * @return this builder
+         * @throws NullPointerException if {@code backend} is null
          */
         public Builder leaseBackend(HaConfig backend) {
             this.leaseBackend = Objects.requireNonNull(backend, "backend");
             return this;
         }
 
-        /** {@value KeepaliveConfig#ARBITER_COMPONENT}: the election component of {@code lease}. */
+        /**
+         * {@value KeepaliveConfig#ARBITER_COMPONENT}: the election component of {@code lease}. Default
+         * {@code keepalive-<cluster-id>}; both nodes must use the same one.
+         *
+         * @param component the component's name; surrounding blanks are ignored
+         * @return this builder
+         * @throws NullPointerException   if {@code component} is null
+         * @throws InvalidConfigException if {@code component} is empty or blank
+         */
         public Builder leaseComponent(String component) {
             String c = Objects.requireNonNull(component, ARBITER_COMPONENT).trim();
             if (c.isEmpty()) {
@@ -770,7 +1060,13 @@ public final class KeepaliveConfig {
             return this;
         }
 
-        /** {@value KeepaliveConfig#ARBITER_TIMEOUT}: how long one arbiter attempt may take. Default: the dead interval. */
+        /**
+         * {@value KeepaliveConfig#ARBITER_TIMEOUT}: how long one arbiter attempt may take. Default: the dead interval.
+         *
+         * @param d the limit of one attempt, positive
+         * @return this builder
+         * @throws InvalidConfigException if {@code d} is null, zero or negative
+         */
         public Builder arbiterTimeout(Duration d) {
             this.arbiterTimeout = positive(ARBITER_TIMEOUT, d);
             return this;
@@ -778,7 +1074,12 @@ public final class KeepaliveConfig {
 
         /**
          * {@value KeepaliveConfig#VIP}, {@value KeepaliveConfig#VIP_DEVICE} and {@value KeepaliveConfig#VIP_NETNS}:
-         * the floating IP the active node holds (added and removed by {@link KeepaliveAgent}).
+         * the floating IP the active node holds (added and removed by {@link KeepaliveAgent}). Replaces a floating IP
+         * set by {@link #vip}.
+         *
+         * @param ip the floating IP, with its device, namespace, ARP count and command timeout
+         * @return this builder
+         * @throws NullPointerException if {@code ip} is null
          */
         public Builder floatingIp(FloatingIp ip) {
             this.floatingIp = Objects.requireNonNull(ip, "ip");
@@ -786,7 +1087,17 @@ public final class KeepaliveConfig {
             return this;
         }
 
-        /** {@value KeepaliveConfig#VIP}: the floating IP, {@code A.B.C.D/PREFIX} (needs a device). */
+        /**
+         * {@value KeepaliveConfig#VIP}: the floating IP, {@code A.B.C.D/PREFIX} (needs a device,
+         * {@link #vipDevice}). Replaces a floating IP set by {@link #floatingIp}; the agent sends 3 gratuitous ARPs
+         * and gives each {@code ip} command 5 s.
+         *
+         * @param addressSlashPrefix an IPv4 address with an optional prefix length 1-32 (without one, {@code /32});
+         *                           surrounding blanks are ignored
+         * @return this builder
+         * @throws NullPointerException   if {@code addressSlashPrefix} is null
+         * @throws InvalidConfigException if the address or the prefix is not valid
+         */
         public Builder vip(String addressSlashPrefix) {
             String v = Objects.requireNonNull(addressSlashPrefix, VIP).trim();
             int slash = v.indexOf('/');
@@ -804,7 +1115,14 @@ public final class KeepaliveConfig {
             return this;
         }
 
-        /** {@value KeepaliveConfig#VIP_DEVICE}: the interface of the floating IP. */
+        /**
+         * {@value KeepaliveConfig#VIP_DEVICE}: the interface of the floating IP. Whether it exists is only known when
+         * the address is added.
+         *
+         * @param device an interface name, 1-15 characters of {@code [A-Za-z0-9._@-]}
+         * @return this builder
+         * @throws InvalidConfigException if {@code device} is null or not such a name
+         */
         public Builder vipDevice(String device) {
             try {
                 new FloatingIp("127.0.0.1", 32, device); // checks the name
@@ -815,7 +1133,13 @@ public final class KeepaliveConfig {
             return this;
         }
 
-        /** {@value KeepaliveConfig#VIP_NETNS}: a network namespace the interface is in. */
+        /**
+         * {@value KeepaliveConfig#VIP_NETNS}: a network namespace the interface is in ({@code ip -n}).
+         *
+         * @param netns the namespace's name, 1-15 characters of {@code [A-Za-z0-9._@-]}; null for the agent's own
+         * @return this builder
+         * @throws InvalidConfigException if {@code netns} is not such a name
+         */
         public Builder vipNetns(String netns) {
             try {
                 new FloatingIp("127.0.0.1", 32, "lo", 0, Duration.ofSeconds(1), netns); // checks the name
@@ -828,7 +1152,14 @@ public final class KeepaliveConfig {
 
         /**
          * {@value KeepaliveConfig#NOTIFY}{@code <role>}: the command {@link KeepaliveAgent} runs when this node enters
-         * {@code role} (words as a shell splits them, no shell runs).
+         * {@code role} (words as a shell splits them, no shell runs). Replaces the role's command set before.
+         *
+         * @param role    the role whose entry runs the command: ACTIVE, STANDBY, FAULT, or STOPPED (when the agent
+         *                stops)
+         * @param command the program and its arguments, at least the program; copied
+         * @return this builder
+         * @throws NullPointerException   if {@code role} or {@code command} (or one of its words) is null
+         * @throws InvalidConfigException if {@code command} is empty
          */
         public Builder notifyCommand(Role role, List<String> command) {
             List<String> c = List.copyOf(command);
@@ -839,7 +1170,14 @@ public final class KeepaliveConfig {
             return this;
         }
 
-        /** {@value KeepaliveConfig#NOTIFY_TIMEOUT}: a notify command still running after this failed. Default 10 s. */
+        /**
+         * {@value KeepaliveConfig#NOTIFY_TIMEOUT}: a notify command still running after this is stopped and counts as
+         * failed (NOTIFY_FAILED). Default 10 s.
+         *
+         * @param d the limit of one notify command, positive
+         * @return this builder
+         * @throws InvalidConfigException if {@code d} is null, zero or negative
+         */
         public Builder notifyTimeout(Duration d) {
             this.notifyTimeout = positive(NOTIFY_TIMEOUT, d);
             return this;
@@ -847,7 +1185,12 @@ public final class KeepaliveConfig {
 
         /**
          * {@value KeepaliveConfig#HEALTH_SCRIPT}: a command run as a health check every heartbeat interval, within
-         * the health timeout; exit 0 is healthy.
+         * the health timeout; exit 0 is healthy. It runs after the checks added with {@link #healthCheck}.
+         *
+         * @param command the program and its arguments, at least the program (no shell runs); copied
+         * @return this builder
+         * @throws NullPointerException   if {@code command} or one of its words is null
+         * @throws InvalidConfigException if {@code command} is empty
          */
         public Builder healthScript(List<String> command) {
             List<String> c = List.copyOf(command);
@@ -858,19 +1201,39 @@ public final class KeepaliveConfig {
             return this;
         }
 
-        /** {@value KeepaliveConfig#STATUS_FILE}: where {@link KeepaliveAgent} writes its status every second. */
+        /**
+         * {@value KeepaliveConfig#STATUS_FILE}: where {@link KeepaliveAgent} writes its status every second. Default
+         * {@code status.properties} in the state directory.
+         *
+         * @param file the status file's path
+         * @return this builder
+         * @throws NullPointerException if {@code file} is null
+         */
         public Builder statusFile(Path file) {
             this.statusFile = Objects.requireNonNull(file, STATUS_FILE);
             return this;
         }
 
-        /** {@value KeepaliveConfig#CERT_CHECK_TIME}: daily certificate check (and at start). Default 01:00 local. */
+        /**
+         * {@value KeepaliveConfig#CERT_CHECK_TIME}: daily certificate check (and at start). Default 01:00 local.
+         *
+         * @param t the time of day, in the zone of {@link #clock(Clock)}
+         * @return this builder
+         * @throws NullPointerException if {@code t} is null
+         */
         public Builder certCheckTime(LocalTime t) {
             this.certCheckTime = Objects.requireNonNull(t, CERT_CHECK_TIME);
             return this;
         }
 
-        /** {@value KeepaliveConfig#CERT_EXPIRING_WITHIN}: CERT_EXPIRING (45654) this long before expiry. Default 30 d. */
+        /**
+         * {@value KeepaliveConfig#CERT_EXPIRING_WITHIN}: CERT_EXPIRING (45654) this long before expiry. Default 30 d.
+         *
+         * @param d how long before a certificate's end of validity the alarm is raised; zero raises it only when
+         *          the certificate has expired
+         * @return this builder
+         * @throws InvalidConfigException if {@code d} is null or negative
+         */
         public Builder certExpiringWithin(Duration d) {
             if (d == null || d.isNegative()) {
                 throw new InvalidConfigException(CERT_EXPIRING_WITHIN + " must not be negative", CERT_EXPIRING_WITHIN);
@@ -879,7 +1242,14 @@ public final class KeepaliveConfig {
             return this;
         }
 
-        /** {@value KeepaliveConfig#MAX_FRAME}: largest frame accepted, 256 B - 1 MiB. Default 64 KiB. */
+        /**
+         * {@value KeepaliveConfig#MAX_FRAME}: largest frame accepted, 256 B - 1 MiB. Default 64 KiB. A larger frame
+         * from the peer closes its connection.
+         *
+         * @param bytes the largest frame's length in bytes, 256 to 1048576
+         * @return this builder
+         * @throws InvalidConfigException if {@code bytes} is outside that range
+         */
         public Builder maxFrameSize(int bytes) {
             if (bytes < 256 || bytes > (1 << 20)) {
                 throw new InvalidConfigException(MAX_FRAME + " must be 256 bytes to 1 MiB, was " + bytes, MAX_FRAME);
@@ -888,7 +1258,15 @@ public final class KeepaliveConfig {
             return this;
         }
 
-        /** The monotonic time source (tests). */
+        /**
+         * The monotonic time source (tests): the node measures peer silence (the failure detector's intervals) and
+         * the repeat limits of its log on it. Default {@link Ticker#system()}. Setting it alone does not move the
+         * node's timers: see {@link #scheduler(Scheduler)}.
+         *
+         * @param t the ticker
+         * @return this builder
+         * @throws NullPointerException if {@code t} is null
+         */
         public Builder ticker(Ticker t) {
             this.ticker = Objects.requireNonNull(t, "ticker");
             return this;
@@ -915,7 +1293,11 @@ public final class KeepaliveConfig {
 
         /**
          * The wall clock of certificate checks, alarm timestamps and the time in this node's heartbeat answers
-         * (tests). Default: the system's.
+         * (tests). Default: the system's, in the default zone.
+         *
+         * @param c the wall clock; its zone is the zone of {@link #certCheckTime(LocalTime)}
+         * @return this builder
+         * @throws NullPointerException if {@code c} is null
          */
         public Builder clock(Clock c) {
             this.clock = Objects.requireNonNull(c, "clock");
@@ -923,8 +1305,9 @@ public final class KeepaliveConfig {
         }
 
         /**
-         * Checks the rules across fields and returns an immutable copy.
+         * Checks the rules across fields and returns an immutable copy. The builder can be changed and built again.
          *
+         * @return the validated configuration
          * @throws InvalidConfigException if a required field is missing, if the dead interval is not greater than
          *     the heartbeat interval (naming both), if neither TLS nor insecure mode was chosen, or if the arbiter,
          *     the floating IP or a notify timeout lacks what it needs (naming both keys)

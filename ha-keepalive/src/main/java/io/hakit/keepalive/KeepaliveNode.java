@@ -205,7 +205,11 @@ public final class KeepaliveNode implements AutoCloseable {
     /**
      * Starts a node: locks the state directory, loads the epoch and certificates, checks them, binds, dials the peer.
      *
+     * @param config    the node's configuration; its arbiter must be an instance (a lease arbiter connected to its
+     *                  backend), as {@link #create} requires
      * @param listeners called for every role change from the first (STOPPED to STANDBY) on
+     * @return the started node, listening and dialing its peer; {@link #close()} it to stop
+     * @throws io.hakit.api.InvalidConfigException as {@link #create}
      * @throws IllegalStateException if another node holds the state directory (the message names its PID), if the
      *     certificates cannot be used or this node's own certificate is expired, not yet valid, not issued by the CA
      *     in {@code ca.crt} or does not name {@link KeepaliveConfig#nodeId()} (the message names the file and the
@@ -215,7 +219,18 @@ public final class KeepaliveNode implements AutoCloseable {
         return start(config, null, listeners);
     }
 
-    /** {@link #start(KeepaliveConfig, RoleListener...)} raising alarms on {@code alarms}. */
+    /**
+     * {@link #start(KeepaliveConfig, RoleListener...)} raising alarms on {@code alarms}: {@link #create}, the
+     * listeners added, then {@link #start()}.
+     *
+     * @param config    the node's configuration, as for {@link #start(KeepaliveConfig, RoleListener...)}
+     * @param alarms    where the node raises its alarms (shared with the caller's other components); null: a
+     *                  registry of its own ({@link #alarms()})
+     * @param listeners called for every role change from the first (STOPPED to STANDBY) on
+     * @return the started node; {@link #close()} it to stop
+     * @throws io.hakit.api.InvalidConfigException as {@link #create}
+     * @throws IllegalStateException as {@link #start(KeepaliveConfig, RoleListener...)}
+     */
     public static KeepaliveNode start(KeepaliveConfig config, AlarmRegistry alarms, RoleListener... listeners) {
         KeepaliveNode node = create(config, alarms);
         node.listeners.addAll(List.of(listeners));
@@ -230,7 +245,9 @@ public final class KeepaliveNode implements AutoCloseable {
      * {@code FileSync.follow} does both (and keeps its own state in the same, now locked, directory). Close it if it
      * is not started.
      *
+     * @param config the node's configuration
      * @param alarms where the node raises its alarms; null: a registry of its own ({@link #alarms()})
+     * @return the node, not started: its role is STOPPED and it holds the state directory's lock
      * @throws IllegalStateException if another node holds the state directory (the message names its PID)
      * @throws io.hakit.api.InvalidConfigException if {@code config} has a lease arbiter not yet connected to its
      *     backend ({@link KeepaliveConfig#arbiter()} is empty: {@link KeepaliveAgent} connects it)
@@ -355,17 +372,30 @@ public final class KeepaliveNode implements AutoCloseable {
 
     // ------------------------------------------------------------------ public API
 
-    /** The current role (may change right after the call). */
+    /**
+     * The current role (may change right after the call). Cheap, from any thread.
+     *
+     * @return STOPPED before {@link #start()} and after {@link #close()}; else STANDBY, ACTIVE or FAULT
+     */
     public Role role() {
         return role;
     }
 
-    /** The epoch of the current or last active period. */
+    /**
+     * The epoch of the current or last active period. Every promotion starts a higher epoch, persisted in the state
+     * directory; of two active nodes, the one with the lower epoch steps down. Cheap, from any thread.
+     *
+     * @return the epoch, 0 before any active period was ever recorded in the state directory
+     */
     public long epoch() {
         return epoch;
     }
 
-    /** The port the node listens on (useful when bound to port 0). */
+    /**
+     * The port the node listens on (useful when bound to port 0).
+     *
+     * @return the bound port, or -1 while the node is not listening (not started yet)
+     */
     public int port() {
         Channel s = server;
         return s == null ? -1 : ((InetSocketAddress) s.localAddress()).getPort();
@@ -375,12 +405,20 @@ public final class KeepaliveNode implements AutoCloseable {
      * How far the peer's wall clock is from this node's, as the answers to this node's heartbeats carry it (for reports
      * only: nothing is decided by it); unknown before the first answer, while no connection is up, and with a peer
      * that sends no time (an older HAKit) or an implausible one. Cheap, from any thread.
+     *
+     * @return the current estimate with its uncertainty, or an unknown offset ({@link ClockOffset#isKnown()} false)
+     *     with its reason
      */
     public ClockOffset clockOffset() {
         return clockOffset.current();
     }
 
-    /** Every heartbeat round trip measured since the start (both connections), as a histogram. */
+    /**
+     * Every heartbeat round trip measured since the start (both connections), as a histogram. Cheap, from any
+     * thread.
+     *
+     * @return a snapshot, not updated by later round trips; empty before the first answer
+     */
     public RttHistogram rttHistogram() {
         return rtt.snapshot();
     }
@@ -398,12 +436,21 @@ public final class KeepaliveNode implements AutoCloseable {
         return missedHeartbeats;
     }
 
-    /** The configuration this node runs with. */
+    /**
+     * The configuration this node runs with.
+     *
+     * @return the configuration given to {@link #create} or {@link #start(KeepaliveConfig, RoleListener...)}
+     */
     public KeepaliveConfig config() {
         return config;
     }
 
-    /** This node's alarms. */
+    /**
+     * This node's alarms: HEARTBEAT_INTERRUPTED and the certificate alarms, with those of any component that shares
+     * the registry (the file synchronizer's, with {@code FileSync.follow}).
+     *
+     * @return the registry given to {@link #create}, or the node's own when none was given
+     */
     public AlarmRegistry alarms() {
         return alarms;
     }
@@ -415,6 +462,9 @@ public final class KeepaliveNode implements AutoCloseable {
      * active failed. {@code gate} is called on the node's serial thread at each evaluation; keep it cheap and
      * non-blocking. The last gate set wins. Hazard: set after {@link #start()}, the node may preempt before the gate
      * is in force; set it between {@link #create} and {@link #start()}.
+     *
+     * @param gate whether this node may ask for the active role now; it should not throw
+     * @throws NullPointerException if {@code gate} is null
      */
     public void preemptWhen(java.util.function.BooleanSupplier gate) {
         java.util.Objects.requireNonNull(gate, "gate");
@@ -426,7 +476,11 @@ public final class KeepaliveNode implements AutoCloseable {
      * eligible. This node becomes a standby that does not take the role back (preemption is suspended) until the
      * peer stops being active. Bounded wait of 1 s for the node's thread.
      *
-     * @return null when the handover started, else why it cannot (nothing changed)
+     * @param reason why, for the log and the role change ({@code switchover: handing over to <peer> (<reason>)})
+     * @return null when the handover started, else why it cannot (nothing changed): this node is not active, the
+     *     peer is not heard, or the peer is not a healthy standby
+     * @throws IllegalStateException if the node's thread did not answer within 1 s (as after {@link #close()}), or
+     *     the caller was interrupted
      */
     public String switchover(String reason) {
         return onNodeThread(() -> machine.switchover(reason));
@@ -436,7 +490,11 @@ public final class KeepaliveNode implements AutoCloseable {
      * Maintenance on: this node never takes the active role (an active node hands over at once); off: an ordinary
      * standby again. Kept in {@code <state-dir>/maintenance} across restarts. Bounded wait of 1 s.
      *
+     * @param on     true to enter maintenance, false to leave it
+     * @param reason why, written to the maintenance file and the log when entering
      * @throws IOException when the state directory cannot record it (nothing changed)
+     * @throws IllegalStateException if the node's thread did not answer within 1 s (the file is already written or
+     *     removed, and the node takes it up at its next start), or the caller was interrupted
      */
     public void maintenance(boolean on, String reason) throws IOException {
         Path mark = config.stateDir().resolve(MAINTENANCE_FILE);
@@ -462,12 +520,24 @@ public final class KeepaliveNode implements AutoCloseable {
         }
     }
 
-    /** Adds a role listener; see {@link RoleListener} for the threading contract. */
+    /**
+     * Adds a role listener; see {@link RoleListener} for the threading contract. Added before {@link #start()}, it
+     * sees the first change; added later, only the changes after this call. From any thread.
+     *
+     * @param listener called on the node's thread for each later role change
+     */
     public void addRoleListener(RoleListener listener) {
         listeners.add(listener);
     }
 
-    /** A consistent snapshot, taken on the node's thread (bounded wait of 1 s). */
+    /**
+     * A consistent snapshot, taken on the node's thread (bounded wait of 1 s).
+     *
+     * @return role, epoch, health, peer, heartbeat, arbiter, alarms and clock offset as of one instant
+     * @throws IllegalStateException if the node's thread did not answer within 1 s, or the caller was interrupted
+     * @throws java.util.concurrent.RejectedExecutionException after {@link #close()} (its thread is gone;
+     *     {@link #role()} and {@link #epoch()} still answer)
+     */
     public NodeStatus status() {
         Future<NodeStatus> f = thread.submit(() -> {
             long since = machine.sinceLastHeartbeatNanos();

@@ -44,65 +44,119 @@ public final class NodeStatus {
 
     /**
      * Operator actions in force: "maintenance" (the node will not take the active role), a switchover handing over,
-     * preemption suspended after a switchover; "-" when none.
+     * preemption suspended after a switchover.
+     *
+     * @return the operator state as text; "-" when none
      */
     public String operatorState() {
         return operatorState;
     }
 
+    /**
+     * The node this status is of.
+     *
+     * @return {@link KeepaliveConfig#nodeId()} of the node
+     */
     public String nodeId() {
         return nodeId;
     }
 
+    /**
+     * The node's role when the snapshot was taken.
+     *
+     * @return the role; STOPPED for a node that is not running
+     */
     public Role role() {
         return role;
     }
 
+    /**
+     * The epoch of the node's current or last active period ({@link KeepaliveNode#epoch()}).
+     *
+     * @return the epoch, 0 if the node was never active with this state directory
+     */
     public long epoch() {
         return epoch;
     }
 
+    /**
+     * Whether the node's own health checks pass ({@value KeepaliveConfig#HEALTH_FALL} and
+     * {@value KeepaliveConfig#HEALTH_RISE} decide when this changes).
+     *
+     * @return true while healthy; false while the node is FAULT, and for a stopped node
+     */
     public boolean healthy() {
         return healthy;
     }
 
-    /** What the node knows of its peer, e.g. "node-b ACTIVE epoch 4 priority 100". */
+    /**
+     * What the node knows of its peer.
+     *
+     * @return for example "node-b ACTIVE epoch 4 priority 100"; "-" for a stopped node
+     */
     public String peer() {
         return peer;
     }
 
-    /** Milliseconds since the peer's last heartbeat, or -1 if never heard. */
+    /**
+     * How long ago the peer's last heartbeat arrived.
+     *
+     * @return milliseconds since the peer's last heartbeat, or -1 if never heard
+     */
     public long lastHeartbeatAgeMillis() {
         return lastHeartbeatAgeMillis;
     }
 
-    /** The last heartbeat round trip in ms, or -1 if none measured. */
+    /**
+     * The last heartbeat round trip; {@link KeepaliveNode#rttHistogram()} has all of them.
+     *
+     * @return the round trip in milliseconds (fractions included), or -1 if none measured
+     */
     public double rttMillis() {
         return rttMillis;
     }
 
-    /** The peer's wall clock minus this node's, as the heartbeats measured it; see {@link ClockOffset}. */
+    /**
+     * The peer's wall clock minus this node's, as the heartbeats measured it; see {@link ClockOffset}.
+     *
+     * @return the offset with its uncertainty, or an unknown offset with its reason
+     */
     public ClockOffset clockOffset() {
         return clockOffset;
     }
 
-    /** Live, authenticated connections to the peer (0, 1 or 2: both nodes dial). */
+    /**
+     * Live, authenticated connections to the peer.
+     *
+     * @return 0, 1 or 2 (both nodes dial)
+     */
     public int connections() {
         return connections;
     }
 
+    /**
+     * The node's arbiter and what it holds ({@link Arbiter#describe()}).
+     *
+     * @return for example "none", "reachability of [...]" or "lease of c on zookeeper (held at epoch 7)"
+     */
     public String arbiter() {
         return arbiter;
     }
 
+    /**
+     * The alarms active on the node's registry, its own and those of components sharing it.
+     *
+     * @return an immutable list; empty when none is active
+     */
     public List<Alarm> alarms() {
         return alarms;
     }
 
     /**
-     * Why the TLS handshakes with the peer fail, while they do and no authenticated connection is up (for example
-     * "unknown CA: the peer's certificate (CN=node-b) is not signed by our CA (CN=pair CA) but by CN=other CA"), or ""
-     * when none failed lately.
+     * Why the TLS handshakes with the peer fail, while they do and no authenticated connection is up.
+     *
+     * @return for example "unknown CA: the peer's certificate (CN=node-b) is not signed by our CA (CN=pair CA) but by
+     *     CN=other CA"; "" when none failed lately
      */
     public String tlsProblem() {
         return tlsProblem;

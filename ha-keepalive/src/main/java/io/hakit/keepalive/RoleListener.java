@@ -11,12 +11,21 @@ package io.hakit.keepalive;
  */
 @FunctionalInterface
 public interface RoleListener {
+
+    /**
+     * The node's role changed. Called under the threading contract above; an exception thrown here is logged and
+     * does not stop the node or the other listeners.
+     *
+     * @param change from which role to which, at which epoch, and why
+     */
     void roleChanged(RoleChange change);
 
     /**
      * This node is still ACTIVE at {@code epoch} after a split brain ended (the peer, also active meanwhile, stepped
      * down): whatever the peer announced while it was active (gratuitous ARP, a DNS record) should be announced
      * again. Called on the same thread and under the same contract as {@link #roleChanged}. Does nothing by default.
+     *
+     * @param epoch this node's epoch, the one it stayed active at
      */
     default void splitBrainResolved(long epoch) {
     }

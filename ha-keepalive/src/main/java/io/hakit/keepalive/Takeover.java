@@ -60,11 +60,23 @@ public final class Takeover implements RoleListener, AutoCloseable {
         this.announcer = Executors.newSingleThreadExecutor(EventExecutor.daemon("hakit-ka-arp-" + nodeId));
     }
 
+    /**
+     * A builder of the takeover actions of one node: no scripts, no floating IP, a timeout of 10 s.
+     *
+     * @param nodeId the node's name, in the scripts' {@code HAKIT_NODE_ID}, the threads' names and the alarms' source
+     * @return a new builder
+     * @throws NullPointerException if {@code nodeId} is null
+     */
     public static Builder builder(String nodeId) {
         return new Builder(nodeId);
     }
 
-    /** Where NOTIFY_FAILED is raised (the node's registry); without one, failures are only logged. */
+    /**
+     * Where NOTIFY_FAILED is raised (the node's registry); without one, failures are only logged. Set it before the
+     * first role change; from any thread.
+     *
+     * @param registry the registry, normally {@link KeepaliveNode#alarms()}; null to only log failures again
+     */
     public void alarms(io.hakit.api.alarm.AlarmRegistry registry) {
         this.alarms = registry;
     }
@@ -206,7 +218,18 @@ public final class Takeover implements RoleListener, AutoCloseable {
             this.nodeId = Objects.requireNonNull(nodeId, "nodeId");
         }
 
-        /** The command (no shell) to run when the node enters {@code role}. It must exist and be executable. */
+        /**
+         * The command (no shell) to run when the node enters {@code role}, replacing the role's command set before.
+         * A program given by an absolute path must be executable now; a bare name is looked up on {@code PATH} when
+         * it runs.
+         *
+         * @param role    the role whose entry runs the command: ACTIVE, STANDBY, FAULT or STOPPED
+         * @param command the program and its arguments, at least the program; copied
+         * @return this builder
+         * @throws IllegalArgumentException if {@code command} is empty, or its program is an absolute path that is
+         *     not executable
+         * @throws NullPointerException     if {@code role}, {@code command} or one of its words is null
+         */
         public Builder script(Role role, List<String> command) {
             List<String> cmd = new ArrayList<>(command);
             if (cmd.isEmpty()) {
@@ -220,13 +243,27 @@ public final class Takeover implements RoleListener, AutoCloseable {
             return this;
         }
 
-        /** Adds and removes the floating IP with the active role. */
+        /**
+         * Adds and removes the floating IP with the active role (and removes it when the node starts, if a killed
+         * process left it behind).
+         *
+         * @param ip the floating IP; its own command timeout applies to its {@code ip} and {@code arping} commands
+         * @return this builder
+         * @throws NullPointerException if {@code ip} is null
+         */
         public Builder floatingIp(FloatingIp ip) {
             this.floatingIp = Objects.requireNonNull(ip, "ip");
             return this;
         }
 
-        /** The timeout of each command. Default 10 s. */
+        /**
+         * The timeout of each notify command: one still running after it is killed and counts as failed. Default
+         * 10 s.
+         *
+         * @param d the limit of one command, positive
+         * @return this builder
+         * @throws IllegalArgumentException if {@code d} is null, zero or negative
+         */
         public Builder timeout(Duration d) {
             if (d == null || d.isZero() || d.isNegative()) {
                 throw new IllegalArgumentException("takeover timeout must be positive");
@@ -235,6 +272,13 @@ public final class Takeover implements RoleListener, AutoCloseable {
             return this;
         }
 
+        /**
+         * Builds the takeover actions and starts their two threads (commands, and gratuitous ARP); nothing runs until
+         * the first role change. The builder can be changed and built again.
+         *
+         * @return the takeover actions; add them to a node as a {@link RoleListener} and {@link Takeover#close()}
+         *     them after the node
+         */
         public Takeover build() {
             return new Takeover(this);
         }

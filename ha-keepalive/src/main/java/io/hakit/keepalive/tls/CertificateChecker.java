@@ -32,7 +32,19 @@ import java.util.Set;
 public final class CertificateChecker {
 
     /** How the directory was judged. */
-    public enum Status { VALID, EXPIRING, EXPIRED, INVALID }
+    public enum Status {
+        /** Usable, and further than the warning period from its end of validity: no certificate alarm. */
+        VALID,
+        /** Usable, but ending within the warning period: CERT_EXPIRING (45654). */
+        EXPIRING,
+        /** Past its end of validity (the node certificate's or the CA's): CERT_EXPIRED (45655). */
+        EXPIRED,
+        /**
+         * Not usable: a file missing or unreadable, a key that does not belong to the certificate, a certificate not
+         * issued by the CA, not valid yet, or naming another node: CERT_INVALID (45653).
+         */
+        INVALID
+    }
 
     /** The outcome of one check. Immutable. */
     public static final class Verdict {
@@ -55,35 +67,66 @@ public final class CertificateChecker {
             this.detail = detail;
         }
 
+        /**
+         * How the directory was judged; decides which certificate alarm {@link #applyAlarms} raises.
+         *
+         * @return the status
+         */
         public Status status() {
             return status;
         }
 
-        /** The certificate's subject, or "" when it could not be read. */
+        /**
+         * The subject of the node's certificate.
+         *
+         * @return the subject as an RFC 2253 name, such as {@code CN=node-a}; "" when it could not be read
+         */
         public String subject() {
             return subject;
         }
 
+        /**
+         * The issuer of the node's certificate.
+         *
+         * @return the issuer as an RFC 2253 name; "" when the certificate could not be read
+         */
         public String issuer() {
             return issuer;
         }
 
-        /** Start of validity, or null when unreadable. */
+        /**
+         * Start of the node certificate's validity.
+         *
+         * @return the instant, or null when the certificate could not be read
+         */
         public Instant notBefore() {
             return notBefore;
         }
 
-        /** End of validity (the earliest of the node certificate and the CA), or null when unreadable. */
+        /**
+         * End of validity: the earliest of the node certificate's and the CA certificates'.
+         *
+         * @return the instant, or null when the certificates could not be read
+         */
         public Instant notAfter() {
             return notAfter;
         }
 
-        /** Whole days until {@link #notAfter()} (negative once expired). */
+        /**
+         * Whole days until {@link #notAfter()}, rounded towards zero, at the moment of the check.
+         *
+         * @return the days, negative once expired; 0 when the certificates could not be read
+         */
         public long daysLeft() {
             return daysLeft;
         }
 
-        /** A sentence for operators: what is wrong, or that all is well. */
+        /**
+         * A sentence for operators: what is wrong (naming the file, and for an expiring or expired certificate the
+         * {@code hakit cert renew} command), or that all is well; the text of the alarm raised.
+         *
+         * @return the sentence
+         */
         public String detail() {
             return detail;
         }
@@ -97,7 +140,15 @@ public final class CertificateChecker {
     private final Duration expiringWithin;
     private final Clock clock;
 
-    /** A checker warning {@code expiringWithin} before expiry (FlinkServer: 30 days). */
+    /**
+     * A checker warning {@code expiringWithin} before expiry (FlinkServer: 30 days).
+     *
+     * @param expiringWithin how long before the end of validity a certificate is EXPIRING, zero or positive
+     *                       ({@link io.hakit.keepalive.KeepaliveConfig#certExpiringWithin()})
+     * @param clock          the clock "now" is read from at each check
+     * @throws IllegalArgumentException if {@code expiringWithin} is negative
+     * @throws NullPointerException     if {@code expiringWithin} or {@code clock} is null
+     */
     public CertificateChecker(Duration expiringWithin, Clock clock) {
         if (expiringWithin.isNegative()) {
             throw new IllegalArgumentException("expiringWithin must not be negative, was " + expiringWithin);
@@ -106,7 +157,14 @@ public final class CertificateChecker {
         this.clock = Objects.requireNonNull(clock, "clock");
     }
 
-    /** Judges the directory. Never throws for a bad directory: that is an INVALID verdict naming the problem. */
+    /**
+     * Judges the directory. Never throws for a bad directory: that is an INVALID verdict naming the problem. Reads
+     * the three files and signs a random probe with the key (to check that it belongs to the certificate); blocks
+     * the caller for that, no more.
+     *
+     * @param layout the certificate directory
+     * @return the verdict; the certificate's names are not checked (see {@link #check(PemLayout, String)})
+     */
     public Verdict check(PemLayout layout) {
         List<X509Certificate> chain;
         List<X509Certificate> cas;
@@ -167,6 +225,10 @@ public final class CertificateChecker {
      * Judges the directory as {@link #check(PemLayout)} does, and also whether its certificate names {@code nodeName}
      * (a DNS subject alternative name, or the CN when there is none: what the peer checks): a certificate that names
      * another node is INVALID ("does not name this node").
+     *
+     * @param layout   the certificate directory
+     * @param nodeName the node's name ({@link io.hakit.keepalive.KeepaliveConfig#nodeId()}), compared ignoring case
+     * @return the verdict; an INVALID or EXPIRED one of {@link #check(PemLayout)} as it is, without the name check
      */
     public Verdict check(PemLayout layout, String nodeName) {
         Verdict v = check(layout);
@@ -191,6 +253,11 @@ public final class CertificateChecker {
     /**
      * Raises the alarm that matches the verdict on {@code alarms} (source: the directory) and clears the other two
      * certificate alarms; a VALID verdict clears all three.
+     *
+     * @param verdict the verdict of a check
+     * @param alarms  where CERT_INVALID, CERT_EXPIRED and CERT_EXPIRING are raised or cleared
+     * @param source  the alarms' source, the same at every call for one directory so that a later verdict clears
+     *                what an earlier one raised
      */
     public static void applyAlarms(Verdict verdict, AlarmRegistry alarms, String source) {
         AlarmType raise;

@@ -62,10 +62,22 @@ public final class CertificateGenerator {
             this.certificate = certificate;
         }
 
+        /**
+         * The key pair the certificate is for: EC P-256 when generated here; a CA read by {@link #readCa} has the
+         * private key of {@code ca.key} and the certificate's public key.
+         *
+         * @return the key pair; its private key is secret (write it only with {@link #writeNode} or
+         *     {@link #writeCa}, which keep it mode 600)
+         */
         public KeyPair keys() {
             return keys;
         }
 
+        /**
+         * The certificate of {@link #keys()}.
+         *
+         * @return the X.509 certificate
+         */
         public X509Certificate certificate() {
             return certificate;
         }
@@ -74,7 +86,17 @@ public final class CertificateGenerator {
     private CertificateGenerator() {
     }
 
-    /** A self-signed CA valid from {@code notBefore} to {@code notAfter}. */
+    /**
+     * A self-signed CA valid from {@code notBefore} to {@code notAfter}: it may sign node certificates, no
+     * intermediate CA (path length 0).
+     *
+     * @param name      the CA's CN, 1-64 characters of {@code [A-Za-z0-9 ._-]}
+     * @param notBefore the start of validity, to the second (X.509 drops fractions)
+     * @param notAfter  the end of validity; the node certificates it signs stop being accepted then too
+     * @return a new key pair with its self-signed certificate
+     * @throws IllegalArgumentException if {@code name} is not such a name
+     * @throws IllegalStateException    if the certificate could not be created (the cause says why)
+     */
     public static Issued certificateAuthority(String name, Instant notBefore, Instant notAfter) {
         KeyPair keys = newKeyPair();
         try {
@@ -94,6 +116,19 @@ public final class CertificateGenerator {
     /**
      * A node certificate for {@code nodeName} signed by {@code ca}; {@code altNames} are extra DNS names or IP
      * addresses (dotted or with ':').
+     *
+     * @param ca        the CA that signs it, from {@link #certificateAuthority} or {@link #readCa}
+     * @param nodeName  the node's name ({@link io.hakit.keepalive.KeepaliveConfig#nodeId()}), put in the CN and as
+     *                  the first DNS subject alternative name: what the peer checks
+     * @param altNames  further names: an entry of digits and dots, or one with a ':', is an IP address, any other a
+     *                  DNS name; empty for none
+     * @param notBefore the start of validity
+     * @param notAfter  the end of validity
+     * @return a new key pair with its certificate, valid for TLS server and client authentication
+     * @throws IllegalArgumentException if {@code nodeName} is not 1-64 characters of {@code [A-Za-z0-9 ._-]}, or an
+     *     alternative name is not a valid DNS name or IP address
+     * @throws IllegalStateException    if the certificate could not be created (the cause says why)
+     * @throws NullPointerException     if {@code ca} is null
      */
     public static Issued node(Issued ca, String nodeName, List<String> altNames, Instant notBefore, Instant notAfter) {
         Objects.requireNonNull(ca, "ca");
@@ -128,7 +163,13 @@ public final class CertificateGenerator {
 
     /**
      * Writes {@code node} and the CA's certificate into {@code dir} as {@code server.crt}, {@code server.key}
-     * (PKCS#8, mode 600 where the file system allows) and {@code ca.crt}.
+     * (PKCS#8, mode 600 where the file system allows) and {@code ca.crt}. Existing files are replaced.
+     *
+     * @param dir  the node's certificate directory, created if missing; the node's {@value
+     *             io.hakit.keepalive.KeepaliveConfig#CERT_DIR}
+     * @param node the node's key pair and certificate, from {@link #node}
+     * @param ca   the CA that signed it; only its certificate is written
+     * @throws UncheckedIOException if the directory or a file cannot be written
      */
     public static void writeNode(Path dir, Issued node, Issued ca) {
         try {
@@ -146,7 +187,10 @@ public final class CertificateGenerator {
      * Reads the CA that {@link #writeCa} wrote into {@code dir} ({@code ca.crt}, {@code ca.key}), to issue more
      * node certificates from it ({@code hakit cert renew}).
      *
-     * @throws PemLayout.CertificateProblem naming the file that is missing or unusable
+     * @param dir the CA's directory
+     * @return the CA: the first certificate of {@code ca.crt} and the key of {@code ca.key}
+     * @throws PemLayout.CertificateProblem naming the file that is missing or unusable, or {@code ca.crt} when its
+     *     certificate is not a CA's
      */
     public static Issued readCa(Path dir) throws PemLayout.CertificateProblem {
         List<X509Certificate> certs = PemLayout.certificates(dir.resolve(PemLayout.CA));
@@ -161,7 +205,15 @@ public final class CertificateGenerator {
         return new Issued(new KeyPair(cert.getPublicKey(), key), cert);
     }
 
-    /** Writes the CA's certificate and key into {@code dir} as {@code ca.crt} and {@code ca.key}. */
+    /**
+     * Writes the CA's certificate and key into {@code dir} as {@code ca.crt} and {@code ca.key} (PKCS#8, mode 600
+     * where the file system allows). Existing files are replaced. Keep this directory off the nodes: whoever holds
+     * {@code ca.key} can issue a certificate both nodes accept.
+     *
+     * @param dir the CA's directory, created if missing
+     * @param ca  the CA, from {@link #certificateAuthority}
+     * @throws UncheckedIOException if the directory or a file cannot be written
+     */
     public static void writeCa(Path dir, Issued ca) {
         try {
             Files.createDirectories(dir);

@@ -33,8 +33,11 @@ public final class TlsContexts {
      * Loads the directory and builds both contexts, on netty's default engine (netty-tcnative's OpenSSL when it is on
      * the class path, else the JDK's).
      *
+     * @param layout           the certificate directory; its three files are read now
      * @param expectedPeerName the name the peer's certificate must carry
-     * @throws PemLayout.CertificateProblem naming the file that is missing or invalid
+     * @return the contexts, for the server and the client side of this node
+     * @throws PemLayout.CertificateProblem naming the file that is missing or invalid, or {@code server.crt} when
+     *     the certificate and its key cannot be used together for TLS
      */
     public static TlsContexts load(PemLayout layout, String expectedPeerName) throws PemLayout.CertificateProblem {
         return load(layout, expectedPeerName, SslContext.defaultServerProvider());
@@ -60,15 +63,29 @@ public final class TlsContexts {
         }
     }
 
+    /**
+     * The context of connections the peer dials: requires the peer's certificate, presents this node's.
+     *
+     * @return the server-side context
+     */
     public SslContext server() {
         return server;
     }
 
+    /**
+     * The context of connections this node dials to the peer: presents this node's certificate, checks the peer's.
+     *
+     * @return the client-side context
+     */
     public SslContext client() {
         return client;
     }
 
-    /** This node's certificate. */
+    /**
+     * This node's certificate, the leaf of {@link PemLayout#certificateChain()} as loaded.
+     *
+     * @return the leaf certificate
+     */
     public X509Certificate certificate() {
         return leaf;
     }

@@ -59,7 +59,11 @@ public final class TlsProblem {
         this.detail = Objects.requireNonNull(detail, "detail");
     }
 
-    /** What went wrong. */
+    /**
+     * What went wrong.
+     *
+     * @return the kind of failure
+     */
     public Kind kind() {
         return kind;
     }
@@ -67,6 +71,8 @@ public final class TlsProblem {
     /**
      * A sentence for an operator, without addresses or ports, so that the same cause reads the same on every attempt
      * (for example "the peer's certificate (CN=node-b) expired at 2025-01-31T00:00:00Z").
+     *
+     * @return the sentence, never empty
      */
     public String detail() {
         return detail;
@@ -76,6 +82,8 @@ public final class TlsProblem {
      * Whether something answered on the peer's port and took part in the handshake (every kind but
      * {@link Kind#TIMED_OUT} and {@link Kind#INTERRUPTED}): the peer is then not known to be dead, whatever its
      * certificate.
+     *
+     * @return true when something took part in the handshake; false for a timeout or a closed connection
      */
     public boolean peerAnswered() {
         return kind != Kind.INTERRUPTED && kind != Kind.TIMED_OUT;
@@ -90,6 +98,11 @@ public final class TlsProblem {
      * Names the cause of a failed handshake from the exception it ended with (the {@code SslHandler}'s handshake
      * failure, or an {@link SSLException} read before the first message, as a TLS 1.3 client gets the server's
      * refusal of its certificate only after its own side of the handshake completed).
+     *
+     * @param failure the exception the handshake ended with; its causes are searched too
+     * @return the named cause: {@link Kind#INTERRUPTED} when the connection ended, {@link Kind#OTHER} with the
+     *     innermost cause when nothing more is recognised
+     * @throws NullPointerException if {@code failure} is null
      */
     public static TlsProblem of(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause()) {
