@@ -94,6 +94,33 @@ class KeepaliveTimersTest {
     }
 
     @Test
+    void aConnectionWhosePeerFellSilentIsClosedAfterTwoDeadIntervalsNotOne() {
+        ManualTicker timeA = new ManualTicker();
+        ManualTicker timeB = new ManualTicker();
+        try (PairFixture pair = new PairFixture(dir, true)) {
+            pair.toB.refuseNewConnections(true); // one connection, node-b's to node-a
+            KeepaliveNode a = pair.start("node-a", 150, on(timeA));
+            // node-b's arbiter refuses: node-b stays standby and sends node-a nothing to answer
+            KeepaliveNode b = pair.start("node-b", 100, x -> on(timeB).apply(x).arbiter(refusing()));
+            await().atMost(BOUND).until(() -> a.role() == Role.ACTIVE && b.status().peer().contains("ACTIVE"));
+            step(timeB, INTERVAL, b);
+            step(timeA, INTERVAL, a);
+            await().atMost(BOUND).until(() -> b.status().lastHeartbeatAgeMillis() == 0);
+            pair.toA.refuseNewConnections(true); // so that a closed connection stays closed
+            pair.toA.fault(Fault.blackhole()); // node-a stalls: not a byte either way, not even an answer
+
+            // node-b judges node-a dead at one dead interval (its arbiter says no), but keeps the connection, on which
+            // a stalled peer's heartbeats would arrive once it runs again
+            step(timeB, DEAD.multipliedBy(2).minus(MS), b);
+            assertThat(b.status().lastHeartbeatAgeMillis()).isEqualTo(DEAD.multipliedBy(2).minus(MS).toMillis());
+            assertThat(b.status().connections()).as("open for two dead intervals of silence").isEqualTo(1);
+
+            step(timeB, MS, b);
+            await().atMost(BOUND).until(() -> b.status().connections() == 0);
+        }
+    }
+
+    @Test
     void reconnectsHappenAtTheBackoffFrom20MsDoublingToOneSecondAndStartOverOnceThePeerAnswers() {
         ManualTicker time = new ManualTicker();
         try (PairFixture pair = new PairFixture(dir, true)) {
@@ -139,6 +166,25 @@ class KeepaliveTimersTest {
     /** Waits until the earliest timer set is {@code d} ahead (a node sets it on its own thread, after the I/O). */
     private static void awaitNextDue(ManualTicker time, Duration d) {
         await().atMost(BOUND).until(time::nextDue, next -> next.equals(Optional.of(d)));
+    }
+
+    /** An arbiter that always refuses. */
+    private static Arbiter refusing() {
+        return new Arbiter() {
+            @Override
+            public String acquire(Duration timeout, Consumer<String> lost) {
+                return null;
+            }
+
+            @Override
+            public void release() {
+            }
+
+            @Override
+            public String describe() {
+                return "refusing";
+            }
+        };
     }
 
     /** An arbiter that always grants, and records the time of each request. */
