@@ -135,7 +135,9 @@ class KeepalivePairTest {
             // the one that stayed active is told to announce itself again (its floating IP's gratuitous ARP)
             long epochB = b.epoch();
             await().atMost(BOUND).until(() -> bResolved.contains(epochB));
-            assertThat(aResolved).isEmpty();
+            // a did not keep the active role in the split brain of the cut (a later one, on a loaded machine after
+            // the preempt handover gave a a higher epoch, may resolve either way)
+            assertThat(aResolved).noneMatch(e -> e < epochB);
             // preempt then brings the higher priority back, through a clean handover
             await().atMost(BOUND).until(() -> a.role() == Role.ACTIVE && b.role() == Role.STANDBY);
         }
