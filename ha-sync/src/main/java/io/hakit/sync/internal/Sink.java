@@ -47,26 +47,14 @@ public final class Sink {
     private final Limits limits;
     private final String nodeId;
     private final Consumer<SyncMessage> out;
-    private final FileWriter writer;
     private SinkRound round;
 
     /**
      * @param roots root name to directory (each must exist)
-     * @param out   where the sink's answers go (Want, WantsDone, RoundDone), in order; large files are written on a
-     *              thread of the sink's own, with nothing to pause: the caller bounds what it hands over
+     * @param out   where the sink's answers go (Want, WantsDone, RoundDone), in order
      */
     public Sink(Map<String, Path> roots, Scanner scanner, HashCache cache, SyncRecord record, Limits limits,
                 String nodeId, Consumer<SyncMessage> out) {
-        this(roots, scanner, cache, record, limits, nodeId, new FileWriter(nodeId, FileWriter.Flow.NONE), out);
-    }
-
-    /**
-     * A sink whose large files {@code writer} writes (a connection's writer pauses the connection's reading while
-     * more than {@link FileWriter#HIGH_WATER} bytes wait for the disk).
-     */
-    Sink(Map<String, Path> roots, Scanner scanner, HashCache cache, SyncRecord record, Limits limits,
-         String nodeId, FileWriter writer, Consumer<SyncMessage> out) {
-        this.writer = writer;
         this.roots = Map.copyOf(roots);
         this.scanner = scanner;
         this.cache = cache;
@@ -91,11 +79,10 @@ public final class Sink {
                         + ", which is not in progress");
                 default -> throw new ProtocolException("unexpected " + m.getBodyCase() + " from the source");
             }
-            round = new SinkRound(m.getManifest().getRound(), roots, scanner, cache, record, limits, nodeId, writer,
-                    done -> {
-                        round = null;
-                        out.accept(done);
-                    }, out);
+            round = new SinkRound(m.getManifest().getRound(), roots, scanner, cache, record, limits, nodeId, done -> {
+                round = null;
+                out.accept(done);
+            }, out);
         }
         switch (m.getBodyCase()) {
             case MANIFEST -> round.onManifest(m.getManifest());
@@ -116,16 +103,12 @@ public final class Sink {
         round.onData(d);
     }
 
-    /**
-     * The connection is gone mid-round: removes the round's temp files (writes still queued for the disk are
-     * dropped); what was renamed stays. The file writer's thread ends once idle.
-     */
+    /** The connection is gone mid-round: removes the round's temp files; what was renamed stays. */
     public void abort() {
         if (round != null) {
             round.abort();
             round = null;
         }
-        writer.shutdown();
     }
 
     // ------------------------------------------------------------------ start-up cleaning

@@ -55,11 +55,6 @@ final class SinkRound {
     static final int MAX_ENTRIES_PER_MESSAGE = 10_000;
     /** A large file's dirty pages start going to disk every this many bytes, so its final fsync is short. */
     static final long WRITEBACK_EVERY = 64L << 20;
-    /**
-     * Whole-file transfers of at least this many bytes are written by the {@link FileWriter} (off the event loop);
-     * smaller ones on the event loop, where a hand-over per file would cost more than it saves.
-     */
-    static final long WRITER_MIN = 1L << 20;
 
     private record Pending(int id, String root, String rel, FileEntry entry, FileEntry old, List<byte[]> oldBlocks,
                            int blockSize, byte[] base) {
@@ -83,8 +78,6 @@ final class SinkRound {
         Digests.Builder digest;
         /** Whole-file transfers are checked with a CRC32C; a transfer that reuses blocks digests what arrives. */
         java.util.zip.CRC32C crc;
-        /** A large whole-file transfer's writes and CRC32C, on the writer's thread (then {@link #crc} is unused). */
-        FileWriter.Job job;
         long position;
         long writebackAt = WRITEBACK_EVERY;
         boolean discarding;
@@ -95,10 +88,6 @@ final class SinkRound {
         }
 
         void closeQuietly() {
-            if (job != null) {
-                job.cancel(); // queued writes are dropped; one in progress ends as the file closes
-                job = null;
-            }
             try {
                 if (file != null) {
                     file.close();
@@ -134,7 +123,6 @@ final class SinkRound {
     private final Sink.Limits limits;
     private final Consumer<SyncMessage> done;
     private final Consumer<SyncMessage> out;
-    private final FileWriter writer;
     private final Applier fs;
     private final Map<String, java.nio.file.Path> roots;
     private final Map<String, FileStore> stores = new HashMap<>();
@@ -168,10 +156,8 @@ final class SinkRound {
      * @param out  where Want and WantsDone go
      */
     SinkRound(long round, Map<String, java.nio.file.Path> roots, Scanner scanner, HashCache cache, SyncRecord record,
-              Sink.Limits limits, String nodeId, FileWriter writer, Consumer<SyncMessage> done,
-              Consumer<SyncMessage> out) {
+              Sink.Limits limits, String nodeId, Consumer<SyncMessage> done, Consumer<SyncMessage> out) {
         this.round = round;
-        this.writer = writer;
         this.roots = roots;
         this.scanner = scanner;
         this.cache = cache;
@@ -500,10 +486,6 @@ final class SinkRound {
                 transfer.oldChannel = place.dir().openRead(place.name());
             } else {
                 transfer.crc = new java.util.zip.CRC32C();
-                if (s.getSize() >= WRITER_MIN) {
-                    transfer.job = writer.start(place.dir().shown() + "/" + transfer.temp, transfer.file.channel, 0,
-                            WRITEBACK_EVERY);
-                }
             }
         } catch (PathGuard.BadPathException bad) {
             transfer.discard();
@@ -532,16 +514,6 @@ final class SinkRound {
             long at = t.position;
             t.position += n;
             if (t.discarding) {
-                return;
-            }
-            if (t.job != null) {
-                IOException failed = t.job.failure();
-                if (failed != null) { // the writer failed: stop now, not at the end of the file
-                    t.discard();
-                    error(t.pending.root, t.pending.rel, failed);
-                } else {
-                    t.job.write(at, d.bytes().retain());
-                }
                 return;
             }
             try {
@@ -665,12 +637,11 @@ final class SinkRound {
         }
         if (!t.discarding) {
             try {
-                long crc = t.job != null ? t.job.finish(FileWriter.FINISH_BOUND) : t.crc != null ? t.crc.getValue() : 0;
-                Digests.Result r = t.crc != null ? received(t, crc, e) : t.digest.finish();
+                Digests.Result r = t.crc != null ? received(t, e) : t.digest.finish();
                 if (r == null || !Arrays.equals(r.digestNoCopy(), e.getDigest().toByteArray())) {
                     t.discard();
                     errors.add("digest mismatch for " + t.pending.root + ":" + PathGuard.display(t.pending.rel)
-                            + ": received " + (r == null ? "other bytes (CRC32C " + Long.toHexString(crc)
+                            + ": received " + (r == null ? "other bytes (CRC32C " + Long.toHexString(t.crc.getValue())
                             + ", the source sent " + Integer.toHexString(e.getCrc32C()) + ", or block digests that do "
                             + "not make its digest)" : Digests.hex(r.digestNoCopy())) + ", the source sent digest "
                             + Digests.hex(e.getDigest().toByteArray()) + " (nothing written)");
@@ -699,8 +670,8 @@ final class SinkRound {
      * A whole file arrived: what it is when its CRC32C matches the source's and the source's block digests make the
      * source's digest; null otherwise.
      */
-    private static Digests.Result received(Transfer t, long crc, FileEnd e) {
-        if ((int) crc != e.getCrc32C()
+    private static Digests.Result received(Transfer t, FileEnd e) {
+        if ((int) t.crc.getValue() != e.getCrc32C()
                 || e.getBlockDigestsCount() != Digests.blockCount(t.start.getSize())) {
             return null;
         }

@@ -60,7 +60,6 @@ public final class SinkSession extends ChannelInboundHandlerAdapter {
     private final SyncRecord record;
     private final Sink.Limits limits;
     private final Host host;
-    private final java.util.function.Function<FileWriter.Flow, FileWriter> writers;
     private Sink sink;
     // set once the connection is refused or the peer broke the protocol: frames already read (the rest of the batch,
     // or what the decoder still holds when the channel goes inactive) are dropped, not applied
@@ -68,13 +67,6 @@ public final class SinkSession extends ChannelInboundHandlerAdapter {
 
     public SinkSession(Rules rules, Scanner scanner, HashCache cache, SyncRecord record, Sink.Limits limits,
                        Host host) {
-        this(rules, scanner, cache, record, limits, host, flow -> new FileWriter(rules.nodeId(), flow));
-    }
-
-    /** A session whose file writer {@code writers} makes, given what it pauses (this connection's reading). */
-    SinkSession(Rules rules, Scanner scanner, HashCache cache, SyncRecord record, Sink.Limits limits, Host host,
-                java.util.function.Function<FileWriter.Flow, FileWriter> writers) {
-        this.writers = writers;
         this.rules = rules;
         this.scanner = scanner;
         this.cache = cache;
@@ -137,19 +129,7 @@ public final class SinkSession extends ChannelInboundHandlerAdapter {
         } else if (epochSaved(ctx)) {
             long epoch = h.getEpoch();
             host.admitted(ctx, h.getNodeId(), epoch);
-            // the file writer stops this connection's reading while more than its high-water mark waits for the disk
-            FileWriter.Flow flow = new FileWriter.Flow() {
-                @Override
-                public void pause() {
-                    ctx.channel().config().setAutoRead(false);
-                }
-
-                @Override
-                public void resume() {
-                    ctx.executor().execute(() -> ctx.channel().config().setAutoRead(true));
-                }
-            };
-            sink = new Sink(rules.roots(), scanner, cache, record, limits, rules.nodeId(), writers.apply(flow), out -> {
+            sink = new Sink(rules.roots(), scanner, cache, record, limits, rules.nodeId(), out -> {
                 // flushed in channelReadComplete: the wants of a whole manifest batch go out together
                 ctx.write(SyncFrames.control(ctx.alloc(), out));
                 if (out.hasRoundDone()) {
