@@ -43,8 +43,8 @@ class SyncScenariosTest {
 
         assertThat(json).containsPattern("\"results\": \\{\"hakit\": \\{\"p50_ms\": [0-9.]+, \"p99_ms\": [0-9.]+, "
                 + "\"max_ms\": [0-9.]+, \"n\": 6}, \"lsyncd\": \\{")
-                .containsPattern("\"goal\": \\{\"hakit_p99_ms\": [0-9.]+, \"p99_ms_target_max\": 50, "
-                        + "\"p50_ratio_vs_lsyncd\": [0-9.]+, \"p50_ratio_target_max\": 1, \"met\": (true|false)}}$");
+                .containsPattern("\"goal\": \\{\"hakit_p99_ms\": [0-9.]+, \"p99_ms_target_max\": 20, "
+                        + "\"p50_ratio_vs_lsyncd\": [0-9.]+, \"p50_ratio_target_max\": 0.7, \"met\": (true|false)}}$");
     }
 
     @Test
