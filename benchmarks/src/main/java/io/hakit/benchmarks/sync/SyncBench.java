@@ -85,6 +85,9 @@ final class SyncBench {
             if (s instanceof RsyncDaemonSubject r) {
                 m.put(s.name(), RsyncDaemonSubject.version(r.fsync()) + ", rsync -a --delete"
                         + (r.fsync() ? " --fsync" : "") + " to rsync --daemon on 127.0.0.1");
+            } else if (s instanceof RsyncSshSubject) {
+                m.put(s.name(), RsyncSshSubject.version() + ", rsync -a --delete -e ssh to 127.0.0.1 (a private sshd, "
+                        + "ssh's default cipher)");
             } else if (s instanceof CpSubject) {
                 m.put(s.name(), CpSubject.version() + ", cp -a src/. dst/");
             } else if (s instanceof LsyncdSubject) {

@@ -15,10 +15,11 @@ public final class SyncSubjects {
     /**
      * For {@code sync-throughput} and {@code sync-delta} (which leaves out the {@linkplain
      * SyncSubject#initialCopyOnly() initial-copy-only} cp): rsync to a daemon on loopback, without and with
-     * {@code --fsync}, and cp as the disk-bound floor.
+     * {@code --fsync}, rsync over ssh (encrypted, as between hosts), and cp as the disk-bound floor.
      */
     public static List<SyncSubject> throughputSubjects() {
-        return List.of(new HakitSubject(), new RsyncDaemonSubject(false), new RsyncDaemonSubject(true), new CpSubject());
+        return List.of(new HakitSubject(), new RsyncDaemonSubject(false), new RsyncDaemonSubject(true),
+                new RsyncSshSubject(), new CpSubject());
     }
 
     /** For {@code sync-latency}: the continuous replicators, lsyncd ({@code default.rsync}, delay 0). */

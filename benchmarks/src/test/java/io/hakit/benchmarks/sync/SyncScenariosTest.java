@@ -25,12 +25,14 @@ class SyncScenariosTest {
     void throughputReportsMediansAndWithAHakitSubjectRatiosAndAGoal() {
         SyncThroughput.Config c = new SyncThroughput.Config(SyncDatasets.MIB, 40, 4, 4096, 3, 1, 0);
         String json = Json.write(SyncThroughput.measure(c,
-                List.of(new MirrorSubject("hakit"), new MirrorSubject("rsync_daemon")), true, out));
+                List.of(new MirrorSubject("hakit"), new MirrorSubject("rsync_daemon"),
+                        new MirrorSubject("rsync_daemon_fsync")), true, out));
 
         assertThat(json).startsWith("{\"scenario\": \"sync-throughput\", \"params\": {\"big_file_mib\": 1, ")
                 .contains("\"results\": {\"hakit\": {\"big_copy_s\": ", "\"rsync_daemon\": {\"big_copy_s\": ",
                         "\"changed_files_transferred\": 3, ", "\"unchanged_files_transferred\": 0, ",
-                        "\"ratios\": {\"rsync_daemon\": {\"big_copy_s\": ", "\"goal\": {\"big_copy_mb_per_s_ratio\": ")
+                        "\"ratios\": {\"rsync_daemon\": {\"big_copy_s\": ", "\"rsync_daemon_fsync\": {\"big_copy_s\": ",
+                        "\"goal\": {\"peer\": \"rsync_daemon_fsync\", \"big_copy_mb_per_s_ratio\": ")
                 .containsPattern("\"met\": (true|false)}}$");
     }
 
@@ -41,8 +43,8 @@ class SyncScenariosTest {
 
         assertThat(json).containsPattern("\"results\": \\{\"hakit\": \\{\"p50_ms\": [0-9.]+, \"p99_ms\": [0-9.]+, "
                 + "\"max_ms\": [0-9.]+, \"n\": 6}, \"lsyncd\": \\{")
-                .containsPattern("\"goal\": \\{\"hakit_p99_ms\": [0-9.]+, \"p99_ms_target_max\": 50, "
-                        + "\"p50_ratio_vs_lsyncd\": [0-9.]+, \"p50_ratio_target_max\": 1, \"met\": (true|false)}}$");
+                .containsPattern("\"goal\": \\{\"hakit_p99_ms\": [0-9.]+, \"p99_ms_target_max\": 20, "
+                        + "\"p50_ratio_vs_lsyncd\": [0-9.]+, \"p50_ratio_target_max\": 0.7, \"met\": (true|false)}}$");
     }
 
     @Test
