@@ -7,6 +7,7 @@ import io.hakit.api.alarm.RestartLoopDetector;
 import io.hakit.api.support.ConfigParsing;
 import io.hakit.keepalive.Arbiter;
 import io.hakit.keepalive.ClockOffset;
+import io.hakit.keepalive.FloatingIp;
 import io.hakit.keepalive.KeepaliveAgent;
 import io.hakit.keepalive.KeepaliveConfig;
 import io.hakit.keepalive.Role;
@@ -137,6 +138,12 @@ final class Doctor {
     private Walk walk;
     private final List<String> removed = new ArrayList<>();
 
+    /** Where commands are looked up (the PATH; tests set their own). */
+    String searchPath = System.getenv("PATH") == null ? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+            : System.getenv("PATH");
+    /** Where the host's network interfaces are listed (tests set their own). */
+    Path sysClassNet = Path.of("/sys/class/net");
+
     Doctor(Path configFile, Agent agent, Clock clock, Duration probeTimeout) {
         this.configFile = configFile;
         this.agentSource = agent;
@@ -195,6 +202,7 @@ final class Doctor {
             out.add(guard("sync", this::syncRound));
         }
         out.add(guard("notify", this::notifyCommands));
+        out.add(guard("floating ip", this::floatingIp));
         out.add(guard("restarts", this::restarts));
         out.add(guard("alarms", this::alarms));
         return out;
@@ -738,7 +746,7 @@ final class Doctor {
             } else {
                 path = onPath(exe);
                 if (path == null) {
-                    failing.add(key + ": '" + exe + "' is not found on the PATH (" + System.getenv("PATH") + ")");
+                    failing.add(key + ": '" + exe + "' is not found on the PATH (" + searchPath + ")");
                     fixes.add("install it or write its absolute path in " + key + " at " + file.where(key));
                     continue;
                 }
@@ -761,6 +769,33 @@ final class Doctor {
         }
         return pass("notify", fine.isEmpty() ? "no notify or health command configured"
                 : String.join(", ", fine) + ": present and executable");
+    }
+
+    /**
+     * The floating IP's tools and interface: {@code ip} (iproute2) moves the address, {@code arping} tells the
+     * neighbours at once; without it they keep sending to the old node until their ARP caches expire.
+     */
+    private Finding floatingIp() {
+        Optional<FloatingIp> configured = keepalive.floatingIp();
+        if (configured.isEmpty()) {
+            return pass("floating ip", "none configured (" + KeepaliveConfig.VIP + ")");
+        }
+        FloatingIp vip = configured.get();
+        if (onPath("ip") == null) {
+            return fail("floating ip", "'ip' is not found on the PATH: the agent cannot add or remove " + vip,
+                    "install iproute2 (Debian/Ubuntu: apt-get install iproute2)");
+        }
+        if (vip.netns().isEmpty() && !Files.isDirectory(sysClassNet.resolve(vip.device()))) {
+            return fail("floating ip", "there is no network interface " + vip.device() + " on this host (for " + vip
+                    + ")", "correct " + KeepaliveConfig.VIP_DEVICE + " at " + file.where(KeepaliveConfig.VIP_DEVICE)
+                    + " (ip -br link lists the interfaces)");
+        }
+        if (vip.arpCount() > 0 && onPath("arping") == null) {
+            return warn("floating ip", "'arping' is not found on the PATH: when this node takes over " + vip
+                    + ", the neighbours keep sending to the old node until their ARP caches expire",
+                    "install arping (Debian/Ubuntu: apt-get install iputils-arping; RHEL: dnf install iputils)");
+        }
+        return pass("floating ip", vip + ": ip" + (vip.arpCount() > 0 ? " and arping" : "") + " present");
     }
 
     /** Why {@code path} cannot be run, or null: missing, not a file, not executable, or its #! interpreter is. */
@@ -1177,10 +1212,8 @@ final class Doctor {
         }
     }
 
-    private static Path onPath(String command) {
-        String path = System.getenv("PATH");
-        for (String d : (path == null ? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" : path)
-                .split(":")) {
+    private Path onPath(String command) {
+        for (String d : searchPath.split(":")) {
             if (!d.isEmpty() && Files.exists(Path.of(d, command))) {
                 return Path.of(d, command);
             }

@@ -353,6 +353,42 @@ class DoctorTest {
         assertThat(hakit(2, "doctor", "--frobnicate")).contains("unknown option '--frobnicate'");
     }
 
+    @Test
+    void aFloatingIpWithoutIpOrItsInterfaceFailsWithoutArpingWarnsThenPasses() throws Exception {
+        settings.put("keepalive.vip", "10.9.9.9/24");
+        settings.put("keepalive.vip.device", "hk-test0");
+        Path bin = Files.createDirectories(dir.resolve("bin"));
+        Path net = Files.createDirectories(dir.resolve("net"));
+
+        Doctor.Finding f = floatingIp(bin, net);
+        assertThat(f.level()).isEqualTo(Doctor.Level.FAIL);
+        assertThat(f.detail()).contains("'ip' is not found on the PATH")
+                .contains("cannot add or remove 10.9.9.9/24 on hk-test0");
+        assertThat(f.fix()).contains("apt-get install iproute2");
+
+        executable(bin.resolve("ip"));
+        f = floatingIp(bin, net);
+        assertThat(f.level()).isEqualTo(Doctor.Level.FAIL);
+        assertThat(f.detail()).contains("there is no network interface hk-test0 on this host");
+        assertThat(f.fix()).containsPattern("correct keepalive.vip.device at .*node-a.properties:\\d+");
+
+        Files.createDirectories(net.resolve("hk-test0"));
+        f = floatingIp(bin, net);
+        assertThat(f.level()).isEqualTo(Doctor.Level.WARN);
+        assertThat(f.detail()).contains("'arping' is not found").contains("until their ARP caches expire");
+        assertThat(f.fix()).contains("apt-get install iputils-arping");
+
+        executable(bin.resolve("arping"));
+        f = floatingIp(bin, net);
+        assertThat(f.level()).isEqualTo(Doctor.Level.PASS);
+        assertThat(f.detail()).isEqualTo("10.9.9.9/24 on hk-test0: ip and arping present");
+
+        settings.remove("keepalive.vip");
+        settings.remove("keepalive.vip.device");
+        assertThat(floatingIp(Files.createDirectories(dir.resolve("empty")), net).level())
+                .as("nothing to check without a floating IP").isEqualTo(Doctor.Level.PASS);
+    }
+
     // ------------------------------------------------------------------ helpers
 
     private Doctor.Finding check(String name) throws Exception {
@@ -369,6 +405,23 @@ class DoctorTest {
         } finally {
             d.close();
         }
+    }
+
+    /** The floating IP check with commands looked up in {@code bin} and interfaces listed in {@code net}. */
+    private Doctor.Finding floatingIp(Path bin, Path net) throws Exception {
+        Doctor d = new Doctor(write(), Doctor.CONTROL_SOCKET, Clock.systemUTC(), Duration.ofSeconds(2));
+        d.searchPath = bin.toString();
+        d.sysClassNet = net;
+        try {
+            return d.local().stream().filter(f -> f.check().equals("floating ip")).findFirst().orElseThrow();
+        } finally {
+            d.close();
+        }
+    }
+
+    private static void executable(Path p) throws Exception {
+        Files.writeString(p, "#!/bin/sh\nexit 0\n");
+        Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
     }
 
     private Map<String, Doctor.Finding> doctor(boolean fix) throws Exception {

@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
@@ -221,6 +222,33 @@ public final class FloatingIp {
             throw new IllegalStateException("ip addr show dev " + device + " failed (" + r.exit + "): " + r.output);
         }
         return r.output.contains(" " + address + "/");
+    }
+
+    /**
+     * The interface the address goes on.
+     *
+     * @return the device name, as configured
+     */
+    public String device() {
+        return device;
+    }
+
+    /**
+     * The network namespace the interface is in, if not the process's own.
+     *
+     * @return the namespace's name, or empty for the process's own
+     */
+    public Optional<String> netns() {
+        return Optional.ofNullable(netns);
+    }
+
+    /**
+     * How many gratuitous ARPs announce the address when this node takes it.
+     *
+     * @return 0-100; 0 announces nothing
+     */
+    public int arpCount() {
+        return arpCount;
     }
 
     @Override
