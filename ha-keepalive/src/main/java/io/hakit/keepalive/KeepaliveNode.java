@@ -10,6 +10,7 @@ import io.hakit.api.detect.FailureDetector;
 import io.hakit.api.detect.FixedTimeoutFailureDetector;
 import io.hakit.api.detect.PhiAccrualFailureDetector;
 import io.hakit.api.support.EventExecutor;
+import io.hakit.keepalive.internal.AnnouncementOrder;
 import io.hakit.keepalive.internal.EpochStore;
 import io.hakit.keepalive.internal.FrameCodec;
 import io.hakit.keepalive.internal.ReadIdleHandler;
@@ -151,6 +152,12 @@ public final class KeepaliveNode implements AutoCloseable {
     private boolean dialed; // node thread only: the first dial was made
     private Scheduler.Cancellable deadlineCheck; // node thread only
     private long deadlineCheckAt;
+    /** This process's number in what it announces to the peer ({@link AnnouncementOrder}): random, never 0. */
+    private final long incarnation = java.util.concurrent.ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE);
+    /** How many announcements (heartbeats, role changes, goodbyes) this node has numbered. */
+    private final java.util.concurrent.atomic.AtomicLong announced = new java.util.concurrent.atomic.AtomicLong();
+    /** The peer's announcements taken so far. Node thread. */
+    private final AnnouncementOrder peerOrder = new AnnouncementOrder();
     /** When the last heartbeat tick ran, on the ticker, or Long.MIN_VALUE before the first. Node thread. */
     private long lastBeatNanos = Long.MIN_VALUE;
     /** Counts the checks armed: a check cancelled after it fired (its task already queued) is told by its number. */
@@ -643,7 +650,8 @@ public final class KeepaliveNode implements AutoCloseable {
         Envelope hb = Envelope.newBuilder().setHeartbeat(Heartbeat.newBuilder()
                 .setSequence(sequence.incrementAndGet()).setSendTimeNanos(System.nanoTime())
                 .setRole(wire(machine.role())).setEpoch(machine.epoch()).setPriority(config.priority())
-                .setHealthy(machine.eligible())).build();
+                .setHealthy(machine.eligible()).setIncarnation(incarnation).setOrder(announced.incrementAndGet()))
+                .build();
         for (Channel c : peers) {
             c.writeAndFlush(hb);
         }
@@ -1008,6 +1016,9 @@ public final class KeepaliveNode implements AutoCloseable {
                             .setWallTimeMicros(ClockOffsetFilter.micros(config.clock().instant()))).build());
                     Role r = role(hb.getRole());
                     thread.execute(() -> {
+                        if (!peerOrder.take(hb.getIncarnation(), hb.getOrder())) {
+                            return; // said before something already heard (the other connection was faster)
+                        }
                         peerHeard();
                         machine.peerHeard(config.peerNodeId(), r, hb.getEpoch(), hb.getPriority(), hb.getHealthy());
                         armDeadline();
@@ -1025,6 +1036,9 @@ public final class KeepaliveNode implements AutoCloseable {
                     io.hakit.keepalive.internal.proto.RoleChange rc = msg.getRoleChange();
                     Role r = role(rc.getRole());
                     thread.execute(() -> {
+                        if (!peerOrder.take(rc.getIncarnation(), rc.getOrder())) {
+                            return;
+                        }
                         peerHeard();
                         machine.peerRoleChange(r, rc.getEpoch(), rc.getWantActive(), rc.getReason());
                         armDeadline();
@@ -1034,7 +1048,11 @@ public final class KeepaliveNode implements AutoCloseable {
                 case GOODBYE: {
                     Goodbye g = msg.getGoodbye();
                     Role r = role(g.getRole());
-                    thread.execute(() -> machine.peerGoodbye(r, g.getEpoch(), g.getReason()));
+                    thread.execute(() -> {
+                        if (peerOrder.take(g.getIncarnation(), g.getOrder())) {
+                            machine.peerGoodbye(r, g.getEpoch(), g.getReason());
+                        }
+                    });
                     break;
                 }
                 default:
@@ -1166,13 +1184,14 @@ public final class KeepaliveNode implements AutoCloseable {
         @Override
         public void sendRoleChange(Role r, long e, String reason, boolean wantActive) {
             sendToPeers(Envelope.newBuilder().setRoleChange(io.hakit.keepalive.internal.proto.RoleChange.newBuilder()
-                    .setRole(wire(r)).setEpoch(e).setReason(reason).setWantActive(wantActive)).build());
+                    .setRole(wire(r)).setEpoch(e).setReason(reason).setWantActive(wantActive)
+                    .setIncarnation(incarnation).setOrder(announced.incrementAndGet())).build());
         }
 
         @Override
         public void sendGoodbye(Role r, long e, String reason) {
             sendToPeers(Envelope.newBuilder().setGoodbye(Goodbye.newBuilder().setRole(wire(r)).setEpoch(e)
-                    .setReason(reason)).build());
+                    .setReason(reason).setIncarnation(incarnation).setOrder(announced.incrementAndGet())).build());
         }
 
         @Override

@@ -144,6 +144,30 @@ class KeepalivePairTest {
     }
 
     @Test
+    void handoversBackAndForthNeverShowTwoActiveNodes() {
+        // both nodes dial, so each message arrives on two connections read by different threads: a heartbeat sent
+        // while still active, taken after the role change that followed it, made the new active node see two active
+        // nodes for a moment (SPLIT_BRAIN raised and cleared, a gratuitous ARP) after a clean handover
+        try (PairFixture pair = new PairFixture(dir, false)) {
+            KeepaliveNode a = pair.start("node-a", 150, x -> x);
+            KeepaliveNode b = pair.start("node-b", 100, x -> x);
+            await().atMost(BOUND).until(() -> a.role() == Role.ACTIVE && b.role() == Role.STANDBY
+                    && a.status().connections() == 2 && b.status().connections() == 2);
+            for (int i = 0; i < 20; i++) {
+                KeepaliveNode from = i % 2 == 0 ? a : b;
+                KeepaliveNode to = i % 2 == 0 ? b : a;
+                assertThat(from.switchover("test " + i)).isNull();
+                await().atMost(BOUND).until(() -> to.role() == Role.ACTIVE && from.role() == Role.STANDBY);
+                // over a few heartbeats in the new roles, on both connections, neither sees two active nodes
+                await().alias("no SPLIT_BRAIN after handover " + i)
+                        .during(Duration.ofMillis(4 * PairFixture.INTERVAL.toMillis())).atMost(BOUND)
+                        .until(() -> List.of(a, b).stream().allMatch(n -> n.alarms().history().stream()
+                                .noneMatch(e -> e.type() == AlarmType.SPLIT_BRAIN)));
+            }
+        }
+    }
+
+    @Test
     void aSilentPeerIsNoticedWhenTheDeadIntervalEndsNotAtTheNextHeartbeatTick() {
         // heartbeats every second, dead after 1.2 s: judged at heartbeat ticks only, the silence would be noticed
         // anywhere between 1.2 and 2.2 s after the last heartbeat
