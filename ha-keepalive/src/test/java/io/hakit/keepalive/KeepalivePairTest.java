@@ -153,7 +153,7 @@ class KeepalivePairTest {
             KeepaliveNode b = pair.start("node-b", 100, x -> x);
             await().atMost(BOUND).until(() -> a.role() == Role.ACTIVE && b.role() == Role.STANDBY
                     && a.status().connections() == 2 && b.status().connections() == 2);
-            for (int i = 0; i < 20; i++) {
+            for (int i = 0; i < 10; i++) {
                 KeepaliveNode from = i % 2 == 0 ? a : b;
                 KeepaliveNode to = i % 2 == 0 ? b : a;
                 assertThat(from.switchover("test " + i)).isNull();
