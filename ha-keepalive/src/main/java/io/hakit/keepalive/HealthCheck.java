@@ -29,8 +29,9 @@ public interface HealthCheck {
 
     /**
      * A check that runs {@code command} (no shell) and passes on exit code 0 within {@code timeout}. A failure's
-     * reason is the command and its exit code with the first 512 bytes of its output (stdout and stderr); a command
-     * still running at {@code timeout} is killed.
+     * reason is the command and its exit code with the first 512 bytes of its output (stdout and stderr); the rest of
+     * the output is read and dropped while the command runs, so any amount of it is fine. A command still running at
+     * {@code timeout} is killed, with the processes it started that are still its descendants.
      *
      * @param command the program and its arguments, at least the program; copied
      * @param timeout how long one run may take; the node also gives up on any check after
@@ -48,18 +49,32 @@ public interface HealthCheck {
         return new HealthCheck() {
             @Override
             public Optional<String> check() throws IOException, InterruptedException {
+                long deadline = System.nanoTime() + timeout.toNanos();
                 Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
                 p.getOutputStream().close();
-                if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                // Read the output while the command runs: a command that writes more than the pipe holds would
+                // otherwise block until the timeout and count as failed.
+                OutputDrain drain = new OutputDrain(p.getInputStream(), 512);
+                Thread reader = new Thread(drain, "hakit-health-output");
+                reader.setDaemon(true);
+                reader.start();
+                try {
+                    if (!p.waitFor(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                        return Optional.of(String.join(" ", cmd) + " did not finish within " + timeout.toMillis()
+                                + " ms");
+                    }
+                    if (p.exitValue() == 0) {
+                        return Optional.empty();
+                    }
+                    // The JDK closes the pipe when the command exits; the reader may still be copying its last bytes.
+                    reader.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+                    return Optional.of(String.join(" ", cmd) + " exited with " + p.exitValue() + ": "
+                            + drain.head());
+                } finally {
+                    p.descendants().forEach(ProcessHandle::destroyForcibly);
                     p.destroyForcibly();
-                    return Optional.of(String.join(" ", cmd) + " did not finish within " + timeout.toMillis() + " ms");
+                    p.getInputStream().close();
                 }
-                if (p.exitValue() == 0) {
-                    return Optional.empty();
-                }
-                byte[] out = p.getInputStream().readNBytes(512);
-                return Optional.of(String.join(" ", cmd) + " exited with " + p.exitValue() + ": "
-                        + new String(out, StandardCharsets.UTF_8).trim());
             }
 
             @Override
