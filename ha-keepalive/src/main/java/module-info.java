@@ -11,7 +11,7 @@ module io.hakit.keepalive {
     requires io.netty.common;
     requires io.netty.handler;
     requires io.netty.transport;
-    // certificate generation and PKCS#1/encrypted PEM keys; optional: without it, PKCS#8 PEM keys still load
+    // CertificateGenerator only (test and demo certificates); optional: loading PEM files needs only the JDK
     requires static org.bouncycastle.pkix;
     requires static org.bouncycastle.provider;
     requires static org.bouncycastle.util;

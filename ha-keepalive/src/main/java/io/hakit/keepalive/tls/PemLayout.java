@@ -194,8 +194,10 @@ public final class PemLayout {
     /** A certificate file is missing or invalid; the message names the file. */
     public static final class CertificateProblem extends Exception {
         private static final long serialVersionUID = 1L;
-        /** The file the problem is about. */
-        private final Path file;
+        /** The file the problem is about (a {@code Path} is not serializable: {@link #fileName} travels instead). */
+        private final transient Path file;
+        /** The file's name as text, kept across serialization. */
+        private final String fileName;
 
         /**
          * Creates the exception.
@@ -207,15 +209,16 @@ public final class PemLayout {
         public CertificateProblem(Path file, String problem) {
             super(file + " " + problem);
             this.file = file;
+            this.fileName = file.toString();
         }
 
         /**
          * The file the problem is about, also at the start of {@link #getMessage()}.
          *
-         * @return the file, as given to the constructor
+         * @return the file, as given to the constructor (after deserialization: a path parsed from its name)
          */
         public Path file() {
-            return file;
+            return file != null ? file : Path.of(fileName);
         }
     }
 }
