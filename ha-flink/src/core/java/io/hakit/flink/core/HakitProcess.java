@@ -538,11 +538,11 @@ public final class HakitProcess implements AutoCloseable {
     public void deleteStorageDirectoryIfEmpty() {
         try {
             FileSystem fs = clusterStoragePath.getFileSystem();
-            if (!fs.exists(clusterStoragePath)) {
+            FileStatus[] left = storageEntries(fs);
+            if (left == null) {
                 return;
             }
-            FileStatus[] left = fs.listStatus(clusterStoragePath);
-            if (left != null && left.length > 0) {
+            if (left.length > 0) {
                 LOG.warn("HAKit: kept the storage directory {} of cluster {}: it still holds {}", clusterStoragePath,
                         clusterId, Arrays.stream(left).map(f -> f.getPath().getName()).sorted().limit(10)
                                 .collect(Collectors.toList()));
@@ -559,10 +559,7 @@ public final class HakitProcess implements AutoCloseable {
     private int deleteStateFiles(Predicate<String> names) {
         try {
             FileSystem fs = clusterStoragePath.getFileSystem();
-            if (!fs.exists(clusterStoragePath)) {
-                return 0;
-            }
-            FileStatus[] children = fs.listStatus(clusterStoragePath);
+            FileStatus[] children = storageEntries(fs);
             int deleted = 0;
             for (FileStatus f : children == null ? new FileStatus[0] : children) {
                 if (!f.isDir() && names.test(f.getPath().getName()) && deleteFile(fs, f.getPath())) {
@@ -574,6 +571,15 @@ public final class HakitProcess implements AutoCloseable {
             throw new UncheckedIOException("HAKit: could not delete the state files of cluster " + clusterId
                     + " under " + clusterStoragePath + ": " + e.getMessage(), e);
         }
+    }
+
+    /** What is directly under the cluster's storage directory; null if the directory does not exist. */
+    private FileStatus[] storageEntries(FileSystem fs) throws IOException {
+        if (!fs.exists(clusterStoragePath)) {
+            return null;
+        }
+        FileStatus[] entries = fs.listStatus(clusterStoragePath);
+        return entries == null ? new FileStatus[0] : entries;
     }
 
     private static boolean deleteFile(FileSystem fs, Path file) throws IOException {
