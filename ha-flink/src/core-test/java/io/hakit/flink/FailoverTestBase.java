@@ -25,6 +25,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.Serializable;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
 import java.lang.reflect.Field;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,10 +35,12 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -144,7 +148,7 @@ abstract class FailoverTestBase {
         old.assertRefused();
 
         // restart on the same HA data: Flink itself loads the factory named in high-availability.type
-        cluster.closeAsyncWithoutCleaningHighAvailabilityData().get(60, TimeUnit.SECONDS);
+        awaitClosed(cluster.closeAsyncWithoutCleaningHighAvailabilityData(), "closing without cleaning the HA data");
         for (JobManagerProcess s : created) {
             s.process().close();
         }
@@ -220,12 +224,38 @@ abstract class FailoverTestBase {
         });
     }
 
+    /**
+     * Waits up to 60 s for a MiniCluster's close; if it hangs, fails with every thread's stack, so that a rare hang
+     * in CI leaves what it waited for in the report.
+     */
+    private static void awaitClosed(CompletableFuture<?> closed, String what) throws Exception {
+        try {
+            closed.get(60, TimeUnit.SECONDS);
+        } catch (TimeoutException e) {
+            StringBuilder dump = new StringBuilder("MiniCluster still " + what + " after 60 s; threads:\n");
+            for (ThreadInfo t : ManagementFactory.getThreadMXBean().dumpAllThreads(true, true)) {
+                dump.append('"').append(t.getThreadName()).append("\" ").append(t.getThreadState());
+                if (t.getLockName() != null) {
+                    dump.append(" on ").append(t.getLockName());
+                }
+                if (t.getLockOwnerName() != null) {
+                    dump.append(" held by \"").append(t.getLockOwnerName()).append('"');
+                }
+                dump.append('\n');
+                for (StackTraceElement f : t.getStackTrace()) {
+                    dump.append("    at ").append(f).append('\n');
+                }
+            }
+            throw new AssertionError(dump.toString(), e);
+        }
+    }
+
     private void closeAndAssertNothingLeft(MiniCluster cluster, Configuration config) throws Exception {
         if (reader != null) {
             reader.close();
             reader = null;
         }
-        cluster.closeAsync().get(60, TimeUnit.SECONDS);
+        awaitClosed(cluster.closeAsync(), "closing and cleaning up");
         assertBackendHoldsNothing(config);
         // Flink's blob store deletes its directory, HAKit its files (also those of checkpoint writes whose outcome was
         // unknown in the failover, which Flink keeps) and then the directory
