@@ -93,8 +93,6 @@ final class ZkElection implements ElectionDriver {
     private boolean closed;
     @GuardedBy("this")
     private final Set<String> published = new LinkedHashSet<>();
-    // set once the leaders/ znode is known to exist; cleared when a create finds it gone
-    private volatile boolean leadersPathReady;
 
     ZkElection(ZooKeeperBackend backend, Listener listener) {
         this.b = backend;
@@ -350,9 +348,11 @@ final class ZkElection implements ElectionDriver {
         String path = b.leadersPath + "/" + componentId;
         byte[] data = Records.leader(info);
         b.checkSession(fence(atEpoch, what), what); // fail at once, before anything waits for a connection
-        if (!leadersPathReady) {
+        if (!b.leadersPathReady) {
+            // once per backend, not per election: a process contends with a new election after each release, and
+            // this read was on the path of every handover (a create that finds leaders/ gone makes it again, below)
             b.ensurePath(b.leadersPath);
-            leadersPathReady = true;
+            b.leadersPathReady = true;
         }
         boolean replace;
         synchronized (this) {

@@ -70,6 +70,8 @@ final class ZooKeeperBackend implements HaBackend {
     final String storesPath;
     private final BackendEvents events;
     private final ScheduledThreadPoolExecutor driverThread;
+    /** Set once this process knows the leaders/ znode exists (a publish that finds it gone creates it again). */
+    volatile boolean leadersPathReady;
 
     private final Object lock = new Object();
     @GuardedBy("lock")
@@ -697,6 +699,7 @@ final class ZooKeeperBackend implements HaBackend {
             return;
         }
         ensurePath(leadersPath);
+        leadersPathReady = true;
         CuratorCache c = CuratorCache.build(client, root);
         c.listenable().addListener(CuratorCacheListener.builder()
                 .forCreatesAndChanges((oldNode, node) -> onNode(node, false))
