@@ -42,19 +42,21 @@ import java.util.Set;
  *   election znode (it can be deleted only when empty), and within one incarnation ZooKeeper numbers children in
  *   creation order, so B's sequence number was lower than A's at s_A: A was not the lowest, a contradiction. So B's
  *   czxid is higher; nodes of a later incarnation (after an operator deleted the election) are created after every
- *   node of an earlier one, and their czxids are higher anyway.</li>
+ *   node of an earlier one, and their czxids are higher anyway. A grant decided by a deletion event instead of a
+ *   read keeps this order too (see onWatch).</li>
  * </ul>
- * The order is ZooKeeper's, of the reads that decided the grants. A process whose deciding read was answered before
- * its node went (by a server behind the leader, say) may still report its grant after a later one was reported
- * elsewhere, with the lower epoch; its node is gone, so everything it fences is refused, as for any deposed leader that
- * has not heard yet. What the epochs cannot survive is the tree copied into another ensemble whose zxids are lower;
+ * The order is ZooKeeper's, of the states that decided the grants. A process whose deciding read was answered before
+ * its node went (by a server behind the leader, say), or that saw its predecessor's deletion just before its own, may
+ * still report its grant after a later one was reported elsewhere, with the lower epoch; its node is gone, so
+ * everything it fences is refused, as for any deposed leader that has not heard yet. What the epochs cannot survive is the tree copied into another ensemble whose zxids are lower;
  * the store's namespace fence ({@link ZkStore}) still refuses fenced writes below the highest a namespace accepted.
  *
  * <p>In 0.2.0 the epoch was the latch sequence + 1, kept above an epoch floor that every grant raised in the cluster
  * znode's data (one quorum write more per grant). Nothing reads or writes that floor any more; it is left where it is
- * and goes with the cluster's data. On the same ZooKeeper database every czxid epoch is above every epoch granted that way: such an
- * epoch never exceeded the number of latch nodes created until then, each creation was a transaction, and a zxid is
- * at least the number of transactions before it (after the first ZooKeeper leader election it is at least 2^32).
+ * and goes with the cluster's data. On the same ZooKeeper database every czxid epoch is above every epoch granted
+ * that way: such an epoch never exceeded the number of latch nodes created until then, each creation was a
+ * transaction, and a zxid is at least the number of transactions before it (after the first ZooKeeper leader election
+ * it is at least 2^32).
  *
  * <p><b>Fence.</b> Every leader-only write is one multi-op that first checks the leader's latch node, sent only in
  * the ZooKeeper session that owns that node. While that node exists no other process can be the lowest, so no other
@@ -63,8 +65,10 @@ import java.util.Set;
  * until they expire it) never leads, and a write of its leadership is refused before it is sent.
  *
  * <p>A handover costs as few round trips as the protocol allows: the leader releases with one multi-op (its leader
- * records and its latch node together), the next process reads the queue once and leads, its own-node watch (and its
- * epoch) having been set when it entered, and a publish is one fenced multi-op with no look at the record first.
+ * records and its latch node together); the next process, whose predecessor was the lowest node when it last read the
+ * queue, leads on that predecessor's deletion event without reading again (see onWatch), its own-node watch
+ * and its epoch having been set when it entered; and a publish is one fenced multi-op with no look at the record
+ * first.
  *
  * <p>All ZooKeeper work runs on the backend's driver thread; listener calls come from it, one at a time.
  */
@@ -89,6 +93,10 @@ final class ZkElection implements ElectionDriver {
     // ourPath's czxid, the epoch it leads at; set with ownerSession
     @GuardedBy("this")
     private long ourCzxid;
+    // the predecessor we watch, if it was the lowest latch node in our last read of the queue (else null): its
+    // deletion makes us the lowest, with no read (see onWatch)
+    @GuardedBy("this")
+    private String firstBefore;
     @GuardedBy("this")
     private boolean closed;
     @GuardedBy("this")
@@ -183,6 +191,9 @@ final class ZkElection implements ElectionDriver {
             if (path == null) {
                 return; // lost and not yet re-entered: enter() is queued and checks the queue itself
             }
+            synchronized (this) {
+                firstBefore = null;
+            }
             List<String> read;
             try {
                 read = b.bounded("read the election " + b.electionPath,
@@ -209,6 +220,9 @@ final class ZkElection implements ElectionDriver {
                 return;
             }
             String predecessor = b.electionPath + "/" + children.get(idx - 1);
+            synchronized (this) {
+                firstBefore = idx == 1 && path.equals(ourPath) ? predecessor : null;
+            }
             Stat s = client.checkExists().usingWatcher((Watcher) this::onWatch).forPath(predecessor);
             if (s != null) {
                 return;
@@ -223,12 +237,31 @@ final class ZkElection implements ElectionDriver {
                 try {
                     boolean lead;
                     String path;
+                    boolean nowFirst;
                     synchronized (this) {
                         lead = leader;
                         path = ourPath;
+                        nowFirst = !lead && path != null && event.getPath().equals(firstBefore);
+                        if (nowFirst) {
+                            firstBefore = null;
+                        }
                     }
                     if (lead && event.getPath().equals(path)) {
                         lostNode("our latch node was deleted");
+                    } else if (nowFirst) {
+                        // The node before ours was the lowest in our last read, and it is gone: ours is the lowest
+                        // now, without reading the queue again. Every lower node was created before ours, so it was in
+                        // that read (which showed ours) unless deleted before it, and a deleted znode never comes back;
+                        // the only lower one then was this predecessor. Had our own node gone first, its deletion
+                        // event, delivered before this one, would have ended our place (lostNode) on this thread
+                        // already. If both went in one transaction (the election deleted), or after a reconnection
+                        // the server re-sent the two events out of order, we lead on a node already gone: its own
+                        // event follows and revokes, and nothing it fences can land. Epochs keep their order either
+                        // way: a node granted before this deletion has a lower czxid than ours (with a higher one, it
+                        // had this predecessor, older and still alive, below it), and a node granted after it has a
+                        // higher one (a lower one is older than ours, so it was in our read, where only this
+                        // predecessor was below ours).
+                        becomeLeader(path);
                     } else if (!lead) {
                         checkQueue();
                     }
@@ -254,6 +287,7 @@ final class ZkElection implements ElectionDriver {
             wasLeader = leader;
             leader = false;
             ourPath = null;
+            firstBefore = null;
             records = new ArrayList<>(published);
             published.clear();
         }
