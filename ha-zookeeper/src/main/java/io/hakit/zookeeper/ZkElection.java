@@ -19,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -65,10 +66,9 @@ import java.util.Set;
  * until they expire it) never leads, and a write of its leadership is refused before it is sent.
  *
  * <p>A handover costs as few round trips as the protocol allows: the leader releases with one multi-op (its leader
- * records and its latch node together); the next process, whose predecessor was the lowest node when it last read the
- * queue, leads on that predecessor's deletion event without reading again (see onWatch), its own-node watch
- * and its epoch having been set when it entered; and a publish is one fenced multi-op with no look at the record
- * first.
+ * records and its latch node together); the next process, which watches every node below its own, leads on the
+ * deletion event of the last of them without reading the queue again (see onWatch), its own-node watch and its epoch
+ * having been set when it entered; and a publish is one fenced multi-op with no look at the record first.
  *
  * <p>All ZooKeeper work runs on the backend's driver thread; listener calls come from it, one at a time.
  */
@@ -93,10 +93,10 @@ final class ZkElection implements ElectionDriver {
     // ourPath's czxid, the epoch it leads at; set with ownerSession
     @GuardedBy("this")
     private long ourCzxid;
-    // the predecessor we watch, if it was the lowest latch node in our last read of the queue (else null): its
-    // deletion makes us the lowest, with no read (see onWatch)
+    // the latch nodes below ours in our last read of the queue, each watched, less those whose deletion we saw: when
+    // the last goes ours is the lowest, with no read (see onWatch)
     @GuardedBy("this")
-    private String firstBefore;
+    private final Set<String> below = new HashSet<>();
     @GuardedBy("this")
     private boolean closed;
     @GuardedBy("this")
@@ -178,7 +178,7 @@ final class ZkElection implements ElectionDriver {
         b.schedule(this::enter, wait);
     }
 
-    /** Leads if our node is the lowest, else watches the one before it. Driver thread. */
+    /** Leads if our node is the lowest, else watches every one below it. Driver thread. */
     private void checkQueue() throws Exception {
         for (int round = 0; round < 1000; round++) {
             String path;
@@ -192,7 +192,7 @@ final class ZkElection implements ElectionDriver {
                 return; // lost and not yet re-entered: enter() is queued and checks the queue itself
             }
             synchronized (this) {
-                firstBefore = null;
+                below.clear();
             }
             List<String> read;
             try {
@@ -219,14 +219,34 @@ final class ZkElection implements ElectionDriver {
                 becomeLeader(path);
                 return;
             }
-            String predecessor = b.electionPath + "/" + children.get(idx - 1);
+            // Watch every node below ours, not only the one before it: when the last of them goes we lead on its
+            // deletion event, without reading the queue again (onWatch). With a handful of contenders this is a few
+            // watches more; the herd a lock recipe avoids (every waiter told of every deletion) is the contenders
+            // below ours, each told once per node that goes.
+            List<String> lower = new ArrayList<>(idx);
+            for (int i = idx - 1; i >= 0; i--) {
+                lower.add(b.electionPath + "/" + children.get(i));
+            }
             synchronized (this) {
-                firstBefore = idx == 1 && path.equals(ourPath) ? predecessor : null;
+                if (!path.equals(ourPath)) {
+                    return;
+                }
+                below.addAll(lower);
             }
-            Stat s = client.checkExists().usingWatcher((Watcher) this::onWatch).forPath(predecessor);
-            if (s != null) {
-                return;
+            for (String node : lower) {
+                Stat s = client.checkExists().usingWatcher((Watcher) this::onWatch).forPath(node);
+                if (s == null) {
+                    synchronized (this) {
+                        below.remove(node);
+                    }
+                }
             }
+            synchronized (this) {
+                if (!below.isEmpty() || !path.equals(ourPath)) {
+                    return;
+                }
+            }
+            // every node below ours went while we set the watches: read again
         }
         throw new IllegalStateException("the election queue kept changing under us");
     }
@@ -237,34 +257,34 @@ final class ZkElection implements ElectionDriver {
                 try {
                     boolean lead;
                     String path;
-                    boolean nowFirst;
+                    boolean wasBelow;
+                    boolean lowest;
                     synchronized (this) {
                         lead = leader;
                         path = ourPath;
-                        nowFirst = !lead && path != null && event.getPath().equals(firstBefore);
-                        if (nowFirst) {
-                            firstBefore = null;
-                        }
+                        wasBelow = !lead && path != null && below.remove(event.getPath());
+                        lowest = wasBelow && below.isEmpty();
                     }
                     if (lead && event.getPath().equals(path)) {
                         lostNode("our latch node was deleted");
-                    } else if (nowFirst) {
-                        // The node before ours was the lowest in our last read, and it is gone: ours is the lowest
-                        // now, without reading the queue again. Every lower node was created before ours, so it was in
-                        // that read (which showed ours) unless deleted before it, and a deleted znode never comes back;
-                        // the only lower one then was this predecessor. Had our own node gone first, its deletion
-                        // event, delivered before this one, would have ended our place (lostNode) on this thread
-                        // already. If both went in one transaction (the election deleted), or after a reconnection
-                        // the server re-sent the two events out of order, we lead on a node already gone: its own
-                        // event follows and revokes, and nothing it fences can land. Epochs keep their order either
-                        // way: a node granted before this deletion has a lower czxid than ours (with a higher one, it
-                        // had this predecessor, older and still alive, below it), and a node granted after it has a
-                        // higher one (a lower one is older than ours, so it was in our read, where only this
-                        // predecessor was below ours).
+                    } else if (lowest) {
+                        // The last node below ours in our last read is gone: ours is the lowest now, without reading
+                        // the queue again. Every lower node was created before ours, so it was in that read (which
+                        // showed ours) unless deleted before it, and a deleted znode never comes back; we saw each of
+                        // them go. Had our own node gone first, its deletion event, delivered before this one, would
+                        // have ended our place (lostNode) on this thread already. If both went in one transaction
+                        // (the election deleted), or after a reconnection the server re-sent the events out of order,
+                        // we lead on a node already gone: its own event follows and revokes, and nothing it fences can
+                        // land. Epochs keep their order either way: a node granted before this deletion has a lower
+                        // czxid than ours (with a higher one, it had this last lower node, older and still alive,
+                        // below it), and a node granted after it has a higher one (a lower one is older than ours, so
+                        // it was in our read, and we saw it go).
                         becomeLeader(path);
-                    } else if (!lead) {
-                        checkQueue();
+                    } else if (!lead && !wasBelow && event.getPath().equals(path)) {
+                        checkQueue(); // our own node went before we led: the read finds it gone and contends again
                     }
+                    // else: a node below ours went and others below remain (all watched), or a watch we no longer
+                    // need fired (set before our last read, or for a node of an earlier entry)
                 } catch (Exception e) {
                     retryLater("checking the election queue", e);
                 }
@@ -287,7 +307,7 @@ final class ZkElection implements ElectionDriver {
             wasLeader = leader;
             leader = false;
             ourPath = null;
-            firstBefore = null;
+            below.clear();
             records = new ArrayList<>(published);
             published.clear();
         }
