@@ -74,6 +74,8 @@ public final class ZooKeeperTestCluster implements TestCluster {
     private final Map<String, List<FaultInjectingProxy>> proxies = new ConcurrentHashMap<>();
     // the server deleteEpochHistory() copied the tree into; processes started since connect to it (null: none)
     private volatile TestingServer restored;
+    // the servers (connect string) each process reaches, by node id: the ensemble, or the server restored into
+    private final Map<String, String> serversOf = new ConcurrentHashMap<>();
 
     private ZooKeeperTestCluster(TestingCluster ensemble, Duration sessionTimeout, boolean proxied,
             Connector connector) {
@@ -124,10 +126,12 @@ public final class ZooKeeperTestCluster implements TestCluster {
 
     @Override
     public HaServices newProcess(HaConfig.Builder config) {
-        HaConfig c = configure(config).build();
+        TestingServer r = restored;
+        String servers = r != null ? r.getConnectString() : ensemble.getConnectString();
+        HaConfig c = configure(config, servers).build();
+        serversOf.put(c.nodeId(), servers);
         if (proxied) {
             List<FaultInjectingProxy> own = new ArrayList<>();
-            TestingServer r = restored;
             List<Integer> ports = r != null ? List.of(r.getPort())
                     : ensemble.getInstances().stream().map(InstanceSpec::getPort).toList();
             for (int port : ports) {
@@ -155,7 +159,8 @@ public final class ZooKeeperTestCluster implements TestCluster {
         ZooKeeper zk = connector.zooKeeper(process);
         try {
             if (zk != null) {
-                ZkEnsemble.expire(connectString(), zk.getSessionId(), zk.getSessionPasswd());
+                ZkEnsemble.expire(serversOf.getOrDefault(process.config().nodeId(), connectString()),
+                        zk.getSessionId(), zk.getSessionPasswd());
                 return true;
             }
         } catch (Exception e) {
