@@ -24,19 +24,18 @@
  *   once: a leader paused by GC, or cut off from the backend, learns of its loss late. (client-go's leader election
  *   says so plainly and offers no fencing.) HAKit therefore makes every grant a {@link io.hakit.api.LeaderSession}
  *   carrying an epoch that strictly increases across the whole history of the election, and no two grants share an
- *   epoch. Every backend derives it the same way: {@code max(what its election counts, floor + 1)}, where the floor
- *   is the highest epoch granted, kept apart from the election and raised before a grant is reported (ZooKeeper: the
- *   cluster znode's data, raised by a version-checked write together with a check of the winner's latch node;
- *   Kubernetes: the Lease's epoch annotation, re-seeded above the ConfigMaps' fences if the Lease is lost; embedded:
- *   a counter), so epochs survive the deletion of the election's storage. Every leader-only action takes the session: {@link io.hakit.api.LeaderElection#confirmLeadership} and the
+ *   epoch. Each backend takes it from something the deletion of the election's storage does not set back (ZooKeeper:
+ *   the czxid of the winning latch node, the zxid of the transaction that created it, unique and increasing over the
+ *   ensemble's whole life; Kubernetes: the Lease's epoch annotation, re-seeded above the ConfigMaps' fences if the
+ *   Lease is lost; embedded: {@code max(election counter, floor + 1)} with a floor kept apart from the election). Every leader-only action takes the session: {@link io.hakit.api.LeaderElection#confirmLeadership} and the
  *   fenced {@link io.hakit.api.StateStore} writes. The core refuses a session that is no longer current, and the
  *   backend refuses, atomically with the write, a session whose epoch is not the current leadership's (ZooKeeper: a
  *   multi-op checking the leader's node; Kubernetes: an update of the namespace's ConfigMap conditional on its
  *   resourceVersion, whose fence annotation every new leader raises before it is told it leads; embedded: under one
  *   lock). Each namespace also records the highest fence it accepted and refuses a lower one in the same atomic
  *   step. So a stale leader's write never lands, even when the stale leader has not yet heard that it lost. Leader
- *   retrieval shows a record only while it belongs to the current grant (ZooKeeper: the floor names its epoch and
- *   latch node, that node exists, and the record is owned by its session), never by its epoch alone.</li>
+ *   retrieval shows a record only while it belongs to the current grant (ZooKeeper: a latch node whose czxid is the
+ *   record's epoch exists, and the record is owned by that node's session), never by its epoch alone.</li>
  *   <li><b>Leases are measured locally.</b> Every timeout is read from a monotonic {@link io.hakit.api.Ticker} from
  *   what this process observed; HAKit never compares another node's timestamp with the local clock. Clock
  *   <i>offset</i> between machines is therefore harmless; clock <i>rate</i> skew is not: a machine whose clock runs
@@ -61,16 +60,15 @@
  * in brackets.
  * <ul>
  *   <li><b>The election</b> ({@code election/} with its latch nodes) [the Lease]: the leader loses its leadership
- *   (revoke delivered), every process contends again, and the next epoch is still above every earlier one (the
- *   floor). Safe at any time.</li>
+ *   (revoke delivered), every process contends again, and the next epoch is still above every earlier one
+ *   (ZooKeeper: a later zxid; elsewhere the floor). Safe at any time.</li>
  *   <li><b>Leader records</b> ({@code leaders/<component>}) [the leader ConfigMap]: retrievers see no leader until the
  *   leader confirms again. Fenced writes are not affected.</li>
- *   <li><b>The epoch floor</b> (the cluster znode's data): harmless while the election exists. With the election
- *   deleted as well (or the tree restored without them), epochs start again at 1; each namespace still refuses fenced
- *   writes below the highest fence it accepted, so the new leader's fenced writes there are refused
- *   ({@link io.hakit.api.LeadershipLostException}) until its epoch passes that fence: no stale write lands, but
- *   progress needs the floor back or the namespace deleted. Data that is not HAKit's floor makes every process refuse
- *   to lead, naming the znode.</li>
+ *   <li><b>The epoch history.</b> On ZooKeeper there is none to delete in the tree: epochs are zxids, which no
+ *   deletion lowers (the cluster znode's data, where 0.2.0 kept an epoch floor, is no longer read or written). It is
+ *   lost only when the tree is copied into another ensemble whose zxids are lower. Then each namespace still refuses fenced writes below the highest fence it accepted, so the
+ *   new leader's fenced writes there are refused ({@link io.hakit.api.LeadershipLostException}) until its epoch passes
+ *   that fence: no stale write lands, but progress needs the namespace deleted or the epochs to pass it.</li>
  *   <li><b>A namespace</b> ({@code stores/<namespace>}) [its ConfigMap]: its keys and its fence record are gone; use
  *   {@link io.hakit.api.HaServices#deleteNamespace} to remove its blobs too. A stale leader still cannot write there:
  *   the election's fence is checked with every write.</li>
@@ -78,8 +76,8 @@
  *   {@link io.hakit.api.CorruptValueException}; delete only what {@link io.hakit.api.StateStore#collectGarbage} would
  *   (unreferenced, for well over twice the operation timeout).</li>
  *   <li><b>The whole cluster path</b> (or {@link io.hakit.api.HaServices#closeAndDeleteAllData}): all of the above at
- *   once, with every process of the cluster stopped first; the cluster starts again with no data (on ZooKeeper from
- *   epoch 1; the embedded backend keeps its floor).</li>
+ *   once, with every process of the cluster stopped first; the cluster starts again with no data (epochs still
+ *   above the earlier ones on ZooKeeper, a zxid, and embedded, which keeps its floor).</li>
  * </ul>
  *
  * <h2>What is not guaranteed</h2>

@@ -54,8 +54,9 @@ public interface TestCluster extends AutoCloseable {
 
     /**
      * Deletes the election's storage as an operator might (ZooKeeper: the {@code election} znode with its latch
-     * nodes; Kubernetes: the Lease; embedded: the election and its counter), keeping the epoch floor. The leader loses
-     * its leadership and every contender contends again. Suites use it to check that epochs keep increasing.
+     * nodes; Kubernetes: the Lease; embedded: the election and its counter), keeping what the backend's epochs are
+     * kept above (ZooKeeper: the ensemble's zxids, which no deletion lowers; elsewhere the epoch floor). The leader
+     * loses its leadership and every contender contends again. Suites use it to check that epochs keep increasing.
      *
      * @throws UnsupportedOperationException if this backend's test cluster cannot; suites then skip the test
      */
@@ -64,9 +65,11 @@ public interface TestCluster extends AutoCloseable {
     }
 
     /**
-     * Deletes every record of past epochs the election keeps (the election's storage and the epoch floor), as a
-     * restore of the tree without them would; the store's namespaces stay. Whatever epoch the backend grants next,
-     * a namespace must still refuse a fenced write below the highest fence it accepted.
+     * Loses every record of past epochs the election keeps, as a restore of the tree without them would; the store's
+     * namespaces stay (embedded: the election's storage and the epoch floor are deleted; ZooKeeper, whose epochs are
+     * zxids: the tree is copied into a fresh server, whose zxids are lower, and processes started afterwards use it).
+     * Whatever epoch the backend grants next, a namespace must still refuse a fenced write below the highest fence it
+     * accepted.
      *
      * @throws UnsupportedOperationException if this backend's test cluster cannot; suites then skip the test
      */

@@ -39,40 +39,7 @@ final class Records {
         }
     }
 
-    /**
-     * The epoch floor kept in the cluster znode's data: the highest epoch granted and the name of the latch node it
-     * was granted to. Empty data is a floor of 0 (a cluster no grant has raised yet).
-     */
-    record Floor(long epoch, String latch) {
-        static final Floor NONE = new Floor(0, "");
-    }
-
-    private static final String FLOOR_MAGIC = "hakit-floor-v1";
-    private static final int MAX_FLOOR_RECORD = 1024;
-
-    static byte[] floor(long epoch, String latchName) {
-        return (FLOOR_MAGIC + "\n" + epoch + "\n" + latchName).getBytes(StandardCharsets.UTF_8);
-    }
-
-    /** Parses the cluster znode's data as an epoch floor; empty if it is not one of ours (and not empty). */
-    static Optional<Floor> floor(byte[] data) {
-        if (data == null || data.length == 0) {
-            return Optional.of(Floor.NONE);
-        }
-        if (data.length > MAX_FLOOR_RECORD) {
-            return Optional.empty();
-        }
-        String[] parts = new String(data, StandardCharsets.UTF_8).split("\n", -1);
-        if (parts.length != 3 || !parts[0].equals(FLOOR_MAGIC) || parts[2].isEmpty()) {
-            return Optional.empty();
-        }
-        try {
-            long epoch = Long.parseLong(parts[1]);
-            return epoch > 0 ? Optional.of(new Floor(epoch, parts[2])) : Optional.empty();
-        } catch (NumberFormatException e) {
-            return Optional.empty();
-        }
-    }
+    private static final int MAX_FENCE_RECORD = 1024;
 
     private static final String FENCE_MAGIC = "hakit-fence-v1";
 
@@ -88,7 +55,7 @@ final class Records {
         if (data == null || data.length == 0) {
             return java.util.OptionalLong.of(0);
         }
-        if (data.length > MAX_FLOOR_RECORD) {
+        if (data.length > MAX_FENCE_RECORD) {
             return java.util.OptionalLong.empty();
         }
         String[] parts = new String(data, StandardCharsets.UTF_8).split("\n", -1);

@@ -9,7 +9,6 @@ import org.apache.curator.framework.CuratorFramework;
 import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.Op;
-import org.apache.zookeeper.OpResult;
 import org.apache.zookeeper.WatchedEvent;
 import org.apache.zookeeper.Watcher;
 import org.apache.zookeeper.data.Stat;
@@ -20,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -27,16 +27,37 @@ import java.util.Set;
 /**
  * One process's contention: an ephemeral sequential latch node; the lowest leads.
  *
- * <p><b>Epoch.</b> A leader's epoch is {@code max(latch sequence + 1, floor + 1)}. ZooKeeper numbers the children of
- * {@code election/} from one counter that only grows while that znode lives, so the sequence alone orders the grants
- * of one life of the election; but an operator may delete the (empty) election znode, or restore the tree elsewhere,
- * and its counter then starts again at 0. The <em>floor</em> survives that: the cluster znode's data holds the highest
- * epoch granted and the name of the latch node it went to ({@link Records.Floor}). The winner raises it to its epoch
- * with one multi-op {check its latch node exists, setData of the floor at the version it read} before the grant is
- * reported; the floor is never lowered. Two winners cannot both raise it from the same version, and each raises it
- * above what it read, so no two grants share an epoch and each is higher than every earlier one. The queue and the
- * floor are read together in one multi-read, so a grant costs one quorum write more than the latch alone. If the
- * cluster znode holds data that is not a floor, this process refuses to lead (and says so) rather than guess.
+ * <p><b>Epoch.</b> A leader's epoch is its latch node's {@code czxid}: the zxid of the transaction that created it,
+ * which the contender reads from the stat of the own-node check it makes when it enters the queue, so a grant costs
+ * no read and no write beyond the latch recipe's. A zxid is unique and only grows over the ensemble's whole life
+ * (ZooKeeper numbers every committed transaction, a new ZooKeeper leader starts a higher zxid epoch, and the counter
+ * survives restarts with the transaction log), also across the deletion and re-creation of the election znode. Why
+ * successive leaders' epochs strictly increase:
+ * <ul>
+ *   <li>Every latch node is created by a create request of its own, one transaction, so no two share a czxid. (A
+ *   multi-op creating two latch nodes would break this; HAKit never sends one, and nothing else may write here.)</li>
+ *   <li>Say A leads because a read of ZooKeeper's state s_A showed its node as the lowest live one, and B leads later,
+ *   from a read of a state s_B after s_A. If B's czxid were lower than A's, B's node was created before A's, so before
+ *   s_A; it is still there at s_B, and a deleted znode never comes back (a node created again under the same name
+ *   has a new czxid), so it was there at s_A too. Two children alive at one moment belong to one incarnation of the
+ *   election znode (it can be deleted only when empty), and within one incarnation ZooKeeper numbers children in
+ *   creation order, so B's sequence number was lower than A's at s_A: A was not the lowest, a contradiction. So B's
+ *   czxid is higher; nodes of a later incarnation (after an operator deleted the election) are created after every
+ *   node of an earlier one, and their czxids are higher anyway. A grant decided by a deletion event instead of a
+ *   read keeps this order too (see onWatch).</li>
+ * </ul>
+ * The order is ZooKeeper's, of the states that decided the grants. A process whose deciding read was answered before
+ * its node went (by a server behind the leader, say), or that saw its predecessor's deletion just before its own, may
+ * still report its grant after a later one was reported elsewhere, with the lower epoch; its node is gone, so
+ * everything it fences is refused, as for any deposed leader that has not heard yet. What the epochs cannot survive is the tree copied into another ensemble whose zxids are lower;
+ * the store's namespace fence ({@link ZkStore}) still refuses fenced writes below the highest a namespace accepted.
+ *
+ * <p>In 0.2.0 the epoch was the latch sequence + 1, kept above an epoch floor that every grant raised in the cluster
+ * znode's data (one quorum write more per grant). Nothing reads or writes that floor any more; it is left where it is
+ * and goes with the cluster's data. On the same ZooKeeper database every czxid epoch is above every epoch granted
+ * that way: such an epoch never exceeded the number of latch nodes created until then, each creation was a
+ * transaction, and a zxid is at least the number of transactions before it (after the first ZooKeeper leader election
+ * it is at least 2^32).
  *
  * <p><b>Fence.</b> Every leader-only write is one multi-op that first checks the leader's latch node, sent only in
  * the ZooKeeper session that owns that node. While that node exists no other process can be the lowest, so no other
@@ -45,8 +66,9 @@ import java.util.Set;
  * until they expire it) never leads, and a write of its leadership is refused before it is sent.
  *
  * <p>A handover costs as few round trips as the protocol allows: the leader releases with one multi-op (its leader
- * records and its latch node together), the next process reads the queue once and leads, its own-node watch having
- * been set when it entered, and a publish is one fenced multi-op with no look at the record first.
+ * records and its latch node together); the next process, which watches every node below its own, leads on the
+ * deletion event of the last of them without reading the queue again (see onWatch), its own-node watch and its epoch
+ * having been set when it entered; and a publish is one fenced multi-op with no look at the record first.
  *
  * <p>All ZooKeeper work runs on the backend's driver thread; listener calls come from it, one at a time.
  */
@@ -68,12 +90,17 @@ final class ZkElection implements ElectionDriver {
     // the ZooKeeper session that created ourPath (its ephemeral owner); 0 until our own-node watch is set
     @GuardedBy("this")
     private long ownerSession;
+    // ourPath's czxid, the epoch it leads at; set with ownerSession
+    @GuardedBy("this")
+    private long ourCzxid;
+    // the latch nodes below ours in our last read of the queue, each watched, less those whose deletion we saw: when
+    // the last goes ours is the lowest, with no read (see onWatch)
+    @GuardedBy("this")
+    private final Set<String> below = new HashSet<>();
     @GuardedBy("this")
     private boolean closed;
     @GuardedBy("this")
     private final Set<String> published = new LinkedHashSet<>();
-    // set once the leaders/ znode is known to exist; cleared when a create finds it gone
-    private volatile boolean leadersPathReady;
 
     ZkElection(ZooKeeperBackend backend, Listener listener) {
         this.b = backend;
@@ -120,7 +147,8 @@ final class ZkElection implements ElectionDriver {
             if (!watched) {
                 // watch our own node from the start, not only once we lead: its deletion ends our place in the
                 // queue or our leadership, and the grant then needs no extra round trip to set this watch. The
-                // same answer tells which session owns the node (checked before leading and on every fenced write).
+                // same answer tells which session owns the node (checked before leading and on every fenced write) and
+                // its czxid, the epoch it leads at.
                 // Done again on a retry of enter() if it failed after the create.
                 Stat own = client.checkExists().usingWatcher((Watcher) this::onWatch).forPath(path);
                 if (own == null) {
@@ -132,6 +160,7 @@ final class ZkElection implements ElectionDriver {
                         return;
                     }
                     ownerSession = own.getEphemeralOwner();
+                    ourCzxid = own.getCzxid();
                 }
             }
             checkQueue();
@@ -149,7 +178,7 @@ final class ZkElection implements ElectionDriver {
         b.schedule(this::enter, wait);
     }
 
-    /** Leads if our node is the lowest, else watches the one before it. Driver thread. */
+    /** Leads if our node is the lowest, else watches every one below it. Driver thread. */
     private void checkQueue() throws Exception {
         for (int round = 0; round < 1000; round++) {
             String path;
@@ -162,17 +191,19 @@ final class ZkElection implements ElectionDriver {
             if (path == null) {
                 return; // lost and not yet re-entered: enter() is queued and checks the queue itself
             }
-            // the queue and the epoch floor in one multi-read: a grant needs both, and a consistent pair
-            List<OpResult> read = b.bounded("read the election " + b.electionPath, zk -> zk.multi(
-                    List.of(Op.getChildren(b.electionPath), Op.getData(b.root))));
-            if (!(read.get(0) instanceof OpResult.GetChildrenResult)
-                    || !(read.get(1) instanceof OpResult.GetDataResult)) {
+            synchronized (this) {
+                below.clear();
+            }
+            List<String> read;
+            try {
+                read = b.bounded("read the election " + b.electionPath,
+                        zk -> zk.getChildren(b.electionPath, false));
+            } catch (KeeperException.NoNodeException e) {
                 lostNode("the election " + b.electionPath + " is gone");
                 return;
             }
-            OpResult.GetDataResult floorRead = (OpResult.GetDataResult) read.get(1);
             List<String> children = new ArrayList<>();
-            for (String c : ((OpResult.GetChildrenResult) read.get(0)).getChildren()) {
+            for (String c : read) {
                 if (Records.sequence(c) >= 0 && c.contains("latch-")) {
                     children.add(c);
                 }
@@ -185,16 +216,37 @@ final class ZkElection implements ElectionDriver {
                 return;
             }
             if (idx == 0) {
-                if (becomeLeader(path, floorRead.getData(), floorRead.getStat())) {
-                    return;
-                }
-                continue; // another grant raised the floor between our read and our write: read again
-            }
-            String predecessor = b.electionPath + "/" + children.get(idx - 1);
-            Stat s = client.checkExists().usingWatcher((Watcher) this::onWatch).forPath(predecessor);
-            if (s != null) {
+                becomeLeader(path);
                 return;
             }
+            // Watch every node below ours, not only the one before it: when the last of them goes we lead on its
+            // deletion event, without reading the queue again (onWatch). With a handful of contenders this is a few
+            // watches more; the herd a lock recipe avoids (every waiter told of every deletion) is the contenders
+            // below ours, each told once per node that goes.
+            List<String> lower = new ArrayList<>(idx);
+            for (int i = idx - 1; i >= 0; i--) {
+                lower.add(b.electionPath + "/" + children.get(i));
+            }
+            synchronized (this) {
+                if (!path.equals(ourPath)) {
+                    return;
+                }
+                below.addAll(lower);
+            }
+            for (String node : lower) {
+                Stat s = client.checkExists().usingWatcher((Watcher) this::onWatch).forPath(node);
+                if (s == null) {
+                    synchronized (this) {
+                        below.remove(node);
+                    }
+                }
+            }
+            synchronized (this) {
+                if (!below.isEmpty() || !path.equals(ourPath)) {
+                    return;
+                }
+            }
+            // every node below ours went while we set the watches: read again
         }
         throw new IllegalStateException("the election queue kept changing under us");
     }
@@ -205,15 +257,34 @@ final class ZkElection implements ElectionDriver {
                 try {
                     boolean lead;
                     String path;
+                    boolean wasBelow;
+                    boolean lowest;
                     synchronized (this) {
                         lead = leader;
                         path = ourPath;
+                        wasBelow = !lead && path != null && below.remove(event.getPath());
+                        lowest = wasBelow && below.isEmpty();
                     }
                     if (lead && event.getPath().equals(path)) {
                         lostNode("our latch node was deleted");
-                    } else if (!lead) {
-                        checkQueue();
+                    } else if (lowest) {
+                        // The last node below ours in our last read is gone: ours is the lowest now, without reading
+                        // the queue again. Every lower node was created before ours, so it was in that read (which
+                        // showed ours) unless deleted before it, and a deleted znode never comes back; we saw each of
+                        // them go. Had our own node gone first, its deletion event, delivered before this one, would
+                        // have ended our place (lostNode) on this thread already. If both went in one transaction
+                        // (the election deleted), or after a reconnection the server re-sent the events out of order,
+                        // we lead on a node already gone: its own event follows and revokes, and nothing it fences can
+                        // land. Epochs keep their order either way: a node granted before this deletion has a lower
+                        // czxid than ours (with a higher one, it had this last lower node, older and still alive,
+                        // below it), and a node granted after it has a higher one (a lower one is older than ours, so
+                        // it was in our read, and we saw it go).
+                        becomeLeader(path);
+                    } else if (!lead && !wasBelow && event.getPath().equals(path)) {
+                        checkQueue(); // our own node went before we led: the read finds it gone and contends again
                     }
+                    // else: a node below ours went and others below remain (all watched), or a watch we no longer
+                    // need fired (set before our last read, or for a node of an earlier entry)
                 } catch (Exception e) {
                     retryLater("checking the election queue", e);
                 }
@@ -236,6 +307,7 @@ final class ZkElection implements ElectionDriver {
             wasLeader = leader;
             leader = false;
             ourPath = null;
+            below.clear();
             records = new ArrayList<>(published);
             published.clear();
         }
@@ -249,30 +321,21 @@ final class ZkElection implements ElectionDriver {
         b.runAsync(this::enter);
     }
 
-    /** The epoch of the leader whose latch node is {@code name} (a path or a child's name): its sequence + 1. */
-    static long epochOf(String name) {
-        long sequence = Records.sequence(name);
-        return sequence < 0 ? -1 : sequence + 1;
-    }
-
     /**
-     * Our node is the lowest: we lead, if our client still has the node's session, at {@code max(sequence + 1,
-     * floor + 1)} once the floor is raised to it. Driver thread.
-     *
-     * @param floorData the cluster znode's data, read with the queue
-     * @param floorStat its stat, from the same read
-     * @return false if the floor changed since it was read (the caller reads again); true otherwise
+     * Our node is the lowest: we lead at its czxid, if our client still has the node's session. Driver thread.
      */
-    private boolean becomeLeader(String path, byte[] floorData, Stat floorStat) throws KeeperException {
+    private void becomeLeader(String path) {
         long owner;
+        long next;
         synchronized (this) {
             if (closed || leader || !path.equals(ourPath)) {
-                return true;
+                return;
             }
             owner = ownerSession;
+            next = ourCzxid;
         }
         if (owner == 0) {
-            return true; // enter() failed after creating our node and is queued again: it sets the watch, then checks
+            return; // enter() failed after creating our node and is queued again: it sets the watch, then checks
         }
         long current = b.sessionId();
         if (current == 0) {
@@ -284,45 +347,18 @@ final class ZkElection implements ElectionDriver {
             // disconnection); the node lingers on the servers until they expire it, and must not lead
             lostNode("our latch node belongs to ZooKeeper session 0x" + Long.toHexString(owner)
                     + ", which this client no longer has (it is in 0x" + Long.toHexString(current) + ")");
-            return true;
-        }
-        Records.Floor floor = Records.floor(floorData).orElseThrow(() -> new IllegalStateException("the cluster znode "
-                + b.root + " holds " + floorData.length + " bytes that are not HAKit's epoch floor; " + nodeId
-                + " refuses to lead, as its epoch could repeat an earlier one. Give this cluster a znode of its own ("
-                + ZooKeeperOptions.PATH_ROOT + " / high-availability.cluster-id)"));
-        String ourName = path.substring(path.lastIndexOf('/') + 1);
-        long next;
-        if (floor.latch().equals(ourName)) {
-            next = floor.epoch(); // raised for this very node by an earlier attempt whose answer was lost
-        } else {
-            next = Math.max(epochOf(path), floor.epoch() + 1);
-            String what = "raise the epoch floor of " + b.root + " to " + next;
-            Fence fence = new Fence(List.of(Op.check(path, -1)), owner);
-            List<Op> ops = new ArrayList<>(fence.ops());
-            ops.add(Op.setData(b.root, Records.floor(next, ourName), floorStat.getVersion()));
-            try {
-                b.multi(ops, fence, what);
-            } catch (LeadershipLostException e) {
-                lostNode("our latch node went before we could lead: " + e.getMessage());
-                return true;
-            } catch (KeeperException e) {
-                if (ZooKeeperBackend.failedCode(e) == KeeperException.Code.BADVERSION) {
-                    return false;
-                }
-                throw e;
-            }
+            return;
         }
         synchronized (this) {
             if (closed || leader || !path.equals(ourPath)) {
-                return true;
+                return;
             }
             leader = true;
             epoch = next;
         }
         // the watch on our own node, set in enter(), ends this leadership when the node goes
-        LOG.info("{}: leads at epoch {} ({})", nodeId, next, path);
+        LOG.info("{}: leads at epoch {} (0x{}, {})", nodeId, next, Long.toHexString(next), path);
         listener.onGrantLeadership(next);
-        return true;
     }
 
     /**
@@ -366,9 +402,11 @@ final class ZkElection implements ElectionDriver {
         String path = b.leadersPath + "/" + componentId;
         byte[] data = Records.leader(info);
         b.checkSession(fence(atEpoch, what), what); // fail at once, before anything waits for a connection
-        if (!leadersPathReady) {
+        if (!b.leadersPathReady) {
+            // once per backend, not per election: a process contends with a new election after each release, and
+            // this read was on the path of every handover (a create that finds leaders/ gone makes it again, below)
             b.ensurePath(b.leadersPath);
-            leadersPathReady = true;
+            b.leadersPathReady = true;
         }
         boolean replace;
         synchronized (this) {

@@ -70,6 +70,8 @@ final class ZooKeeperBackend implements HaBackend {
     final String storesPath;
     private final BackendEvents events;
     private final ScheduledThreadPoolExecutor driverThread;
+    /** Set once this process knows the leaders/ znode exists (a publish that finds it gone creates it again). */
+    volatile boolean leadersPathReady;
 
     private final Object lock = new Object();
     @GuardedBy("lock")
@@ -81,12 +83,9 @@ final class ZooKeeperBackend implements HaBackend {
     // what the cache has seen under leaders/, with the session that owns each record
     @GuardedBy("lock")
     private final Map<String, LeaderRecord> leaderRecords = new HashMap<>();
-    // the latch nodes the cache has seen under election/, by name, with their owning session
+    // the latch nodes the cache has seen under election/, by name
     @GuardedBy("lock")
-    private final Map<String, Long> latchOwners = new HashMap<>();
-    // the epoch floor the cache has seen in the cluster znode (null: not HAKit's)
-    @GuardedBy("lock")
-    private Records.Floor floor = Records.Floor.NONE;
+    private final Map<String, Latch> latches = new HashMap<>();
     // what each component's listeners were last told
     @GuardedBy("lock")
     private final Map<String, LeaderInformation> shown = new HashMap<>();
@@ -700,6 +699,7 @@ final class ZooKeeperBackend implements HaBackend {
             return;
         }
         ensurePath(leadersPath);
+        leadersPathReady = true;
         CuratorCache c = CuratorCache.build(client, root);
         c.listenable().addListener(CuratorCacheListener.builder()
                 .forCreatesAndChanges((oldNode, node) -> onNode(node, false))
@@ -712,12 +712,11 @@ final class ZooKeeperBackend implements HaBackend {
 
     private void onNode(ChildData node, boolean deleted) {
         String path = node.getPath();
-        if (path.equals(root)) {
-            onFloor(deleted ? Records.Floor.NONE : Records.floor(node.getData()).orElse(null));
-        } else if (path.startsWith(electionPath + "/")) {
+        if (path.startsWith(electionPath + "/")) {
             String name = path.substring(electionPath.length() + 1);
-            if (!name.contains("/") && name.contains("latch-") && ZkElection.epochOf(name) > 0) {
-                onLatch(name, deleted ? 0 : owner(node));
+            if (!name.contains("/") && name.contains("latch-") && Records.sequence(name) >= 0) {
+                onLatch(name, deleted || node.getStat() == null ? null
+                        : new Latch(node.getStat().getCzxid(), node.getStat().getEphemeralOwner()));
             }
         } else if (path.startsWith(leadersPath + "/")) {
             String component = path.substring(leadersPath.length() + 1);
@@ -751,21 +750,17 @@ final class ZooKeeperBackend implements HaBackend {
     private record LeaderRecord(LeaderInformation info, long owner) {
     }
 
-    /** The epoch floor changed (a grant raised it); records of the previous grant become stale. */
-    private void onFloor(Records.Floor f) {
-        synchronized (lock) {
-            floor = f;
-            reshowLocked();
-        }
+    /** A latch node: its czxid (the epoch it leads at) and the session that owns it. */
+    private record Latch(long czxid, long owner) {
     }
 
-    /** A latch node came ({@code owner != 0}) or went ({@code owner == 0}). */
-    private void onLatch(String name, long owner) {
+    /** A latch node came or changed ({@code latch} not null) or went (null). */
+    private void onLatch(String name, Latch latch) {
         synchronized (lock) {
-            if (owner == 0) {
-                latchOwners.remove(name);
+            if (latch == null) {
+                latches.remove(name);
             } else {
-                latchOwners.put(name, owner);
+                latches.put(name, latch);
             }
             reshowLocked();
         }
@@ -805,21 +800,24 @@ final class ZooKeeperBackend implements HaBackend {
     }
 
     /**
-     * Whether a record shows: only while it belongs to the current grant, whatever the epochs' numbering. The floor
-     * names the current grant (its epoch and latch node); the record must carry that epoch, the latch node must still
-     * exist, and the record must be owned by the session that owns the latch node. A record of an ended leadership
-     * (its latch node gone, or a later grant raised the floor) never shows, even if a later grant reuses its epoch
-     * after the epoch history was lost. Deciding by the floor and latch nodes alone makes the view right whatever
-     * order the cache loads nodes in when it starts.
+     * Whether a record shows: only while it belongs to a grant that has not ended. A leader's epoch is its latch node's
+     * czxid ({@link ZkElection}); the record shows while a latch node whose czxid equals the record's epoch exists and
+     * the record is owned by the session that owns that node. While that node exists its leadership goes on (no other
+     * node can be the lowest); when it goes the record stops showing, and no later node can have the same czxid, even
+     * after the election znode was deleted and created again. The record must be owned by the node's session because
+     * a record is written in the leader's session (a fenced write): one carrying that epoch in another session is not
+     * that leadership's. Deciding by the latch nodes alone makes the view right whatever order the cache loads nodes
+     * in when it starts.
      */
     @GuardedBy("lock")
     private LeaderInformation visible(LeaderRecord rec) {
-        Records.Floor f = floor;
-        if (f == null || f.epoch() != rec.info().epoch()) {
-            return LeaderInformation.empty();
+        long epoch = rec.info().epoch();
+        for (Latch latch : latches.values()) {
+            if (latch.czxid() == epoch) {
+                return latch.owner() == rec.owner() ? rec.info() : LeaderInformation.empty();
+            }
         }
-        Long latchOwner = latchOwners.get(f.latch());
-        return latchOwner != null && latchOwner == rec.owner() ? rec.info() : LeaderInformation.empty();
+        return LeaderInformation.empty();
     }
 
     Subscription watchStore(String namespace, String prefix, Consumer<StoreEvent> listener) {

@@ -118,7 +118,8 @@ class ShadedJarIT {
             Map<String, String> config = Map.of("high-availability.type", "zookeeper",
                     "high-availability.cluster-id", "shaded", "high-availability.storageDir", dir.toString(),
                     "high-availability.zookeeper.quorum", zk.getConnectString());
-            assertThat(probe(loader, config)).isEqualTo("zookeeper epoch=1 read=chk-1");
+            // a ZooKeeper leader's epoch is its latch node's czxid (a zxid), not a count of grants
+            assertThat(probe(loader, config)).matches("zookeeper epoch=[1-9][0-9]* read=chk-1");
         }
     }
 }

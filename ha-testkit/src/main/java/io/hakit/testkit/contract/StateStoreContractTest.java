@@ -317,9 +317,10 @@ public abstract class StateStoreContractTest extends ContractTestBase {
     /**
      * The SPI's second fence condition: a namespace refuses a fenced write below the highest fence it accepted, even
      * when the election's record of past epochs is lost (its storage and the epoch floor deleted, or the tree restored
-     * elsewhere) and the backend grants a lower epoch than before. Once, on ZooKeeper, the store checked only the
-     * latch node, so the first leader after the loss (epoch 1) overwrote a value written at epoch 3. A backend that
-     * re-seeds its epochs above the namespaces' fences grants a higher epoch instead, and its writes are accepted.
+     * into another ZooKeeper ensemble, whose zxids are lower) and the backend grants a lower epoch than before. Once,
+     * on ZooKeeper, the store checked only the latch node, so the first leader after the loss (epoch 1) overwrote a
+     * value written at epoch 3. A backend that re-seeds its epochs above the namespaces' fences grants a higher epoch
+     * instead, and its writes are accepted.
      */
     @Test
     void aFencedWriteBelowAFenceTheNamespaceAcceptedIsRefusedEvenIfTheEpochHistoryIsLost() {

@@ -2,6 +2,7 @@ package io.hakit.testkit.junit.internal.zookeeper;
 
 import org.apache.curator.test.InstanceSpec;
 import org.apache.curator.test.TestingCluster;
+import org.apache.curator.test.TestingServer;
 import org.apache.zookeeper.ZooKeeper;
 import org.apache.zookeeper.util.ServiceUtils;
 
@@ -69,6 +70,13 @@ public final class ZkEnsemble {
         c.start();
         awaitServing(c);
         return c;
+    }
+
+    /**
+     * A fresh standalone server (one member, not a quorum: its zxids start at 1), started; the caller closes it.
+     */
+    public static TestingServer standalone() throws Exception {
+        return new TestingServer(true);
     }
 
     /**

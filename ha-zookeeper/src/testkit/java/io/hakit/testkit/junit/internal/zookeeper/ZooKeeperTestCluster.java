@@ -10,6 +10,7 @@ import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.RetryNTimes;
 import org.apache.curator.test.InstanceSpec;
 import org.apache.curator.test.TestingCluster;
+import org.apache.curator.test.TestingServer;
 import io.hakit.zookeeper.ZooKeeperOptions;
 import org.apache.zookeeper.ZooKeeper;
 
@@ -71,6 +72,10 @@ public final class ZooKeeperTestCluster implements TestCluster {
     private final boolean proxied;
     private final Connector connector;
     private final Map<String, List<FaultInjectingProxy>> proxies = new ConcurrentHashMap<>();
+    // the server deleteEpochHistory() copied the tree into; processes started since connect to it (null: none)
+    private volatile TestingServer restored;
+    // the servers (connect string) each process reaches, by node id: the ensemble, or the server restored into
+    private final Map<String, String> serversOf = new ConcurrentHashMap<>();
 
     private ZooKeeperTestCluster(TestingCluster ensemble, Duration sessionTimeout, boolean proxied,
             Connector connector) {
@@ -97,7 +102,13 @@ public final class ZooKeeperTestCluster implements TestCluster {
 
     /** Adds the backend type, cluster id and ZooKeeper options (quorum, timeouts) to a process's configuration. */
     public HaConfig.Builder configure(HaConfig.Builder b) {
-        return configure(b, ensemble.getConnectString());
+        return configure(b, connectString());
+    }
+
+    /** Where processes started now connect: the ensemble, or the server the tree was restored into. */
+    private String connectString() {
+        TestingServer r = restored;
+        return r != null ? r.getConnectString() : ensemble.getConnectString();
     }
 
     private HaConfig.Builder configure(HaConfig.Builder b, String quorum) {
@@ -115,11 +126,16 @@ public final class ZooKeeperTestCluster implements TestCluster {
 
     @Override
     public HaServices newProcess(HaConfig.Builder config) {
-        HaConfig c = configure(config).build();
+        TestingServer r = restored;
+        String servers = r != null ? r.getConnectString() : ensemble.getConnectString();
+        HaConfig c = configure(config, servers).build();
+        serversOf.put(c.nodeId(), servers);
         if (proxied) {
             List<FaultInjectingProxy> own = new ArrayList<>();
-            for (InstanceSpec member : ensemble.getInstances()) {
-                own.add(FaultInjectingProxy.start(new InetSocketAddress("127.0.0.1", member.getPort())));
+            List<Integer> ports = r != null ? List.of(r.getPort())
+                    : ensemble.getInstances().stream().map(InstanceSpec::getPort).toList();
+            for (int port : ports) {
+                own.add(FaultInjectingProxy.start(new InetSocketAddress("127.0.0.1", port)));
             }
             proxies.put(c.nodeId(), own);
             String quorum = own.stream().map(p -> "127.0.0.1:" + p.localAddress().getPort())
@@ -143,7 +159,8 @@ public final class ZooKeeperTestCluster implements TestCluster {
         ZooKeeper zk = connector.zooKeeper(process);
         try {
             if (zk != null) {
-                ZkEnsemble.expire(ensemble.getConnectString(), zk.getSessionId(), zk.getSessionPasswd());
+                ZkEnsemble.expire(serversOf.getOrDefault(process.config().nodeId(), connectString()),
+                        zk.getSessionId(), zk.getSessionPasswd());
                 return true;
             }
         } catch (Exception e) {
@@ -167,13 +184,20 @@ public final class ZooKeeperTestCluster implements TestCluster {
         return ZooKeeperOptions.of(c).clusterPath(c.clusterId());
     }
 
-    /** Runs {@code action} with an administrator's client of the ensemble (not through any proxy). */
+    /**
+     * Runs {@code action} with an administrator's client of the ensemble (not through any proxy), or of the server the
+     * tree was {@linkplain #deleteEpochHistory() restored into}.
+     */
     public void admin(AdminAction action) {
-        try (CuratorFramework admin = CuratorFrameworkFactory.newClient(ensemble.getConnectString(), 10_000, 3_000,
+        admin(connectString(), action);
+    }
+
+    private void admin(String connectString, AdminAction action) {
+        try (CuratorFramework admin = CuratorFrameworkFactory.newClient(connectString, 10_000, 3_000,
                 new RetryNTimes(1, 100))) {
             admin.start();
             if (!admin.blockUntilConnected(5, java.util.concurrent.TimeUnit.SECONDS)) {
-                throw new IllegalStateException("no connection to " + ensemble.getConnectString() + " within 5 s");
+                throw new IllegalStateException("no connection to " + connectString + " within 5 s");
             }
             action.run(admin);
         } catch (Exception e) {
@@ -201,13 +225,67 @@ public final class ZooKeeperTestCluster implements TestCluster {
         admin(a -> deleteAll(a, clusterPath() + "/election"));
     }
 
-    /** Clears the epoch floor in the cluster znode, then deletes the election, as a restore without them would. */
+    /**
+     * Restores the cluster's tree into another ZooKeeper: a fresh standalone server, into which the persistent znodes
+     * of the cluster (its namespaces with their keys and fence records; not the election or the leader records, which
+     * are ephemeral) are copied with their data. Processes started from now on connect to it; those started before stay
+     * on the ensemble. A ZooKeeper leader's epoch is its latch node's czxid, and nothing deleted in the tree lowers the
+     * ensemble's zxids: only such a copy loses the epoch history. A fresh standalone server numbers its transactions
+     * from 1, while every zxid of a quorum that has elected a leader is at least 2^32, so the next grants there are
+     * below every epoch granted on the ensemble.
+     *
+     * @throws IllegalStateException if the tree was restored already, or the copy failed
+     */
     @Override
     public void deleteEpochHistory() {
-        admin(a -> {
-            a.setData().forPath(clusterPath(), new byte[0]);
-            deleteAll(a, clusterPath() + "/election");
-        });
+        if (restored != null) {
+            throw new IllegalStateException("the tree of " + clusterPath() + " was restored into another server already");
+        }
+        TestingServer target;
+        try {
+            target = ZkEnsemble.standalone();
+        } catch (Exception e) {
+            throw new IllegalStateException("could not start a ZooKeeper server to restore " + clusterPath() + " into", e);
+        }
+        try {
+            Map<String, byte[]> tree = new java.util.LinkedHashMap<>();
+            admin(ensemble.getConnectString(), a -> copyOut(a, clusterPath(), tree));
+            admin(target.getConnectString(), a -> {
+                for (Map.Entry<String, byte[]> node : tree.entrySet()) {
+                    a.create().creatingParentsIfNeeded().forPath(node.getKey(), node.getValue());
+                }
+            });
+        } catch (RuntimeException e) {
+            closeQuietly(target);
+            throw e;
+        }
+        restored = target;
+    }
+
+    /** Reads the persistent znodes at and under {@code path} (parents first), without the election. */
+    private static void copyOut(CuratorFramework admin, String path, Map<String, byte[]> tree) throws Exception {
+        org.apache.zookeeper.data.Stat stat = new org.apache.zookeeper.data.Stat();
+        byte[] data;
+        try {
+            data = admin.getData().storingStatIn(stat).forPath(path);
+        } catch (org.apache.zookeeper.KeeperException.NoNodeException e) {
+            return; // went meanwhile
+        }
+        if (stat.getEphemeralOwner() != 0 || path.endsWith("/election")) {
+            return;
+        }
+        tree.put(path, data == null ? new byte[0] : data);
+        for (String child : admin.getChildren().forPath(path)) {
+            copyOut(admin, path + "/" + child, tree);
+        }
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        try {
+            c.close();
+        } catch (Exception e) {
+            // nothing more to do about it
+        }
     }
 
     private static void deleteAll(CuratorFramework admin, String path) throws Exception {
@@ -255,13 +333,17 @@ public final class ZooKeeperTestCluster implements TestCluster {
         proxies(process).forEach(p -> p.fault(Fault.pass()));
     }
 
-    /** Closes the proxies (the ensemble belongs to the caller). */
+    /** Closes the proxies and the server the tree was restored into, if any (the ensemble belongs to the caller). */
     @Override
     public void close() {
         for (List<FaultInjectingProxy> own : proxies.values()) {
             own.forEach(FaultInjectingProxy::close);
         }
         proxies.clear();
+        TestingServer r = restored;
+        if (r != null) {
+            closeQuietly(r);
+        }
     }
 
     /** This cluster's id (its subtree under the root). */
