@@ -48,6 +48,8 @@ public final class Sink {
     private final String nodeId;
     private final Consumer<SyncMessage> out;
     private SinkRound round;
+    /** Per root, its file system, for the free-space checks of every round (statvfs of the root each time). */
+    private final Map<String, java.nio.file.FileStore> stores = new java.util.HashMap<>();
 
     /**
      * @param roots root name to directory (each must exist)
@@ -79,10 +81,11 @@ public final class Sink {
                         + ", which is not in progress");
                 default -> throw new ProtocolException("unexpected " + m.getBodyCase() + " from the source");
             }
-            round = new SinkRound(m.getManifest().getRound(), roots, scanner, cache, record, limits, nodeId, done -> {
-                round = null;
-                out.accept(done);
-            }, out);
+            round = new SinkRound(m.getManifest().getRound(), roots, stores, scanner, cache, record, limits, nodeId,
+                    done -> {
+                        round = null;
+                        out.accept(done);
+                    }, out);
         }
         switch (m.getBodyCase()) {
             case MANIFEST -> round.onManifest(m.getManifest());
