@@ -194,6 +194,7 @@ final class SinkRound {
     // ------------------------------------------------------------------ manifest
 
     void onManifest(Manifest m) throws Sink.ProtocolException {
+        HopTrace.mark("sink.manifest");
         if (m.getRound() != round) {
             throw new Sink.ProtocolException("manifest of round " + m.getRound() + " during round " + round);
         }
@@ -419,6 +420,7 @@ final class SinkRound {
                 }
                 f.close();
                 written = true;
+                HopTrace.mark("sink.checked");
                 stage(new Staged(root, e.path(), temp, inode, e, r, base, synced), e.size());
             } finally {
                 if (!written) {
@@ -563,6 +565,7 @@ final class SinkRound {
             throw new Sink.ProtocolException("FileStart for transfer " + s.getId() + ", which was not wanted or is "
                     + "done");
         }
+        HopTrace.mark("sink.filestart");
         transfer = new Transfer(p, s);
         if (s.getSize() > limits.maxFileSize()) {
             fail(p, "file of " + s.getSize() + " bytes exceeds sync.max-file-size " + limits.maxFileSize());
@@ -581,6 +584,7 @@ final class SinkRound {
             }
             transfer.temp = Applier.tempName();
             transfer.file = place.dir().create(transfer.temp);
+            HopTrace.mark("sink.created");
             transfer.digest = new Digests.Builder(s.getSize());
             if (p.oldBlocks != null && transfer.digest.blockSize() == p.blockSize) {
                 FileEntry now = Applier.local(place, p.rel);
@@ -717,6 +721,7 @@ final class SinkRound {
         if (t == null || t.pending.id != e.getId()) {
             throw new Sink.ProtocolException("FileEnd for transfer " + e.getId() + ", which is not in progress");
         }
+        HopTrace.mark("sink.fileend");
         transfer = null;
         resolved.add(t.pending.id);
         LOG.debug("file end {} ({} bytes)", t.pending.rel, t.position);
@@ -753,6 +758,7 @@ final class SinkRound {
                     t.file.metadata(s.getMode(), ROOT_USER ? s.getUid() : -1, s.getGid(), s.getMtimeNanos());
                     long inode = t.file.inode();
                     t.closeQuietly();
+                    HopTrace.mark("sink.checked");
                     stage(new Staged(t.pending.root, t.pending.rel, t.temp, inode, t.pending.entry, r,
                             t.pending.base, false), s.getAllocated());
                 }
@@ -801,6 +807,7 @@ final class SinkRound {
         for (Map.Entry<String, List<Staged>> r : byRoot.entrySet()) {
             ready.addAll(durable(r.getKey(), r.getValue()));
         }
+        HopTrace.mark("sink.fsynced");
         Map<String, Applier.Place> dirs = new LinkedHashMap<>();
         try {
             for (Staged s : ready) {
@@ -815,6 +822,7 @@ final class SinkRound {
                 }
             }
             fsyncDirectories(dirs);
+            HopTrace.mark("sink.dirsynced");
         } finally {
             dirs.values().forEach(Applier.Place::close);
         }
@@ -867,6 +875,7 @@ final class SinkRound {
                 fs.preserveOrDelete(s.root, p, local, s.result.digestNoCopy(), s.base);
             }
             p.dir().rename(s.temp, p.dir(), p.name());
+            HopTrace.mark("sink.renamed");
             FileEntry now = Applier.local(p, s.rel);
             if (now != null) {
                 cache.put(s.root, now, s.result, HashCache.EXACT); // what we wrote, checked against the digest
@@ -936,6 +945,7 @@ final class SinkRound {
         } catch (IOException io) {
             errors.add("saving the sync record: " + Sink.describe(io));
         }
+        HopTrace.mark("sink.saved");
         RoundDone.Builder report = RoundDone.newBuilder().setRound(round).setFull(!fullRoots.isEmpty())
                 .setFiles(files).setBytes(bytes).setDeleted(deleted).addAllErrors(cap(errors))
                 .addAllConflicts(cap(conflicts)).addAllRefused(cap(refused)).addAllPending(cap(pending))

@@ -313,6 +313,7 @@ public final class Source {
             }
         }
         link.flush();
+        HopTrace.mark("source.manifest");
         while (true) {
             if (!link.hasInbound()) {
                 link.flush(); // nothing more to answer right now: let the sink have what we wrote
@@ -323,6 +324,7 @@ public final class Source {
             }
             switch (m.getBodyCase()) {
                 case WANT -> {
+                    HopTrace.mark("source.want");
                     if (mode == Mode.VERIFY) {
                         throw new IOException("the standby wants a file during a verification round");
                     }
@@ -499,6 +501,7 @@ public final class Source {
         cache.put(w.getRoot(), before, s.result, readStart);
         sentDigests.put(w.getRoot() + '\0' + rel, s.result.digestNoCopy());
         link.send(SyncMessage.newBuilder().setFileEnd(s.end).build());
+        HopTrace.mark("source.fileend");
         return s.bytes;
     }
 
