@@ -611,6 +611,31 @@ class HostilePeerTest {
         }
 
         @Test
+        void aRecordThatCannotBeSavedAfterARoundIsReportedWithTheNextRound() throws Exception {
+            // the record is saved after the RoundDone is out; here its snapshot cannot be written (a directory is
+            // where its temp file goes)
+            Files.createDirectories(tmp.resolve("direct-record.tmp/x"));
+            sink.onMessage(manifest(1, true, withContent(file("x", 3), ABC, digest(ABC))));
+            RoundDone first = out.get(out.size() - 1).getRoundDone();
+            assertThat(first.getErrorsList()).isEmpty();
+            assertThat(first.getFiles()).isEqualTo(1);
+            assertThat(root.resolve("x")).hasBinaryContent(ABC);
+            sink.onMessage(manifest(2, true, absent("nothing-here")));
+            RoundDone second = out.get(out.size() - 1).getRoundDone();
+            assertThat(second.getRound()).isEqualTo(2);
+            assertThat(second.getErrorsList()).singleElement().asString()
+                    .startsWith("saving the sync record after round 1: ");
+            Files.delete(tmp.resolve("direct-record.tmp/x"));
+            Files.delete(tmp.resolve("direct-record.tmp"));
+            sink.onMessage(manifest(3, true, absent("nothing-here")));
+            assertThat(out.get(out.size() - 1).getRoundDone().getErrorsList()).singleElement().asString()
+                    .startsWith("saving the sync record after round 2: ");
+            sink.onMessage(manifest(4, true, absent("nothing-here")));
+            assertThat(out.get(out.size() - 1).getRoundDone().getErrorsList()).isEmpty();
+            assertThat(SyncRecord.load(tmp.resolve("direct-record")).get("data", "x")).isNotNull();
+        }
+
+        @Test
         void aManifestOfAnotherRoundOrAfterTheLastIsAProtocolError() throws Exception {
             sink.onMessage(manifest(1, false, file("x", 3)));
             assertThatThrownBy(() -> sink.onMessage(manifest(2, true))).isInstanceOf(Sink.ProtocolException.class)

@@ -161,12 +161,14 @@ final class SinkRound {
      * @param stores per root, its file system as found by an earlier round of the connection (added to)
      * @param done called with the round's RoundDone when it ends (after which this object is finished)
      * @param out  where Want and WantsDone go
+     * @param carried errors of an earlier round found after its RoundDone went (saving the record), reported here
      */
     SinkRound(long round, Map<String, java.nio.file.Path> roots, Map<String, FileStore> stores, Scanner scanner,
               HashCache cache, SyncRecord record, Sink.Limits limits, String nodeId, Consumer<SyncMessage> done,
-              Consumer<SyncMessage> out) {
+              Consumer<SyncMessage> out, List<String> carried) {
         this.round = round;
         this.stores = stores;
+        this.errors.addAll(carried);
         this.roots = roots;
         this.scanner = scanner;
         this.cache = cache;
@@ -940,12 +942,8 @@ final class SinkRound {
             }
         }
         fs.close();
-        try {
-            record.save();
-        } catch (IOException io) {
-            errors.add("saving the sync record: " + Sink.describe(io));
-        }
-        HopTrace.mark("sink.saved");
+        // the record is saved after the RoundDone is on its way (Sink): it speeds up reads and conflict checks and
+        // may lag behind the files (a lost or stale record only makes more reads and conflict copies, never fewer)
         RoundDone.Builder report = RoundDone.newBuilder().setRound(round).setFull(!fullRoots.isEmpty())
                 .setFiles(files).setBytes(bytes).setDeleted(deleted).addAllErrors(cap(errors))
                 .addAllConflicts(cap(conflicts)).addAllRefused(cap(refused)).addAllPending(cap(pending))
