@@ -358,13 +358,20 @@ public final class Source {
 
     /**
      * Reads a small file of an incremental round whole, to send it in the manifest instead of waiting for the
-     * sink's Want (one round trip less for the typical change): only when the file stayed {@code e} while it was
+     * sink's Want (one round trip less for the typical change): not when it is empty and changed within the racy
+     * window ({@link HashCache#racy}), and only when the file stayed {@code e} while it was
      * read (same size, mtime, inode and ctime before and after; else null: it travels as before, on request). When
      * its content is what both sides last agreed on ({@code base}: a chmod or a touch) only its digest goes, which
      * lets the sink keep its copy. What was read is remembered (the cache for its identity; as sent when it goes),
      * as for a file streamed on request.
      */
     private Inline inline(String rootName, FileEntry e, SyncRecord.Agreed base) {
+        if (e.size() == 0 && HashCache.racy(e.ctimeNanos(), HashCache.now())) {
+            // just created or truncated: most likely by a writer that has not written yet (the watch reports the
+            // open, not the write). Sent on request instead, a round trip later, when its bytes are more likely
+            // there; else this round would send it empty and the next one, a debounce later, its content
+            return null;
+        }
         Path root = roots.get(rootName);
         long t = HashCache.now();
         byte[] bytes = new byte[(int) e.size()];

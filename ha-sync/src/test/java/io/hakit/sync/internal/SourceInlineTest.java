@@ -126,8 +126,8 @@ class SourceInlineTest {
         assertThat(e.get("small").getContent().toByteArray()).isEqualTo(small);
         assertThat(e.get("small").getDigest().toByteArray()).isEqualTo(digest(small));
         assertThat(e.get("limit").getContent().toByteArray()).isEqualTo(limit);
-        assertThat(e.get("empty").hasContent()).isTrue();
-        assertThat(e.get("empty").getContent().isEmpty()).isTrue();
+        // just created empty: most likely being written (the watch reports the open): asked for, not sent now
+        assertThat(e.get("empty").hasContent()).isFalse();
         assertThat(e.get("big").hasContent()).isFalse();
         assertThat(r.bytesSent()).isEqualTo(100 + Source.INLINE_MAX);
     }
