@@ -30,6 +30,10 @@ import java.util.concurrent.locks.LockSupport;
  * temporary file and rename it, so that is the replica complete). Not seen within 5 s is a failure, not a lost
  * sample. 300 ms between writes (the anchor's pause, to let lsyncd's rsync child exit). Nearest-rank percentiles.
  * Goal (issue 18): HAKit's p99 under 20 ms and its p50 at most 0.7 x lsyncd's.
+ *
+ * <p>With {@code -Dhakit.sync.trace=true} ({@code java -D... -jar benchmarks/target/hakit-benchmarks.jar
+ * sync-latency}) each sample also prints the hops of HAKit's rounds ({@code HopTrace}) after T0, and HAKit's summary
+ * the median of each hop's first occurrence over the samples after the first {@code hakit.sync.trace.skip} (20).
  */
 public final class SyncLatency implements Runner.Scenario {
 
