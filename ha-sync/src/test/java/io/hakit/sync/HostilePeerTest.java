@@ -13,6 +13,7 @@ import io.hakit.sync.internal.proto.Reuse;
 import io.hakit.sync.internal.proto.RoundDone;
 import io.hakit.sync.internal.proto.SyncMessage;
 import io.hakit.sync.internal.proto.Want;
+import com.google.protobuf.ByteString;
 import io.netty.buffer.Unpooled;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -378,7 +379,85 @@ class HostilePeerTest {
                         .build()), "unexpected ROUND_DONE from the source"),
                 Arguments.of(control(SyncMessage.newBuilder().setManifest(io.hakit.sync.internal.proto.Manifest
                         .newBuilder().setRound(1).setRoot("etc").setLast(true)).build()),
-                        "manifest for unknown root 'etc'"));
+                        "manifest for unknown root 'etc'"),
+                Arguments.of(control(manifest(1, true, withContent(file("x", 4), ABC, digest(ABC)))),
+                        "content of 3 bytes in the manifest for 'x', a file of 4 bytes (at most 65536 bytes, with a "
+                                + "digest)"),
+                Arguments.of(control(manifest(1, true, file("x", 3).toBuilder().setContent(ByteString.copyFrom(ABC))
+                        .build())), "content of 3 bytes in the manifest for 'x', a file of 3 bytes without a digest "
+                                + "(at most 65536 bytes, with a digest)"));
+    }
+
+    /** {@code e} with its whole content in the manifest, as a source sends a small file of an incremental round. */
+    static Entry withContent(Entry e, byte[] content, byte[] digest) {
+        return e.toBuilder().setDigest(ByteString.copyFrom(digest)).setContent(ByteString.copyFrom(content)).build();
+    }
+
+    // ------------------------------------------------------------------ content in the manifest
+
+    @Test
+    void smallFilesWhoseContentComesWithTheManifestAreWrittenWithoutAWant() throws IOException {
+        CraftedSource s = admitted();
+        byte[] keep = "keep".getBytes(StandardCharsets.US_ASCII);
+        List<Entry> entries = new ArrayList<>();
+        entries.add(withContent(file("x", 3), ABC, digest(ABC)));
+        entries.add(withContent(file("new/dir/y", 3), ABC, digest(ABC)));
+        // keep.txt was not synchronized here; the source vouches (base digest) that its content is what both had
+        entries.add(withContent(file("keep.txt", 3), ABC, digest(ABC)).toBuilder()
+                .setBaseDigest(ByteString.copyFrom(digest(keep))).build());
+        entries.add(withContent(file("empty", 0), new byte[0], digest(new byte[0])));
+        for (int i = 0; i < 10; i++) { // more than are fsynced one by one as they are written
+            byte[] c = ("file " + i).getBytes(StandardCharsets.US_ASCII);
+            entries.add(withContent(file("many/f" + i, c.length), c, digest(c)));
+        }
+        s.send(manifest(1, true, entries));
+        RoundDone done = s.roundDone(false);
+        assertThat(s.wants).isEmpty();
+        assertThat(done.getErrorsList()).isEmpty();
+        assertThat(done.getConflictsList()).isEmpty();
+        assertThat(done.getFiles()).isEqualTo(14);
+        assertThat(root.resolve("x")).hasBinaryContent(ABC);
+        assertThat(root.resolve("new/dir/y")).hasBinaryContent(ABC);
+        assertThat(root.resolve("keep.txt")).hasBinaryContent(ABC);
+        assertThat(root.resolve("empty")).isEmptyFile();
+        for (int i = 0; i < 10; i++) {
+            assertThat(root.resolve("many/f" + i)).hasContent("file " + i);
+        }
+        assertThat(Files.getLastModifiedTime(root.resolve("x")).toMillis())
+                .isEqualTo(CraftedSource.MTIME_SECONDS * 1000L);
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(
+                root.resolve("x")))).isEqualTo("rw-r--r--");
+        assertThat(tempFiles()).isEmpty();
+    }
+
+    @Test
+    void contentInTheManifestWhoseDigestDoesNotMatchWritesNothing() throws IOException {
+        TreeMap<String, String> before = disk();
+        CraftedSource s = admitted();
+        byte[] other = digest("abd".getBytes(StandardCharsets.US_ASCII));
+        s.send(manifest(1, true, withContent(file("x", 3), ABC, other), withContent(file("keep.txt", 3), ABC,
+                other), withContent(file("sub/z", 3), ABC, other)));
+        RoundDone done = s.roundDone(false);
+        assertThat(s.wants).isEmpty();
+        assertThat(done.getErrorsList()).hasSize(3).allSatisfy(e -> assertThat(e).startsWith("digest mismatch for ")
+                .endsWith("(nothing written)"));
+        assertThat(done.getErrors(0)).startsWith("digest mismatch for data:x: received ");
+        assertThat(done.getFiles()).isZero();
+        assertThat(tempFiles()).isEmpty();
+        assertThat(disk()).isEqualTo(before);
+        assertThat(sinkAlarm()).startsWith("digest mismatch for data:x");
+    }
+
+    @Test
+    void contentInTheManifestOfAFileOverTheSizeLimitIsRefusedLikeAnyOther() throws IOException {
+        TreeMap<String, String> before = disk();
+        CraftedSource s = admitted();
+        byte[] big = new byte[(int) MAX_FILE + 1];
+        RoundDone done = s.round(1, withContent(file("big", big.length), big, digest(big)));
+        assertThat(done.getRefusedList()).singleElement().asString().contains("exceeds sync.max-file-size");
+        assertThat(s.wants).isEmpty();
+        assertThat(tempFiles()).isEmpty();
+        assertThat(disk()).isEqualTo(before);
     }
 
     @ParameterizedTest(name = "[{index}] {1}")
@@ -529,6 +608,31 @@ class HostilePeerTest {
             assertThat(Sink.cleanLeftovers(Map.of("data", root))).singleElement().asString()
                     .startsWith("data:sub/.hakit-tmp-1-f");
             assertThat(root.resolve(".hakit-tmp-dir/x")).hasContent("x");
+        }
+
+        @Test
+        void aRecordThatCannotBeSavedAfterARoundIsReportedWithTheNextRound() throws Exception {
+            // the record is saved after the RoundDone is out; here its snapshot cannot be written (a directory is
+            // where its temp file goes)
+            Files.createDirectories(tmp.resolve("direct-record.tmp/x"));
+            sink.onMessage(manifest(1, true, withContent(file("x", 3), ABC, digest(ABC))));
+            RoundDone first = out.get(out.size() - 1).getRoundDone();
+            assertThat(first.getErrorsList()).isEmpty();
+            assertThat(first.getFiles()).isEqualTo(1);
+            assertThat(root.resolve("x")).hasBinaryContent(ABC);
+            sink.onMessage(manifest(2, true, absent("nothing-here")));
+            RoundDone second = out.get(out.size() - 1).getRoundDone();
+            assertThat(second.getRound()).isEqualTo(2);
+            assertThat(second.getErrorsList()).singleElement().asString()
+                    .startsWith("saving the sync record after round 1: ");
+            Files.delete(tmp.resolve("direct-record.tmp/x"));
+            Files.delete(tmp.resolve("direct-record.tmp"));
+            sink.onMessage(manifest(3, true, absent("nothing-here")));
+            assertThat(out.get(out.size() - 1).getRoundDone().getErrorsList()).singleElement().asString()
+                    .startsWith("saving the sync record after round 2: ");
+            sink.onMessage(manifest(4, true, absent("nothing-here")));
+            assertThat(out.get(out.size() - 1).getRoundDone().getErrorsList()).isEmpty();
+            assertThat(SyncRecord.load(tmp.resolve("direct-record")).get("data", "x")).isNotNull();
         }
 
         @Test

@@ -4,6 +4,7 @@ import io.hakit.benchmarks.Json;
 import io.hakit.benchmarks.Runner;
 import io.hakit.benchmarks.Runner.BenchmarkFailure;
 import io.hakit.benchmarks.Stats;
+import io.hakit.sync.internal.HopTrace;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -29,6 +30,10 @@ import java.util.concurrent.locks.LockSupport;
  * temporary file and rename it, so that is the replica complete). Not seen within 5 s is a failure, not a lost
  * sample. 300 ms between writes (the anchor's pause, to let lsyncd's rsync child exit). Nearest-rank percentiles.
  * Goal (issue 18): HAKit's p99 under 20 ms and its p50 at most 0.7 x lsyncd's.
+ *
+ * <p>With {@code -Dhakit.sync.trace=true} ({@code java -D... -jar benchmarks/target/hakit-benchmarks.jar
+ * sync-latency}) each sample also prints the hops of HAKit's rounds ({@code HopTrace}) after T0, and HAKit's summary
+ * the median of each hop's first occurrence over the samples after the first {@code hakit.sync.trace.skip} (20).
  */
 public final class SyncLatency implements Runner.Scenario {
 
@@ -91,6 +96,9 @@ public final class SyncLatency implements Runner.Scenario {
                 } finally {
                     SyncBench.closeAll(session, ok);
                 }
+                if (HopTrace.ON && s.name().equals(SyncBench.HAKIT)) {
+                    out.print(traceSummary());
+                }
                 Stats st = new Stats(ms);
                 Map<String, Object> r = new LinkedHashMap<>();
                 r.put("p50_ms", SyncBench.ms(st.percentile(50)));
@@ -150,13 +158,18 @@ public final class SyncLatency implements Runner.Scenario {
 
     /** One write and the wait for its replica; returns T1 - T0 in ms. */
     private static double once(Path file, Path replica, byte[] content, SyncSubject s, SyncSubject.Session session) {
+        HopTrace.drain();
         long t0 = System.nanoTime();
         write(file, content);
+        HopTrace.mark("bench.written");
         long deadline = t0 + BOUND.toNanos();
         while (true) {
             byte[] got = read(replica);
             long now = System.nanoTime();
             if (got != null && Arrays.equals(got, content)) {
+                if (HopTrace.ON) {
+                    trace(t0, now);
+                }
                 return (now - t0) / 1e6;
             }
             if (now - deadline > 0) {
@@ -166,6 +179,47 @@ public final class SyncLatency implements Runner.Scenario {
             }
             LockSupport.parkNanos(POLL_MICROS * 1000);
         }
+    }
+
+    /** Per hop (first occurrence after T0), the offsets from T0 in ms of the measured samples; hakit.sync.trace. */
+    private static final Map<String, List<Double>> HOPS = new LinkedHashMap<>();
+    private static int traced;
+
+    /** Waits a little for the round's last hops (ack, record), then notes every hop of this sample. */
+    private static void trace(long t0, long t1) {
+        RsyncDaemonSubject.sleep(50);
+        List<HopTrace.Hop> hops = HopTrace.drain();
+        StringBuilder line = new StringBuilder("    trace:");
+        Map<String, Double> first = new LinkedHashMap<>();
+        for (HopTrace.Hop h : hops) {
+            double ms = (h.nanos() - t0) / 1e6;
+            line.append(String.format(Locale.ROOT, " %s %.2f", h.name(), ms));
+            first.putIfAbsent(h.name(), ms);
+        }
+        first.put("bench.seen", (t1 - t0) / 1e6);
+        line.append(String.format(Locale.ROOT, " | seen %.2f", (t1 - t0) / 1e6));
+        System.out.println(line);
+        traced++;
+        if (traced > TRACE_SKIP) {
+            first.forEach((k, v) -> HOPS.computeIfAbsent(k, x -> new java.util.ArrayList<>()).add(v));
+        }
+    }
+
+    /** The warm-up samples of the HAKit subject (traced but not counted). */
+    private static final int TRACE_SKIP = Integer.getInteger("hakit.sync.trace.skip", 20);
+
+    /** Median per hop of the first occurrences recorded so far (trace mode). */
+    static String traceSummary() {
+        StringBuilder b = new StringBuilder("trace medians (ms after T0, first occurrence, n per hop):\n");
+        HOPS.entrySet().stream().sorted(java.util.Comparator.comparingDouble(e -> median(e.getValue())))
+                .forEach(e -> b.append(String.format(Locale.ROOT, "  %-18s %7.2f  (n=%d)%n", e.getKey(),
+                        median(e.getValue()), e.getValue().size())));
+        return b.toString();
+    }
+
+    private static double median(List<Double> l) {
+        double[] a = l.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        return a[(a.length - 1) / 2];
     }
 
     private static void write(Path f, byte[] content) {

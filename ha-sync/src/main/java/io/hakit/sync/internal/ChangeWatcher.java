@@ -131,9 +131,11 @@ public final class ChangeWatcher implements Closeable {
             } catch (InterruptedException | ClosedWatchServiceException e) {
                 return;
             }
+            HopTrace.mark("watch.take");
             do {
                 handle(key);
             } while ((key = service.poll()) != null);
+            HopTrace.mark("watch.signal");
             onChange.run();
         }
     }

@@ -27,6 +27,8 @@ import java.util.function.Consumer;
  */
 public final class Sink {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Sink.class);
+
     /** The peer broke the protocol: close the connection. */
     public static final class ProtocolException extends Exception {
         private static final long serialVersionUID = 1L;
@@ -48,10 +50,15 @@ public final class Sink {
     private final String nodeId;
     private final Consumer<SyncMessage> out;
     private SinkRound round;
+    /** Why the record could not be saved after the last round (reported with the next), or null. */
+    private String recordProblem;
+    /** Per root, its file system, for the free-space checks of every round (statvfs of the root each time). */
+    private final Map<String, java.nio.file.FileStore> stores = new java.util.HashMap<>();
 
     /**
      * @param roots root name to directory (each must exist)
-     * @param out   where the sink's answers go (Want, WantsDone, RoundDone), in order
+     * @param out   where the sink's answers go (Want, WantsDone, RoundDone), in order; the record is saved after
+     *              each RoundDone was given to it (flush it there)
      */
     public Sink(Map<String, Path> roots, Scanner scanner, HashCache cache, SyncRecord record, Limits limits,
                 String nodeId, Consumer<SyncMessage> out) {
@@ -79,10 +86,14 @@ public final class Sink {
                         + ", which is not in progress");
                 default -> throw new ProtocolException("unexpected " + m.getBodyCase() + " from the source");
             }
-            round = new SinkRound(m.getManifest().getRound(), roots, scanner, cache, record, limits, nodeId, done -> {
-                round = null;
-                out.accept(done);
-            }, out);
+            List<String> carried = recordProblem == null ? List.of() : List.of(recordProblem);
+            recordProblem = null;
+            round = new SinkRound(m.getManifest().getRound(), roots, stores, scanner, cache, record, limits, nodeId,
+                    done -> {
+                        round = null;
+                        out.accept(done);
+                        saveRecord(done.getRoundDone().getRound());
+                    }, out, carried);
         }
         switch (m.getBodyCase()) {
             case MANIFEST -> round.onManifest(m.getManifest());
@@ -92,6 +103,20 @@ public final class Sink {
             case FILE_END -> round.onFileEnd(m.getFileEnd());
             default -> throw new ProtocolException("unexpected " + m.getBodyCase() + " from the source");
         }
+    }
+
+    /**
+     * Makes what the round agreed on durable, after its RoundDone (the source need not wait for it). A failure is
+     * logged now and reported as an error of the next round: the RoundDone that would have said it is gone.
+     */
+    private void saveRecord(long finished) {
+        try {
+            record.save();
+        } catch (IOException io) {
+            recordProblem = "saving the sync record after round " + finished + ": " + describe(io);
+            LOG.warn("{}: {}", nodeId, recordProblem);
+        }
+        HopTrace.mark("sink.saved");
     }
 
     /** Handles one data frame (releases its buffer). */

@@ -60,9 +60,12 @@ final class SinkRound {
                            int blockSize, byte[] base) {
     }
 
-    /** A file written, checked and closed, waiting to be made durable and renamed into place. */
+    /**
+     * A file written, checked and closed, waiting to be made durable and renamed into place ({@code synced}: fsynced
+     * already, through the descriptor it was written with).
+     */
     private record Staged(String root, String rel, String temp, long tempInode, FileEntry entry,
-                          Digests.Result result, byte[] base) {
+                          Digests.Result result, byte[] base, boolean synced) {
     }
 
     private record DirMeta(String root, String rel, int mode, long mtimeNanos, int uid, int gid) {
@@ -125,7 +128,8 @@ final class SinkRound {
     private final Consumer<SyncMessage> out;
     private final Applier fs;
     private final Map<String, java.nio.file.Path> roots;
-    private final Map<String, FileStore> stores = new HashMap<>();
+    /** Per root, its file system (found once per connection: finding it reads the mount table). */
+    private final Map<String, FileStore> stores;
 
     private final Map<String, Set<String>> listed = new HashMap<>();
     private final Map<String, Set<String>> listedDirs = new HashMap<>();
@@ -140,6 +144,8 @@ final class SinkRound {
     private int expectedWants = -1;
     private Transfer transfer;
     private final List<Staged> staged = new ArrayList<>();
+    /** Files of this round whose content came in the manifest and that were fsynced as they were written. */
+    private int inlineSynced;
     private long stagedBytes;
     private final Map<String, DirMeta> dirMeta = new LinkedHashMap<>();
     private int files;
@@ -152,12 +158,17 @@ final class SinkRound {
     private final List<String> differences = new ArrayList<>();
 
     /**
+     * @param stores per root, its file system as found by an earlier round of the connection (added to)
      * @param done called with the round's RoundDone when it ends (after which this object is finished)
      * @param out  where Want and WantsDone go
+     * @param carried errors of an earlier round found after its RoundDone went (saving the record), reported here
      */
-    SinkRound(long round, Map<String, java.nio.file.Path> roots, Scanner scanner, HashCache cache, SyncRecord record,
-              Sink.Limits limits, String nodeId, Consumer<SyncMessage> done, Consumer<SyncMessage> out) {
+    SinkRound(long round, Map<String, java.nio.file.Path> roots, Map<String, FileStore> stores, Scanner scanner,
+              HashCache cache, SyncRecord record, Sink.Limits limits, String nodeId, Consumer<SyncMessage> done,
+              Consumer<SyncMessage> out, List<String> carried) {
         this.round = round;
+        this.stores = stores;
+        this.errors.addAll(carried);
         this.roots = roots;
         this.scanner = scanner;
         this.cache = cache;
@@ -185,6 +196,7 @@ final class SinkRound {
     // ------------------------------------------------------------------ manifest
 
     void onManifest(Manifest m) throws Sink.ProtocolException {
+        HopTrace.mark("sink.manifest");
         if (m.getRound() != round) {
             throw new Sink.ProtocolException("manifest of round " + m.getRound() + " during round " + round);
         }
@@ -225,7 +237,7 @@ final class SinkRound {
                     compare(m.getRoot(), FileEntry.fromWire(e));
                 } else {
                     apply(m.getRoot(), FileEntry.fromWire(e), e.getBaseDigest().isEmpty() ? null
-                            : e.getBaseDigest().toByteArray());
+                            : e.getBaseDigest().toByteArray(), e.hasContent() ? e.getContent() : null);
                 }
             } catch (PathGuard.BadPathException bad) {
                 refuse(m.getRoot(), bad.getMessage());
@@ -255,8 +267,12 @@ final class SinkRound {
         }
     }
 
-    /** @param base the digest the source recorded as agreed for this path, or null */
-    private void apply(String root, FileEntry e, byte[] base) throws IOException, PathGuard.BadPathException {
+    /**
+     * @param base    the digest the source recorded as agreed for this path, or null
+     * @param content a small file's whole content sent with the manifest, or null
+     */
+    private void apply(String root, FileEntry e, byte[] base, ByteString content)
+            throws IOException, PathGuard.BadPathException, Sink.ProtocolException {
         Applier.Place p;
         try {
             p = fs.place(root, e.path(), false);
@@ -299,7 +315,7 @@ final class SinkRound {
                     fs.symlink(root, e.path(), e.linkTarget());
                     files++;
                 }
-                case ENTRY_TYPE_FILE -> wantOrKeep(root, p, local, e, base);
+                case ENTRY_TYPE_FILE -> wantOrKeep(root, p, local, e, base, content);
                 case ENTRY_TYPE_ABSENT -> {
                     if (local != null) {
                         if (local.isDirectory()) {
@@ -319,9 +335,13 @@ final class SinkRound {
         }
     }
 
-    /** A file: kept (metadata fixed) when the local copy has the source's digest; wanted otherwise. */
-    private void wantOrKeep(String root, Applier.Place p, FileEntry local, FileEntry e, byte[] base)
-            throws IOException, PathGuard.BadPathException {
+    /**
+     * A file: kept (metadata fixed) when the local copy has the source's digest; written from the manifest when its
+     * content came with it; wanted otherwise.
+     */
+    private void wantOrKeep(String root, Applier.Place p, FileEntry local, FileEntry e, byte[] base,
+                            ByteString content) throws IOException, PathGuard.BadPathException,
+            Sink.ProtocolException {
         if (e.size() > limits.maxFileSize()) {
             throw new PathGuard.BadPathException("file " + PathGuard.show(e.path()) + " of " + e.size()
                     + " bytes exceeds sync.max-file-size " + limits.maxFileSize());
@@ -330,6 +350,10 @@ final class SinkRound {
         if (localFile && e.digest() != null && local.size() == e.size()
                 && Arrays.equals(fs.digest(root, p, local, reread), e.digest())) {
             fixMetadata(root, p, local, e);
+            return;
+        }
+        if (content != null) {
+            stageInline(root, p, e, base, content);
             return;
         }
         List<byte[]> oldBlocks = null;
@@ -346,6 +370,99 @@ final class SinkRound {
             oldBlocks.forEach(b -> w.addBlockDigests(ByteString.copyFrom(b)));
         }
         out.accept(SyncMessage.newBuilder().setWant(w).build());
+    }
+
+    /**
+     * A small file whose whole content came in the manifest: its digest is computed here from the bytes received and
+     * must be the source's; then it is written to a temp file like any transfer (mode, owner, mtime on the temp
+     * file) and staged: made durable and renamed into place with the round's other files. A mismatch or a full disk
+     * writes nothing and is reported.
+     *
+     * @param p the parent directory, or null when it is missing (made now)
+     */
+    private void stageInline(String root, Applier.Place p, FileEntry e, byte[] base, ByteString content)
+            throws IOException, PathGuard.BadPathException, Sink.ProtocolException {
+        if (content.size() != e.size() || content.size() > Source.INLINE_MAX || e.digest() == null) {
+            throw new Sink.ProtocolException("content of " + content.size() + " bytes in the manifest for "
+                    + PathGuard.show(e.path()) + ", a file of " + e.size() + " bytes" + (e.digest() == null
+                    ? " without a digest" : "") + " (at most " + Source.INLINE_MAX + " bytes, with a digest)");
+        }
+        Digests.Builder d = new Digests.Builder(e.size());
+        d.update(content.asReadOnlyByteBuffer());
+        Digests.Result r = d.finish();
+        if (!Arrays.equals(r.digestNoCopy(), e.digest())) {
+            errors.add("digest mismatch for " + root + ":" + PathGuard.display(e.path()) + ": received "
+                    + Digests.hex(r.digestNoCopy()) + ", the source sent digest " + Digests.hex(e.digest())
+                    + " (nothing written)");
+            return;
+        }
+        Applier.Place place = p != null ? p : fs.place(root, e.path(), true);
+        try {
+            String full = noRoom(root, e.size(), place);
+            if (full != null) {
+                errors.add(root + ":" + PathGuard.display(e.path()) + ": " + full);
+                return;
+            }
+            String temp = Applier.tempName();
+            SafeDir.TempFile f = place.dir().create(temp);
+            boolean written = false;
+            try {
+                java.nio.ByteBuffer b = content.asReadOnlyByteBuffer();
+                while (b.hasRemaining()) {
+                    f.channel.write(b);
+                }
+                f.metadata(e.mode(), ROOT_USER ? e.uid() : -1, e.gid(), e.mtimeNanos());
+                long inode = f.inode();
+                // the first few at once, through this descriptor (the commit would reopen each to fsync it); many
+                // files in one round go to disk with one syncfs at the commit instead
+                boolean synced = inlineSynced < Durability.PER_FILE_UP_TO;
+                if (synced) {
+                    f.fsync();
+                    inlineSynced++;
+                }
+                f.close();
+                written = true;
+                HopTrace.mark("sink.checked");
+                stage(new Staged(root, e.path(), temp, inode, e, r, base, synced), e.size());
+            } finally {
+                if (!written) {
+                    try {
+                        f.close();
+                    } catch (IOException ignored) {
+                        // failing already
+                    }
+                    removeTemp(root, e.path(), temp);
+                }
+            }
+        } finally {
+            if (place != p) {
+                place.close();
+            }
+        }
+    }
+
+    /** Why {@code need} bytes do not fit on the root's file system (keeping the reserve), or null when they do. */
+    private String noRoom(String root, long need, Applier.Place place) throws IOException {
+        FileStore store = stores.get(root);
+        if (store == null) {
+            store = Files.getFileStore(roots.get(root));
+            stores.put(root, store);
+        }
+        long free = store.getUsableSpace();
+        if (free < need + limits.reserveBytes()) {
+            return "disk full: " + need + " bytes needed plus a reserve of " + limits.reserveBytes() + ", only "
+                    + free + " free on " + store + " (" + place.dir().shown() + ")";
+        }
+        return null;
+    }
+
+    /** A file written, checked and closed: staged for the next commit (at once when many are waiting). */
+    private void stage(Staged s, long allocated) {
+        staged.add(s);
+        stagedBytes += allocated;
+        if (staged.size() >= COMMIT_FILES || stagedBytes >= COMMIT_BYTES) {
+            commit();
+        }
     }
 
     /** The local copy has the source's content: only its mode, owner and mtime may need setting. */
@@ -450,6 +567,7 @@ final class SinkRound {
             throw new Sink.ProtocolException("FileStart for transfer " + s.getId() + ", which was not wanted or is "
                     + "done");
         }
+        HopTrace.mark("sink.filestart");
         transfer = new Transfer(p, s);
         if (s.getSize() > limits.maxFileSize()) {
             fail(p, "file of " + s.getSize() + " bytes exceeds sync.max-file-size " + limits.maxFileSize());
@@ -460,22 +578,15 @@ final class SinkRound {
                     + " bytes of data in a file of " + s.getSize());
         }
         try (Applier.Place place = fs.place(p.root, p.rel, true)) {
-            FileStore store = stores.computeIfAbsent(p.root, r -> {
-                try {
-                    return Files.getFileStore(roots.get(r));
-                } catch (IOException e) {
-                    throw new java.io.UncheckedIOException(e);
-                }
-            });
             long need = s.getAllocated() > 0 || s.getSize() == 0 ? s.getAllocated() : s.getSize();
-            long free = store.getUsableSpace();
-            if (free < need + limits.reserveBytes()) {
-                fail(p, "disk full: " + need + " bytes needed plus a reserve of " + limits.reserveBytes()
-                        + ", only " + free + " free on " + store + " (" + place.dir().shown() + ")");
+            String full = noRoom(p.root, need, place);
+            if (full != null) {
+                fail(p, full);
                 return;
             }
             transfer.temp = Applier.tempName();
             transfer.file = place.dir().create(transfer.temp);
+            HopTrace.mark("sink.created");
             transfer.digest = new Digests.Builder(s.getSize());
             if (p.oldBlocks != null && transfer.digest.blockSize() == p.blockSize) {
                 FileEntry now = Applier.local(place, p.rel);
@@ -493,9 +604,6 @@ final class SinkRound {
         } catch (IOException io) {
             transfer.discard();
             error(p.root, p.rel, io);
-        } catch (java.io.UncheckedIOException io) {
-            transfer.discard();
-            error(p.root, p.rel, io.getCause());
         }
     }
 
@@ -615,6 +723,7 @@ final class SinkRound {
         if (t == null || t.pending.id != e.getId()) {
             throw new Sink.ProtocolException("FileEnd for transfer " + e.getId() + ", which is not in progress");
         }
+        HopTrace.mark("sink.fileend");
         transfer = null;
         resolved.add(t.pending.id);
         LOG.debug("file end {} ({} bytes)", t.pending.rel, t.position);
@@ -651,12 +760,9 @@ final class SinkRound {
                     t.file.metadata(s.getMode(), ROOT_USER ? s.getUid() : -1, s.getGid(), s.getMtimeNanos());
                     long inode = t.file.inode();
                     t.closeQuietly();
-                    staged.add(new Staged(t.pending.root, t.pending.rel, t.temp, inode, t.pending.entry, r,
-                            t.pending.base));
-                    stagedBytes += s.getAllocated();
-                    if (staged.size() >= COMMIT_FILES || stagedBytes >= COMMIT_BYTES) {
-                        commit();
-                    }
+                    HopTrace.mark("sink.checked");
+                    stage(new Staged(t.pending.root, t.pending.rel, t.temp, inode, t.pending.entry, r,
+                            t.pending.base, false), s.getAllocated());
                 }
             } catch (IOException io) {
                 t.discard();
@@ -703,6 +809,7 @@ final class SinkRound {
         for (Map.Entry<String, List<Staged>> r : byRoot.entrySet()) {
             ready.addAll(durable(r.getKey(), r.getValue()));
         }
+        HopTrace.mark("sink.fsynced");
         Map<String, Applier.Place> dirs = new LinkedHashMap<>();
         try {
             for (Staged s : ready) {
@@ -717,6 +824,7 @@ final class SinkRound {
                 }
             }
             fsyncDirectories(dirs);
+            HopTrace.mark("sink.dirsynced");
         } finally {
             dirs.values().forEach(Applier.Place::close);
         }
@@ -726,8 +834,8 @@ final class SinkRound {
 
     /**
      * Makes the files of one root durable: one syncfs of the root's file system for many files, an fsync each for a
-     * few (or when syncfs is not available). Returns those that are; the others are reported and their temp files
-     * removed (nothing of them is renamed).
+     * few (or when syncfs is not available; a file fsynced when it was written is not fsynced again). Returns those
+     * that are; the others are reported and their temp files removed (nothing of them is renamed).
      */
     private List<Staged> durable(String root, List<Staged> files) {
         if (files.size() > Durability.PER_FILE_UP_TO && Durability.syncfs(roots.get(root))) {
@@ -735,6 +843,10 @@ final class SinkRound {
         }
         List<Staged> ready = new ArrayList<>();
         for (Staged s : files) {
+            if (s.synced) {
+                ready.add(s);
+                continue;
+            }
             try (Applier.Place p = fs.place(root, s.rel, false)) {
                 Durability.fsync(p.dir(), s.temp);
                 ready.add(s);
@@ -765,6 +877,7 @@ final class SinkRound {
                 fs.preserveOrDelete(s.root, p, local, s.result.digestNoCopy(), s.base);
             }
             p.dir().rename(s.temp, p.dir(), p.name());
+            HopTrace.mark("sink.renamed");
             FileEntry now = Applier.local(p, s.rel);
             if (now != null) {
                 cache.put(s.root, now, s.result, HashCache.EXACT); // what we wrote, checked against the digest
@@ -829,11 +942,8 @@ final class SinkRound {
             }
         }
         fs.close();
-        try {
-            record.save();
-        } catch (IOException io) {
-            errors.add("saving the sync record: " + Sink.describe(io));
-        }
+        // the record is saved after the RoundDone is on its way (Sink): it speeds up reads and conflict checks and
+        // may lag behind the files (a lost or stale record only makes more reads and conflict copies, never fewer)
         RoundDone.Builder report = RoundDone.newBuilder().setRound(round).setFull(!fullRoots.isEmpty())
                 .setFiles(files).setBytes(bytes).setDeleted(deleted).addAllErrors(cap(errors))
                 .addAllConflicts(cap(conflicts)).addAllRefused(cap(refused)).addAllPending(cap(pending))

@@ -130,10 +130,12 @@ public final class SinkSession extends ChannelInboundHandlerAdapter {
             long epoch = h.getEpoch();
             host.admitted(ctx, h.getNodeId(), epoch);
             sink = new Sink(rules.roots(), scanner, cache, record, limits, rules.nodeId(), out -> {
-                // flushed in channelReadComplete: the wants of a whole manifest batch go out together
+                // flushed in channelReadComplete: the wants of a whole manifest batch go out together; a RoundDone at
+                // once (the sink saves its record after it)
                 ctx.write(SyncFrames.control(ctx.alloc(), out));
                 if (out.hasRoundDone()) {
-                    host.roundApplied(out.getRoundDone(), epoch);
+                    host.roundApplied(out.getRoundDone(), epoch); // status first: the source may ask for it next
+                    ctx.flush();
                 }
             });
             ctx.writeAndFlush(SyncFrames.control(ctx.alloc(), SyncMessage.newBuilder().setHello(Hello.newBuilder()

@@ -1,6 +1,7 @@
 package io.hakit.sync.internal;
 
 import io.hakit.sync.RoundResult;
+import io.hakit.sync.internal.proto.Entry;
 import io.hakit.sync.internal.proto.FileEnd;
 import io.hakit.sync.internal.proto.FileStart;
 import io.hakit.sync.internal.proto.Hole;
@@ -81,6 +82,10 @@ public final class Source {
 
 
     static final int ENTRIES_PER_MESSAGE = 1000;
+    /** Files up to this size travel inside an incremental round's manifest ({@link #inline}). */
+    static final int INLINE_MAX = 64 * 1024;
+    /** At most this many bytes of file content inside one round's manifest (the rest is sent on request). */
+    static final long INLINE_ROUND_MAX = 1L << 20;
     static final int CHUNK = 256 * 1024;
     /** Attempts to send a changing file directly before it is sent from a snapshot. */
     static final int DIRECT_ATTEMPTS = 2;
@@ -272,6 +277,8 @@ public final class Source {
         notSent.clear();
         List<String> rootNames = new ArrayList<>(full ? roots.keySet() : entries.keySet());
         int count = 0;
+        long sent = 0;
+        long inlineBudget = full || mode == Mode.VERIFY ? 0 : INLINE_ROUND_MAX;
         for (int r = 0; r < rootNames.size(); r++) {
             String root = rootNames.get(r);
             List<FileEntry> list = entries.getOrDefault(root, List.of());
@@ -285,14 +292,28 @@ public final class Source {
                         Math.min(list.size(), (c + 1) * ENTRIES_PER_MESSAGE))) {
                     SyncRecord.Agreed base = e.isFile() || e.type() == io.hakit.sync.internal.proto.EntryType
                             .ENTRY_TYPE_ABSENT ? record.get(root, e.path()) : null;
-                    m.addEntries(base == null || base.digest() == null ? e.toWire() : e.toWire().toBuilder()
-                            .setBaseDigest(ByteString.copyFrom(base.digest())).build());
+                    Entry.Builder wire = e.toWire().toBuilder();
+                    if (base != null && base.digest() != null) {
+                        wire.setBaseDigest(ByteString.copyFrom(base.digest()));
+                    }
+                    if (e.isFile() && e.size() <= Math.min(INLINE_MAX, inlineBudget)) {
+                        Inline in = inline(root, e, base);
+                        if (in != null) {
+                            wire.setDigest(ByteString.copyFrom(in.digest));
+                        }
+                        if (in != null && in.bytes != null) {
+                            wire.setContent(ByteString.copyFrom(in.bytes));
+                            inlineBudget -= e.size();
+                            sent += e.size();
+                        }
+                    }
+                    m.addEntries(wire.build());
                 }
                 link.send(SyncMessage.newBuilder().setManifest(m).build());
             }
         }
-        long sent = 0;
         link.flush();
+        HopTrace.mark("source.manifest");
         while (true) {
             if (!link.hasInbound()) {
                 link.flush(); // nothing more to answer right now: let the sink have what we wrote
@@ -303,6 +324,7 @@ public final class Source {
             }
             switch (m.getBodyCase()) {
                 case WANT -> {
+                    HopTrace.mark("source.want");
                     if (mode == Mode.VERIFY) {
                         throw new IOException("the standby wants a file during a verification round");
                     }
@@ -328,6 +350,57 @@ public final class Source {
                 default -> throw new IOException("unexpected " + m.getBodyCase() + " from the standby");
             }
         }
+    }
+
+    /** A small file's whole content as read for an incremental manifest (null: the agreed one), and its digest. */
+    private record Inline(byte[] bytes, byte[] digest) {
+    }
+
+    /**
+     * Reads a small file of an incremental round whole, to send it in the manifest instead of waiting for the
+     * sink's Want (one round trip less for the typical change): not when it is empty and changed within the racy
+     * window ({@link HashCache#racy}), and only when the file stayed {@code e} while it was
+     * read (same size, mtime, inode and ctime before and after; else null: it travels as before, on request). When
+     * its content is what both sides last agreed on ({@code base}: a chmod or a touch) only its digest goes, which
+     * lets the sink keep its copy. What was read is remembered (the cache for its identity; as sent when it goes),
+     * as for a file streamed on request.
+     */
+    private Inline inline(String rootName, FileEntry e, SyncRecord.Agreed base) {
+        if (e.size() == 0 && HashCache.racy(e.ctimeNanos(), HashCache.now())) {
+            // just created or truncated: most likely by a writer that has not written yet (the watch reports the
+            // open, not the write). Sent on request instead, a round trip later, when its bytes are more likely
+            // there; else this round would send it empty and the next one, a debounce later, its content
+            return null;
+        }
+        Path root = roots.get(rootName);
+        long t = HashCache.now();
+        byte[] bytes = new byte[(int) e.size()];
+        try (FileChannel ch = FileChannel.open(Names.resolve(root, e.path()), StandardOpenOption.READ)) {
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(bytes);
+            while (b.hasRemaining()) {
+                if (ch.read(b) < 0) {
+                    return null; // shrank meanwhile
+                }
+            }
+            if (ch.read(java.nio.ByteBuffer.allocate(1)) > 0) {
+                return null; // grew meanwhile
+            }
+            FileEntry again = Scanner.stat(root, e.path(), s -> { });
+            if (again == null || !again.isFile() || !again.sameIdentity(e)) {
+                return null;
+            }
+        } catch (IOException changedOrUnreadable) {
+            return null; // sent on request, which says why
+        }
+        Digests.Builder d = new Digests.Builder(bytes.length);
+        d.update(java.nio.ByteBuffer.wrap(bytes));
+        Digests.Result r = d.finish();
+        cache.put(rootName, e, r, t);
+        if (base != null && Arrays.equals(base.digest(), r.digestNoCopy())) {
+            return new Inline(null, r.digestNoCopy()); // the sink has it (or asks for it)
+        }
+        sentDigests.put(rootName + '\0' + e.path(), r.digestNoCopy());
+        return new Inline(bytes, r.digestNoCopy());
     }
 
     /**
@@ -435,6 +508,7 @@ public final class Source {
         cache.put(w.getRoot(), before, s.result, readStart);
         sentDigests.put(w.getRoot() + '\0' + rel, s.result.digestNoCopy());
         link.send(SyncMessage.newBuilder().setFileEnd(s.end).build());
+        HopTrace.mark("source.fileend");
         return s.bytes;
     }
 

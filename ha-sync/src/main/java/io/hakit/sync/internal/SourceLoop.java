@@ -281,6 +281,7 @@ public final class SourceLoop {
                 sleepDebounce(lastRoundEnd);
                 Map<String, Set<String>> ch = watcher == null ? Map.of() : watcher.drain();
                 entries = source.describe(ch);
+                HopTrace.mark("source.described");
                 if (entries.isEmpty()) {
                     next = awaitTrigger(watcher, nextFull, link);
                     continue;
@@ -291,6 +292,7 @@ public final class SourceLoop {
             }
             LOG.debug("round {} starts ({} roots, {})", round.get() + 1, entries.size(), mode);
             RoundResult r = source.run(link, round.incrementAndGet(), full, entries, mode);
+            HopTrace.mark("source.done");
             LOG.debug("round {} done: {} files", r.round(), r.files());
             lastRoundEnd = ticker.read();
             if (mode != Source.Mode.VERIFY) {
@@ -346,6 +348,7 @@ public final class SourceLoop {
                 }
                 if (changed) {
                     changed = false;
+                    HopTrace.mark("loop.wake");
                     return Trigger.CHANGES;
                 }
                 long waitNanos = Math.max(TimeUnit.MILLISECONDS.toNanos(1), Math.min(TimeUnit.SECONDS.toNanos(1),
