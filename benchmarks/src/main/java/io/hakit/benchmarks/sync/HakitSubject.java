@@ -26,13 +26,30 @@ import java.util.stream.Stream;
  * HAKit's file synchronizer as a {@link SyncSubject}: two in-process nodes on loopback with mutual TLS (certificates
  * made for the run), node-a active with {@code src} as its root, node-b standby with {@code dst}. One-shot sessions
  * turn the watch off and run {@link FileSync#syncNow}; continuous ones keep the watch on (debounce 5 ms, the
- * default) and the periodic full round out of the way (an hour).
+ * default) and the periodic full round out of the way (an hour). Without TLS ({@code keepalive.tls.insecure}, the
+ * subject {@value #PLAIN}) it moves data on the terms of rsync's daemon, which does not encrypt either: the figure that
+ * separates what TLS costs from what the rest of the synchronizer does.
  */
 public final class HakitSubject implements SyncSubject {
 
+    /** The name of the subject without TLS. */
+    public static final String PLAIN = "hakit_plain";
+
+    private final boolean tls;
+
+    /** HAKit as it runs by default: mutual TLS. */
+    public HakitSubject() {
+        this(true);
+    }
+
+    /** @param tls false for plain TCP ({@code keepalive.tls.insecure}) */
+    public HakitSubject(boolean tls) {
+        this.tls = tls;
+    }
+
     @Override
     public String name() {
-        return "hakit";
+        return tls ? SyncBench.HAKIT : PLAIN;
     }
 
     @Override
@@ -48,10 +65,10 @@ public final class HakitSubject implements SyncSubject {
         }
         int portA = freePort();
         int portB = freePort();
-        FileSync b = FileSync.start(config(work, "node-b", "node-a", dst, portB, portA, continuous), alarms());
+        FileSync b = FileSync.start(config(work, "node-b", "node-a", dst, portB, portA, continuous, tls), alarms());
         FileSync a;
         try {
-            a = FileSync.start(config(work, "node-a", "node-b", src, portA, portB, continuous), alarms());
+            a = FileSync.start(config(work, "node-a", "node-b", src, portA, portB, continuous, tls), alarms());
         } catch (RuntimeException e) {
             b.close();
             throw e;
@@ -85,13 +102,18 @@ public final class HakitSubject implements SyncSubject {
     }
 
     private static SyncConfig config(Path work, String self, String peer, Path root, int bind, int peerPort,
-                                     boolean continuous) {
+                                     boolean continuous, boolean tls) {
         // the pair as its keepalive node knows it; its keepalive ports are never bound here
-        KeepaliveConfig node = KeepaliveConfig.builder().clusterId("bench").nodeId(self)
-                .tls(work.resolve(self + "-certs")).stateDir(work.resolve(self + "-state"))
+        KeepaliveConfig.Builder node = KeepaliveConfig.builder().clusterId("bench").nodeId(self)
+                .stateDir(work.resolve(self + "-state"))
                 .bind(InetSocketAddress.createUnresolved("127.0.0.1", 1))
-                .peer(peer, InetSocketAddress.createUnresolved("127.0.0.1", 2)).arbiter(Arbiter.none()).build();
-        return SyncConfig.builder().keepalive(node)
+                .peer(peer, InetSocketAddress.createUnresolved("127.0.0.1", 2)).arbiter(Arbiter.none());
+        if (tls) {
+            node.tls(work.resolve(self + "-certs"));
+        } else {
+            node.insecure();
+        }
+        return SyncConfig.builder().keepalive(node.build())
                 .bind(new InetSocketAddress("127.0.0.1", bind)).peer(new InetSocketAddress("127.0.0.1", peerPort))
                 .root("data", root).period(Duration.ofHours(1)).watch(continuous).build();
     }

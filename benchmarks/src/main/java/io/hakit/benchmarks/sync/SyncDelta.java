@@ -42,7 +42,7 @@ public final class SyncDelta implements Runner.Scenario {
 
     @Override
     public Map<String, Object> run(boolean quick, PrintStream out) {
-        return measure(Config.of(quick), SyncSubjects.throughputSubjects(), quick, out);
+        return measure(Config.of(quick), SyncSubjects.throughputSubjects(false), quick, out);
     }
 
     static Map<String, Object> measure(Config c, List<SyncSubject> all, boolean quick, PrintStream out) {

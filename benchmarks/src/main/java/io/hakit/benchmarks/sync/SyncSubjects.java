@@ -15,11 +15,16 @@ public final class SyncSubjects {
     /**
      * For {@code sync-throughput} and {@code sync-delta} (which leaves out the {@linkplain
      * SyncSubject#initialCopyOnly() initial-copy-only} cp): rsync to a daemon on loopback, without and with
-     * {@code --fsync}, rsync over ssh (encrypted, as between hosts), and cp as the disk-bound floor.
+     * {@code --fsync}, rsync over ssh (encrypted, as between hosts), and cp as the disk-bound floor; HAKit without
+     * TLS too, last, when {@code plain} (rsync's daemon's terms).
      */
-    public static List<SyncSubject> throughputSubjects() {
-        return List.of(new HakitSubject(), new RsyncDaemonSubject(false), new RsyncDaemonSubject(true),
-                new RsyncSshSubject(), new CpSubject());
+    public static List<SyncSubject> throughputSubjects(boolean plain) {
+        List<SyncSubject> l = new java.util.ArrayList<>(List.of(new HakitSubject(), new RsyncDaemonSubject(false),
+                new RsyncDaemonSubject(true), new RsyncSshSubject(), new CpSubject()));
+        if (plain) {
+            l.add(new HakitSubject(false));
+        }
+        return List.copyOf(l);
     }
 
     /** For {@code sync-latency}: the continuous replicators, lsyncd ({@code default.rsync}, delay 0). */

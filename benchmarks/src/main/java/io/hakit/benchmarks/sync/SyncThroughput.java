@@ -41,6 +41,8 @@ public final class SyncThroughput implements Runner.Scenario {
     static final double BIG_RATIO_TARGET_MIN = 1.2;
     /** The goal's peer (issue 18): rsync --fsync to a daemon, durable like HAKit. */
     static final String GOAL_PEER = "rsync_daemon_fsync";
+    /** Whether HAKit without TLS is measured too ({@code -Dsync.plain=false} leaves it out); on by default. */
+    static final boolean PLAIN = !"false".equals(System.getProperty("sync.plain"));
 
     /** What one run does. */
     record Config(long bigBytes, int treeFiles, int treeDirs, int fileBytes, int changed, int reps, int warmup) {
@@ -58,13 +60,13 @@ public final class SyncThroughput implements Runner.Scenario {
 
     @Override
     public String description() {
-        return "file sync throughput: 1 GiB file, 10,000 x 4 KiB tree, 10 changed, unchanged; HAKit vs rsync daemon "
-                + "(with and without --fsync) and cp";
+        return "file sync throughput: 1 GiB file, 10,000 x 4 KiB tree, 10 changed, unchanged; HAKit (and without TLS) vs "
+                + "rsync daemon (with and without --fsync), rsync over ssh and cp";
     }
 
     @Override
     public Map<String, Object> run(boolean quick, PrintStream out) {
-        return measure(Config.of(quick), SyncSubjects.throughputSubjects(), quick, out);
+        return measure(Config.of(quick), SyncSubjects.throughputSubjects(PLAIN), quick, out);
     }
 
     static Map<String, Object> measure(Config c, List<SyncSubject> subjects, boolean quick, PrintStream out) {
@@ -244,10 +246,20 @@ public final class SyncThroughput implements Runner.Scenario {
             Map<String, Object> ratios = new LinkedHashMap<>();
             for (String peer : List.of("rsync_daemon", "rsync_daemon_fsync", "rsync_ssh")) {
                 if (results.containsKey(peer)) {
-                    ratios.put(peer, ratios(results, peer));
+                    ratios.put(peer, ratios(results, SyncBench.HAKIT, peer));
                 }
             }
             json.put("ratios", ratios);
+            if (results.containsKey(HakitSubject.PLAIN)) {
+                // on rsync's daemon's terms: neither side encrypts
+                Map<String, Object> plain = new LinkedHashMap<>();
+                for (String peer : List.of("rsync_daemon", "rsync_daemon_fsync")) {
+                    if (results.containsKey(peer)) {
+                        plain.put(peer, ratios(results, HakitSubject.PLAIN, peer));
+                    }
+                }
+                json.put("ratios_without_tls", plain);
+            }
             if (results.containsKey(GOAL_PEER)) {
                 json.put("goal", goal(results));
             }
@@ -261,12 +273,12 @@ public final class SyncThroughput implements Runner.Scenario {
         }
     }
 
-    /** hakit / peer for each figure the two share: MB/s ratios above 1 and time ratios below 1 favour HAKit. */
-    private static Map<String, Object> ratios(Map<String, Map<String, Object>> results, String peer) {
+    /** subject / peer for each figure the two share: MB/s ratios above 1 and time ratios below 1 favour HAKit. */
+    private static Map<String, Object> ratios(Map<String, Map<String, Object>> results, String subject, String peer) {
         Map<String, Object> m = new LinkedHashMap<>();
-        for (String figure : results.get(SyncBench.HAKIT).keySet()) {
+        for (String figure : results.get(subject).keySet()) {
             if ((figure.endsWith("_s") || figure.endsWith("_per_s")) && results.get(peer).containsKey(figure)) {
-                m.put(figure, SyncBench.ratio(SyncBench.figure(results, SyncBench.HAKIT, figure),
+                m.put(figure, SyncBench.ratio(SyncBench.figure(results, subject, figure),
                         SyncBench.figure(results, peer, figure)));
             }
         }

@@ -26,12 +26,13 @@ class SyncScenariosTest {
         SyncThroughput.Config c = new SyncThroughput.Config(SyncDatasets.MIB, 40, 4, 4096, 3, 1, 0);
         String json = Json.write(SyncThroughput.measure(c,
                 List.of(new MirrorSubject("hakit"), new MirrorSubject("rsync_daemon"),
-                        new MirrorSubject("rsync_daemon_fsync")), true, out));
+                        new MirrorSubject("rsync_daemon_fsync"), new MirrorSubject("hakit_plain")), true, out));
 
         assertThat(json).startsWith("{\"scenario\": \"sync-throughput\", \"params\": {\"big_file_mib\": 1, ")
                 .contains("\"results\": {\"hakit\": {\"big_copy_s\": ", "\"rsync_daemon\": {\"big_copy_s\": ",
                         "\"changed_files_transferred\": 3, ", "\"unchanged_files_transferred\": 0, ",
                         "\"ratios\": {\"rsync_daemon\": {\"big_copy_s\": ", "\"rsync_daemon_fsync\": {\"big_copy_s\": ",
+                        "\"ratios_without_tls\": {\"rsync_daemon\": {\"big_copy_s\": ",
                         "\"goal\": {\"peer\": \"rsync_daemon_fsync\", \"big_copy_mb_per_s_ratio\": ")
                 .containsPattern("\"met\": (true|false)}}$");
     }
