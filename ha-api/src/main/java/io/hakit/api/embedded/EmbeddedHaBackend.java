@@ -50,11 +50,12 @@ import java.util.function.Consumer;
  * leadership, suspend, resume and expire a node's session, and make every operation fail, hang or end with an
  * unknown outcome.
  *
- * <p>Semantics: contenders queue in arrival order; the first one that is not suspended leads. Its epoch follows
- * the rule of every backend: {@code max(election counter, epoch floor + 1)}, where the election counter counts the
- * grants since the election's storage was created (as ZooKeeper's latch sequence does) and the floor is the highest
- * epoch granted, kept apart from the election; so an epoch is one higher than the last grant even after
- * {@link #deleteElection()}, and starts again at 1 only after {@link #deleteEpochHistory()}. A suspended node keeps its leadership in the backend until its session is expired
+ * <p>Semantics: contenders queue in arrival order; the first one that is not suspended leads. Its epoch is
+ * {@code max(election counter, epoch floor + 1)}, where the election counter counts the grants since the election's
+ * storage was created and the floor is the highest epoch granted, kept apart from the election (what every backend
+ * must give, each its own way: ZooKeeper's epoch is the latch node's czxid, which no deletion lowers); so an epoch is
+ * one higher than the last grant even after {@link #deleteElection()}, and starts again at 1 only after
+ * {@link #deleteEpochHistory()}. A suspended node keeps its leadership in the backend until its session is expired
  * (as a ZooKeeper session outlives a partition until the timeout), but is never newly granted. Leader information
  * published under an epoch is removed when that epoch ends. Fenced writes are checked atomically against the
  * current leader and epoch. State lives in memory and is lost with the JVM.
