@@ -366,6 +366,11 @@ public final class Source {
      * as for a file streamed on request.
      */
     private Inline inline(String rootName, FileEntry e, SyncRecord.Agreed base) {
+        if (base != null && e.digest() != null && Arrays.equals(base.digest(), e.digest())) {
+            // a trusted digest of its content now (the cache's, or the racy scan's) that both sides hold: it goes
+            // with the entry already, and reading the file again would only find the same
+            return null;
+        }
         if (e.size() == 0 && HashCache.racy(e.ctimeNanos(), HashCache.now())) {
             // just created or truncated: most likely by a writer that has not written yet (the watch reports the
             // open, not the write). Sent on request instead, a round trip later, when its bytes are more likely
