@@ -30,7 +30,9 @@ import java.util.concurrent.ThreadLocalRandom;
  * <p>What remains: a directory that a local user <em>moves</em> out of the root (into a place that user can write)
  * while an operation holds it open receives that one operation there (the walk is repeated for every operation, so
  * the window is one operation long, not a round); the JDK offers nothing narrower and the file that lands there is
- * this node's own copy, never a file of the user's choice.
+ * this node's own copy, never a file of the user's choice. Checks that change nothing ({@link #peek}: is this file
+ * already as the source has it?) read through parent directories held open for one manifest message; a directory
+ * moved meanwhile can only make such a check fail, which sends the entry down the walking path.
  *
  * <p>A local file that differs from what this node last agreed on with its peer ({@link SyncRecord}) is never
  * overwritten or deleted: it is renamed to a conflict copy next to it ({@link #preserveOrDelete}). Not thread-safe;
@@ -64,6 +66,9 @@ final class Applier implements Closeable {
     private final long maxFileSize;
     private final Report report;
     private final Map<String, SafeDir> open = new HashMap<>();
+    /** Parent directories held for {@link #peek}: root + NUL + directory path, at most {@link #PEEK_DIRS}. */
+    private final Map<String, SafeDir> peeks = new HashMap<>();
+    private static final int PEEK_DIRS = 16;
 
     Applier(Map<String, Path> roots, Scanner scanner, HashCache cache, SyncRecord record, String nodeId,
             long maxFileSize, Report report) {
@@ -131,6 +136,46 @@ final class Applier implements Closeable {
         }
     }
 
+    /**
+     * The local entry at {@code rel} for a check that changes nothing (a file found unchanged needs no more): like
+     * {@link #local(String, String)}, but the parent directory comes from a small cache of directories walked to
+     * before, so that a manifest of many files in few directories costs one {@code statx} per file instead of a walk.
+     * Null when it (or an ancestor) does not exist or is not a directory, and for a symbolic link. Never use what it
+     * returns to decide a change: walk with {@link #place} for that. A held directory that is moved meanwhile is still
+     * read from where it went, which can make an unchanged file look missing or different (the caller then takes the
+     * walking path) and never makes a read follow a link. Each of this applier's changes and {@link #forgetPeeks}
+     * empty the cache.
+     */
+    FileEntry peek(String root, String rel) throws IOException, PathGuard.BadPathException {
+        int slash = rel.lastIndexOf('/');
+        String key = root + '\0' + (slash < 0 ? "" : rel.substring(0, slash));
+        SafeDir dir = peeks.get(key);
+        String name = rel.substring(slash + 1);
+        if (dir == null) {
+            Place p;
+            try {
+                p = place(root, rel, false);
+            } catch (NoSuchFileException | PathGuard.ThroughNonDirectoryException gone) {
+                return null;
+            }
+            if (peeks.size() >= PEEK_DIRS) {
+                forgetPeeks();
+            }
+            dir = p.dir;
+            peeks.put(key, dir);
+        }
+        Posix.Stat s = dir.statOrNull(name);
+        return s == null || s.isSymlink() ? null : FileEntry.of(rel, s, null);
+    }
+
+    /** Closes the directories {@link #peek} holds (after each manifest message, and before each change). */
+    void forgetPeeks() {
+        if (!peeks.isEmpty()) {
+            peeks.values().forEach(SafeDir::close);
+            peeks.clear();
+        }
+    }
+
     /** The local entry at {@code rel}, or null when it (or an ancestor) does not exist or is not a directory. */
     FileEntry local(String root, String rel) throws IOException, PathGuard.BadPathException {
         try (Place p = place(root, rel, false)) {
@@ -186,6 +231,7 @@ final class Applier implements Closeable {
 
     /** Creates the directory {@code rel} (and missing ancestors). */
     void mkdirs(String root, String rel) throws IOException, PathGuard.BadPathException {
+        forgetPeeks();
         try (Place p = place(root, rel, true)) {
             try {
                 p.dir.mkdir(p.name, 0755);
@@ -200,6 +246,7 @@ final class Applier implements Closeable {
 
     /** Puts a symbolic link at {@code rel}: created under a temp name, renamed over whatever is there. */
     void symlink(String root, String rel, String target) throws IOException, PathGuard.BadPathException {
+        forgetPeeks();
         try (Place p = place(root, rel, true)) {
             String tmp = tempName();
             p.dir.symlink(tmp, target);
@@ -218,6 +265,7 @@ final class Applier implements Closeable {
      */
     void metadata(String root, String rel, boolean link, int mode, int uid, int gid, long mtimeNanos)
             throws IOException, PathGuard.BadPathException {
+        forgetPeeks();
         try (Place p = place(root, rel, false)) {
             if (uid >= 0) {
                 p.dir.chown(p.name, uid, gid);
@@ -245,6 +293,7 @@ final class Applier implements Closeable {
      */
     void preserveOrDelete(String root, Place p, FileEntry local, byte[] incomingDigest, byte[] base)
             throws IOException {
+        forgetPeeks();
         if (local.isDirectory() && removeTree(root, p.dir, p.name, local.path())) {
             return; // a directory where a file or link must go, and nothing in it was changed here
         }
@@ -323,6 +372,7 @@ final class Applier implements Closeable {
      * whether the directory is gone.
      */
     boolean removeTree(String root, SafeDir parent, String name, String rel) throws IOException {
+        forgetPeeks();
         SafeDir dir;
         try {
             dir = parent.openDir(name);
@@ -375,6 +425,7 @@ final class Applier implements Closeable {
      * kept as a conflict copy); errors are added to {@code errors}.
      */
     void deleteUnlisted(String root, Set<String> keep, Set<String> keepDirs, List<String> errors) throws IOException {
+        forgetPeeks();
         walkUnlisted(root, root(root).reopen(), "", keep, keepDirs, errors, (dir, name, rel, e) -> {
             try {
                 if (e.isDirectory()) {
@@ -499,6 +550,7 @@ final class Applier implements Closeable {
 
     @Override
     public void close() {
+        forgetPeeks();
         open.values().forEach(SafeDir::close);
         open.clear();
     }

@@ -221,6 +221,35 @@ final class SinkRound {
             fullRoots.add(m.getRoot());
         }
         Set<String> names = listed.computeIfAbsent(m.getRoot(), k -> new HashSet<>());
+        try {
+            applyAll(m, names);
+        } finally {
+            fs.forgetPeeks(); // no directory held between messages
+        }
+        if (m.getLast()) {
+            manifestDone = true;
+            for (String full : fullRoots) {
+                try {
+                    if (verify) {
+                        fs.unlisted(full, listed.getOrDefault(full, Set.of()),
+                                listedDirs.getOrDefault(full, Set.of()), differences);
+                    } else {
+                        fs.deleteUnlisted(full, listed.getOrDefault(full, Set.of()),
+                                listedDirs.getOrDefault(full, Set.of()), errors);
+                    }
+                } catch (IOException io) {
+                    errors.add((verify ? "listing " : "deleting in ") + full + ": " + Sink.describe(io));
+                }
+            }
+            out.accept(SyncMessage.newBuilder().setWantsDone(WantsDone.newBuilder().setRound(round)
+                    .setCount(wants.size())).build());
+            expectedWants = wants.size();
+            maybeFinish();
+        }
+    }
+
+    /** Applies (or, verifying, compares) each entry of a manifest message; an entry's problem is reported as its own. */
+    private void applyAll(Manifest m, Set<String> names) throws Sink.ProtocolException {
         for (Entry e : m.getEntriesList()) {
             String rel = Names.decode(e.getPath().toByteArray());
             try {
@@ -245,26 +274,6 @@ final class SinkRound {
                 error(m.getRoot(), rel, io);
             }
         }
-        if (m.getLast()) {
-            manifestDone = true;
-            for (String full : fullRoots) {
-                try {
-                    if (verify) {
-                        fs.unlisted(full, listed.getOrDefault(full, Set.of()),
-                                listedDirs.getOrDefault(full, Set.of()), differences);
-                    } else {
-                        fs.deleteUnlisted(full, listed.getOrDefault(full, Set.of()),
-                                listedDirs.getOrDefault(full, Set.of()), errors);
-                    }
-                } catch (IOException io) {
-                    errors.add((verify ? "listing " : "deleting in ") + full + ": " + Sink.describe(io));
-                }
-            }
-            out.accept(SyncMessage.newBuilder().setWantsDone(WantsDone.newBuilder().setRound(round)
-                    .setCount(wants.size())).build());
-            expectedWants = wants.size();
-            maybeFinish();
-        }
     }
 
     /**
@@ -273,6 +282,9 @@ final class SinkRound {
      */
     private void apply(String root, FileEntry e, byte[] base, ByteString content)
             throws IOException, PathGuard.BadPathException, Sink.ProtocolException {
+        if (e.type() == EntryType.ENTRY_TYPE_FILE && unchanged(root, e)) {
+            return;
+        }
         Applier.Place p;
         try {
             p = fs.place(root, e.path(), false);
@@ -333,6 +345,28 @@ final class SinkRound {
                 p.close();
             }
         }
+    }
+
+    /**
+     * The common case of a round over a tree that is mostly in sync, decided without changing anything: the local
+     * file has the source's size, mode, owner and mtime, and its cached digest (no read) is the source's. Recorded as
+     * agreed; false sends the entry down the walking path (what {@link #wantOrKeep} decides there is the same).
+     */
+    private boolean unchanged(String root, FileEntry e) throws IOException, PathGuard.BadPathException {
+        if (reread || e.digest() == null || e.size() > limits.maxFileSize()) {
+            return false;
+        }
+        FileEntry local = fs.peek(root, e.path());
+        if (local == null || !local.isFile() || local.size() != e.size() || local.mode() != e.mode()
+                || local.mtimeNanos() != e.mtimeNanos()
+                || ROOT_USER && e.uid() >= 0 && (local.uid() != e.uid() || local.gid() != e.gid())) {
+            return false;
+        }
+        if (!Arrays.equals(cache.digest(root, local), e.digest())) {
+            return false;
+        }
+        record.put(root, local.path(), local, e.digest());
+        return true;
     }
 
     /**
@@ -474,8 +508,13 @@ final class SinkRound {
         if (local.mode() != e.mode() || owner) {
             p.dir().chmod(p.name(), e.mode());
         }
-        if (local.mtimeNanos() != e.mtimeNanos()) {
+        boolean mtime = local.mtimeNanos() != e.mtimeNanos();
+        if (mtime) {
             p.dir().mtime(p.name(), e.mtimeNanos());
+        }
+        if (!owner && local.mode() == e.mode() && !mtime) {
+            record.put(root, local.path(), local, e.digest());
+            return;
         }
         FileEntry now = Applier.local(p, local.path());
         if (now == null) {
