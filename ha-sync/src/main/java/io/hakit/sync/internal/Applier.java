@@ -457,10 +457,10 @@ final class Applier implements Closeable {
                               List<String> problems, Unlisted action) throws IOException {
         try (dir) {
             for (String name : dir.list()) {
-                String rel = dirRel.isEmpty() ? name : dirRel + "/" + name;
-                if (Scanner.isInternal(rel)) {
-                    continue;
+                if (Scanner.isInternalName(name)) {
+                    continue; // (the directories above were listed by the source: not internal)
                 }
+                String rel = dirRel.isEmpty() ? name : dirRel + "/" + name;
                 if (keep.contains(rel)) {
                     if (keepDirs.contains(rel)) {
                         SafeDir sub;

@@ -57,17 +57,25 @@ public final class Scanner {
      */
     public static boolean isInternal(String name) {
         for (String part : name.split("/")) {
-            if (part.startsWith(TEMP_PREFIX) || part.contains(CONFLICT_INFIX)) {
+            if (isInternalName(part)) {
                 return true;
             }
         }
         return false;
     }
 
+    /** {@link #isInternal} for one name of a directory whose path is known not to be internal. */
+    static boolean isInternalName(String name) {
+        return name.startsWith(TEMP_PREFIX) || name.contains(CONFLICT_INFIX);
+    }
+
     /** Whether the filter keeps this relative path (of the given type). */
     public boolean keeps(String rel, boolean directory) {
         if (isInternal(rel)) {
             return false;
+        }
+        if (excludes.isEmpty() && (directory || includes.isEmpty())) {
+            return true;
         }
         Path p = Path.of(Names.hasEscapes(rel) ? rel.replaceAll("[\uDC80-\uDCFF]", "\uFFFD") : rel);
         for (PathMatcher m : excludes) {
