@@ -26,6 +26,7 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,6 +56,12 @@ public final class SyncTransport implements Closeable {
     public static final int MAX_FRAME = 8 << 20;
     /** Bytes the source lets travel towards the socket before it waits for the oldest write to complete. */
     static final int WINDOW = 4 << 20;
+    /**
+     * Plaintext the source's TLS handler encrypts per pass: a data frame's worth (its TLS records stay at most 16 KiB
+     * each, as the protocol has them) into one buffer and one write, instead of netty's default of one record per pass
+     * with a buffer, a write and a promise each (docs/benchmarks.md, sync-throughput, issue 18: TLS cost).
+     */
+    static final int TLS_WRAP = Source.CHUNK;
 
     private final String nodeId;
     private final InetSocketAddress peer;
@@ -183,7 +190,9 @@ public final class SyncTransport implements Closeable {
                         ChannelPipeline p = ch.pipeline();
                         p.addLast("bytes", bytes);
                         if (clientTls != null) {
-                            p.addLast("tls", clientTls.newHandler(ch.alloc(), peer.getHostString(), peer.getPort()));
+                            SslHandler tls = clientTls.newHandler(ch.alloc(), peer.getHostString(), peer.getPort());
+                            tls.setWrapDataSize(TLS_WRAP);
+                            p.addLast("tls", tls);
                         }
                         p.addLast("frames", new SyncFrames.Decoder(MAX_FRAME));
                         p.addLast("link", link);
