@@ -243,9 +243,7 @@ final class CraftedSource implements AutoCloseable {
             java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
             crc.update(content);
             b.setCrc32C((int) crc.getValue());
-            Digests.Builder d = new Digests.Builder(content.length);
-            d.update(ByteBuffer.wrap(content));
-            d.finish().blocks().forEach(x -> b.addBlockDigests(ByteString.copyFrom(x)));
+            Digests.of(ByteBuffer.wrap(content)).blocks().forEach(x -> b.addBlockDigests(ByteString.copyFrom(x)));
         }
         return SyncMessage.newBuilder().setFileEnd(b).build();
     }
@@ -254,9 +252,7 @@ final class CraftedSource implements AutoCloseable {
 
     /** The protocol's digest of {@code content} (see Digests). */
     static byte[] digest(byte[] content) {
-        Digests.Builder b = new Digests.Builder(content.length);
-        b.update(ByteBuffer.wrap(content));
-        byte[] d = b.finish().digest();
+        byte[] d = Digests.of(ByteBuffer.wrap(content)).digest();
         CONTENT.put(ByteString.copyFrom(d), content.clone());
         return d;
     }

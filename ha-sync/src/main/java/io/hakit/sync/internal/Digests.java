@@ -194,6 +194,13 @@ public final class Digests {
         return new Result(whole.digest(), new ArrayList<>(blocks));
     }
 
+    /** The digest of exactly the remaining bytes of {@code content}, as a file of that content has it. */
+    public static Result of(ByteBuffer content) {
+        Builder b = new Builder(content.remaining());
+        b.update(content);
+        return b.finish();
+    }
+
     /** Reads and digests a file; the caller checks that it did not change meanwhile. */
     public static Result of(Path file, long size) throws IOException {
         return of(file, size, blockSize(size));

@@ -397,9 +397,7 @@ public final class Source {
         } catch (IOException changedOrUnreadable) {
             return null; // sent on request, which says why
         }
-        Digests.Builder d = new Digests.Builder(bytes.length);
-        d.update(java.nio.ByteBuffer.wrap(bytes));
-        Digests.Result r = d.finish();
+        Digests.Result r = Digests.of(java.nio.ByteBuffer.wrap(bytes));
         cache.put(rootName, e, r, t);
         if (base != null && Arrays.equals(base.digest(), r.digestNoCopy())) {
             return new Inline(null, r.digestNoCopy()); // the sink has it (or asks for it)

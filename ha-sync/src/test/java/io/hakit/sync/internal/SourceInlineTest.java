@@ -104,9 +104,7 @@ class SourceInlineTest {
     }
 
     private static byte[] digest(byte[] content) {
-        Digests.Builder d = new Digests.Builder(content.length);
-        d.update(ByteBuffer.wrap(content));
-        return d.finish().digest();
+        return Digests.of(ByteBuffer.wrap(content)).digest();
     }
 
     private RoundResult incremental(String... paths) throws Exception {
