@@ -357,9 +357,7 @@ final class SinkRound {
             return false;
         }
         FileEntry local = fs.peek(root, e.path());
-        if (local == null || !local.isFile() || local.size() != e.size() || local.mode() != e.mode()
-                || local.mtimeNanos() != e.mtimeNanos()
-                || ROOT_USER && e.uid() >= 0 && (local.uid() != e.uid() || local.gid() != e.gid())) {
+        if (local == null || !local.isFile() || local.size() != e.size() || !sameMetadata(local, e)) {
             return false;
         }
         if (!Arrays.equals(cache.digest(root, local), e.digest())) {
@@ -421,9 +419,7 @@ final class SinkRound {
                     + PathGuard.show(e.path()) + ", a file of " + e.size() + " bytes" + (e.digest() == null
                     ? " without a digest" : "") + " (at most " + Source.INLINE_MAX + " bytes, with a digest)");
         }
-        Digests.Builder d = new Digests.Builder(e.size());
-        d.update(content.asReadOnlyByteBuffer());
-        Digests.Result r = d.finish();
+        Digests.Result r = Digests.of(content.asReadOnlyByteBuffer());
         if (!Arrays.equals(r.digestNoCopy(), e.digest())) {
             errors.add("digest mismatch for " + root + ":" + PathGuard.display(e.path()) + ": received "
                     + Digests.hex(r.digestNoCopy()) + ", the source sent digest " + Digests.hex(e.digest())
@@ -499,22 +495,31 @@ final class SinkRound {
         }
     }
 
+    /** Whether this node would set {@code e}'s owner on {@code local}: it runs as root and they differ. */
+    private static boolean ownerDiffers(FileEntry local, FileEntry e) {
+        return ROOT_USER && e.uid() >= 0 && (local.uid() != e.uid() || local.gid() != e.gid());
+    }
+
+    /** Whether {@code local} has {@code e}'s mode, mtime and (as far as this node sets it) owner. */
+    private static boolean sameMetadata(FileEntry local, FileEntry e) {
+        return !ownerDiffers(local, e) && local.mode() == e.mode() && local.mtimeNanos() == e.mtimeNanos();
+    }
+
     /** The local copy has the source's content: only its mode, owner and mtime may need setting. */
     private void fixMetadata(String root, Applier.Place p, FileEntry local, FileEntry e) throws IOException {
-        boolean owner = ROOT_USER && e.uid() >= 0 && (local.uid() != e.uid() || local.gid() != e.gid());
+        if (sameMetadata(local, e)) {
+            record.put(root, local.path(), local, e.digest());
+            return;
+        }
+        boolean owner = ownerDiffers(local, e);
         if (owner) {
             p.dir().chown(p.name(), e.uid(), e.gid());
         }
         if (local.mode() != e.mode() || owner) {
             p.dir().chmod(p.name(), e.mode());
         }
-        boolean mtime = local.mtimeNanos() != e.mtimeNanos();
-        if (mtime) {
+        if (local.mtimeNanos() != e.mtimeNanos()) {
             p.dir().mtime(p.name(), e.mtimeNanos());
-        }
-        if (!owner && local.mode() == e.mode() && !mtime) {
-            record.put(root, local.path(), local, e.digest());
-            return;
         }
         FileEntry now = Applier.local(p, local.path());
         if (now == null) {
