@@ -121,8 +121,9 @@ class RealFaultTest {
         cluster.partition(a);
         await("a revoked").atMost(TIMEOUT).pollInterval(Duration.ofMillis(5)).until(() -> !ca.isLeader());
         long revokedMs = (System.nanoTime() - cut) / 1_000_000;
-        // the renew deadline (2 s) counts from the send of the last successful renewal, before the cut
-        assertThat(revokedMs).as("revoked %d ms after the cut", revokedMs).isLessThanOrEqualTo(2_300);
+        // the renew deadline (2 s) counts from the send of the last successful renewal, before the cut; the bound
+        // leaves room for a timer that fires late on a busy machine and stays below b's earliest grant (2.7 s)
+        assertThat(revokedMs).as("revoked %d ms after the cut", revokedMs).isLessThanOrEqualTo(2_600);
         LeaderSession current = cb.awaitGrant(TIMEOUT);
         long grantedMs = (System.nanoTime() - cut) / 1_000_000;
         // b waits the lease (3 s) from when it last saw a's renewal (at most a retry period before the cut)
