@@ -10,6 +10,7 @@ import io.hakit.testkit.junit.internal.ThreadLeaks;
 import io.hakit.testkit.junit.internal.Waits;
 import io.hakit.testkit.proxy.FaultInjectingProxy;
 import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.api.transaction.CuratorOp;
 import org.apache.curator.test.TestingCluster;
 import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.data.Stat;
@@ -152,20 +153,35 @@ public final class ZooKeeperBackendServer implements BackendServer {
             return found.get();
         }
 
+        /**
+         * Deletes the latch nodes in one transaction: deleted one by one, a contender between them would be the lowest
+         * for a moment and could hear of a grant before the old leader heard that it lost (seen once, under load: it
+         * acted while the old leader still did).
+         */
         private void delete(List<Latch> doomed) {
             cluster.admin(admin -> {
-                for (Latch l : doomed) {
-                    deleteQuietly(admin, electionPath() + "/" + l.name());
+                for (int attempt = 1; ; attempt++) {
+                    List<CuratorOp> ops = new ArrayList<>();
+                    for (Latch l : doomed) {
+                        String path = electionPath() + "/" + l.name();
+                        if (admin.checkExists().forPath(path) != null) {
+                            ops.add(admin.transactionOp().delete().forPath(path));
+                        }
+                    }
+                    if (ops.isEmpty()) {
+                        return;
+                    }
+                    try {
+                        admin.transaction().forOperations(ops);
+                        return;
+                    } catch (KeeperException.NoNodeException gone) {
+                        if (attempt == 10) {
+                            throw gone; // latch nodes that keep vanishing between the check and the delete
+                        }
+                        // one went meanwhile (its session ended): again with those left
+                    }
                 }
             });
-        }
-
-        private static void deleteQuietly(CuratorFramework admin, String path) throws Exception {
-            try {
-                admin.delete().forPath(path);
-            } catch (KeeperException.NoNodeException e) {
-                // gone already
-            }
         }
 
         @Override
