@@ -160,25 +160,27 @@ public final class ZooKeeperBackendServer implements BackendServer {
          */
         private void delete(List<Latch> doomed) {
             cluster.admin(admin -> {
-                for (int attempt = 1; ; attempt++) {
+                List<String> names = doomed.stream().map(Latch::name).toList();
+                for (int attempt = 1; !names.isEmpty(); attempt++) {
                     List<CuratorOp> ops = new ArrayList<>();
-                    for (Latch l : doomed) {
-                        String path = electionPath() + "/" + l.name();
-                        if (admin.checkExists().forPath(path) != null) {
-                            ops.add(admin.transactionOp().delete().forPath(path));
-                        }
-                    }
-                    if (ops.isEmpty()) {
-                        return;
+                    for (String name : names) {
+                        ops.add(admin.transactionOp().delete().forPath(electionPath() + "/" + name));
                     }
                     try {
                         admin.transaction().forOperations(ops);
                         return;
                     } catch (KeeperException.NoNodeException gone) {
                         if (attempt == 10) {
-                            throw gone; // latch nodes that keep vanishing between the check and the delete
+                            throw gone; // latch nodes that keep vanishing between the listing and the delete
                         }
                         // one went meanwhile (its session ended): again with those left
+                        List<String> left;
+                        try {
+                            left = admin.getChildren().forPath(electionPath());
+                        } catch (KeeperException.NoNodeException noElection) {
+                            return; // the election znode went, and its latch nodes with it
+                        }
+                        names = names.stream().filter(left::contains).toList();
                     }
                 }
             });
