@@ -86,12 +86,12 @@ public final class ZooKeeperBackendServer implements BackendServer {
     }
 
     /** A latch node of the election: its name, sequence number, the node id it holds and its session. */
-    private record Latch(String name, long sequence, String node, long session) {
+    record Latch(String name, long sequence, String node, long session) {
     }
 
     /** One test's cluster. */
-    private static final class Control extends TestClusterControl {
-        private final ZooKeeperTestCluster cluster;
+    static final class Control extends TestClusterControl {
+        final ZooKeeperTestCluster cluster;
 
         Control(ZooKeeperTestCluster cluster) {
             super(cluster);
@@ -103,12 +103,12 @@ public final class ZooKeeperBackendServer implements BackendServer {
             return cluster.configure(config);
         }
 
-        private String electionPath() {
+        String electionPath() {
             return cluster.clusterPath() + "/election";
         }
 
         /** The election's latch nodes, lowest first (none if the election znode does not exist yet). */
-        private List<Latch> latches() {
+        List<Latch> latches() {
             List<Latch> out = new ArrayList<>();
             cluster.admin(admin -> {
                 admin.sync().forPath(cluster.clusterPath());
@@ -158,7 +158,7 @@ public final class ZooKeeperBackendServer implements BackendServer {
          * for a moment and could hear of a grant before the old leader heard that it lost (seen once, under load: it
          * acted while the old leader still did).
          */
-        private void delete(List<Latch> doomed) {
+        void delete(List<Latch> doomed) {
             cluster.admin(admin -> {
                 List<String> names = doomed.stream().map(Latch::name).toList();
                 for (int attempt = 1; !names.isEmpty(); attempt++) {
