@@ -87,6 +87,32 @@ class ContentIdentityTest {
         assertThat(Files.readAllBytes(pair.rootB.resolve("a.dat"))).isEqualTo(content('b', size));
     }
 
+    /**
+     * A large file sent just after it was written (its ctime too recent to trust its identity) is not sent again once
+     * it has been quiet: the next round reads its digest at the scan, and the standby, which holds that content,
+     * writes nothing (it used to copy every block into a new file, fsync and rename it).
+     */
+    @Test
+    void aLargeFileSentWhileItsChangeWasRecentIsNotWrittenAgainOnceQuiet() throws Exception {
+        pair = SyncPair.started(tmp, b -> b.watch(false));
+        Path f = pair.rootA.resolve("big.dat");
+        int size = 6 << 20; // above what the scan digests while a file's change is recent
+        Files.write(f, content('r', size));
+        RoundResult first = full();
+        assertThat(first.files()).isEqualTo(1);
+        long ctime = ((FileTime) Files.getAttribute(f, "unix:ctime")).to(java.util.concurrent.TimeUnit.NANOSECONDS);
+        await().atMost(WAIT).until(() -> !io.hakit.sync.internal.HashCache.racy(ctime,
+                io.hakit.sync.internal.HashCache.now()));
+        long inode = (Long) Files.getAttribute(pair.rootB.resolve("big.dat"), "unix:ino");
+
+        RoundResult second = full();
+        assertThat(second.files()).as("files the standby wrote again").isZero();
+        assertThat(second.bytesSent()).isZero();
+        assertThat((Long) Files.getAttribute(pair.rootB.resolve("big.dat"), "unix:ino")).as("the same file")
+                .isEqualTo(inode);
+        assertSame();
+    }
+
     @Test
     void aRewriteWithTheMtimePutBack() throws Exception {
         pair = SyncPair.started(tmp, b -> b.watch(false));

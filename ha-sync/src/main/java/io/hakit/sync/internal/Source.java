@@ -148,22 +148,29 @@ public final class Source {
     /** Files with more than one hard link in the last full scan. */
     private int hardLinked;
 
-    /** Racy files up to this size get their digest at the scan; larger ones travel as a block delta instead. */
+    /**
+     * Files whose ctime is recent now get their digest at the scan up to this size; larger ones (probably still being
+     * written) travel as a block delta instead.
+     */
     static final long RACY_DIGEST_MAX = 4L << 20;
 
     /**
-     * Gives each small file without a trusted digest whose ctime is recent ({@link HashCache#racy}), or was when it was
-     * last read, the digest of its content now, so that the sink can tell it unchanged without a transfer (a file
-     * sent within the racy window would otherwise be sent again). Only files both sides already share (recorded):
-     * a new file travels anyway, and reading it twice would only slow a first copy. A file that changes while it is
-     * read keeps no digest.
+     * Gives each file without a trusted digest whose ctime is recent ({@link HashCache#racy}), or was when it was last
+     * read, the digest of its content now, so that the sink can tell it unchanged without a transfer (a file sent
+     * within the racy window would otherwise be sent again: a large one as a block delta whose every block the
+     * standby copies into a new file, fsyncs and renames). A file whose ctime is recent now is digested only up to
+     * {@link #RACY_DIGEST_MAX}: a large one is likely still being written and would be read twice. Only files both
+     * sides already share (recorded): a new file travels anyway, and reading it twice would only slow a first copy. A
+     * file that changes while it is read keeps no digest.
      */
     private List<FileEntry> digestRacy(Path root, String rootName, List<FileEntry> entries) throws IOException {
         long now = HashCache.now();
         for (int i = 0; i < entries.size(); i++) {
             FileEntry e = entries.get(i);
-            if (!e.isFile() || e.digest() != null || e.size() > RACY_DIGEST_MAX
-                    || !(HashCache.racy(e.ctimeNanos(), now) || cache.racyThen(rootName, e))
+            boolean racyNow = e.isFile() && HashCache.racy(e.ctimeNanos(), now);
+            if (!e.isFile() || e.digest() != null
+                    || !(racyNow || cache.racyThen(rootName, e))
+                    || (racyNow && e.size() > RACY_DIGEST_MAX)
                     || record.get(rootName, e.path()) == null) { // not shared yet: it travels anyway
                 continue;
             }
