@@ -466,6 +466,9 @@ public final class FileSync implements AutoCloseable {
 
     /** What the source loop reports: status, alarms, the record made durable after each round. */
     private final class LoopListener implements SourceLoop.Listener {
+        /** The round thread's last pending message logged at INFO (the same one again goes to DEBUG). */
+        private String pendingLogged = "";
+
         @Override
         public void connected(boolean up) {
             connected = up;
@@ -500,6 +503,7 @@ public final class FileSync implements AutoCloseable {
                     verifiedAt = lastSuccess;
                 }
                 lastError = "";
+                pendingLogged = "";
                 alarms.clear(AlarmType.SYNC_FAILED, alarmSource);
                 if (!r.conflicts().isEmpty()) {
                     LOG.warn("{}: round {} kept {} conflict copies on the standby, first: {}", config.nodeId(),
@@ -510,7 +514,12 @@ public final class FileSync implements AutoCloseable {
                 inSync = false;
                 lastError = r.pending().size() + " file(s) pending (changed while being sent), first: "
                         + r.pending().get(0);
-                LOG.info("{}: round {}: {}", config.nodeId(), r.round(), lastError);
+                if (lastError.equals(pendingLogged)) { // a file being written: every round says the same
+                    LOG.debug("{}: round {}: {}", config.nodeId(), r.round(), lastError);
+                } else {
+                    LOG.info("{}: round {}: {}", config.nodeId(), r.round(), lastError);
+                }
+                pendingLogged = lastError;
             } else {
                 List<String> all = new ArrayList<>(r.errors());
                 all.addAll(r.refused());

@@ -246,4 +246,39 @@ class EdgeCasesTest {
         assertThat(copy.length).isGreaterThanOrEqualTo(12 << 20).isLessThanOrEqualTo(now.length);
         assertThat(Arrays.equals(copy, 0, copy.length, now, 0, copy.length)).isTrue();
     }
+
+    /**
+     * An application streams into a large file for a while (the watch on): attempts caught by its writes leave the
+     * file pending, never failed, and the snapshot copies stop while it is being written; once it is quiet it
+     * arrives whole. Before, every round from the third on copied the whole growing file locally three times, failed
+     * it and raised SYNC_FAILED, over and over until the writer stopped.
+     */
+    @Test
+    void aLargeFileBeingWrittenIsPendingNotFailedAndArrivesOnceQuiet() throws Exception {
+        pair = SyncPair.started(tmp, b -> b);
+        pair.a.syncNow(WAIT);
+        Path f = pair.rootA.resolve("stream.bin");
+        byte[] chunk = new byte[256 * 1024];
+        new java.util.Random(3).nextBytes(chunk);
+        long until = System.nanoTime() + Duration.ofMillis(1500).toNanos();
+        try (var out = java.nio.channels.FileChannel.open(f, java.nio.file.StandardOpenOption.CREATE_NEW,
+                java.nio.file.StandardOpenOption.WRITE)) {
+            for (int i = 0; System.nanoTime() < until && i < 1024; i++) { // about 1.5 s, at most 256 MiB
+                chunk[0] = (byte) i;
+                var b = java.nio.ByteBuffer.wrap(chunk);
+                while (b.hasRemaining()) {
+                    out.write(b);
+                }
+                Thread.sleep(2);
+            }
+        }
+        byte[] written = Files.readAllBytes(f);
+        org.awaitility.Awaitility.await().atMost(WAIT).untilAsserted(() -> assertThat(
+                Files.exists(pair.rootB.resolve("stream.bin"))
+                        && Arrays.equals(Files.readAllBytes(pair.rootB.resolve("stream.bin")), written)).isTrue());
+        assertThat(pair.alarmsA.history()).as("alarms of the active").noneMatch(e -> e.type()
+                == io.hakit.api.alarm.AlarmType.SYNC_FAILED);
+        assertThat(pair.alarmsB.history()).as("alarms of the standby").noneMatch(e -> e.type()
+                == io.hakit.api.alarm.AlarmType.SYNC_FAILED);
+    }
 }

@@ -33,6 +33,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
@@ -44,8 +45,10 @@ import java.util.function.Consumer;
  * pending, the round is not clean, and the next round sends it again. After {@value #DIRECT_ATTEMPTS} such attempts
  * in a row the file is sent from a consistent snapshot: a reflink where the file system has them (atomic), else a
  * local copy whose source did not change while it was copied (a local copy is far faster than the link, so it
- * succeeds where sending directly did not). A file that changes even faster than it can be copied, or that cannot be
- * read, is sent as failed, naming why: the sink reports an error and SYNC_FAILED names the file.
+ * succeeds where sending directly did not). A file whose copies are all caught by writes (a writer streaming into it)
+ * stays pending, and is copied again only once it has not changed for as long as those copies took: it goes once the
+ * writer is done. A file that changes even faster than it can be copied for {@value #SETTLE_GIVE_UP_SECONDS} s, or
+ * that cannot be read, is sent as failed, naming why: the sink reports an error and SYNC_FAILED names the file.
  *
  * <p><b>Threading:</b> not thread-safe; one thread runs rounds, one at a time.
  */
@@ -91,6 +94,18 @@ public final class Source {
     static final int DIRECT_ATTEMPTS = 2;
     /** Copies tried for a snapshot before a file is reported as changing too fast. */
     static final int COPY_ATTEMPTS = 3;
+    /**
+     * A file whose snapshot copies were all caught by writes is copied again only once it has not changed for as long
+     * as those copies took (at most this long): a writer streaming into a large file is let finish, where each round
+     * would copy the whole file again, locally, and fail again.
+     */
+    static final long SETTLE_MAX_NANOS = TimeUnit.SECONDS.toNanos(2);
+    /**
+     * Until a file has kept changing this long, failed snapshot copies leave it pending (the round is not clean);
+     * after that they fail it (SYNC_FAILED names it) and each round copies it again, as a file that is never quiet.
+     */
+    static final long SETTLE_GIVE_UP_SECONDS = 30;
+    static final long SETTLE_GIVE_UP_NANOS = TimeUnit.SECONDS.toNanos(SETTLE_GIVE_UP_SECONDS);
 
     private final Map<String, Path> roots;
     private final Scanner scanner;
@@ -101,6 +116,12 @@ public final class Source {
     private final Consumer<String> refusedLocally;
     /** Consecutive rounds in which a file changed while it was sent (root:path). */
     private final Map<String, Integer> busy = new HashMap<>();
+    /** Per busy file: when it was first found changing (wall clock, ns), how long its last failed copies took (or 0). */
+    private final Map<String, long[]> busySince = new HashMap<>();
+    /** Busy files left for later because they were still being written: root to paths, for the next round. */
+    private final Map<String, java.util.Set<String>> settling = new HashMap<>();
+    /** When the first of {@link #settling} will have been quiet long enough (wall clock, ns). */
+    private long settledAt = Long.MAX_VALUE;
     /** Digests of what this round sent, root NUL path (the cache holds them only where the identity is trusted). */
     private final Map<String, byte[]> sentDigests = new HashMap<>();
     /** Files of this round that did not reach the sink (skipped or failed), root NUL path. */
@@ -463,12 +484,16 @@ public final class Source {
             before = null;
         }
         if (before == null || !before.isFile()) {
-            busy.remove(key);
+            notBusy(key);
             skip(link, id, "no longer a regular file");
             return 0;
         }
         Path file = Names.resolve(root, rel);
         int attempts = busy.getOrDefault(key, 0);
+        if (attempts >= DIRECT_ATTEMPTS && stillBeingWritten(w.getRoot(), rel, key, before)) {
+            end(link, id, "still being written (sent once it is quiet)");
+            return 0;
+        }
         if (attempts >= DIRECT_ATTEMPTS) {
             return sendSnapshot(link, w, root, rel, file, before, key);
         }
@@ -477,7 +502,7 @@ public final class Source {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             s = stream(link, w, ch, before, file);
         } catch (NoSuchFileException gone) {
-            busy.remove(key);
+            notBusy(key);
             end(link, id, "vanished while being sent");
             return 0;
         } catch (AccessDeniedException denied) {
@@ -499,7 +524,7 @@ public final class Source {
             throw e; // the connection failed
         }
         if (s.result == null) {
-            busy.merge(key, 1, Integer::sum);
+            changing(key);
             end(link, id, s.why);
             return s.bytes;
         }
@@ -510,16 +535,90 @@ public final class Source {
             after = null;
         }
         if (after == null || !after.sameIdentity(before)) {
-            busy.merge(key, 1, Integer::sum);
+            changing(key);
             end(link, id, "changed while being sent");
             return s.bytes;
         }
-        busy.remove(key);
+        notBusy(key);
         cache.put(w.getRoot(), before, s.result, readStart);
         sentDigests.put(w.getRoot() + '\0' + rel, s.result.digestNoCopy());
         link.send(SyncMessage.newBuilder().setFileEnd(s.end).build());
         HopTrace.mark("source.fileend");
         return s.bytes;
+    }
+
+    /**
+     * A file whose last snapshot copies were all caught by writes, and whose last change is more recent than those
+     * copies took (at most {@link #SETTLE_MAX_NANOS}): left for a round once it has been quiet that long, unless it
+     * has been changing for {@link #SETTLE_GIVE_UP_NANOS} already.
+     */
+    private boolean stillBeingWritten(String rootName, String rel, String key, FileEntry now) {
+        long[] b = busySince.get(key);
+        if (b == null || b[1] == 0) {
+            return false;
+        }
+        long t = HashCache.now();
+        if (t - b[0] >= SETTLE_GIVE_UP_NANOS) {
+            return false;
+        }
+        long quiet = Math.min(SETTLE_MAX_NANOS, b[1]);
+        long quietAt = now.ctimeNanos() + quiet;
+        if (t >= quietAt) {
+            return false;
+        }
+        settleLater(rootName, rel, quietAt);
+        return true;
+    }
+
+    /** A round of {@code rel} is due at {@code at} (wall clock, ns). */
+    private void settleLater(String rootName, String rel, long at) {
+        settledAt = Math.min(settledAt, at);
+        settling.computeIfAbsent(rootName, r -> new java.util.TreeSet<>()).add(rel);
+    }
+
+    private void notBusy(String key) {
+        busy.remove(key);
+        busySince.remove(key);
+    }
+
+    /** The file changed while it was sent directly. */
+    private void changing(String key) {
+        busy.merge(key, 1, Integer::sum);
+        long t = HashCache.now();
+        busySince.computeIfAbsent(key, k -> new long[] {t, 0});
+    }
+
+    /**
+     * Every snapshot copy of the file was caught by a write, the last one begun at {@code copyStart} (wall clock,
+     * ns): whether to leave it pending (it has been changing for less than {@link #SETTLE_GIVE_UP_NANOS}).
+     */
+    private boolean copiesFailed(String key, long copyStart) {
+        long t = HashCache.now();
+        long[] b = busySince.computeIfAbsent(key, k -> new long[] {t, 0});
+        b[1] = Math.max(1, t - copyStart);
+        return t - b[0] < SETTLE_GIVE_UP_NANOS;
+    }
+
+    /**
+     * Files a round left for later because they were still being written (root to paths), and clears them: the
+     * caller runs a round of these paths at {@link #settledAt()}.
+     */
+    public Map<String, java.util.Set<String>> takeSettling() {
+        Map<String, java.util.Set<String>> m = new HashMap<>(settling);
+        settling.clear();
+        settledAt = Long.MAX_VALUE;
+        return m;
+    }
+
+    /** Whether {@code rel} of {@code rootName} waits to be quiet (a round of it is due at {@link #settledAt()}). */
+    public boolean isSettling(String rootName, String rel) {
+        java.util.Set<String> paths = settling.get(rootName);
+        return paths != null && paths.contains(rel);
+    }
+
+    /** When the files {@link #takeSettling} would give will have been quiet long enough (wall clock ns), or MAX. */
+    public long settledAt() {
+        return settledAt;
     }
 
     /** A read of the source file failed (not the connection). */
@@ -551,11 +650,13 @@ public final class Source {
         try {
             FileEntry taken = null;
             String why = "it keeps changing";
+            long copyStart = HashCache.now();
             for (int i = 0; i < COPY_ATTEMPTS && taken == null; i++) {
+                copyStart = HashCache.now();
                 Files.deleteIfExists(snap);
                 FileEntry pre = Scanner.stat(root, rel, x -> { });
                 if (pre == null || !pre.isFile()) {
-                    busy.remove(key);
+                    notBusy(key);
                     end(link, id, "no longer a regular file");
                     return 0;
                 }
@@ -569,6 +670,11 @@ public final class Source {
                 } else {
                     why = "it changed while it was copied, " + (i + 1) + " times";
                 }
+            }
+            if (taken == null && copiesFailed(key, copyStart)) {
+                settleLater(w.getRoot(), rel, HashCache.now() + Math.min(SETTLE_MAX_NANOS, busySince.get(key)[1]));
+                end(link, id, "still being written: " + why + " (copied again once it has been quiet as long)");
+                return 0;
             }
             if (taken == null) {
                 failed(link, id, "not sent: " + why + " (changes faster than it can be copied; " + COPY_ATTEMPTS
@@ -588,14 +694,14 @@ public final class Source {
                 failed(link, id, "its snapshot could not be sent: " + s.why);
                 return s.bytes;
             }
-            busy.remove(key);
+            notBusy(key);
             sentDigests.put(w.getRoot() + '\0' + rel, s.result.digestNoCopy());
             LOG.info("{}:{} kept changing while it was sent; sent a consistent snapshot of it", w.getRoot(),
                     PathGuard.display(rel));
             link.send(SyncMessage.newBuilder().setFileEnd(s.end).build());
             return s.bytes;
         } catch (NoSuchFileException gone) {
-            busy.remove(key);
+            notBusy(key);
             end(link, id, "vanished while being sent");
             return 0;
         } finally {

@@ -70,6 +70,9 @@ public final class SourceLoop {
     private final List<CompletableFuture<RoundResult>> fullWaiters = new ArrayList<>();
     private final List<CompletableFuture<RoundResult>> verifyWaiters = new ArrayList<>();
     private final AtomicLong round = new AtomicLong(System.currentTimeMillis() * 1000);
+    /** Loop thread: a round of the files left because they were still being written is due at the deadline. */
+    private boolean settlePending;
+    private long settleDeadline;
 
     public SourceLoop(Settings settings, long epoch, Source source, SyncTransport transport, Ticker ticker,
                       Listener listener) {
@@ -276,10 +279,25 @@ public final class SourceLoop {
                     watcher.drain();
                     watcher.takeNeedFull();
                 }
+                source.takeSettling(); // the full round covers them
+                settlePending = false;
                 entries = source.scanAll(settings.verifyContent());
             } else {
                 sleepDebounce(lastRoundEnd);
-                Map<String, Set<String>> ch = watcher == null ? Map.of() : watcher.drain();
+                Map<String, Set<String>> ch = new java.util.HashMap<>();
+                boolean settleDue = settlePending && ticker.read() - settleDeadline >= 0;
+                if (watcher != null) {
+                    // a file still being written waits for its round at the settle deadline: its writes would
+                    // only start rounds that leave it pending again
+                    watcher.drain().forEach((r, paths) -> paths.stream()
+                            .filter(rel -> settleDue || !source.isSettling(r, rel))
+                            .forEach(rel -> ch.computeIfAbsent(r, x -> new java.util.TreeSet<>()).add(rel)));
+                }
+                if (settleDue) { // the files an earlier round left because they were still being written
+                    source.takeSettling().forEach((r, paths) -> ch.computeIfAbsent(r, x -> new java.util.TreeSet<>())
+                            .addAll(paths));
+                    settlePending = false;
+                }
                 entries = source.describe(ch);
                 HopTrace.mark("source.described");
                 if (entries.isEmpty()) {
@@ -295,6 +313,11 @@ public final class SourceLoop {
             HopTrace.mark("source.done");
             LOG.debug("round {} done: {} files", r.round(), r.files());
             lastRoundEnd = ticker.read();
+            long settledAt = source.settledAt();
+            if (settledAt != Long.MAX_VALUE) { // a round of those files once they have been quiet long enough
+                settlePending = true;
+                settleDeadline = lastRoundEnd + Math.max(0, settledAt - HashCache.now());
+            }
             if (mode != Source.Mode.VERIFY) {
                 listener.finished(r);
             }
@@ -351,8 +374,15 @@ public final class SourceLoop {
                     HopTrace.mark("loop.wake");
                     return Trigger.CHANGES;
                 }
+                if (settlePending && ticker.read() - settleDeadline >= 0) {
+                    return Trigger.CHANGES;
+                }
                 long waitNanos = Math.max(TimeUnit.MILLISECONDS.toNanos(1), Math.min(TimeUnit.SECONDS.toNanos(1),
                         nextFull - ticker.read()));
+                if (settlePending) {
+                    waitNanos = Math.max(TimeUnit.MILLISECONDS.toNanos(1), Math.min(waitNanos,
+                            settleDeadline - ticker.read()));
+                }
                 TimeUnit.NANOSECONDS.timedWait(lock, waitNanos);
             }
         }
