@@ -84,7 +84,30 @@ final class SyncPair implements AutoCloseable {
         b = FileSync.start(config("node-b", "node-a", rootB, portB, portA).build(), alarmsB);
     }
 
+    /**
+     * A port free now on 127.0.0.1, taken below the kernel's ephemeral range: a port the system hands out (as
+     * {@code new ServerSocket(0)} would) can be taken by the next outgoing connection, of this test or of a module
+     * tested beside it, before the synchronizer binds it ("Address already in use", seen once under load).
+     */
     static int freePort() throws IOException {
+        int low = 32768;
+        try {
+            low = Integer.parseInt(java.nio.file.Files.readString(java.nio.file.Path.of(
+                    "/proc/sys/net/ipv4/ip_local_port_range")).trim().split("\\s+")[0]);
+        } catch (IOException | RuntimeException unknown) {
+            // the kernel's default
+        }
+        int from = Math.max(1024, low - 12000);
+        for (int i = 0; i < 200 && low > from; i++) {
+            int port = from + java.util.concurrent.ThreadLocalRandom.current().nextInt(low - from);
+            try (ServerSocket s = new ServerSocket()) {
+                s.setReuseAddress(false); // as strict as the synchronizer's own bind
+                s.bind(new InetSocketAddress("127.0.0.1", port));
+                return port;
+            } catch (IOException taken) {
+                // in use: another one
+            }
+        }
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
         }
