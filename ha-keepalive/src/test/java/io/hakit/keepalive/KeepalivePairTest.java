@@ -60,8 +60,14 @@ class KeepalivePairTest {
             ClockOffset ofA = b.status().clockOffset();
             assertThat(ofA.offset().plusSeconds(3).abs()).as(ofA.toString())
                     .isLessThanOrEqualTo(ofA.uncertainty().plusMillis(1));
-            assertThat(b.status().toString())
-                    .containsPattern("; clock offset -(2999|3000)\\.\\d{3} ms ± \\d+\\.\\d{3} ms;");
+            // the status line shows it as "offset ± uncertainty" in ms, and the true -3 s lies within what it shows
+            // (a busy machine's round trip of a few ms can put the estimate at -2998.x: the check is the bound)
+            String line = b.status().toString();
+            java.util.regex.Matcher m = java.util.regex.Pattern
+                    .compile("; clock offset (-?\\d+\\.\\d{3}) ms ± (\\d+\\.\\d{3}) ms;").matcher(line);
+            assertThat(m.find()).as(line).isTrue();
+            assertThat(Math.abs(Double.parseDouble(m.group(1)) + 3000)).as(line)
+                    .isLessThanOrEqualTo(Double.parseDouble(m.group(2)) + 1.0);
 
             // node-b goes away: its offset is no longer known (not kept as if it still held)
             b.close();
