@@ -114,10 +114,8 @@ public final class Source {
     private final Throttle throttle;
     private final Duration answerTimeout;
     private final Consumer<String> refusedLocally;
-    /** Consecutive rounds in which a file changed while it was sent (root:path). */
-    private final Map<String, Integer> busy = new HashMap<>();
-    /** Per busy file: when it was first found changing (wall clock, ns), how long its last failed copies took (or 0). */
-    private final Map<String, long[]> busySince = new HashMap<>();
+    /** Files that changed while they were sent (root:path), until one is sent or gone. */
+    private final Map<String, Busy> busy = new HashMap<>();
     /** Busy files left for later because they were still being written: root to paths, for the next round. */
     private final Map<String, java.util.Set<String>> settling = new HashMap<>();
     /** When the first of {@link #settling} will have been quiet long enough (wall clock, ns). */
@@ -484,13 +482,14 @@ public final class Source {
             before = null;
         }
         if (before == null || !before.isFile()) {
-            notBusy(key);
+            busy.remove(key);
             skip(link, id, "no longer a regular file");
             return 0;
         }
         Path file = Names.resolve(root, rel);
-        int attempts = busy.getOrDefault(key, 0);
-        if (attempts >= DIRECT_ATTEMPTS && stillBeingWritten(w.getRoot(), rel, key, before)) {
+        Busy changed = busy.get(key);
+        int attempts = changed == null ? 0 : changed.attempts;
+        if (attempts >= DIRECT_ATTEMPTS && stillBeingWritten(w.getRoot(), rel, changed, before)) {
             end(link, id, "still being written (sent once it is quiet)");
             return 0;
         }
@@ -502,7 +501,7 @@ public final class Source {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             s = stream(link, w, ch, before, file);
         } catch (NoSuchFileException gone) {
-            notBusy(key);
+            busy.remove(key);
             end(link, id, "vanished while being sent");
             return 0;
         } catch (AccessDeniedException denied) {
@@ -539,7 +538,7 @@ public final class Source {
             end(link, id, "changed while being sent");
             return s.bytes;
         }
-        notBusy(key);
+        busy.remove(key);
         cache.put(w.getRoot(), before, s.result, readStart);
         sentDigests.put(w.getRoot() + '\0' + rel, s.result.digestNoCopy());
         link.send(SyncMessage.newBuilder().setFileEnd(s.end).build());
@@ -552,16 +551,15 @@ public final class Source {
      * copies took (at most {@link #SETTLE_MAX_NANOS}): left for a round once it has been quiet that long, unless it
      * has been changing for {@link #SETTLE_GIVE_UP_NANOS} already.
      */
-    private boolean stillBeingWritten(String rootName, String rel, String key, FileEntry now) {
-        long[] b = busySince.get(key);
-        if (b == null || b[1] == 0) {
+    private boolean stillBeingWritten(String rootName, String rel, Busy b, FileEntry now) {
+        if (b.copyNanos == 0) {
             return false;
         }
         long t = HashCache.now();
-        if (t - b[0] >= SETTLE_GIVE_UP_NANOS) {
+        if (t - b.since >= SETTLE_GIVE_UP_NANOS) {
             return false;
         }
-        long quiet = Math.min(SETTLE_MAX_NANOS, b[1]);
+        long quiet = Math.min(SETTLE_MAX_NANOS, b.copyNanos);
         long quietAt = now.ctimeNanos() + quiet;
         if (t >= quietAt) {
             return false;
@@ -576,16 +574,23 @@ public final class Source {
         settling.computeIfAbsent(rootName, r -> new java.util.TreeSet<>()).add(rel);
     }
 
-    private void notBusy(String key) {
-        busy.remove(key);
-        busySince.remove(key);
+    /** A file that changed while it was sent. */
+    private static final class Busy {
+        /** When it was first found changing (wall clock, ns). */
+        final long since;
+        /** Direct attempts in a row that it changed under. */
+        int attempts;
+        /** How long its last snapshot copies took when all were caught by writes, or 0. */
+        long copyNanos;
+
+        Busy(long since) {
+            this.since = since;
+        }
     }
 
     /** The file changed while it was sent directly. */
     private void changing(String key) {
-        busy.merge(key, 1, Integer::sum);
-        long t = HashCache.now();
-        busySince.computeIfAbsent(key, k -> new long[] {t, 0});
+        busy.computeIfAbsent(key, k -> new Busy(HashCache.now())).attempts++;
     }
 
     /**
@@ -594,9 +599,9 @@ public final class Source {
      */
     private boolean copiesFailed(String key, long copyStart) {
         long t = HashCache.now();
-        long[] b = busySince.computeIfAbsent(key, k -> new long[] {t, 0});
-        b[1] = Math.max(1, t - copyStart);
-        return t - b[0] < SETTLE_GIVE_UP_NANOS;
+        Busy b = busy.computeIfAbsent(key, k -> new Busy(t));
+        b.copyNanos = Math.max(1, t - copyStart);
+        return t - b.since < SETTLE_GIVE_UP_NANOS;
     }
 
     /**
@@ -656,7 +661,7 @@ public final class Source {
                 Files.deleteIfExists(snap);
                 FileEntry pre = Scanner.stat(root, rel, x -> { });
                 if (pre == null || !pre.isFile()) {
-                    notBusy(key);
+                    busy.remove(key);
                     end(link, id, "no longer a regular file");
                     return 0;
                 }
@@ -672,7 +677,7 @@ public final class Source {
                 }
             }
             if (taken == null && copiesFailed(key, copyStart)) {
-                settleLater(w.getRoot(), rel, HashCache.now() + Math.min(SETTLE_MAX_NANOS, busySince.get(key)[1]));
+                settleLater(w.getRoot(), rel, HashCache.now() + Math.min(SETTLE_MAX_NANOS, busy.get(key).copyNanos));
                 end(link, id, "still being written: " + why + " (copied again once it has been quiet as long)");
                 return 0;
             }
@@ -694,14 +699,14 @@ public final class Source {
                 failed(link, id, "its snapshot could not be sent: " + s.why);
                 return s.bytes;
             }
-            notBusy(key);
+            busy.remove(key);
             sentDigests.put(w.getRoot() + '\0' + rel, s.result.digestNoCopy());
             LOG.info("{}:{} kept changing while it was sent; sent a consistent snapshot of it", w.getRoot(),
                     PathGuard.display(rel));
             link.send(SyncMessage.newBuilder().setFileEnd(s.end).build());
             return s.bytes;
         } catch (NoSuchFileException gone) {
-            notBusy(key);
+            busy.remove(key);
             end(link, id, "vanished while being sent");
             return 0;
         } finally {
