@@ -311,7 +311,10 @@ public final class FileSync implements AutoCloseable {
      * @throws TimeoutException      when no round finished within {@code timeout}; the request is withdrawn (a round
      *                               already started still runs to its end)
      * @throws IOException           when the round failed to run: the standby could not be reached or refused the
-     *                               source, or this node stopped being the source meanwhile (the cause names why)
+     *                               source on the first connection attempt that started after this call (an
+     *                               attempt already under way when the call came does not decide it), the
+     *                               connection was lost during the round, or this node stopped being the source
+     *                               meanwhile (the cause names why)
      * @throws InterruptedException  when the calling thread is interrupted while it waits
      */
     public RoundResult syncNow(Duration timeout) throws IOException, TimeoutException, InterruptedException {

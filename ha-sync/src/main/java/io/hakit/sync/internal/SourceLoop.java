@@ -23,7 +23,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * standby (hello with the epoch), runs a full round, then sends what the watch reports (leading-edge debounce) and a
  * full round every period, reconnecting with backoff (100 ms to 5 s) when the connection fails. Requests for a full
  * round ({@link #requestFull}) or a verification ({@link #requestVerify}) are served by the next round that starts
- * after them. Time (debounce, period, backoff) is read from the injected ticker.
+ * after them; they fail with the cause when that round fails, or when the first connection attempt that starts after
+ * them fails. Time (debounce, period, backoff) is read from the injected ticker.
  *
  * <p>Thread-safe: the public methods may be called from any thread; {@link #stop} interrupts the loop, which fails
  * its waiters and ends.
@@ -69,6 +70,8 @@ public final class SourceLoop {
     private boolean stopped;
     private final List<CompletableFuture<RoundResult>> fullWaiters = new ArrayList<>();
     private final List<CompletableFuture<RoundResult>> verifyWaiters = new ArrayList<>();
+    /** The requests the running round serves (taken from the lists when it started); loop thread only. */
+    private List<CompletableFuture<RoundResult>> serving = List.of();
     private final AtomicLong round = new AtomicLong(System.currentTimeMillis() * 1000);
     /** Loop thread: a round of the files left because they were still being written is due at the deadline. */
     private boolean settlePending;
@@ -170,6 +173,13 @@ public final class SourceLoop {
         try {
             while (running()) {
                 SyncTransport.NettyLink link = null;
+                // the requests this attempt can fail: one made while it is under way (its refusal may reflect the
+                // standby's state from before the request) is served, or failed, by the next attempt
+                java.util.Set<CompletableFuture<RoundResult>> witnessed = new java.util.HashSet<>();
+                synchronized (lock) {
+                    witnessed.addAll(fullWaiters);
+                    witnessed.addAll(verifyWaiters);
+                }
                 try {
                     link = transport.connect();
                     hello(link);
@@ -179,12 +189,13 @@ public final class SourceLoop {
                 } catch (IOException e) {
                     String cause = e.getMessage() == null ? e.toString() : e.getMessage();
                     listener.failed(cause);
-                    List<CompletableFuture<RoundResult>> failedWaiters;
+                    List<CompletableFuture<RoundResult>> failedWaiters = new ArrayList<>(serving);
+                    serving = List.of();
                     synchronized (lock) {
-                        failedWaiters = new ArrayList<>(fullWaiters);
-                        failedWaiters.addAll(verifyWaiters);
-                        fullWaiters.clear();
-                        verifyWaiters.clear();
+                        for (List<CompletableFuture<RoundResult>> waiters : List.of(fullWaiters, verifyWaiters)) {
+                            waiters.stream().filter(witnessed::contains).forEach(failedWaiters::add);
+                            waiters.removeIf(witnessed::contains);
+                        }
                     }
                     failedWaiters.forEach(f -> f.completeExceptionally(e));
                 } finally {
@@ -217,6 +228,7 @@ public final class SourceLoop {
                 stopped = true;
                 left = new ArrayList<>(fullWaiters);
                 left.addAll(verifyWaiters);
+                left.addAll(serving);
                 fullWaiters.clear();
                 verifyWaiters.clear();
             }
@@ -263,6 +275,7 @@ public final class SourceLoop {
                     served = new ArrayList<>(verifyWaiters);
                     verifyWaiters.clear();
                 }
+                serving = served;
                 entries = source.scanAll(true);
                 mode = Source.Mode.VERIFY;
             } else if (full) {
@@ -275,6 +288,7 @@ public final class SourceLoop {
                     fullRequested = false;
                     changed = false;
                 }
+                serving = served;
                 if (watcher != null) {
                     watcher.drain();
                     watcher.takeNeedFull();
@@ -322,6 +336,7 @@ public final class SourceLoop {
                 listener.finished(r);
             }
             served.forEach(f -> f.complete(r));
+            serving = List.of();
             if (full && mode != Source.Mode.VERIFY) {
                 nextFull = ticker.read() + settings.period().toNanos();
             }
