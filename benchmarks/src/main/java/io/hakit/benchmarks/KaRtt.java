@@ -6,6 +6,7 @@ import io.hakit.keepalive.KeepaliveNode;
 import io.hakit.keepalive.Role;
 import io.hakit.keepalive.RttHistogram;
 import io.hakit.keepalive.tls.CertificateGenerator;
+import io.hakit.testkit.FreePorts;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -14,7 +15,6 @@ import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
 import java.lang.management.ThreadMXBean;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -84,8 +84,8 @@ final class KaRtt implements Runner.Scenario {
 
     private static void measure(Path dir, boolean tls, Duration warmup, Duration measure, String variant,
             Map<String, Object> figures, PrintStream out) {
-        int portA = freePort();
-        int portB = freePort();
+        int portA = FreePorts.loopback();
+        int portB = FreePorts.loopback();
         Path certs = dir.resolve("certs");
         if (tls) {
             Instant now = Instant.now();
@@ -160,14 +160,6 @@ final class KaRtt implements Runner.Scenario {
                 .peer(node.equals("node-a") ? "node-b" : "node-a", new InetSocketAddress("127.0.0.1", peerPort))
                 .heartbeatInterval(INTERVAL).stateDir(dir.resolve(node)).arbiter(Arbiter.none());
         return (tls ? b.tls(certs.resolve(node)) : b.insecure()).build();
-    }
-
-    private static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     private static long processCpuNanos() {

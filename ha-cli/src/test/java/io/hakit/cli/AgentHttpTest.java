@@ -1,6 +1,7 @@
 package io.hakit.cli;
 
 import io.hakit.micrometer.PrometheusText;
+import io.hakit.testkit.FreePorts;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -38,8 +39,8 @@ class AgentHttpTest {
     @Test
     void readinessMetricsAndStatusFollowThePair() throws Exception {
         try (AgentPair pair = new AgentPair(dir)) {
-            int pa = freePort();
-            int pb = freePort();
+            int pa = FreePorts.loopback();
+            int pb = FreePorts.loopback();
             Path healthy = Files.createFile(dir.resolve("b-healthy"));
             pair.settings(AgentPair.A).put("agent.http.bind", "127.0.0.1:" + pa);
             pair.settings(AgentPair.B).put("agent.http.bind", Integer.toString(pb)); // a port alone: loopback
@@ -187,9 +188,4 @@ class AgentHttpTest {
         return PrometheusText.parse(r.body());
     }
 
-    private static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
-    }
 }

@@ -1,9 +1,9 @@
 package io.hakit.cli;
 
 import io.hakit.keepalive.tls.CertificateGenerator;
+import io.hakit.testkit.FreePorts;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -46,7 +46,7 @@ final class AgentPair implements AutoCloseable {
             CertificateGenerator.writeNode(certs.resolve(n), CertificateGenerator.node(ca, n, List.of(),
                     now.minus(Duration.ofMinutes(5)), now.plus(Duration.ofDays(30))), ca);
         }
-        int[] p = freePorts(4);
+        int[] p = FreePorts.loopback(4);
         settings.put(A, node(A, B, 150, p[0], p[1], p[2], p[3]));
         settings.put(B, node(B, A, 100, p[2], p[3], p[0], p[1]));
     }
@@ -188,23 +188,6 @@ final class AgentPair implements AutoCloseable {
             }
         }
         return false;
-    }
-
-    private static int[] freePorts(int n) throws IOException {
-        int[] ports = new int[n];
-        List<ServerSocket> held = new ArrayList<>();
-        try {
-            for (int i = 0; i < n; i++) {
-                ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
-                held.add(s);
-                ports[i] = s.getLocalPort();
-            }
-        } finally {
-            for (ServerSocket s : held) {
-                s.close();
-            }
-        }
-        return ports;
     }
 
     @Override

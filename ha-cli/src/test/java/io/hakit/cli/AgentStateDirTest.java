@@ -1,10 +1,9 @@
 package io.hakit.cli;
 
+import io.hakit.testkit.FreePorts;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -36,12 +35,7 @@ class AgentStateDirTest {
             String epochBefore = Files.readString(epoch);
 
             String firstBind = pair.settings(AgentPair.A).get("keepalive.bind");
-            int[] ports = new int[2];
-            for (int i = 0; i < 2; i++) {
-                try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-                    ports[i] = s.getLocalPort();
-                }
-            }
+            int[] ports = FreePorts.loopback(2);
             pair.settings(AgentPair.A).put("keepalive.bind", "127.0.0.1:" + ports[0]);
             pair.settings(AgentPair.A).put("sync.bind", "127.0.0.1:" + ports[1]);
             Path log = dir.resolve("second.log");

@@ -4,6 +4,7 @@ import io.hakit.keepalive.ClockOffset;
 import io.hakit.keepalive.tls.CertificateGenerator;
 import io.hakit.keepalive.tls.PemLayout;
 import io.hakit.keepalive.tls.TlsContexts;
+import io.hakit.testkit.FreePorts;
 import io.hakit.testkit.Tmpfs;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -21,9 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -67,7 +66,7 @@ class DoctorTest {
         CertificateGenerator.writeCa(dir.resolve("certs"), ca);
         Path own = issue("node-a", "node-a", now.minus(Duration.ofMinutes(5)), now.plus(Duration.ofDays(300)));
         data = Files.createDirectories(dir.resolve("data"));
-        int[] ports = freePorts(4);
+        int[] ports = FreePorts.loopback(4);
         settings.put("keepalive.cluster-id", "c1");
         settings.put("keepalive.node-id", "node-a");
         settings.put("keepalive.priority", "150");
@@ -462,24 +461,6 @@ class DoctorTest {
         CertificateGenerator.writeNode(d, CertificateGenerator.node(other, cn, List.of(),
                 now.minus(Duration.ofMinutes(5)), now.plus(Duration.ofDays(30))), other);
         return d;
-    }
-
-    private static int[] freePorts(int n) throws Exception {
-        int[] ports = new int[n];
-        ServerSocket[] held = new ServerSocket[n];
-        try {
-            for (int i = 0; i < n; i++) {
-                held[i] = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-                ports[i] = held[i].getLocalPort();
-            }
-        } finally {
-            for (ServerSocket s : held) {
-                if (s != null) {
-                    s.close();
-                }
-            }
-        }
-        return ports;
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.hakit.keepalive;
 
 import io.hakit.api.InvalidConfigException;
+import io.hakit.testkit.FreePorts;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -52,8 +53,8 @@ class KeepaliveAgentTest {
 
     @Test
     void twoAgentsFormAPairRunTheirScriptsAndWriteTheirStatus() throws Exception {
-        int pa = PairFixture.freePort();
-        int pb = PairFixture.freePort();
+        int pa = FreePorts.loopback();
+        int pb = FreePorts.loopback();
         try (KeepaliveAgent a = KeepaliveAgent.start(settings("node-a", "node-b", pa, pb, 150));
              KeepaliveAgent b = KeepaliveAgent.start(settings("node-b", "node-a", pb, pa, 100))) {
             await().atMost(Duration.ofSeconds(10)).until(() -> a.node().role() == Role.ACTIVE
@@ -71,7 +72,7 @@ class KeepaliveAgentTest {
 
     @Test
     void badSettingsNameTheirKeyAndStartNothing() throws Exception {
-        Map<String, String> m = settings("node-a", "node-b", PairFixture.freePort(), PairFixture.freePort(), 100);
+        Map<String, String> m = settings("node-a", "node-b", FreePorts.loopback(), FreePorts.loopback(), 100);
         m.put("keepalive.arbiter", "hope");
         assertThatThrownBy(() -> KeepaliveAgent.start(m)).isInstanceOf(InvalidConfigException.class)
                 .hasMessageContaining("keepalive.arbiter");

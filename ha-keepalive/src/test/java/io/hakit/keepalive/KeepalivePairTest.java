@@ -1,6 +1,7 @@
 package io.hakit.keepalive;
 
 import io.hakit.api.alarm.AlarmType;
+import io.hakit.testkit.FreePorts;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -257,7 +258,7 @@ class KeepalivePairTest {
             KeepaliveNode a = pair.start("node-a", 150, x -> x);
             KeepaliveNode b = pair.start("node-b", 100, x -> x);
             await().atMost(BOUND).until(() -> a.role() == Role.ACTIVE && b.role() == Role.STANDBY);
-            int otherPort = PairFixture.freePort();
+            int otherPort = FreePorts.loopback();
             KeepaliveConfig twin = pair.config("node-a", 150)
                     .bind(new java.net.InetSocketAddress("127.0.0.1", otherPort)).build();
             org.assertj.core.api.Assertions.assertThatThrownBy(() -> KeepaliveNode.start(twin))

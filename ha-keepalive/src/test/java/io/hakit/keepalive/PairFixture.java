@@ -1,12 +1,11 @@
 package io.hakit.keepalive;
 
+import io.hakit.testkit.FreePorts;
 import io.hakit.testkit.proxy.Fault;
 import io.hakit.testkit.proxy.FaultInjectingProxy;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -21,8 +20,8 @@ final class PairFixture implements AutoCloseable {
 
     static final Duration INTERVAL = Duration.ofMillis(50);
 
-    final int portA = freePort();
-    final int portB = freePort();
+    final int portA = FreePorts.loopback();
+    final int portB = FreePorts.loopback();
     final FaultInjectingProxy toA;
     final FaultInjectingProxy toB;
     private final Path dir;
@@ -32,14 +31,6 @@ final class PairFixture implements AutoCloseable {
         this.dir = dir;
         this.toA = viaProxies ? FaultInjectingProxy.start(new InetSocketAddress("127.0.0.1", portA)) : null;
         this.toB = viaProxies ? FaultInjectingProxy.start(new InetSocketAddress("127.0.0.1", portB)) : null;
-    }
-
-    static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     KeepaliveConfig.Builder config(String node, int priority) {

@@ -4,6 +4,7 @@ import io.hakit.keepalive.Arbiter;
 import io.hakit.keepalive.KeepaliveConfig;
 import io.hakit.keepalive.KeepaliveNode;
 import io.hakit.keepalive.Role;
+import io.hakit.testkit.FreePorts;
 import io.hakit.testkit.proxy.Fault;
 import io.hakit.testkit.proxy.FaultInjectingProxy;
 import io.micrometer.core.instrument.FunctionTimer;
@@ -13,9 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -41,8 +40,8 @@ class KeepaliveMetricsTest {
 
     @Test
     void heartbeatsASilenceAndAFailoverShowInTheNodesMeters() {
-        int portA = freePort();
-        int portB = freePort();
+        int portA = FreePorts.loopback();
+        int portB = FreePorts.loopback();
         SimpleMeterRegistry ra = new SimpleMeterRegistry();
         SimpleMeterRegistry rb = new SimpleMeterRegistry();
         try (FaultInjectingProxy toA = FaultInjectingProxy.start(new InetSocketAddress("127.0.0.1", portA));
@@ -144,11 +143,4 @@ class KeepaliveMetricsTest {
         return r.get("hakit.alarms.active").tag("type", type).gauge().value();
     }
 
-    private static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
 }

@@ -13,6 +13,7 @@ import io.hakit.keepalive.KeepaliveConfig;
 import io.hakit.keepalive.KeepaliveNode;
 import io.hakit.sync.FileSync;
 import io.hakit.sync.SyncConfig;
+import io.hakit.testkit.FreePorts;
 import io.hakit.testkit.TestingContender;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -24,7 +25,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -150,13 +150,13 @@ class MetricsDocTest {
         }
         ha.stateStore("ns").put(s, "k", new byte[1], StateStore.ANY);
         KeepaliveConfig pair = KeepaliveConfig.builder().clusterId("c").nodeId("a")
-                .bind(new InetSocketAddress("127.0.0.1", freePort())).peer("b", new InetSocketAddress("127.0.0.1", 1))
+                .bind(new InetSocketAddress("127.0.0.1", FreePorts.loopback())).peer("b", new InetSocketAddress("127.0.0.1", 1))
                 .stateDir(dir.resolve("ka")).arbiter(Arbiter.none()).insecure().build();
         KeepaliveNode node = KeepaliveNode.create(pair, null);
         open.add(node);
         new KeepaliveMetrics(node).bindTo(registry);
         FileSync sync = FileSync.start(SyncConfig.builder().keepalive(pair)
-                .bind(new InetSocketAddress("127.0.0.1", freePort())).peer(new InetSocketAddress("127.0.0.1", 3))
+                .bind(new InetSocketAddress("127.0.0.1", FreePorts.loopback())).peer(new InetSocketAddress("127.0.0.1", 3))
                 .stateDir(dir.resolve("sync")).root("data", Files.createDirectories(dir.resolve("data"))).build(),
                 AlarmRegistry.create(Runnable::run, Clock.systemUTC(), Ticker.system()));
         open.add(sync);
@@ -170,12 +170,6 @@ class MetricsDocTest {
                 }
             }
         };
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
     }
 
     /** Prints the scrape of every meter (run by hand when the table changes). */

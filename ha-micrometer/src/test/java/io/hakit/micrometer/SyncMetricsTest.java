@@ -7,6 +7,7 @@ import io.hakit.sync.FileSync;
 import io.hakit.keepalive.KeepaliveConfig;
 import io.hakit.keepalive.Arbiter;
 import io.hakit.sync.SyncConfig;
+import io.hakit.testkit.FreePorts;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.AfterEach;
@@ -15,7 +16,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -56,8 +56,8 @@ class SyncMetricsTest {
     void aRoundAConflictAndAFailedRoundShowInBothSynchronizersMeters() throws Exception {
         Path rootA = Files.createDirectories(dir.resolve("a/data"));
         Path rootB = Files.createDirectories(dir.resolve("b/data"));
-        int portA = freePort();
-        int portB = freePort();
+        int portA = FreePorts.loopback();
+        int portB = FreePorts.loopback();
         b = FileSync.start(config("node-b", "node-a", rootB, portB, portA), alarms());
         a = FileSync.start(config("node-a", "node-b", rootA, portA, portB), alarms());
         SimpleMeterRegistry ra = new SimpleMeterRegistry();
@@ -140,9 +140,4 @@ class SyncMetricsTest {
         return r.get("hakit.sync.bytes").tag("direction", direction).functionCounter().count();
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
 }

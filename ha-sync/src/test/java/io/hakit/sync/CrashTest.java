@@ -1,6 +1,7 @@
 package io.hakit.sync;
 
 import io.hakit.testkit.ChildJvm;
+import io.hakit.testkit.FreePorts;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -79,8 +80,8 @@ class CrashTest {
         rootA = Files.createDirectories(tmp.resolve("a/data"));
         rootB = Files.createDirectories(tmp.resolve("b/data"));
         staging = Files.createDirectories(tmp.resolve("staging"));
-        portA = SyncPair.freePort();
-        portB = SyncPair.freePort();
+        portA = FreePorts.loopback();
+        portB = FreePorts.loopback();
 
         writeVersion(0);
         b = start("node-b", "node-a", rootB, portB, portA, false);

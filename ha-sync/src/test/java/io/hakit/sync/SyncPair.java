@@ -5,10 +5,10 @@ import io.hakit.api.alarm.AlarmRegistry;
 import io.hakit.keepalive.Arbiter;
 import io.hakit.keepalive.KeepaliveConfig;
 import io.hakit.keepalive.Role;
+import io.hakit.testkit.FreePorts;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -39,8 +39,8 @@ final class SyncPair implements AutoCloseable {
         this.tweak = tweak;
         this.rootA = Files.createDirectories(rootA);
         this.rootB = Files.createDirectories(rootB);
-        portA = freePort();
-        portB = freePort();
+        portA = FreePorts.loopback();
+        portB = FreePorts.loopback();
     }
 
     static SyncPair started(Path base, UnaryOperator<SyncConfig.Builder> tweak) throws IOException {
@@ -82,35 +82,6 @@ final class SyncPair implements AutoCloseable {
 
     void startB() {
         b = FileSync.start(config("node-b", "node-a", rootB, portB, portA).build(), alarmsB);
-    }
-
-    /**
-     * A port free now on 127.0.0.1, taken below the kernel's ephemeral range: a port the system hands out (as
-     * {@code new ServerSocket(0)} would) can be taken by the next outgoing connection, of this test or of a module
-     * tested beside it, before the synchronizer binds it ("Address already in use", seen once under load).
-     */
-    static int freePort() throws IOException {
-        int low = 32768;
-        try {
-            low = Integer.parseInt(java.nio.file.Files.readString(java.nio.file.Path.of(
-                    "/proc/sys/net/ipv4/ip_local_port_range")).trim().split("\\s+")[0]);
-        } catch (IOException | RuntimeException unknown) {
-            // the kernel's default
-        }
-        int from = Math.max(1024, low - 12000);
-        for (int i = 0; i < 200 && low > from; i++) {
-            int port = from + java.util.concurrent.ThreadLocalRandom.current().nextInt(low - from);
-            try (ServerSocket s = new ServerSocket()) {
-                s.setReuseAddress(false); // as strict as the synchronizer's own bind
-                s.bind(new InetSocketAddress("127.0.0.1", port));
-                return port;
-            } catch (IOException taken) {
-                // in use: another one
-            }
-        }
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
     }
 
     @Override

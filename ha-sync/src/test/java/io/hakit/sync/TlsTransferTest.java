@@ -6,6 +6,7 @@ import io.hakit.keepalive.Arbiter;
 import io.hakit.keepalive.KeepaliveConfig;
 import io.hakit.keepalive.Role;
 import io.hakit.keepalive.tls.CertificateGenerator;
+import io.hakit.testkit.FreePorts;
 import io.netty.handler.ssl.OpenSsl;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -62,8 +63,8 @@ class TlsTransferTest {
         Files.writeString(rootA.resolve("small.txt"), "over TLS");
         Files.write(rootA.resolve("empty"), new byte[0]);
 
-        int portA = SyncPair.freePort();
-        int portB = SyncPair.freePort();
+        int portA = FreePorts.loopback();
+        int portB = FreePorts.loopback();
         b = FileSync.start(config("node-b", "node-a", rootB, portB, portA), alarms());
         a = FileSync.start(config("node-a", "node-b", rootA, portA, portB), alarms());
         a.roleChanged(Role.ACTIVE, 1);

@@ -9,10 +9,10 @@ import io.hakit.keepalive.Role;
 import io.hakit.keepalive.tls.CertificateGenerator;
 import io.hakit.sync.FileSync;
 import io.hakit.sync.SyncConfig;
+import io.hakit.testkit.FreePorts;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -63,8 +63,8 @@ public final class HakitSubject implements SyncSubject {
                     List.of("127.0.0.1", "localhost"), now.minus(Duration.ofDays(1)), now.plus(Duration.ofDays(30))),
                     ca);
         }
-        int portA = freePort();
-        int portB = freePort();
+        int portA = FreePorts.loopback();
+        int portB = FreePorts.loopback();
         FileSync b = FileSync.start(config(work, "node-b", "node-a", dst, portB, portA, continuous, tls), alarms());
         FileSync a;
         try {
@@ -122,9 +122,4 @@ public final class HakitSubject implements SyncSubject {
         return AlarmRegistry.create(Runnable::run, Clock.systemUTC(), Ticker.system());
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
 }

@@ -4,9 +4,6 @@ import io.hakit.benchmarks.Runner.BenchmarkFailure;
 
 import java.io.File;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -169,15 +166,6 @@ final class Procs {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return !p.isAlive();
-        }
-    }
-
-    /** A TCP port on 127.0.0.1 that was free a moment ago (the caller retries on a clash). */
-    static int freePort() {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 

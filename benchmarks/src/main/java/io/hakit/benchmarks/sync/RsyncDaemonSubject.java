@@ -1,6 +1,7 @@
 package io.hakit.benchmarks.sync;
 
 import io.hakit.benchmarks.Runner.BenchmarkFailure;
+import io.hakit.testkit.FreePorts;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -105,7 +106,7 @@ public final class RsyncDaemonSubject implements SyncSubject {
             try {
                 // a free port may be taken between the probe and the daemon's bind: then the daemon exits; try again
                 for (int attempt = 1; attempt <= 3 && started == null; attempt++) {
-                    port = Procs.freePort();
+                    port = FreePorts.loopback();
                     Path conf = writeConfig(dir, port);
                     Process p = Procs.startDaemon(List.of("rsync", "--daemon", "--no-detach", "--address", "127.0.0.1",
                             "--port", Integer.toString(port), "--config", conf.toString()), log);

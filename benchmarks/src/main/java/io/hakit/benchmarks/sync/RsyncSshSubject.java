@@ -1,6 +1,7 @@
 package io.hakit.benchmarks.sync;
 
 import io.hakit.benchmarks.Runner.BenchmarkFailure;
+import io.hakit.testkit.FreePorts;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -73,7 +74,7 @@ public final class RsyncSshSubject implements SyncSubject {
                 Files.copy(tmp.resolve("client_key.pub"), tmp.resolve("authorized_keys"));
                 String user = System.getProperty("user.name");
                 for (int attempt = 1; attempt <= 3 && started == null; attempt++) {
-                    int port = Procs.freePort();
+                    int port = FreePorts.loopback();
                     Path conf = tmp.resolve("sshd_config");
                     Files.writeString(conf, "Port " + port + "\n"
                             + "ListenAddress 127.0.0.1\n"
