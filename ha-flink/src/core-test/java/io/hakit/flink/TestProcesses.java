@@ -36,8 +36,15 @@ public final class TestProcesses {
 
     /** A started process that leads (through a driver whose Flink listener ignores every event). */
     public static HakitProcess leading(Configuration config) throws Exception {
+        HakitProcess p = contending(config);
+        await().atMost(Duration.ofSeconds(30)).until(() -> p.currentSession().isPresent());
+        return p;
+    }
+
+    /** A started process that contends (through a driver whose Flink listener ignores every event). */
+    public static HakitProcess contending(Configuration config) throws Exception {
         HakitProcess p = HakitProcess.start(config);
-        LeaderElectionDriver driver = p.leaderElectionDriverFactory().create(new LeaderElectionDriver.Listener() {
+        p.leaderElectionDriverFactory().create(new LeaderElectionDriver.Listener() {
             @Override
             public void onGrantLeadership(UUID leaderSessionID) {
             }
@@ -58,7 +65,6 @@ public final class TestProcesses {
             public void onError(Throwable t) {
             }
         });
-        await().atMost(Duration.ofSeconds(30)).until(() -> driver.hasLeadership());
         return p;
     }
 }

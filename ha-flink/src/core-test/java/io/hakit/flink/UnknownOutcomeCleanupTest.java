@@ -1,6 +1,7 @@
 package io.hakit.flink;
 
 import io.hakit.api.HaConfig;
+import io.hakit.api.LeadershipLostException;
 import io.hakit.api.embedded.EmbeddedHaBackend;
 import io.hakit.api.embedded.FailureMode;
 import io.hakit.flink.core.HakitProcess;
@@ -18,12 +19,14 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 /**
  * A checkpoint write whose outcome is unknown keeps its state file, as Flink requires (the pointer may have landed);
@@ -105,6 +108,50 @@ class UnknownOutcomeCleanupTest {
 
         assertThat(stateFiles()).containsExactly("operator-notes.txt");
         assertThat(notes).hasContent("keep me");
+    }
+
+    @Test
+    void aCleanupRetriedAfterLeadershipMovedOnFailsWhileDataIsLeftThenSucceedsLeavingTheFilesAlone() throws Exception {
+        // Flink retries a job's cleanup until it succeeds, and its dispatcher cannot stop before: a retry that could
+        // only fail once this process stopped leading kept a closing MiniCluster waiting for ever (seen twice in CI)
+        JobID job = new JobID();
+        HakitStateHandleStore<String> checkpoints = checkpoints(job);
+        checkpoints.addAndLock(name(1), "one");
+        writeWithUnknownOutcome(checkpoints, name(2));
+        HakitProcess next = TestProcesses.contending(config);
+        try {
+            backend.revokeLeadership();
+            await().atMost(Duration.ofSeconds(10)).until(() -> next.currentSession().isPresent());
+            assertThat(process.currentSession()).isEmpty();
+
+            assertThatThrownBy(() -> process.cleanupJobData(job)).isInstanceOf(LeadershipLostException.class)
+                    .hasMessageContaining("still holds HA data of job " + job).hasMessageContaining("1 checkpoint");
+            assertThat(checkpoints.getAllAndLock()).as("nothing deleted without leadership").hasSize(1);
+
+            // the new leader's cleanup deletes the entries (here without the files, to see who deletes them)
+            next.services().deleteNamespace(next.currentSession().orElseThrow(), HakitProcess.checkpointNamespace(job));
+            process.cleanupJobData(job);
+            assertThat(stateFiles()).as("the state files are left to the leader").hasSize(2);
+        } finally {
+            next.close();
+        }
+    }
+
+    @Test
+    void aCleanupWithoutLeadershipFailsWhileTheCheckpointCounterIsLeft() throws Exception {
+        JobID job = new JobID();
+        process.services().counter(HakitProcess.checkpointCounterName(job),
+                org.apache.flink.runtime.checkpoint.CheckpointIDCounter.INITIAL_CHECKPOINT_ID)
+                .getAndIncrement(process.currentSession().orElseThrow());
+        HakitProcess next = TestProcesses.contending(config);
+        try {
+            backend.revokeLeadership();
+            await().atMost(Duration.ofSeconds(10)).until(() -> process.currentSession().isEmpty());
+            assertThatThrownBy(() -> process.cleanupJobData(job)).isInstanceOf(LeadershipLostException.class)
+                    .hasMessageContaining("counter at 2");
+        } finally {
+            next.close();
+        }
     }
 
     @Test

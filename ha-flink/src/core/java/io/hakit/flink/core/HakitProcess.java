@@ -103,6 +103,8 @@ public final class HakitProcess implements AutoCloseable {
      * mean the same to HAKit's Kubernetes backend; the backend reads only those it knows.
      */
     private static final String FLINK_KUBERNETES = "kubernetes.";
+    /** How often {@link #storageEntries} lists a directory whose entries vanish while it reads them. */
+    private static final int LISTING_ATTEMPTS = 10;
 
     /** Open processes by cluster id, for the restart-loop listener that Flink creates by class name. */
     private static final Map<String, List<HakitProcess>> OPEN = new ConcurrentHashMap<>();
@@ -481,19 +483,33 @@ public final class HakitProcess implements AutoCloseable {
      * write had an unknown outcome (Flink keeps them: "needs to be cleaned up manually"). Also ends the job's
      * restart-loop count. Flink calls it on its I/O executor once the job reached a globally terminal state.
      *
+     * <p>Flink retries a failed cleanup until one succeeds (with its default strategy for ever, up to an hour apart),
+     * and a JobManager's dispatcher cannot stop, nor a new one start in its process, before. So when this process no
+     * longer leads (its leadership moved on, or Flink closed the election while the job's cleanup was still due, as it
+     * does when a JobManager shuts down), the cleanup succeeds without leadership once the backend holds nothing more
+     * of the job: no checkpoint entry, and the counter absent or at its initial value. That is the usual case: the
+     * job's master deletes both when the job ends, and the new leader cleans up what a failed attempt left. It deletes
+     * nothing then: the state files of writes with an unknown outcome are left to the leader's cleanup, or to the
+     * cluster's ({@link #cleanupAllData()}), since a job resubmitted with the same id may be writing them.
+     *
      * <p>Not API: shared by the Flink 2.3 and 1.20 adapters.
      *
      * @param jobId the job whose HA data is deleted
-     * @throws io.hakit.api.LeadershipLostException if this process does not lead, or its leadership ended during the
-     *     deletes (what was deleted stays deleted; Flink retries the cleanup)
+     * @throws io.hakit.api.LeadershipLostException if this process does not lead and the backend still holds HA data
+     *     of the job, or its leadership ended during the deletes (what was deleted stays deleted; Flink retries the
+     *     cleanup)
      * @throws io.hakit.api.HaException if the backend fails otherwise, as
      *     {@link HaServices#deleteNamespace(LeaderSession, String)} (Flink retries the cleanup)
      * @throws UncheckedIOException if the storage directory cannot be listed or a file in it not deleted (Flink
      *     retries the cleanup)
      */
     public void cleanupJobData(JobID jobId) {
-        LeaderSession s = currentSession().orElseThrow(() -> new io.hakit.api.LeadershipLostException(
-                ha.config().nodeId() + " does not lead: the HA data of job " + jobId + " is left to the leader"));
+        Optional<LeaderSession> session = currentSession();
+        if (session.isEmpty()) {
+            cleanupJobDataWithoutLeadership(jobId);
+            return;
+        }
+        LeaderSession s = session.get();
         int keys = ha.deleteNamespace(s, checkpointNamespace(jobId));
         boolean counter = ha.counter(checkpointCounterName(jobId)).delete(s);
         RestartLoopDetector d = restartLoops.remove(jobId);
@@ -504,6 +520,23 @@ public final class HakitProcess implements AutoCloseable {
         int files = deleteStateFiles(name -> name.startsWith(prefix));
         LOG.info("HAKit: deleted the HA data of job {} ({} checkpoint entries, counter {}, {} state files left by "
                 + "writes of unknown outcome)", jobId, keys, counter ? "deleted" : "absent", files);
+    }
+
+    private void cleanupJobDataWithoutLeadership(JobID jobId) {
+        int keys = ha.stateStore(checkpointNamespace(jobId)).list("").size();
+        long counter = ha.counter(checkpointCounterName(jobId), CheckpointIDCounter.INITIAL_CHECKPOINT_ID).get();
+        if (keys > 0 || counter != CheckpointIDCounter.INITIAL_CHECKPOINT_ID) {
+            throw new io.hakit.api.LeadershipLostException(ha.config().nodeId() + " does not lead and the backend "
+                    + "still holds HA data of job " + jobId + " (" + keys + " checkpoint entries, counter at " + counter
+                    + "): it is left to the leader's cleanup, and this one succeeds once nothing is left");
+        }
+        RestartLoopDetector d = restartLoops.remove(jobId);
+        if (d != null) {
+            d.close();
+        }
+        LOG.info("HAKit: {} does not lead; nothing of job {} is left in the backend, so its cleanup is done here (state "
+                + "files of writes with an unknown outcome, if any, are left to the leader's or the cluster's cleanup)",
+                ha.config().nodeId(), jobId);
     }
 
     /**
@@ -538,7 +571,7 @@ public final class HakitProcess implements AutoCloseable {
     public void deleteStorageDirectoryIfEmpty() {
         try {
             FileSystem fs = clusterStoragePath.getFileSystem();
-            FileStatus[] left = storageEntries(fs);
+            FileStatus[] left = storageEntries(fs, clusterStoragePath);
             if (left == null) {
                 return;
             }
@@ -559,7 +592,7 @@ public final class HakitProcess implements AutoCloseable {
     private int deleteStateFiles(Predicate<String> names) {
         try {
             FileSystem fs = clusterStoragePath.getFileSystem();
-            FileStatus[] children = storageEntries(fs);
+            FileStatus[] children = storageEntries(fs, clusterStoragePath);
             int deleted = 0;
             for (FileStatus f : children == null ? new FileStatus[0] : children) {
                 if (!f.isDir() && names.test(f.getPath().getName()) && deleteFile(fs, f.getPath())) {
@@ -573,14 +606,30 @@ public final class HakitProcess implements AutoCloseable {
         }
     }
 
-    /** What is directly under the cluster's storage directory; null if the directory does not exist. */
-    private FileStatus[] storageEntries(FileSystem fs) throws IOException {
-        if (!fs.exists(clusterStoragePath)) {
-            return null;
+    /**
+     * What is directly under {@code dir}; null if it does not exist. Flink's local file system lists the names, then
+     * reads each one's status, and fails with {@link FileNotFoundException} on a name deleted in between (Flink's
+     * cleanup of execution plans deletes files there while HAKit's runs; that failed a job's cleanup, which Flink then
+     * retried): it is listed again, up to {@value #LISTING_ATTEMPTS} times.
+     */
+    static FileStatus[] storageEntries(FileSystem fs, Path dir) throws IOException {
+        for (int attempt = 1; ; attempt++) {
+            if (!fs.exists(dir)) {
+                return null;
+            }
+            try {
+                FileStatus[] entries = fs.listStatus(dir);
+                return entries == null ? new FileStatus[0] : entries;
+            } catch (FileNotFoundException e) {
+                if (attempt == LISTING_ATTEMPTS) {
+                    throw new IOException("listing " + dir + " failed " + LISTING_ATTEMPTS + " times in a row on an "
+                            + "entry that is gone by the time its status is read (a dangling symbolic link?): "
+                            + e.getMessage(), e);
+                }
+            }
         }
-        FileStatus[] entries = fs.listStatus(clusterStoragePath);
-        return entries == null ? new FileStatus[0] : entries;
     }
+
 
     private static boolean deleteFile(FileSystem fs, Path file) throws IOException {
         try {
