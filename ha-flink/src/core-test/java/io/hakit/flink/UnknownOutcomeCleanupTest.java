@@ -86,9 +86,7 @@ class UnknownOutcomeCleanupTest {
     @Test
     void theClustersCleanupDeletesEveryStateFileThenTheStorageDirectory() throws Exception {
         JobID job = new JobID();
-        HakitStateHandleStore<String> checkpoints = checkpoints(job);
-        checkpoints.addAndLock(name(1), "one");
-        writeWithUnknownOutcome(checkpoints, name(2));
+        storedAndUnanswered(job);
         HakitStateHandleStore<String> plans = process.stateHandleStore("flink-execution-plans", "submittedExecutionPlan");
         writeWithUnknownOutcome(plans, job.toString());
         assertThat(stateFiles()).hasSize(3);
@@ -115,9 +113,7 @@ class UnknownOutcomeCleanupTest {
         // Flink retries a job's cleanup until it succeeds, and its dispatcher cannot stop before: a retry that could
         // only fail once this process stopped leading kept a closing MiniCluster waiting for ever (seen twice in CI)
         JobID job = new JobID();
-        HakitStateHandleStore<String> checkpoints = checkpoints(job);
-        checkpoints.addAndLock(name(1), "one");
-        writeWithUnknownOutcome(checkpoints, name(2));
+        HakitStateHandleStore<String> checkpoints = storedAndUnanswered(job);
         HakitProcess next = TestProcesses.contending(config);
         try {
             backend.revokeLeadership();
@@ -163,6 +159,14 @@ class UnknownOutcomeCleanupTest {
 
     private HakitStateHandleStore<String> checkpoints(JobID job) throws IOException {
         return process.stateHandleStore(HakitProcess.checkpointNamespace(job), HakitProcess.checkpointFilePrefix(job));
+    }
+
+    /** The job's checkpoint store with checkpoint 1 stored and checkpoint 2 written with an unknown outcome. */
+    private HakitStateHandleStore<String> storedAndUnanswered(JobID job) throws Exception {
+        HakitStateHandleStore<String> checkpoints = checkpoints(job);
+        checkpoints.addAndLock(name(1), "one");
+        writeWithUnknownOutcome(checkpoints, name(2));
+        return checkpoints;
     }
 
     private static String name(long checkpointId) {
