@@ -1,5 +1,6 @@
 package io.hakit.flink;
 
+import io.hakit.flink.core.CloseGuardedLeaderElection;
 import io.hakit.flink.core.HakitProcess;
 import org.apache.flink.api.common.ApplicationID;
 import org.apache.flink.api.common.JobID;
@@ -19,6 +20,7 @@ import org.apache.flink.runtime.jobmanager.DefaultExecutionPlanStore;
 import org.apache.flink.runtime.jobmanager.ExecutionPlanStore;
 import org.apache.flink.runtime.jobmanager.ExecutionPlanStoreUtil;
 import org.apache.flink.runtime.jobmanager.NoOpExecutionPlanStoreWatcher;
+import org.apache.flink.runtime.leaderelection.LeaderElection;
 import org.apache.flink.runtime.leaderretrieval.LeaderRetrievalService;
 import org.apache.flink.runtime.state.SharedStateRegistryFactory;
 
@@ -157,6 +159,31 @@ public final class HakitHaServices extends AbstractHaServices {
     public void cleanupAllData() throws Exception {
         super.cleanupAllData();
         process.deleteStorageDirectoryIfEmpty();
+    }
+
+    // Flink's elections, each guarded against a confirmation after its close (see CloseGuardedLeaderElection)
+
+    @Override
+    public LeaderElection getResourceManagerLeaderElection() {
+        return new CloseGuardedLeaderElection(super.getResourceManagerLeaderElection(),
+                getLeaderPathForResourceManager());
+    }
+
+    @Override
+    public LeaderElection getDispatcherLeaderElection() {
+        return new CloseGuardedLeaderElection(super.getDispatcherLeaderElection(), getLeaderPathForDispatcher());
+    }
+
+    @Override
+    public LeaderElection getJobManagerLeaderElection(JobID jobId) {
+        return new CloseGuardedLeaderElection(super.getJobManagerLeaderElection(jobId),
+                getLeaderPathForJobManager(jobId));
+    }
+
+    @Override
+    public LeaderElection getClusterRestEndpointLeaderElection() {
+        return new CloseGuardedLeaderElection(super.getClusterRestEndpointLeaderElection(),
+                getLeaderPathForRestServer());
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.hakit.flink.v1_20;
 
+import io.hakit.flink.core.CloseGuardedLeaderElection;
 import io.hakit.flink.core.HakitProcess;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.configuration.Configuration;
@@ -14,6 +15,7 @@ import org.apache.flink.runtime.jobmanager.DefaultJobGraphStore;
 import org.apache.flink.runtime.jobmanager.JobGraphStore;
 import org.apache.flink.runtime.jobmanager.JobGraphStoreUtil;
 import org.apache.flink.runtime.jobmanager.NoOpJobGraphStoreWatcher;
+import org.apache.flink.runtime.leaderelection.LeaderElection;
 import org.apache.flink.runtime.leaderretrieval.LeaderRetrievalService;
 import org.apache.flink.runtime.state.SharedStateRegistryFactory;
 
@@ -139,6 +141,31 @@ public final class HakitHaServices extends AbstractHaServices {
     public void cleanupAllData() throws Exception {
         super.cleanupAllData();
         process.deleteStorageDirectoryIfEmpty();
+    }
+
+    // Flink's elections, each guarded against a confirmation after its close (see CloseGuardedLeaderElection)
+
+    @Override
+    public LeaderElection getResourceManagerLeaderElection() {
+        return new CloseGuardedLeaderElection(super.getResourceManagerLeaderElection(),
+                getLeaderPathForResourceManager());
+    }
+
+    @Override
+    public LeaderElection getDispatcherLeaderElection() {
+        return new CloseGuardedLeaderElection(super.getDispatcherLeaderElection(), getLeaderPathForDispatcher());
+    }
+
+    @Override
+    public LeaderElection getJobManagerLeaderElection(JobID jobId) {
+        return new CloseGuardedLeaderElection(super.getJobManagerLeaderElection(jobId),
+                getLeaderPathForJobManager(jobId));
+    }
+
+    @Override
+    public LeaderElection getClusterRestEndpointLeaderElection() {
+        return new CloseGuardedLeaderElection(super.getClusterRestEndpointLeaderElection(),
+                getLeaderPathForRestServer());
     }
 
     @Override
