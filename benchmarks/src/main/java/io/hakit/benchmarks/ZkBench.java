@@ -69,11 +69,12 @@ final class ZkBench {
         for (int i = 0; i < members; i++) {
             specs.add(new InstanceSpec(null, -1, -1, -1, true, -1, -1, -1, custom));
         }
-        // a ZooKeeper server's fatal error must not end this JVM (ZooKeeper calls System.exit by default)
-        ServiceUtils.setSystemExitProcedure(ServiceUtils.LOG_ONLY);
         TestingCluster cluster = new TestingCluster(specs);
         try {
             cluster.start();
+            // a ZooKeeper server's fatal error must not end this JVM: curator-test's embedded server sets System.exit
+            // each time a member starts
+            ServiceUtils.setSystemExitProcedure(ServiceUtils.LOG_ONLY);
             for (InstanceSpec s : cluster.getInstances()) {
                 boolean serving = poll(START_BOUND, () -> fourLetterWord(s, "srvr").contains("Mode: "));
                 if (!serving) {

@@ -2,6 +2,7 @@ package io.hakit.flink;
 
 import io.hakit.api.HaConfig;
 import io.hakit.flink.core.HakitProcess;
+import io.hakit.testkit.FreePorts;
 import io.hakit.testkit.proxy.Fault;
 import io.hakit.testkit.proxy.FaultInjectingProxy;
 import io.hakit.zookeeper.ZooKeeperOptions;
@@ -39,10 +40,19 @@ class ZooKeeperFailoverTest extends FailoverTestBase {
 
     @BeforeAll
     static void startEnsemble() throws Exception {
-        // a ZooKeeper server's fatal error must not end this JVM (ZooKeeper calls System.exit by default)
-        ServiceUtils.setSystemExitProcedure(ServiceUtils.LOG_ONLY);
-        ensemble = new TestingCluster(3);
-        ensemble.start();
+        // members on ports below the ephemeral range, where no outgoing connection takes them before they bind
+        List<InstanceSpec> members = new java.util.ArrayList<>();
+        for (int[] p : new int[][] {FreePorts.loopback(3), FreePorts.loopback(3), FreePorts.loopback(3)}) {
+            members.add(new InstanceSpec(null, p[0], p[1], p[2], true, -1, -1, -1));
+        }
+        ensemble = new TestingCluster(members);
+        try {
+            ensemble.start();
+        } finally {
+            // a ZooKeeper server's fatal error must not end this JVM: curator-test's embedded server sets
+            // System.exit each time a member starts
+            ServiceUtils.setSystemExitProcedure(ServiceUtils.LOG_ONLY);
+        }
     }
 
     @AfterAll

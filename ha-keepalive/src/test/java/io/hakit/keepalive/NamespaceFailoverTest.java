@@ -1,6 +1,7 @@
 package io.hakit.keepalive;
 
 import io.hakit.testkit.ChildJvm;
+import io.hakit.testkit.FreePorts;
 
 import org.apache.curator.test.InstanceSpec;
 import org.apache.curator.test.TestingServer;
@@ -212,9 +213,10 @@ class NamespaceFailoverTest {
 
     @Test
     void withALeaseArbiterACutLinkNeverMakesBothActive() throws Exception {
-        // a ZooKeeper server's fatal error must not end this JVM (ZooKeeper calls System.exit by default)
+        zk = new TestingServer(new InstanceSpec(null, FreePorts.loopback(), -1, -1, true, -1, 100, -1), true);
+        // a ZooKeeper server's fatal error must not end this JVM: curator-test's embedded server sets System.exit
+        // when it starts
         ServiceUtils.setSystemExitProcedure(ServiceUtils.LOG_ONLY);
-        zk = new TestingServer(new InstanceSpec(null, -1, -1, -1, true, -1, 100, -1), true);
         String zkFromA = linkToRoot(nsA, "a", 0);
         String zkFromB = linkToRoot(nsB, "b", 4);
         Agent b = start("node-b", 100, lease(zkFromB));

@@ -96,10 +96,13 @@ public final class FreePorts {
         }
     }
 
-    private static int ephemeralLow() {
+    /** The first port of the kernel's ephemeral range; 32768 when it cannot be read. */
+    static int ephemeralLow() {
         try {
-            return Integer.parseInt(Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim()
-                    .split("\\s+")[0]);
+            // Files.readString (readAllBytes) returns only the first byte of this sysctl file ("3" of "32768", seen
+            // on Linux 6.x with Java 17 and 25), which made every port come from the ephemeral range; lines read whole
+            return Integer.parseInt(Files.readAllLines(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).get(0)
+                    .trim().split("\\s+")[0]);
         } catch (IOException | RuntimeException unknown) {
             return 32768; // the kernel's default
         }

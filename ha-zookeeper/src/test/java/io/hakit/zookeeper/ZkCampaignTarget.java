@@ -202,7 +202,7 @@ public final class ZkCampaignTarget implements CampaignTarget {
         }
         List<Integer> candidates = new ArrayList<>(down);
         int i = candidates.get(random.nextInt(candidates.size()));
-        ensemble.restartServer(members.get(i));
+        ZkEnsemble.restart(ensemble, members.get(i));
         down.remove(i);
         return "restarted member " + i + ", down now " + down;
     }
@@ -218,7 +218,7 @@ public final class ZkCampaignTarget implements CampaignTarget {
                 continue;
             }
             try {
-                ensemble.restartServer(members.get(i));
+                ZkEnsemble.restart(ensemble, members.get(i));
                 down.remove(i);
             } catch (Exception e) {
                 throw new IllegalStateException("could not restart ZooKeeper member " + i, e);

@@ -272,8 +272,8 @@ class ZooKeeperFaultTest {
         }
 
         long restarting = System.nanoTime();
-        ensemble.restartServer(members.get(0));
-        ensemble.restartServer(members.get(1));
+        ZkEnsemble.restart(ensemble, members.get(0));
+        ZkEnsemble.restart(ensemble, members.get(1));
         Node next = awaitSingleLeader(nodes, LONG);
         assertThat(next.session().epoch()).isGreaterThan(old.epoch());
         assertThat(next.store().get("latest").orElseThrow().value()).isEqualTo(bytes("chk-1"));

@@ -5,10 +5,10 @@ import io.hakit.api.HaServices;
 import io.hakit.api.LeaderContender;
 import io.hakit.api.LeaderSession;
 import io.hakit.api.support.CustomBackend;
+import io.hakit.testkit.FreePorts;
 import io.hakit.testkit.junit.internal.zookeeper.ZkEnsemble;
 import io.hakit.testkit.proxy.Fault;
 import io.hakit.testkit.proxy.FaultInjectingProxy;
-import org.apache.curator.test.InstanceSpec;
 import org.apache.zookeeper.server.quorum.QuorumPeer;
 import org.apache.zookeeper.server.quorum.QuorumPeerConfig;
 import org.apache.zookeeper.server.quorum.QuorumPeerMain;
@@ -137,10 +137,11 @@ class ZooKeeperFollowerPartitionTest {
         int[] client = new int[3];
         int[] quorum = new int[3];
         int[] election = new int[3];
+        int[] ports = FreePorts.loopback(9); // below the ephemeral range, where no outgoing connection takes them
         for (int i = 0; i < 3; i++) {
-            client[i] = InstanceSpec.getRandomPort();
-            quorum[i] = InstanceSpec.getRandomPort();
-            election[i] = InstanceSpec.getRandomPort();
+            client[i] = ports[3 * i];
+            quorum[i] = ports[3 * i + 1];
+            election[i] = ports[3 * i + 2];
         }
         for (int i = 0; i < 3; i++) {
             for (int j = 0; j < 3; j++) {

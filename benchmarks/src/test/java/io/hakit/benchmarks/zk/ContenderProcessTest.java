@@ -28,9 +28,10 @@ class ContenderProcessTest {
     @BeforeAll
     static void startZooKeeper() throws Exception {
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
-        // a ZooKeeper server's fatal error must not end this JVM (ZooKeeper calls System.exit by default)
-        ServiceUtils.setSystemExitProcedure(ServiceUtils.LOG_ONLY);
         zk = new TestingServer(true);
+        // a ZooKeeper server's fatal error must not end this JVM: curator-test's embedded server sets System.exit
+        // when it starts
+        ServiceUtils.setSystemExitProcedure(ServiceUtils.LOG_ONLY);
     }
 
     @AfterAll

@@ -1,5 +1,6 @@
 package io.hakit.testkit.junit.internal.zookeeper;
 
+import io.hakit.testkit.FreePorts;
 import org.apache.curator.test.InstanceSpec;
 import org.apache.curator.test.TestingCluster;
 import org.apache.curator.test.TestingServer;
@@ -15,6 +16,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -24,9 +26,16 @@ import java.util.stream.Collectors;
  * Real ZooKeeper ensembles in this JVM (curator-test): one shared 3-member ensemble started on first use
  * ({@link #get()}), fresh ones a caller owns ({@link #fresh(int)}), and the ways a test ends a session.
  *
- * <p>Loading this class makes ZooKeeper's {@link ServiceUtils} log instead of calling {@code System.exit}: a quorum
- * peer that fails to start (an election port that cannot be bound after an interrupted restart, say) would otherwise
- * end the whole test JVM. Every server of ha-zookeeper's tests and of ha-testkit-junit is started through this class.
+ * <p>Members listen on ports below the kernel's ephemeral range ({@link FreePorts}): curator-test's own ports come from
+ * that range, where an outgoing connection (of this JVM or of a module tested beside it) can take the port of a
+ * member before it binds it or after it was killed, and the member then cannot start (CI under load: "Address already
+ * in use" on an election port, and the JVM ended with exit code 14).
+ *
+ * <p>ZooKeeper's {@link ServiceUtils} must log instead of calling {@code System.exit}, or a quorum peer that fails to
+ * start ends the whole test JVM; but curator-test's embedded server sets {@code System.exit} again each time a member
+ * starts. So {@link #start}, {@link #restart}, {@link #fresh} and {@link #standalone} set it back right after each
+ * start (and loading this class sets it). Every server of ha-zookeeper's tests and of ha-testkit-junit is started
+ * through this class.
  *
  * <p>The source lives in ha-zookeeper's {@code src/testkit}: ha-zookeeper's tests compile it, and so does
  * ha-testkit-junit, which ships it (ha-testkit-junit depends on ha-zookeeper; ha-zookeeper cannot depend on it).
@@ -49,8 +58,8 @@ public final class ZkEnsemble {
 
     public static synchronized TestingCluster get() throws Exception {
         if (cluster == null) {
-            TestingCluster c = new TestingCluster(3);
-            c.start();
+            TestingCluster c = new TestingCluster(members(3, null));
+            start(c);
             awaitServing(c);
             cluster = c;
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -66,17 +75,56 @@ public final class ZkEnsemble {
 
     /** A fresh ensemble a test may break (kill members); the caller closes it. */
     public static TestingCluster fresh(int members) throws Exception {
-        TestingCluster c = new TestingCluster(members);
-        c.start();
+        TestingCluster c = new TestingCluster(members(members, null));
+        start(c);
         awaitServing(c);
         return c;
+    }
+
+    /**
+     * Specifications of ensemble members on 127.0.0.1 ports below the ephemeral range, each with a temporary data
+     * directory deleted on close.
+     *
+     * @param n      how many members
+     * @param custom ZooKeeper properties of every member, or null
+     * @return the specifications, for {@code new TestingCluster(...)}
+     */
+    public static List<InstanceSpec> members(int n, Map<String, Object> custom) {
+        List<InstanceSpec> specs = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            int[] ports = FreePorts.loopback(3);
+            specs.add(new InstanceSpec(null, ports[0], ports[1], ports[2], true, -1, -1, -1, custom));
+        }
+        return specs;
+    }
+
+    /** Starts the ensemble, then makes a member's fatal error log again instead of ending the JVM. */
+    public static void start(TestingCluster c) throws Exception {
+        try {
+            c.start();
+        } finally {
+            neverExitTheJvm();
+        }
+    }
+
+    /** Restarts a killed member, then makes a member's fatal error log again instead of ending the JVM. */
+    public static void restart(TestingCluster c, InstanceSpec member) throws Exception {
+        try {
+            c.restartServer(member);
+        } finally {
+            neverExitTheJvm();
+        }
     }
 
     /**
      * A fresh standalone server (one member, not a quorum: its zxids start at 1), started; the caller closes it.
      */
     public static TestingServer standalone() throws Exception {
-        return new TestingServer(true);
+        try {
+            return new TestingServer(members(1, null).get(0), true);
+        } finally {
+            neverExitTheJvm();
+        }
     }
 
     /**
