@@ -42,7 +42,8 @@ class ZooKeeperFailoverTest extends FailoverTestBase {
     static void startEnsemble() throws Exception {
         // members on ports below the ephemeral range, where no outgoing connection takes them before they bind
         List<InstanceSpec> members = new java.util.ArrayList<>();
-        for (int[] p : new int[][] {FreePorts.loopback(3), FreePorts.loopback(3), FreePorts.loopback(3)}) {
+        for (int i = 0; i < 3; i++) {
+            int[] p = FreePorts.loopback(3);
             members.add(new InstanceSpec(null, p[0], p[1], p[2], true, -1, -1, -1));
         }
         ensemble = new TestingCluster(members);

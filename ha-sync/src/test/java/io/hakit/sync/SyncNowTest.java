@@ -16,7 +16,6 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -56,7 +55,6 @@ class SyncNowTest {
      */
     private CompletableFuture<RoundResult> syncNowRequested() {
         CompletableFuture<RoundResult> result = new CompletableFuture<>();
-        AtomicReference<Thread> caller = new AtomicReference<>();
         Thread t = new Thread(() -> {
             try {
                 result.complete(pair.a.syncNow(Duration.ofSeconds(30)));
@@ -64,11 +62,10 @@ class SyncNowTest {
                 result.completeExceptionally(e);
             }
         }, "sync-now-caller");
-        caller.set(t);
         t.setDaemon(true);
         t.start();
         await().atMost(Duration.ofSeconds(10)).until(() -> result.isDone()
-                || caller.get().getState() == Thread.State.TIMED_WAITING);
+                || t.getState() == Thread.State.TIMED_WAITING);
         return result;
     }
 

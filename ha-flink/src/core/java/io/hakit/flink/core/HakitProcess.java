@@ -512,10 +512,7 @@ public final class HakitProcess implements AutoCloseable {
         LeaderSession s = session.get();
         int keys = ha.deleteNamespace(s, checkpointNamespace(jobId));
         boolean counter = ha.counter(checkpointCounterName(jobId)).delete(s);
-        RestartLoopDetector d = restartLoops.remove(jobId);
-        if (d != null) {
-            d.close();
-        }
+        endRestartCount(jobId);
         String prefix = checkpointFilePrefix(jobId);
         int files = deleteStateFiles(name -> name.startsWith(prefix));
         LOG.info("HAKit: deleted the HA data of job {} ({} checkpoint entries, counter {}, {} state files left by "
@@ -530,13 +527,18 @@ public final class HakitProcess implements AutoCloseable {
                     + "still holds HA data of job " + jobId + " (" + keys + " checkpoint entries, counter at " + counter
                     + "): it is left to the leader's cleanup, and this one succeeds once nothing is left");
         }
+        endRestartCount(jobId);
+        LOG.info("HAKit: {} does not lead; nothing of job {} is left in the backend, so its cleanup is done here (state "
+                + "files of writes with an unknown outcome, if any, are left to the leader's or the cluster's cleanup)",
+                ha.config().nodeId(), jobId);
+    }
+
+    /** Ends the restart-loop count of a job that reached a globally terminal state. */
+    private void endRestartCount(JobID jobId) {
         RestartLoopDetector d = restartLoops.remove(jobId);
         if (d != null) {
             d.close();
         }
-        LOG.info("HAKit: {} does not lead; nothing of job {} is left in the backend, so its cleanup is done here (state "
-                + "files of writes with an unknown outcome, if any, are left to the leader's or the cluster's cleanup)",
-                ha.config().nodeId(), jobId);
     }
 
     /**
@@ -629,7 +631,6 @@ public final class HakitProcess implements AutoCloseable {
             }
         }
     }
-
 
     private static boolean deleteFile(FileSystem fs, Path file) throws IOException {
         try {

@@ -559,8 +559,7 @@ public final class Source {
         if (t - b.since >= SETTLE_GIVE_UP_NANOS) {
             return false;
         }
-        long quiet = Math.min(SETTLE_MAX_NANOS, b.copyNanos);
-        long quietAt = now.ctimeNanos() + quiet;
+        long quietAt = now.ctimeNanos() + b.quietNanos();
         if (t >= quietAt) {
             return false;
         }
@@ -585,6 +584,11 @@ public final class Source {
 
         Busy(long since) {
             this.since = since;
+        }
+
+        /** How long it must have been quiet before it is copied again. */
+        long quietNanos() {
+            return Math.min(SETTLE_MAX_NANOS, copyNanos);
         }
     }
 
@@ -677,7 +681,7 @@ public final class Source {
                 }
             }
             if (taken == null && copiesFailed(key, copyStart)) {
-                settleLater(w.getRoot(), rel, HashCache.now() + Math.min(SETTLE_MAX_NANOS, busy.get(key).copyNanos));
+                settleLater(w.getRoot(), rel, HashCache.now() + busy.get(key).quietNanos());
                 end(link, id, "still being written: " + why + " (copied again once it has been quiet as long)");
                 return 0;
             }

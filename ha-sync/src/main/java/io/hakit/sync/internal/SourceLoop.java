@@ -267,15 +267,13 @@ public final class SourceLoop {
         Trigger next = Trigger.FULL;
         while (running()) {
             Map<String, List<FileEntry>> entries;
-            List<CompletableFuture<RoundResult>> served = List.of();
             Source.Mode mode = settings.verifyContent() ? Source.Mode.REREAD : Source.Mode.SYNC;
             boolean full = next != Trigger.CHANGES;
             if (next == Trigger.VERIFY) {
                 synchronized (lock) {
-                    served = new ArrayList<>(verifyWaiters);
+                    serving = new ArrayList<>(verifyWaiters);
                     verifyWaiters.clear();
                 }
-                serving = served;
                 entries = source.scanAll(true);
                 mode = Source.Mode.VERIFY;
             } else if (full) {
@@ -283,12 +281,11 @@ public final class SourceLoop {
                 // forgets are taken before the scan, so a change or a request that comes during the scan (maybe
                 // behind it) waits for the next round
                 synchronized (lock) {
-                    served = new ArrayList<>(fullWaiters);
+                    serving = new ArrayList<>(fullWaiters);
                     fullWaiters.clear();
                     fullRequested = false;
                     changed = false;
                 }
-                serving = served;
                 if (watcher != null) {
                     watcher.drain();
                     watcher.takeNeedFull();
@@ -335,7 +332,7 @@ public final class SourceLoop {
             if (mode != Source.Mode.VERIFY) {
                 listener.finished(r);
             }
-            served.forEach(f -> f.complete(r));
+            serving.forEach(f -> f.complete(r));
             serving = List.of();
             if (full && mode != Source.Mode.VERIFY) {
                 nextFull = ticker.read() + settings.period().toNanos();

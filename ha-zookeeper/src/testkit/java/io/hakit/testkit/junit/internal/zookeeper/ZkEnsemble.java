@@ -16,7 +16,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -58,7 +57,7 @@ public final class ZkEnsemble {
 
     public static synchronized TestingCluster get() throws Exception {
         if (cluster == null) {
-            TestingCluster c = new TestingCluster(members(3, null));
+            TestingCluster c = new TestingCluster(members(3));
             start(c);
             awaitServing(c);
             cluster = c;
@@ -75,7 +74,7 @@ public final class ZkEnsemble {
 
     /** A fresh ensemble a test may break (kill members); the caller closes it. */
     public static TestingCluster fresh(int members) throws Exception {
-        TestingCluster c = new TestingCluster(members(members, null));
+        TestingCluster c = new TestingCluster(members(members));
         start(c);
         awaitServing(c);
         return c;
@@ -85,15 +84,14 @@ public final class ZkEnsemble {
      * Specifications of ensemble members on 127.0.0.1 ports below the ephemeral range, each with a temporary data
      * directory deleted on close.
      *
-     * @param n      how many members
-     * @param custom ZooKeeper properties of every member, or null
+     * @param n how many members
      * @return the specifications, for {@code new TestingCluster(...)}
      */
-    public static List<InstanceSpec> members(int n, Map<String, Object> custom) {
+    public static List<InstanceSpec> members(int n) {
         List<InstanceSpec> specs = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             int[] ports = FreePorts.loopback(3);
-            specs.add(new InstanceSpec(null, ports[0], ports[1], ports[2], true, -1, -1, -1, custom));
+            specs.add(new InstanceSpec(null, ports[0], ports[1], ports[2], true, -1, -1, -1));
         }
         return specs;
     }
@@ -121,7 +119,7 @@ public final class ZkEnsemble {
      */
     public static TestingServer standalone() throws Exception {
         try {
-            return new TestingServer(members(1, null).get(0), true);
+            return new TestingServer(members(1).get(0), true);
         } finally {
             neverExitTheJvm();
         }
